@@ -1,0 +1,120 @@
+/**
+ * Backend selection, in one place. 'auto' tries the fastest first and falls through:
+ *   tensorflow-gpu (@tensorflow/tfjs-node-gpu, CUDA) -> tensorflow (@tensorflow/tfjs-node)
+ *   -> webgpu (@tensorflow/tfjs-backend-webgpu on Dawn's `webgpu` package) -> wasm -> cpu.
+ * The native packages are optional dependencies whose install downloads a binary; where
+ * that is impossible they are simply absent, and selection records why and moves on.
+ */
+import * as tf from './tf.ts';
+import type { BackendName } from './config.ts';
+
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  detail: string;
+}
+
+export interface BackendReport {
+  backend: BackendName;
+  requested: 'auto' | BackendName;
+  reason: string;
+  attempts: BackendAttempt[];
+  tfjsVersion: string;
+  threads?: number;
+  simd?: boolean;
+}
+
+export const BACKEND_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** Imports a module by a name TypeScript does not resolve at build time (optional packages). */
+async function importOptional(name: string): Promise<Record<string, unknown>> {
+  return (await import(name)) as Record<string, unknown>;
+}
+
+function short(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') return 'package not installed (optional dependency)';
+  return String(e?.message ?? err).split('\n')[0]!.slice(0, 300);
+}
+
+async function activate(tfName: string): Promise<void> {
+  if (!(await tf.setBackend(tfName))) throw new Error(`tf.setBackend('${tfName}') failed`);
+  await tf.ready();
+}
+
+const loaders: Record<BackendName, () => Promise<string>> = {
+  'tensorflow-gpu': async () => {
+    await importOptional('@tensorflow/tfjs-node-gpu');
+    await activate('tensorflow');
+    return 'CUDA through libtensorflow (tfjs-node-gpu)';
+  },
+  tensorflow: async () => {
+    await importOptional('@tensorflow/tfjs-node');
+    await activate('tensorflow');
+    return 'native libtensorflow on the CPU (tfjs-node)';
+  },
+  webgpu: async () => {
+    const dawn = await importOptional('webgpu');
+    const create = dawn.create as ((opts: string[]) => unknown) | undefined;
+    if (!create) throw new Error('the webgpu package has no create()');
+    const gpu = create([]) as { requestAdapter(): Promise<unknown> };
+    if (!(await gpu.requestAdapter())) throw new Error('no WebGPU adapter (no Vulkan/Metal/D3D12 GPU found)');
+    Object.assign(globalThis, dawn.globals as object);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+    await importOptional('@tensorflow/tfjs-backend-webgpu');
+    await activate('webgpu');
+    return 'WebGPU through Dawn';
+  },
+  wasm: async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await activate('wasm');
+    return 'WebAssembly (XNNPACK) on the CPU';
+  },
+  cpu: async () => {
+    await import('@tensorflow/tfjs-backend-cpu');
+    await activate('cpu');
+    return 'pure JavaScript on the CPU (slowest)';
+  },
+};
+
+let current: BackendReport | undefined;
+
+/**
+ * Selects and activates a backend. A named backend is forced: if it cannot start the
+ * result is an error that says why. Idempotent for the same request.
+ */
+export async function selectBackend(requested: 'auto' | BackendName = 'auto'): Promise<BackendReport> {
+  if (current && current.requested === requested) return current;
+  const order = requested === 'auto' ? BACKEND_ORDER : [requested];
+  const attempts: BackendAttempt[] = [];
+  for (const name of order) {
+    try {
+      const detail = await loaders[name]();
+      attempts.push({ name, ok: true, detail });
+      const report: BackendReport = {
+        backend: name, requested, attempts, tfjsVersion: tf.version_core,
+        reason: requested === 'auto' ? `first that worked of ${BACKEND_ORDER.join(' > ')}: ${detail}` : `forced by config/flag: ${detail}`,
+      };
+      if (name === 'wasm') {
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        report.threads = wasm.getThreadsCount();
+        report.simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+      }
+      current = report;
+      return report;
+    } catch (err) {
+      attempts.push({ name, ok: false, detail: short(err) });
+    }
+  }
+  const why = attempts.map((a) => `${a.name}: ${a.detail}`).join('; ');
+  throw new Error(requested === 'auto' ? `No TF.js backend could start (${why}).` : `Backend "${requested}" is not available here: ${why}. Use "backend": "auto" to fall back automatically.`);
+}
+
+/** Probes every backend without keeping any but the one already selected (for `ecvae info`). */
+export function describeBackend(r: BackendReport): string {
+  const lines = [`backend: ${r.backend} (${r.reason})`, `tfjs-core ${r.tfjsVersion}` + (r.threads ? `, wasm threads ${r.threads}, simd ${r.simd}` : '')];
+  for (const a of r.attempts) lines.push(`  ${a.ok ? 'ok  ' : 'fail'} ${a.name}: ${a.detail}`);
+  const untried = BACKEND_ORDER.filter((b) => !r.attempts.some((a) => a.name === b));
+  if (untried.length) lines.push(`  not tried (a faster one was chosen first or a backend was forced): ${untried.join(', ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,300 @@
+/**
+ * Run configuration: types, schema validation (Ajv, defaults filled from the schema) and
+ * semantic checks, with every problem reported as a diagnostic that points at a
+ * line/column of the config text. Errors are values here; callers decide how to show them.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { schemaPath } from './paths.ts';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+export interface DataConfig {
+  kind: 'gaussians25' | 'mnist' | 'fashion-mnist' | 'folder';
+  path?: string;
+  size?: number;
+  channels: 1 | 3;
+  onBadImage: 'error' | 'skip';
+  split: 'train' | 'test' | 'all';
+  limit?: number;
+  scale: number;
+  count: number;
+}
+
+export interface ModelConfig {
+  kind: 'auto' | 'conv' | 'mlp';
+  latentDim: number;
+  width: number;
+  levels: number;
+  hidden: number;
+  depth: number;
+  ebmHidden: number;
+  temperature: number;
+}
+
+export interface TrainingConfig {
+  iterations: number;
+  batchSize: number;
+  beta: number;
+  vaeLearningRate: number;
+  ebmLearningRate: number;
+  adamBeta1: number;
+  adamBeta2: number;
+  ebmRegularization: number;
+}
+
+export interface CalibrationConfig {
+  enabled: boolean;
+  sgldSteps: number;
+  sgldStepSize: number;
+  sgldNoiseScale: number;
+  proxThreshold: number;
+  lambdaInit: number;
+  lambdaLearningRate: number;
+  lambdaMax: number;
+  epsilon: number;
+}
+
+export interface LoggingConfig {
+  every: number;
+  sampleEvery: number;
+  checkpointEvery: number;
+  keepCheckpoints: number;
+  sampleCount: number;
+  sampleMcmcSteps: number;
+}
+
+export interface RunConfig {
+  name: string;
+  seed: number;
+  backend: 'auto' | BackendName;
+  data: DataConfig;
+  model: ModelConfig;
+  training: TrainingConfig;
+  calibration: CalibrationConfig;
+  logging: LoggingConfig;
+  output: { dir: string };
+}
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  /** Dotted field path, e.g. "data.size"; "" for the whole document. */
+  field: string;
+  message: string;
+  /** 1-based position in the config text (1:1 when the text is not known). */
+  line: number;
+  column: number;
+  /** 0-based character range, for editors. */
+  offset: number;
+  length: number;
+}
+
+export type ConfigResult =
+  | { ok: true; config: RunConfig; warnings: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function compiledSchema(): ReturnType<Ajv['compile']> {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as object;
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+/** Converts a character offset into a 1-based line and column. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function segmentsOf(instancePath: string): (string | number)[] {
+  if (!instancePath) return [];
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+class DiagnosticBuilder {
+  readonly items: Diagnostic[] = [];
+  constructor(
+    private readonly text: string,
+    private readonly root: Node | undefined,
+  ) {}
+
+  /** Adds a diagnostic located at the value of `path` (or its key when `atKey`). */
+  add(severity: Diagnostic['severity'], path: (string | number)[], message: string, atKey = false): void {
+    let node = this.root ? findNodeAtLocation(this.root, path) : undefined;
+    // Walk up to the closest existing ancestor when the field itself is absent.
+    for (let p = path.slice(0, -1); !node && this.root && p.length >= 0; p = p.slice(0, -1)) {
+      node = findNodeAtLocation(this.root, p);
+      if (p.length === 0) break;
+    }
+    if (atKey && node?.parent?.type === 'property') node = node.parent.children?.[0];
+    const offset = node?.offset ?? 0;
+    const length = node?.length ?? 0;
+    this.items.push({ severity, field: path.join('.'), message, offset, length, ...lineColumn(this.text, offset) });
+  }
+}
+
+function describeAjvError(e: ErrorObject): { path: (string | number)[]; message: string; atKey: boolean } {
+  const path = segmentsOf(e.instancePath);
+  const where = path.length ? `"${path.join('.')}"` : 'the config';
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = String((e.params as { additionalProperty: string }).additionalProperty);
+      return {
+        path: [...path, extra],
+        message: `Unknown field "${[...path, extra].join('.')}". Remove it or check its spelling (see the schema for the fields ${where} accepts).`,
+        atKey: true,
+      };
+    }
+    case 'required': {
+      const missing = String((e.params as { missingProperty: string }).missingProperty);
+      return { path, message: `Missing required field "${[...path, missing].join('.')}".`, atKey: false };
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ');
+      return { path, message: `${where} must be one of ${allowed}.`, atKey: false };
+    }
+    case 'type':
+      return { path, message: `${where} must be ${(e.params as { type: string }).type}.`, atKey: false };
+    default:
+      return { path, message: `${where} ${e.message ?? 'is invalid'}.`, atKey: false };
+  }
+}
+
+/** Checks that the schema cannot express. Paths in `config` are already defaulted. */
+function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {
+  const { data, model, calibration } = config;
+  const isImage = data.kind !== 'gaussians25';
+  const folderOnly = ['path', 'size', 'channels', 'onBadImage'] as const;
+  if (data.kind === 'folder') {
+    if (!data.path) d.add('error', ['data'], 'data.kind "folder" needs "data.path": the folder that holds the PNG/JPEG images.');
+    if (!data.size) d.add('error', ['data'], 'data.kind "folder" needs "data.size": the square image size to train at, e.g. 32.');
+    if (data.path) {
+      const abs = isAbsolute(data.path) ? data.path : resolve(baseDir, data.path);
+      let isDir = false;
+      try {
+        isDir = statSync(abs).isDirectory();
+      } catch {
+        d.add('error', ['data', 'path'], `Dataset path does not exist: ${abs}. Give a folder of PNG/JPEG images (relative paths are relative to the config file).`);
+      }
+      if (!isDir && existsQuiet(abs)) d.add('error', ['data', 'path'], `Dataset path is not a folder: ${abs}.`);
+    }
+  } else {
+    for (const f of folderOnly) {
+      if (f === 'channels' || f === 'onBadImage') continue; // defaults are always present
+      if (data[f] !== undefined) d.add('warning', ['data', f], `"data.${f}" is only used with data.kind "folder"; it is ignored for "${data.kind}".`);
+    }
+  }
+  const kind = model.kind === 'auto' ? (isImage ? 'conv' : 'mlp') : model.kind;
+  if (kind === 'conv' && !isImage) {
+    d.add('error', ['model', 'kind'], 'model.kind "conv" needs image data; use "mlp" (or "auto") for gaussians25.');
+  }
+  if (kind === 'conv' && isImage) {
+    const size = data.kind === 'folder' ? data.size : 28;
+    const f = 2 ** model.levels;
+    if (size !== undefined && size % f !== 0) {
+      const fits = [1, 2, 3, 4, 5, 6].filter((l) => size % 2 ** l === 0);
+      d.add('error', ['model', 'levels'], `Image size ${size} is not divisible by 2^levels = ${f}. ` +
+        (fits.length ? `Use model.levels ${fits.join(' or ')}, or change the image size.` : 'Use an even image size.'));
+    }
+  }
+  if (calibration.lambdaInit > calibration.lambdaMax) {
+    d.add('error', ['calibration', 'lambdaInit'], `calibration.lambdaInit (${calibration.lambdaInit}) is above calibration.lambdaMax (${calibration.lambdaMax}).`);
+  }
+  if (config.logging.every > config.training.iterations) {
+    d.add('warning', ['logging', 'every'], `logging.every (${config.logging.every}) is larger than training.iterations (${config.training.iterations}); only the final iteration is logged.`);
+  }
+}
+
+function existsQuiet(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses and validates config text. `baseDir` resolves relative dataset paths (the
+ * config file's folder). Never throws for bad input: problems come back as diagnostics.
+ */
+export function parseConfig(text: string, baseDir: string): ConfigResult {
+  const parseErrors: ParseError[] = [];
+  const root = parseTree(text, parseErrors, { allowTrailingComma: false, disallowComments: true });
+  const d = new DiagnosticBuilder(text, root);
+  if (parseErrors.length || !root) {
+    for (const e of parseErrors) {
+      d.items.push({
+        severity: 'error', field: '', offset: e.offset, length: e.length,
+        message: `Invalid JSON: ${printParseErrorCode(e.error)}.`, ...lineColumn(text, e.offset),
+      });
+    }
+    if (!root) d.add('error', [], 'The config is empty; it must be a JSON object with at least a "data" field.');
+    return { ok: false, diagnostics: d.items };
+  }
+  const value: unknown = JSON.parse(text);
+  const validate = compiledSchema();
+  if (!validate(value)) {
+    for (const e of validate.errors ?? []) {
+      const { path, message, atKey } = describeAjvError(e);
+      d.add('error', path, message, atKey);
+    }
+    return { ok: false, diagnostics: dedupe(d.items) };
+  }
+  const config = value as RunConfig;
+  semanticChecks(config, baseDir, d);
+  const errors = d.items.filter((x) => x.severity === 'error');
+  if (errors.length) return { ok: false, diagnostics: d.items };
+  if (config.data.path && !isAbsolute(config.data.path)) config.data.path = resolve(baseDir, config.data.path);
+  return { ok: true, config, warnings: d.items };
+}
+
+function dedupe(items: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return items.filter((i) => {
+    const k = `${i.offset}:${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Reads and validates a config file; unreadable files become a diagnostic too. */
+export function loadConfigFile(file: string): ConfigResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    return { ok: false, diagnostics: [{ severity: 'error', field: '', message: `Cannot read config ${file}: ${reason}.`, line: 1, column: 1, offset: 0, length: 0 }] };
+  }
+  return parseConfig(text, dirname(resolve(file)));
+}
+
+/** Formats diagnostics the way compilers do: file:line:column: severity: message. */
+export function formatDiagnostics(file: string, items: Diagnostic[]): string {
+  return items.map((i) => `${file}:${i.line}:${i.column}: ${i.severity}: ${i.message}`).join('\n');
+}
+
+/** The fully defaulted config for a minimal one (used by tests and templates). */
+export function withDefaults(partial: unknown): RunConfig {
+  const r = parseConfig(JSON.stringify(partial), process.cwd());
+  if (!r.ok) throw new Error(formatDiagnostics('<config>', r.diagnostics));
+  return r.config;
+}

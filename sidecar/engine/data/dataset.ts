@@ -1,0 +1,37 @@
+/** In-memory datasets, normalised to [-1, 1], and deterministic batching. */
+import { deriveSeed, permutation, Stream } from '../rng.ts';
+
+export interface Dataset {
+  /** Human-readable description, e.g. "mnist (train, 9000 images 28x28x1)". */
+  name: string;
+  /** Shape of one example: [H, W, C] for images, [D] for vectors. */
+  shape: number[];
+  size: number;
+  /** size x prod(shape) values in [-1, 1]. */
+  x: Float32Array;
+  labels?: Uint8Array;
+  warnings: string[];
+}
+
+export const exampleSize = (d: Pick<Dataset, 'shape'>): number => d.shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Indices of the batch for iteration t (1-based): epoch-wise permutations seeded by
+ * (seed, epoch), so the batch of any iteration is known without replaying the run.
+ */
+export function batchIndices(n: number, batch: number, t: number, seed: number): Uint32Array {
+  const perEpoch = Math.max(1, Math.floor(n / batch));
+  const epoch = Math.floor((t - 1) / perEpoch);
+  const k = (t - 1) % perEpoch;
+  const perm = permutation(n, deriveSeed(seed, Stream.data, epoch));
+  const out = new Uint32Array(batch);
+  for (let i = 0; i < batch; i++) out[i] = perm[(k * batch + i) % n]!;
+  return out;
+}
+
+export function gather(d: Dataset, idx: ArrayLike<number>): Float32Array {
+  const e = exampleSize(d);
+  const out = new Float32Array(idx.length * e);
+  for (let i = 0; i < idx.length; i++) out.set(d.x.subarray(idx[i]! * e, (idx[i]! + 1) * e), i * e);
+  return out;
+}

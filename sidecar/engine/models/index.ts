@@ -1,0 +1,18 @@
+import type { ModelConfig } from '../config.ts';
+import { convModel } from './conv.ts';
+import { mlpModel } from './mlp.ts';
+import type { EcvaeModel } from './types.ts';
+
+export type { EcvaeModel } from './types.ts';
+
+/** Builds the model family a config asks for, for data of the given example shape. */
+export function buildModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
+  const isImage = dataShape.length === 3;
+  const kind = m.kind === 'auto' ? (isImage ? 'conv' : 'mlp') : m.kind;
+  if (kind === 'conv') {
+    if (!isImage) throw new Error('model.kind "conv" needs image data; use "mlp" for 2-D data.');
+    const [size, , channels] = dataShape as [number, number, number];
+    return convModel({ size, channels, width: m.width, levels: m.levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
+  }
+  return mlpModel({ dataShape, hidden: m.hidden, depth: m.depth, latentDim: m.latentDim, temperature: m.temperature });
+}

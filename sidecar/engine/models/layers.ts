@@ -1,0 +1,21 @@
+/** Stateless layer functions shared by the model families. */
+import * as tf from '../tf.ts';
+import { conv2d, type ConvGeometry } from '../ops/conv.ts';
+import { param, type Params } from '../params.ts';
+
+export const LEAK = 0.2;
+
+export function dense(p: Params, name: string, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(x, param(p, `${name}.w`) as tf.Tensor2D).add(param(p, `${name}.b`));
+}
+
+export function conv(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, frozen: boolean): tf.Tensor4D {
+  return conv2d(x, param(p, `${name}.w`) as tf.Tensor4D, param(p, `${name}.b`) as tf.Tensor1D, g, frozen);
+}
+
+export const lrelu = <T extends tf.Tensor>(x: T): T => tf.leakyRelu(x, LEAK);
+
+export function upsample2(x: tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  return tf.image.resizeNearestNeighbor(x, [2 * h, 2 * w]);
+}

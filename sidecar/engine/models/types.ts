@@ -1,0 +1,19 @@
+import type * as tf from '../tf.ts';
+import type { ParamSpec, Params } from '../params.ts';
+
+/**
+ * One EC-VAE model family: encoder q(z|x), decoder G(z) with tanh output in [-1, 1], and
+ * the conditional energy E(x) (lower = more realistic, already divided by tau).
+ * All are pure functions of (params, inputs).
+ */
+export interface EcvaeModel {
+  kind: 'conv' | 'mlp';
+  /** Shape of one example: [H, W, C] for images, [D] for vectors. */
+  dataShape: number[];
+  latentDim: number;
+  specs: { enc: ParamSpec[]; dec: ParamSpec[]; ebm: ParamSpec[] };
+  encode(p: Params, x: tf.Tensor): { mu: tf.Tensor2D; logvar: tf.Tensor2D };
+  decode(p: Params, z: tf.Tensor2D): tf.Tensor;
+  /** Per-example energy [B]. `frozen`: no gradient with respect to params is needed. */
+  energy(p: Params, x: tf.Tensor, frozen?: boolean): tf.Tensor1D;
+}

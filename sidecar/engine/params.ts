@@ -1,0 +1,66 @@
+/**
+ * Parameters are plain named tensors. A model is a set of pure functions of
+ * (params, inputs), so gradients, checkpoints and finite-difference tests all work on
+ * the same flat maps.
+ */
+import * as tf from './tf.ts';
+import { deriveSeed, uniformStream } from './rng.ts';
+
+export type Params = Record<string, tf.Tensor>;
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** Inputs feeding one output unit; sets the init range U(-1/sqrt(fanIn), 1/sqrt(fanIn)) (PyTorch's default). */
+  fanIn: number;
+}
+
+export function convSpecs(name: string, k: number, cin: number, cout: number): ParamSpec[] {
+  return [
+    { name: `${name}.w`, shape: [k, k, cin, cout], fanIn: k * k * cin },
+    { name: `${name}.b`, shape: [cout], fanIn: k * k * cin },
+  ];
+}
+
+export function denseSpecs(name: string, nin: number, nout: number): ParamSpec[] {
+  return [
+    { name: `${name}.w`, shape: [nin, nout], fanIn: nin },
+    { name: `${name}.b`, shape: [nout], fanIn: nin },
+  ];
+}
+
+/** Deterministic initialisation: each tensor's values depend only on (seed, its name). */
+export function initParams(specs: ParamSpec[], seed: number): Params {
+  const out: Params = {};
+  for (const s of specs) {
+    const u = uniformStream(deriveSeed(seed, ...Array.from(s.name, (c) => c.charCodeAt(0))));
+    const bound = 1 / Math.sqrt(s.fanIn);
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    const v = new Float32Array(size);
+    for (let i = 0; i < size; i++) v[i] = (2 * u() - 1) * bound;
+    out[s.name] = tf.tensor(v, s.shape);
+  }
+  return out;
+}
+
+export function disposeParams(p: Params): void {
+  for (const t of Object.values(p)) t.dispose();
+}
+
+export function countParams(p: Params): number {
+  return Object.values(p).reduce((n, t) => n + t.size, 0);
+}
+
+/** True when every parameter is finite (one fused reduction, one read-back). */
+export function allFinite(p: Params): boolean {
+  const bad = tf.tidy(() => tf.addN(Object.values(p).map((t) => tf.logicalNot(tf.isFinite(t)).sum())));
+  const n = bad.dataSync()[0]!;
+  bad.dispose();
+  return n === 0;
+}
+
+export function param(p: Params, name: string): tf.Tensor {
+  const t = p[name];
+  if (!t) throw new Error(`internal: missing parameter "${name}"`);
+  return t;
+}

@@ -1,0 +1,82 @@
+/**
+ * Deterministic pseudo-random numbers that do not depend on hidden global state.
+ *
+ * Every random draw in training is a pure function of (run seed, iteration, purpose),
+ * so a run resumed from a checkpoint draws exactly the noise an uninterrupted run
+ * would have drawn — no RNG state has to be serialised.
+ */
+
+/** Mixes integers into one 32-bit seed (FNV-1a over the words, then a murmur finaliser). */
+export function deriveSeed(...parts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const part of parts) {
+    let v = Math.floor(part) >>> 0;
+    for (let i = 0; i < 4; i++) {
+      h ^= v & 0xff;
+      h = Math.imul(h, 0x01000193);
+      v >>>= 8;
+    }
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** mulberry32: a small, fast, well-distributed 32-bit generator. Returns floats in [0, 1). */
+export function uniformStream(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws (Box–Muller) from a seeded uniform stream. */
+export function normalStream(seed: number): () => number {
+  const u = uniformStream(seed);
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const s = spare;
+      spare = undefined;
+      return s;
+    }
+    const u1 = Math.max(u(), 1e-12);
+    const r = Math.sqrt(-2 * Math.log(u1));
+    const th = 2 * Math.PI * u();
+    spare = r * Math.sin(th);
+    return r * Math.cos(th);
+  };
+}
+
+/** Fisher–Yates permutation of 0..n-1 from a seed. */
+export function permutation(n: number, seed: number): Uint32Array {
+  const u = uniformStream(seed);
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    const t = p[i]!;
+    p[i] = p[j]!;
+    p[j] = t;
+  }
+  return p;
+}
+
+/** Named random streams so that draws for different purposes never collide. */
+export const Stream = {
+  init: 1,
+  data: 2,
+  reparam: 3,
+  prior: 4,
+  sgldVae: 5,
+  sgldEbm: 6,
+  sample: 7,
+  restore: 8,
+} as const;

@@ -1,0 +1,51 @@
+/**
+ * Short-run Langevin dynamics (SGLD) on an energy, conditioned on a source sample s by
+ * an annealed proximity term (SPEC §1 step 3):
+ *   prox_k(x) = ((K-k-1)/K) · (relu(||clip(x) - clip(s)||^2 - t) + t)      per example
+ *   x_{k+1}   = x_k - (eta/2)·grad_x[E(x_k) + prox_k(x_k)] + sqrt(eta)·noiseScale·N(0, I)
+ * Early steps stay near the source; the last step is free, so the chain calibrates the
+ * decoder's sample instead of wandering off to an unrelated mode.
+ */
+import * as tf from './tf.ts';
+import { deriveSeed } from './rng.ts';
+
+export interface SgldOptions {
+  steps: number;
+  stepSize: number;
+  noiseScale: number;
+  proxThreshold: number;
+  /** Noise of step k is drawn with seed deriveSeed(seed, k): reproducible chains. */
+  seed: number;
+}
+
+export type EnergyFn = (x: tf.Tensor) => tf.Tensor1D;
+
+/** Per-example squared distance between clipped tensors, thresholded: relu(d - t) + t. */
+export function proximity(x: tf.Tensor, s: tf.Tensor, threshold: number): tf.Tensor1D {
+  const axes = x.shape.slice(1).map((_, i) => i + 1);
+  const d = tf.squaredDifference(x.clipByValue(-1, 1), s.clipByValue(-1, 1)).sum(axes);
+  return d.sub(threshold).relu().add(threshold) as tf.Tensor1D;
+}
+
+/** Runs the chain from `start`, conditioned on `cond`. Returns a new tensor; inputs are untouched. */
+export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): tf.Tensor {
+  const K = o.steps;
+  let x = start.clone();
+  for (let k = 0; k < K; k++) {
+    const w = (K - k - 1) / K;
+    const next = tf.tidy(() => {
+      const objective = (v: tf.Tensor): tf.Scalar => {
+        const e = energy(v).sum();
+        return (w > 0 ? e.add(proximity(v, cond, o.proxThreshold).sum().mul(w)) : e) as tf.Scalar;
+      };
+      const g = tf.grad(objective)(x);
+      const moved = x.sub(g.mul(o.stepSize / 2));
+      if (o.noiseScale === 0) return moved;
+      const noise = tf.randomNormal(x.shape, 0, Math.sqrt(o.stepSize) * o.noiseScale, 'float32', deriveSeed(o.seed, k));
+      return moved.add(noise);
+    });
+    x.dispose();
+    x = next;
+  }
+  return x;
+}

@@ -1,0 +1,160 @@
+/**
+ * One EC-VAE training iteration (SPEC §1 steps 1–7) on explicit state. No I/O here: the
+ * run loop (run.ts) owns files, logging and checkpoints.
+ */
+import * as tf from './tf.ts';
+import { adamInit, adamStep, disposeAdam, type AdamState } from './adam.ts';
+import type { RunConfig } from './config.ts';
+import { updateLambda } from './dual.ts';
+import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
+import type { EcvaeModel } from './models/index.ts';
+import { disposeParams, initParams, type Params } from './params.ts';
+import { deriveSeed, Stream } from './rng.ts';
+import { sgld, type SgldOptions } from './sgld.ts';
+
+export interface TrainState {
+  iteration: number;
+  lambda: number;
+  /** Encoder + decoder parameters. */
+  vae: Params;
+  /** Energy model parameters; absent when calibration is disabled (plain VAE). */
+  ebm?: Params;
+  vaeOpt: AdamState;
+  ebmOpt?: AdamState;
+}
+
+export interface IterationMetrics {
+  iteration: number;
+  rec: number;
+  kl: number;
+  elbo: number;
+  /** Calibration-only terms are absent for a plain VAE. */
+  cal?: number;
+  eData?: number;
+  eNeg?: number;
+  ebmLoss?: number;
+  lambda: number;
+}
+
+export class DivergenceError extends Error {
+  constructor(readonly iteration: number, readonly values: Record<string, number>) {
+    const bad = Object.entries(values).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `${k}=${v}`).join(', ');
+    super(`Training diverged at iteration ${iteration}: ${bad}. Lower training.vaeLearningRate / ebmLearningRate or calibration.sgldStepSize, or raise training.ebmRegularization; resume starts from the last good checkpoint.`);
+    this.name = 'DivergenceError';
+  }
+}
+
+export function initTrainState(model: EcvaeModel, cfg: RunConfig): TrainState {
+  const vae = initParams([...model.specs.enc, ...model.specs.dec], cfg.seed);
+  const state: TrainState = { iteration: 0, lambda: cfg.calibration.enabled ? cfg.calibration.lambdaInit : 0, vae, vaeOpt: adamInit(vae) };
+  if (cfg.calibration.enabled) {
+    state.ebm = initParams(model.specs.ebm, cfg.seed);
+    state.ebmOpt = adamInit(state.ebm);
+  }
+  return state;
+}
+
+export function disposeTrainState(s: TrainState): void {
+  disposeParams(s.vae);
+  disposeAdam(s.vaeOpt);
+  if (s.ebm) disposeParams(s.ebm);
+  if (s.ebmOpt) disposeAdam(s.ebmOpt);
+}
+
+export function sgldOptions(cfg: RunConfig, steps: number, seed: number): SgldOptions {
+  const c = cfg.calibration;
+  return { steps, stepSize: c.sgldStepSize, noiseScale: c.sgldNoiseScale, proxThreshold: c.proxThreshold, seed };
+}
+
+/** Gradients of `loss(params)` with respect to every tensor of `p`, by name. */
+function gradsOf(p: Params, loss: (q: Params) => tf.Scalar): Params {
+  const names = Object.keys(p);
+  const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => loss(Object.fromEntries(names.map((n, i) => [n, ts[i]!]))))(names.map((n) => p[n]!));
+  value.dispose();
+  return Object.fromEntries(names.map((n, i) => [n, grads[i]!]));
+}
+
+/**
+ * Runs one iteration on the batch `x` and advances `state` in place (its tensors are
+ * replaced, old ones disposed). Throws DivergenceError when a loss is not finite.
+ */
+export function trainIteration(model: EcvaeModel, cfg: RunConfig, state: TrainState, x: tf.Tensor): IterationMetrics {
+  const t = state.iteration + 1;
+  const B = x.shape[0]!;
+  const Z = model.latentDim;
+  const tr = cfg.training;
+  const calibrate = cfg.calibration.enabled && state.ebm !== undefined;
+  const ebm = state.ebm;
+  const frozenEnergy = (v: tf.Tensor): tf.Tensor1D => model.energy(ebm!, v, true);
+
+  const eps = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.reparam)) as tf.Tensor2D;
+  const n = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.prior)) as tf.Tensor2D;
+
+  // Steps 2–3: calibrated targets x~ = SGLD(G(n)), with G held fixed.
+  let target: tf.Tensor | undefined;
+  if (calibrate) {
+    const s = tf.tidy(() => model.decode(state.vae, n));
+    target = sgld(frozenEnergy, s, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
+    s.dispose();
+  }
+
+  // Steps 1, 4, 5: VAE update on lambda·cal + rec + beta·kl.
+  let scalars: tf.Tensor | undefined;
+  const lambda = state.lambda;
+  const vaeGrads = gradsOf(state.vae, (p) => {
+    const { rec, kl } = vaeTerms(model, p, x, eps);
+    const cal = target ? sumSquaredPerExample(model.decode(p, n), target) : tf.scalar(0);
+    scalars = tf.keep(tf.stack([rec, kl, cal]));
+    const elbo = rec.add(kl.mul(tr.beta));
+    return (target && lambda !== 0 ? elbo.add(cal.mul(lambda)) : elbo) as tf.Scalar;
+  });
+  const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, { lr: tr.vaeLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
+  disposeParams(vaeGrads);
+  state.vae = vaeNext.params;
+  state.vaeOpt = vaeNext.state;
+  target?.dispose();
+
+  // Step 6: EBM update with negatives from SGLD on the updated decoder's samples.
+  let ebmScalars: tf.Tensor | undefined;
+  if (calibrate && ebm && state.ebmOpt) {
+    const s = tf.tidy(() => model.decode(state.vae, n));
+    const neg = sgld(frozenEnergy, s, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
+    s.dispose();
+    const ebmGrads = gradsOf(ebm, (p) => {
+      const ePos = model.energy(p, x);
+      const eNeg = model.energy(p, neg);
+      const loss = ebmLoss(ePos, eNeg, tr.ebmRegularization);
+      ebmScalars = tf.keep(tf.stack([ePos.mean(), eNeg.mean(), loss]));
+      return loss;
+    });
+    neg.dispose();
+    const ebmNext = adamStep(ebm, ebmGrads, state.ebmOpt, { lr: tr.ebmLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
+    disposeParams(ebmGrads);
+    state.ebm = ebmNext.params;
+    state.ebmOpt = ebmNext.state;
+  }
+  eps.dispose();
+  n.dispose();
+
+  // One read-back per iteration for all scalars.
+  const all = tf.tidy(() => (ebmScalars ? tf.concat([scalars!, ebmScalars]) : scalars!.clone()));
+  const v = all.dataSync();
+  all.dispose();
+  scalars?.dispose();
+  ebmScalars?.dispose();
+
+  const [rec, kl, cal] = [v[0]!, v[1]!, v[2]!];
+  const m: IterationMetrics = { iteration: t, rec, kl, elbo: rec + tr.beta * kl, lambda };
+  if (calibrate) Object.assign(m, { cal, eData: v[3]!, eNeg: v[4]!, ebmLoss: v[5]! });
+  const check: Record<string, number> = { rec, kl };
+  if (calibrate) Object.assign(check, { cal, eData: v[3]!, eNeg: v[4]! });
+  if (Object.values(check).some((x) => !Number.isFinite(x))) throw new DivergenceError(t, check);
+
+  // Step 7: dual ascent on cal <= epsilon.
+  if (calibrate) {
+    const c = cfg.calibration;
+    state.lambda = updateLambda(lambda, cal, { learningRate: c.lambdaLearningRate, epsilon: c.epsilon, max: c.lambdaMax });
+  }
+  state.iteration = t;
+  return m;
+}
