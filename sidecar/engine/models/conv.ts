@@ -69,7 +69,7 @@ export function convModel(a: ConvArch): EcvaeModel {
         h = conv(p, `ebm.conv${i}`, lrelu(h), S1, frozen);
       }
       const pooled = lrelu(h).mean([1, 2]) as tf.Tensor2D;
-      const e = dense(p, 'ebm.head2', lrelu(dense(p, 'ebm.head1', pooled)));
+      const e = dense(p, 'ebm.head2', lrelu(dense(p, 'ebm.head1', pooled, frozen)), frozen);
       return e.reshape([-1]).div(a.temperature) as tf.Tensor1D;
     },
   };

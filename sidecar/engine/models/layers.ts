@@ -1,12 +1,13 @@
 /** Stateless layer functions shared by the model families. */
 import * as tf from '../tf.ts';
 import { conv2d, type ConvGeometry } from '../ops/conv.ts';
+import { denseOp } from '../ops/dense.ts';
 import { param, type Params } from '../params.ts';
 
 export const LEAK = 0.2;
 
-export function dense(p: Params, name: string, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(x, param(p, `${name}.w`) as tf.Tensor2D).add(param(p, `${name}.b`));
+export function dense(p: Params, name: string, x: tf.Tensor2D, frozen = false): tf.Tensor2D {
+  return denseOp(x, param(p, `${name}.w`) as tf.Tensor2D, param(p, `${name}.b`) as tf.Tensor1D, frozen);
 }
 
 export function conv(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, frozen: boolean): tf.Tensor4D {

@@ -22,10 +22,10 @@ function mlpSpecs(prefix: string, nin: number, hidden: number, depth: number, no
   return specs;
 }
 
-function mlp(p: Params, prefix: string, x: tf.Tensor2D, depth: number): tf.Tensor2D {
+function mlp(p: Params, prefix: string, x: tf.Tensor2D, depth: number, frozen = false): tf.Tensor2D {
   let h = x;
-  for (let i = 0; i < depth; i++) h = lrelu(dense(p, `${prefix}.h${i}`, h));
-  return dense(p, `${prefix}.out`, h);
+  for (let i = 0; i < depth; i++) h = lrelu(dense(p, `${prefix}.h${i}`, h, frozen));
+  return dense(p, `${prefix}.out`, h, frozen);
 }
 
 export function mlpModel(a: MlpArch): EcvaeModel {
@@ -48,8 +48,8 @@ export function mlpModel(a: MlpArch): EcvaeModel {
     decode(p, z) {
       return tf.tanh(mlp(p, 'dec', z, a.depth)).reshape([z.shape[0], ...a.dataShape]);
     },
-    energy(p, x) {
-      return mlp(p, 'ebm', flatten(x), a.depth).reshape([-1]).div(a.temperature) as tf.Tensor1D;
+    energy(p, x, frozen = false) {
+      return mlp(p, 'ebm', flatten(x), a.depth, frozen).reshape([-1]).div(a.temperature) as tf.Tensor1D;
     },
   };
 }

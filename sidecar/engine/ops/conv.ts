@@ -6,10 +6,11 @@
  * kernel at all and a slow Conv2DBackpropInput. Both gradients are convolutions too:
  *   dx = conv(dilate(dy, s), flip(w) with in/out channels swapped)   (full correlation)
  *   dw = conv(xpad^T, dy^T, dilation = s)                           (batch as channels)
- * so the same fast kernel serves the backward pass on every backend. Backends that do
- * have native gradient kernels (tfjs-node) use tf.conv2d's own gradient instead.
+ * so the same fast kernel serves the backward pass. Backends with good native gradient
+ * kernels (tfjs-node, WebGPU) use tf.conv2d's own gradient instead (policy.ts).
  */
 import * as tf from '../tf.ts';
+import { useComposedGradients } from './policy.ts';
 
 export interface ConvGeometry {
   stride: number;
@@ -96,19 +97,13 @@ function frozenOp(w: tf.Tensor4D, g: ConvGeometry): Op1 {
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op1;
 }
 
-/** True when the active backend has its own conv gradient kernels (then we use them). */
-export function backendHasConvGrads(): boolean {
-  const b = tf.getBackend();
-  return !!tf.getKernel('Conv2DBackpropFilter', b) && b !== 'wasm';
-}
-
 /**
  * conv2d(x, w) + bias. `frozen` promises that no gradient with respect to w is needed
  * (e.g. the energy model inside SGLD), which halves the backward work.
  */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry, frozen = false): tf.Tensor4D {
   let y: tf.Tensor4D;
-  if (backendHasConvGrads()) y = tf.conv2d(x, w, g.stride, g.pad);
+  if (!useComposedGradients()) y = tf.conv2d(x, w, g.stride, g.pad);
   else if (frozen) y = frozenOp(w, g)(x);
   else y = trainableOp(g)(x, w);
   return y.add(b);

@@ -1,0 +1,21 @@
+// Bundles the TypeScript entry points with esbuild into dist/. npm packages stay external
+// (resolved from node_modules at run time): TF.js backends find their .wasm files and
+// optional native bindings relative to their own packages.
+import { build } from 'esbuild';
+
+const entries = {
+  cli: 'sidecar/cli/main.ts',
+};
+
+await build({
+  entryPoints: entries,
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+console.error(`built ${Object.keys(entries).map((e) => `dist/${e}.js`).join(', ')}`);

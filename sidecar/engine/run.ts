@@ -1,0 +1,229 @@
+/**
+ * A training run: the run folder (SPEC §4), metrics, sample grids, checkpoints, resume,
+ * stop requests and divergence handling around the pure iteration of trainer.ts.
+ * Used by the CLI and the sidecar alike; reports through callbacks, never prints.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { selectBackend, type BackendReport } from './backend.ts';
+import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint, writeFileAtomic } from './checkpoint.ts';
+import type { RunConfig } from './config.ts';
+import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts';
+import { encodePng } from './data/images.ts';
+import { buildModel, type EcvaeModel } from './models/index.ts';
+import { allFinite } from './params.ts';
+import { generate, refine, samplesPicture } from './sample.ts';
+import * as tf from './tf.ts';
+import { DivergenceError, disposeTrainState, initTrainState, trainIteration, type IterationMetrics, type TrainState } from './trainer.ts';
+
+export interface MetricsRecord extends IterationMetrics {
+  /** Iterations per second over the last logging window. */
+  itPerSec: number;
+  /** Wall-clock seconds since this process started the run. */
+  elapsed: number;
+}
+
+export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
+
+export interface RunEvents {
+  onLog?(message: string): void;
+  onMetrics?(m: MetricsRecord, total: number): void;
+  onSamples?(file: string, iteration: number, kind: 'one-step' | 'mcmc'): void;
+  onCheckpoint?(file: string, iteration: number): void;
+}
+
+export interface TrainOptions {
+  /** Run folder; default <config.output.dir>/<config.name>. */
+  runDir?: string;
+  /** Override training.iterations (the total to reach). */
+  iterations?: number;
+  resume?: boolean;
+  /** Aborting stops after the current iteration, with a checkpoint. */
+  signal?: AbortSignal;
+  events?: RunEvents;
+}
+
+export interface TrainResult {
+  runDir: string;
+  status: RunStatus;
+  iteration: number;
+  iterationsThisSession: number;
+  checkpoint?: string;
+  secPerIter: number;
+  last?: MetricsRecord;
+  backend: BackendReport;
+  dataset: string;
+  resumedFrom?: number;
+}
+
+export class RunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunError';
+  }
+}
+
+interface StatusFile {
+  status: RunStatus;
+  iteration: number;
+  total: number;
+  message?: string;
+  pid: number;
+  updatedAt: string;
+}
+
+function writeStatus(runDir: string, s: Omit<StatusFile, 'pid' | 'updatedAt'>): void {
+  const body: StatusFile = { ...s, pid: process.pid, updatedAt: new Date().toISOString() };
+  writeFileAtomic(join(runDir, 'status.json'), [Buffer.from(JSON.stringify(body, null, 2) + '\n')]);
+}
+
+/** Keeps metrics.jsonl lines up to `iteration` (a killed run may have logged past its last checkpoint). */
+function truncateMetrics(file: string, iteration: number): void {
+  if (!existsSync(file)) return;
+  const kept = readFileSync(file, 'utf8').split('\n').filter((line) => {
+    if (!line.trim()) return false;
+    try {
+      return (JSON.parse(line) as { iteration: number }).iteration <= iteration;
+    } catch {
+      return false; // a line torn by the kill
+    }
+  });
+  writeFileAtomic(file, [Buffer.from(kept.map((l) => l + '\n').join(''))]);
+}
+
+export function writeSamples(file: string, model: EcvaeModel, x: tf.Tensor, reference?: Float32Array): void {
+  const data = x.dataSync() as Float32Array;
+  const pic = samplesPicture(data, x.shape[0]!, model.dataShape, reference);
+  writeFileAtomic(file, [encodePng(pic.rgb, pic.width, pic.height, 3, false)]);
+}
+
+function referencePoints(ds: Dataset, n: number): Float32Array | undefined {
+  return ds.shape.length === 1 ? ds.x.subarray(0, Math.min(ds.size, n) * ds.shape[0]!) : undefined;
+}
+
+/** Trains (or resumes) a run to its iteration target. Resolves with the outcome; throws RunError for unusable input. */
+export async function train(config: RunConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const ev = opts.events ?? {};
+  const log = (m: string): void => ev.onLog?.(m);
+  const runDir = resolve(opts.runDir ?? join(config.output.dir, config.name));
+  const latest = join(runDir, 'checkpoints', 'latest');
+  let resumeFile: string | undefined;
+  if (existsSync(latest)) {
+    if (!opts.resume) throw new RunError(`Run folder ${runDir} already has checkpoints. Use --resume to continue it, or choose another --out folder or "name".`);
+    resumeFile = resolveCheckpoint(runDir);
+  } else if (opts.resume) {
+    log(`nothing to resume in ${runDir} (no checkpoint yet); starting from iteration 0`);
+  }
+
+  const backend = await selectBackend(config.backend);
+  log(`backend ${backend.backend}: ${backend.reason}`);
+  const dataset = loadDataset(config.data, config.seed);
+  for (const w of dataset.warnings) log(`warning: ${w}`);
+  if (config.training.batchSize > dataset.size) {
+    throw new RunError(`training.batchSize (${config.training.batchSize}) is larger than the dataset (${dataset.size} examples). Lower the batch size or add data.`);
+  }
+  log(`data: ${dataset.name}`);
+  const model = buildModel(config.model, dataset.shape);
+  const total = opts.iterations ?? config.training.iterations;
+
+  let state: TrainState;
+  if (resumeFile) {
+    const ck = readCheckpoint(resumeFile);
+    assertMatchesModel(ck, [...model.specs.enc, ...model.specs.dec], 'vae');
+    if (config.calibration.enabled) assertMatchesModel(ck, model.specs.ebm, 'ebm');
+    state = stateFromCheckpoint(ck);
+    if (config.calibration.enabled !== Boolean(state.ebm)) throw new CheckpointError(`Checkpoint ${resumeFile} was trained with calibration.enabled = ${Boolean(state.ebm)}; the config says ${config.calibration.enabled}.`);
+    log(`resuming from ${resumeFile} at iteration ${state.iteration}`);
+  } else {
+    state = initTrainState(model, config);
+  }
+  const resumedFrom = resumeFile ? state.iteration : undefined;
+
+  mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
+  mkdirSync(join(runDir, 'samples'), { recursive: true });
+  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  const metricsFile = join(runDir, 'metrics.jsonl');
+  if (resumeFile) truncateMetrics(metricsFile, state.iteration);
+  else writeFileSync(metricsFile, '');
+  writeStatus(runDir, { status: 'running', iteration: state.iteration, total });
+
+  const L = config.logging;
+  const reference = referencePoints(dataset, L.sampleCount * 16);
+  const sampleN = dataset.shape.length === 1 ? L.sampleCount * 16 : L.sampleCount;
+  let checkpoint: string | undefined = resumeFile;
+  const start = performance.now();
+  let windowStart = start;
+  let windowIters = 0;
+  let last: MetricsRecord | undefined;
+  const startIteration = state.iteration;
+
+  const saveCk = (): void => {
+    if (!allFinite(state.vae) || (state.ebm && !allFinite(state.ebm))) throw new DivergenceError(state.iteration, { parameters: NaN });
+    checkpoint = saveCheckpoint(runDir, state, config, dataset.shape, L.keepCheckpoints);
+    ev.onCheckpoint?.(checkpoint, state.iteration);
+  };
+  const saveSamples = (): void => {
+    const tag = String(state.iteration).padStart(6, '0');
+    const x = generate(model, state.vae, sampleN, config.seed);
+    const one = join(runDir, 'samples', `iter-${tag}.png`);
+    writeSamples(one, model, x, reference);
+    ev.onSamples?.(one, state.iteration, 'one-step');
+    if (L.sampleMcmcSteps > 0 && state.ebm) {
+      const r = refine(model, state.ebm, x, L.sampleMcmcSteps, config, config.seed);
+      const file = join(runDir, 'samples', `iter-${tag}-mcmc.png`);
+      writeSamples(file, model, r, reference);
+      r.dispose();
+      ev.onSamples?.(file, state.iteration, 'mcmc');
+    }
+    x.dispose();
+  };
+
+  let status: RunStatus = 'finished';
+  try {
+    while (state.iteration < total) {
+      if (opts.signal?.aborted) {
+        status = 'stopped';
+        break;
+      }
+      const t = state.iteration + 1;
+      const x = tf.tensor(gather(dataset, batchIndices(dataset.size, config.training.batchSize, t, config.seed)), [config.training.batchSize, ...dataset.shape]);
+      let m: IterationMetrics;
+      try {
+        m = trainIteration(model, config, state, x);
+      } finally {
+        x.dispose();
+      }
+      windowIters++;
+      if (t % L.every === 0 || t === total) {
+        const now = performance.now();
+        last = { ...m, itPerSec: (windowIters * 1000) / Math.max(now - windowStart, 1e-6), elapsed: (now - start) / 1000 };
+        windowStart = now;
+        windowIters = 0;
+        writeFileSync(metricsFile, JSON.stringify(last) + '\n', { flag: 'a' });
+        ev.onMetrics?.(last, total);
+      }
+      if (t % L.sampleEvery === 0) saveSamples();
+      if (t % L.checkpointEvery === 0) saveCk();
+      // Yield to the event loop so stop requests and RPC messages get through.
+      if (t % 5 === 0) await new Promise((r) => setImmediate(r));
+    }
+    if (state.iteration > startIteration || !checkpoint) {
+      if (state.iteration % L.sampleEvery !== 0) saveSamples();
+      if (state.iteration % L.checkpointEvery !== 0 || !checkpoint) saveCk();
+    }
+    writeStatus(runDir, { status, iteration: state.iteration, total });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    writeStatus(runDir, { status: 'failed', iteration: state.iteration, total, message: checkpoint ? `${message} Last good checkpoint: ${checkpoint}` : message });
+    if (err instanceof DivergenceError) log(`last good checkpoint: ${checkpoint ?? 'none'}`);
+    throw err;
+  } finally {
+    disposeTrainState(state);
+  }
+  const done = state.iteration - startIteration;
+  return {
+    runDir, status, iteration: state.iteration, iterationsThisSession: done, ...(checkpoint ? { checkpoint } : {}),
+    secPerIter: done ? (performance.now() - start) / 1000 / done : 0, ...(last ? { last } : {}), backend, dataset: dataset.name,
+    ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+  };
+}
