@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'node:assert/strict';
 import * as tf from '../sidecar/engine/tf.ts';
+import { withoutEmscriptenHandlers } from '../sidecar/engine/backend.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
 export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
-  assert.ok(await tf.setBackend(name), `backend ${name} must start`);
-  await tf.ready();
+  await withoutEmscriptenHandlers(async () => {
+    assert.ok(await tf.setBackend(name), `backend ${name} must start`);
+    await tf.ready();
+  });
 }
 
 export function tempDir(prefix = 'ecvae-test-'): string {
@@ -41,3 +44,9 @@ export function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
+
+/** A fully defaulted config from a partial one (tests only). */
+export { withDefaults } from '../sidecar/engine/config.ts';
+
+/** Tiny image config (8x8x1 folder-free: uses MNIST shape via model only in unit tests). */
+export const tinyConv = { size: 8, channels: 1, width: 2, levels: 2, latentDim: 3, ebmHidden: 4, temperature: 1 };

@@ -37,9 +37,28 @@ function short(err: unknown): string {
   return String(e?.message ?? err).split('\n')[0]!.slice(0, 300);
 }
 
+/**
+ * Runs `start`, then removes the process-wide 'uncaughtException'/'unhandledRejection'
+ * handlers that the Emscripten runtime of the WASM backend installs: they rethrow from
+ * inside its minified one-line bundle, so any later crash would print ~30 KB of its
+ * source instead of our error.
+ */
+export async function withoutEmscriptenHandlers<T>(start: () => Promise<T>): Promise<T> {
+  const exceptions = new Set(process.listeners('uncaughtException'));
+  const rejections = new Set(process.listeners('unhandledRejection'));
+  try {
+    return await start();
+  } finally {
+    for (const l of process.listeners('uncaughtException')) if (!exceptions.has(l)) process.removeListener('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!rejections.has(l)) process.removeListener('unhandledRejection', l);
+  }
+}
+
 async function activate(tfName: string): Promise<void> {
-  if (!(await tf.setBackend(tfName))) throw new Error(`tf.setBackend('${tfName}') failed`);
-  await tf.ready();
+  await withoutEmscriptenHandlers(async () => {
+    if (!(await tf.setBackend(tfName))) throw new Error(`tf.setBackend('${tfName}') failed`);
+    await tf.ready();
+  });
 }
 
 const loaders: Record<BackendName, () => Promise<string>> = {

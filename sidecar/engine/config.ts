@@ -27,7 +27,8 @@ export interface ModelConfig {
   kind: 'auto' | 'conv' | 'mlp';
   latentDim: number;
   width: number;
-  levels: number;
+  /** Omitted: derived from the image size (autoLevels). */
+  levels?: number;
   hidden: number;
   depth: number;
   ebmHidden: number;
@@ -176,6 +177,11 @@ function describeAjvError(e: ErrorObject): { path: (string | number)[]; message:
   }
 }
 
+/** Stride-2 stages for an image size when the config does not say: the largest of 3, 2, 1 that divides it. */
+export function autoLevels(size: number): number {
+  return [3, 2, 1].find((l) => size % 2 ** l === 0) ?? 1;
+}
+
 /** Checks that the schema cannot express. Paths in `config` are already defaulted. */
 function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {
   const { data, model, calibration } = config;
@@ -204,7 +210,7 @@ function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder
   if (kind === 'conv' && !isImage) {
     d.add('error', ['model', 'kind'], 'model.kind "conv" needs image data; use "mlp" (or "auto") for gaussians25.');
   }
-  if (kind === 'conv' && isImage) {
+  if (kind === 'conv' && isImage && model.levels !== undefined) {
     const size = data.kind === 'folder' ? data.size : 28;
     const f = 2 ** model.levels;
     if (size !== undefined && size % f !== 0) {

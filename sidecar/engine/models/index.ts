@@ -1,4 +1,4 @@
-import type { ModelConfig } from '../config.ts';
+import { autoLevels, type ModelConfig } from '../config.ts';
 import { convModel } from './conv.ts';
 import { mlpModel } from './mlp.ts';
 import type { EcvaeModel } from './types.ts';
@@ -12,7 +12,9 @@ export function buildModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
   if (kind === 'conv') {
     if (!isImage) throw new Error('model.kind "conv" needs image data; use "mlp" for 2-D data.');
     const [size, , channels] = dataShape as [number, number, number];
-    return convModel({ size, channels, width: m.width, levels: m.levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
+    const levels = m.levels ?? autoLevels(size);
+    if (size % 2 ** levels !== 0) throw new Error(`Image size ${size} is not divisible by 2^model.levels = ${2 ** levels}.`);
+    return convModel({ size, channels, width: m.width, levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
   }
   return mlpModel({ dataShape, hidden: m.hidden, depth: m.depth, latentDim: m.latentDim, temperature: m.temperature });
 }

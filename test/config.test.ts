@@ -1,0 +1,101 @@
+/** Run-config validation: schema defaults, and a clear, located message for each mistake. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigFile, parseConfig, type Diagnostic } from '../sidecar/engine/config.ts';
+import { tempDir } from './helpers.ts';
+
+function errorsOf(text: string, baseDir = process.cwd()): Diagnostic[] {
+  const r = parseConfig(text, baseDir);
+  assert.equal(r.ok, false, 'config should be rejected');
+  return r.ok ? [] : r.diagnostics;
+}
+
+test('a minimal config gets every default from the schema', () => {
+  const r = parseConfig('{"data": {"kind": "mnist"}}', process.cwd());
+  assert.ok(r.ok);
+  const c = r.config;
+  assert.equal(c.name, 'run');
+  assert.equal(c.backend, 'auto');
+  assert.equal(c.training.beta, 0.1);
+  assert.equal(c.training.vaeLearningRate, 2e-4);
+  assert.equal(c.training.ebmLearningRate, 1e-4);
+  assert.deepEqual([c.training.adamBeta1, c.training.adamBeta2], [0, 0.9]);
+  assert.deepEqual([c.calibration.sgldSteps, c.calibration.sgldStepSize, c.calibration.proxThreshold], [15, 0.01, 0.07]);
+  assert.deepEqual([c.calibration.lambdaInit, c.calibration.lambdaLearningRate, c.calibration.lambdaMax, c.calibration.epsilon], [30, 0.01, 100, 0.05]);
+  assert.equal(c.calibration.enabled, true);
+  assert.equal(c.model.latentDim, 64);
+  assert.equal(c.model.levels, undefined, 'levels follow the image size unless given');
+});
+
+test('the reference architecture of shared/bench is expressible as a config', () => {
+  const dir = tempDir();
+  const r = parseConfig(JSON.stringify({ data: { kind: 'folder', path: dir, size: 32, channels: 3 }, model: { kind: 'conv', width: 32, levels: 3, latentDim: 64, ebmHidden: 256 }, training: { batchSize: 32 } }), dir);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
+});
+
+test('JSON syntax errors point at line and column', () => {
+  const [d] = errorsOf('{\n  "data": {"kind": "mnist"},\n  "seed": 1,\n}');
+  assert.match(d!.message, /Invalid JSON/);
+  assert.equal(d!.line, 4);
+});
+
+test('unknown fields are named, with the location of the key', () => {
+  const ds = errorsOf('{\n  "data": {"kind": "mnist"},\n  "trainig": {}\n}');
+  const d = ds.find((x) => x.field === 'trainig')!;
+  assert.match(d.message, /Unknown field "trainig"/);
+  assert.deepEqual([d.line, d.column], [3, 3]);
+});
+
+test('wrong types and enum values say what is allowed', () => {
+  const ds = errorsOf('{"data": {"kind": "cifar"}, "training": {"batchSize": "big"}}');
+  assert.ok(ds.some((d) => d.field === 'data.kind' && /must be one of "gaussians25", "mnist", "fashion-mnist", "folder"/.test(d.message)));
+  assert.ok(ds.some((d) => d.field === 'training.batchSize' && /must be integer/.test(d.message)));
+});
+
+test('out-of-range numbers and a missing data section are reported', () => {
+  assert.ok(errorsOf('{"data": {"kind": "mnist"}, "training": {"batchSize": 0}}').some((d) => d.field === 'training.batchSize' && /must be >= 1/.test(d.message)));
+  assert.ok(errorsOf('{}').some((d) => /Missing required field "data"/.test(d.message)));
+  assert.ok(errorsOf('').some((d) => /Invalid JSON|empty/.test(d.message)));
+});
+
+test('semantic checks: dataset path, folder fields, image size vs levels, lambda bounds', () => {
+  const dir = tempDir();
+  const missing = errorsOf(JSON.stringify({ data: { kind: 'folder', path: 'nope', size: 32 } }), dir);
+  assert.ok(missing.some((d) => d.field === 'data.path' && /Dataset path does not exist: .*nope/.test(d.message)));
+  const file = join(dir, 'file.txt');
+  writeFileSync(file, 'x');
+  assert.ok(errorsOf(JSON.stringify({ data: { kind: 'folder', path: file, size: 32 } }), dir).some((d) => /is not a folder/.test(d.message)));
+  assert.ok(errorsOf(JSON.stringify({ data: { kind: 'folder', path: dir } }), dir).some((d) => /needs "data.size"/.test(d.message)));
+  const levels = errorsOf(JSON.stringify({ data: { kind: 'mnist' }, model: { levels: 3 } }));
+  assert.ok(levels.some((d) => d.field === 'model.levels' && /28 is not divisible by 2\^levels = 8. Use model.levels 1 or 2/.test(d.message)));
+  assert.ok(errorsOf(JSON.stringify({ data: { kind: 'gaussians25' }, model: { kind: 'conv' } })).some((d) => /needs image data/.test(d.message)));
+  assert.ok(errorsOf(JSON.stringify({ data: { kind: 'mnist' }, model: { levels: 2 }, calibration: { lambdaInit: 200 } })).some((d) => /lambdaInit \(200\) is above calibration.lambdaMax \(100\)/.test(d.message)));
+});
+
+test('folder-only fields on other datasets are warnings, not errors; relative paths resolve against the config', () => {
+  const r = parseConfig(JSON.stringify({ data: { kind: 'mnist', size: 32 }, model: { levels: 2 } }), process.cwd());
+  assert.ok(r.ok);
+  assert.ok(r.warnings.some((w) => w.field === 'data.size' && /only used with data.kind "folder"/.test(w.message)));
+  const dir = tempDir();
+  mkdirSync(join(dir, 'imgs'));
+  const cfgFile = join(dir, 'a.ecvae.json');
+  writeFileSync(cfgFile, JSON.stringify({ data: { kind: 'folder', path: 'imgs', size: 16 } }));
+  const loaded = loadConfigFile(cfgFile);
+  assert.ok(loaded.ok);
+  assert.equal(loaded.config.data.path, join(dir, 'imgs'));
+});
+
+test('an unreadable config file is a diagnostic, not a crash', () => {
+  const r = loadConfigFile('/nonexistent/x.ecvae.json');
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.diagnostics[0]!.message : '', /Cannot read config .*file not found/);
+});
+
+test('the shipped examples validate', () => {
+  for (const f of ['examples/toy-25gaussians.ecvae.json', 'examples/mnist.ecvae.json']) {
+    const r = loadConfigFile(f);
+    assert.ok(r.ok, `${f}: ${JSON.stringify(!r.ok && r.diagnostics)}`);
+  }
+});

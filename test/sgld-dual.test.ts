@@ -1,0 +1,76 @@
+/** SGLD on known energies, the proximity term, and the dual update of lambda. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '../sidecar/engine/tf.ts';
+import { updateLambda } from '../sidecar/engine/dual.ts';
+import { proximity, sgld } from '../sidecar/engine/sgld.ts';
+import { assertClose, useBackend } from './helpers.ts';
+
+/** E(x) = 2·||x - c||^2 per example with c = (0.5, -0.25): gradient 4(x - c). */
+const quadratic = (x: tf.Tensor): tf.Tensor1D => tf.tidy(() => tf.squaredDifference(x, tf.tensor2d([[0.5, -0.25]])).sum(1).mul(2) as tf.Tensor1D);
+
+test('SGLD without noise follows the exact gradient steps of a quadratic energy', async () => {
+  await useBackend('wasm');
+  const start = tf.tensor2d([[-0.5, 0.5], [0.9, 0.9]]);
+  const out = sgld(quadratic, start, start, { steps: 1, stepSize: 0.1, noiseScale: 0, proxThreshold: 0.07, seed: 0 });
+  // One step, prox weight (K-0-1)/K = 0: x - (eta/2)·4(x - c) = x - 0.2(x - c).
+  const expected = [-0.5 - 0.2 * (-1), 0.5 - 0.2 * 0.75, 0.9 - 0.2 * 0.4, 0.9 - 0.2 * 1.15];
+  assertClose(out.dataSync(), expected, 1e-5, 1e-6, 'one SGLD step');
+});
+
+test('SGLD lowers a quadratic energy on average, with noise', async () => {
+  await useBackend('wasm');
+  const start = tf.randomNormal([256, 2], 0, 1, 'float32', 3).add(2);
+  const before = quadratic(start).mean().dataSync()[0]!;
+  const out = sgld(quadratic, start, start, { steps: 30, stepSize: 0.05, noiseScale: 1, proxThreshold: 0.07, seed: 1 });
+  const after = quadratic(out).mean().dataSync()[0]!;
+  // Stationary mean energy of this Gaussian is d/2 = 1; starting near 2·(2.6^2 + 2.3^2) ≈ 24.
+  assert.ok(after < before / 5, `mean energy should fall: before ${before}, after ${after}`);
+  assert.ok(after > 0.2 && after < 3, `mean energy should approach the stationary value ~1, got ${after}`);
+});
+
+test('proximity is relu(||clip(x)-clip(s)||^2 - t) + t per example', async () => {
+  await useBackend('wasm');
+  const x = tf.tensor2d([[0.1, 0.2], [2.0, -3.0], [0.0, 0.0]]);
+  const s = tf.tensor2d([[0.1, 0.25], [0.0, 0.0], [0.5, 0.5]]);
+  // Row 1: d = 0.0025 < t -> t. Row 2: clip -> (1,-1), d = 2 -> 2. Row 3: d = 0.5.
+  assertClose(proximity(x, s, 0.07).dataSync(), [0.07, 2, 0.5], 1e-5, 1e-6, 'proximity');
+});
+
+test('the annealed proximity term keeps early SGLD steps near the source sample', async () => {
+  await useBackend('wasm');
+  const flat = (x: tf.Tensor): tf.Tensor1D => x.sum(1).mul(0) as tf.Tensor1D;
+  const cond = tf.tensor2d([[0, 0]]);
+  const start = tf.tensor2d([[0.8, -0.6]]); // distance^2 = 1 > threshold: the term pulls back
+  const opts = { stepSize: 0.2, noiseScale: 0, proxThreshold: 0.07, seed: 0 };
+  // K=4: weights 3/4, 2/4, 1/4, 0 -> x shrinks by (1 - 0.1·2·w) per step, last step free.
+  const out = sgld(flat, start, cond, { ...opts, steps: 4 }).dataSync();
+  const shrink = (1 - 0.2 * 0.75) * (1 - 0.2 * 0.5) * (1 - 0.2 * 0.25);
+  assertClose(out, [0.8 * shrink, -0.6 * shrink], 1e-5, 1e-6, 'annealed pull');
+  // Inside the threshold the term is constant: no pull at all.
+  const near = tf.tensor2d([[0.1, 0.1]]);
+  assertClose(sgld(flat, near, cond, { ...opts, steps: 4 }).dataSync(), [0.1, 0.1], 1e-6, 1e-7, 'no pull inside threshold');
+});
+
+test('SGLD is reproducible for a seed and leaks no tensors', async () => {
+  await useBackend('wasm');
+  const start = tf.tensor2d([[0.3, 0.1], [0.2, -0.4]]);
+  const o = { steps: 5, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 42 };
+  const a = sgld(quadratic, start, start, o);
+  const before = tf.memory().numTensors;
+  const b = sgld(quadratic, start, start, o);
+  assert.equal(tf.memory().numTensors, before + 1, 'only the result tensor remains');
+  assertClose(a.dataSync(), b.dataSync(), 0, 0, 'same seed, same chain');
+  const c = sgld(quadratic, start, start, { ...o, seed: 43 });
+  assert.notDeepEqual(Array.from(a.dataSync()), Array.from(c.dataSync()));
+});
+
+test('lambda dual ascent: step, lower clip at 0, upper clip at max', () => {
+  const o = { learningRate: 0.01, epsilon: 0.05, max: 100 };
+  assert.equal(updateLambda(30, 0.05, o), 30);
+  assert.ok(Math.abs(updateLambda(30, 1.05, o) - 30.01) < 1e-12);
+  assert.ok(Math.abs(updateLambda(30, 0.0, o) - (30 - 0.0005)) < 1e-12);
+  assert.equal(updateLambda(0.0001, 0, o), 0);
+  assert.equal(updateLambda(99.99, 50, o), 100);
+  assert.equal(updateLambda(100, 1e9, o), 100);
+});

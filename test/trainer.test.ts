@@ -1,0 +1,98 @@
+/** One full EC-VAE iteration on tiny shapes: every parameter moves, nothing leaks. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '../sidecar/engine/tf.ts';
+import { buildModel } from '../sidecar/engine/models/index.ts';
+import type { Params } from '../sidecar/engine/params.ts';
+import { disposeTrainState, DivergenceError, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
+import { useBackend, withDefaults } from './helpers.ts';
+
+const imageConfig = (calibration = true) => withDefaults({
+  data: { kind: 'mnist' },
+  model: { kind: 'conv', width: 2, levels: 2, latentDim: 3, ebmHidden: 4 },
+  // alpha > 0: without it the last bias (and biases whose units keep one slope across the
+  // batch) get an exactly zero gradient from mean E(x) - mean E(x-), by construction.
+  training: { batchSize: 4, ebmRegularization: 0.1 },
+  calibration: { enabled: calibration, sgldSteps: 3 },
+});
+
+const snapshot = (p: Params): Map<string, Float32Array> => new Map(Object.entries(p).map(([k, t]) => [k, (t.dataSync() as Float32Array).slice()]));
+
+function changed(before: Map<string, Float32Array>, after: Params): string[] {
+  return [...before].filter(([k, v]) => !after[k]!.dataSync().every((x, i) => x === v[i])).map(([k]) => k);
+}
+
+test('one iteration changes every VAE and EBM parameter and updates lambda', async () => {
+  await useBackend('wasm');
+  const cfg = imageConfig();
+  const model = buildModel(cfg.model, [28, 28, 1]);
+  const state = initTrainState(model, cfg);
+  const vae0 = snapshot(state.vae);
+  const ebm0 = snapshot(state.ebm!);
+  const x = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 1);
+  const m = trainIteration(model, cfg, state, x);
+  assert.equal(state.iteration, 1);
+  assert.deepEqual(changed(vae0, state.vae).sort(), [...vae0.keys()].sort(), 'all VAE params move');
+  assert.deepEqual(changed(ebm0, state.ebm!).sort(), [...ebm0.keys()].sort(), 'all EBM params move');
+  for (const k of ['rec', 'kl', 'elbo', 'cal', 'eData', 'eNeg', 'ebmLoss'] as const) assert.ok(Number.isFinite(m[k]), `${k} finite`);
+  assert.equal(m.lambda, 30, 'the iteration reports the lambda it used');
+  const expected = Math.min(Math.max(30 + 0.01 * (m.cal! - 0.05), 0), 100);
+  assert.ok(Math.abs(state.lambda - expected) < 1e-9, 'lambda follows the dual update');
+  assert.equal(state.vaeOpt.t, 1);
+  assert.equal(state.ebmOpt!.t, 1);
+  x.dispose();
+  disposeTrainState(state);
+});
+
+test('tf.memory().numTensors stays flat across training iterations (conv and mlp)', async () => {
+  await useBackend('wasm');
+  const cases = [
+    { cfg: imageConfig(), shape: [28, 28, 1] },
+    { cfg: withDefaults({ data: { kind: 'gaussians25' }, model: { hidden: 8, depth: 2, latentDim: 2 }, training: { batchSize: 16 }, calibration: { sgldSteps: 4 } }), shape: [2] },
+  ];
+  for (const { cfg, shape } of cases) {
+    const model = buildModel(cfg.model, shape);
+    const state = initTrainState(model, cfg);
+    const counts: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const x = tf.randomUniform([cfg.training.batchSize, ...shape], -1, 1, 'float32', i);
+      trainIteration(model, cfg, state, x);
+      x.dispose();
+      counts.push(tf.memory().numTensors);
+    }
+    assert.ok(counts.every((c) => c === counts[0]), `${model.kind}: tensor counts per iteration ${counts.join(', ')}`);
+    disposeTrainState(state);
+  }
+});
+
+test('calibration disabled trains a plain VAE: no EBM, lambda 0, no calibration metrics', async () => {
+  await useBackend('wasm');
+  const cfg = imageConfig(false);
+  const model = buildModel(cfg.model, [28, 28, 1]);
+  const state = initTrainState(model, cfg);
+  assert.equal(state.ebm, undefined);
+  assert.equal(state.lambda, 0);
+  const x = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 2);
+  const m = trainIteration(model, cfg, state, x);
+  assert.equal(m.cal, undefined);
+  assert.equal(m.eData, undefined);
+  assert.equal(state.lambda, 0);
+  x.dispose();
+  disposeTrainState(state);
+});
+
+test('a non-finite loss stops with DivergenceError naming the iteration and the bad terms', async () => {
+  await useBackend('wasm');
+  const cfg = withDefaults({ data: { kind: 'gaussians25' }, model: { hidden: 8, depth: 1, latentDim: 2 }, training: { batchSize: 8 }, calibration: { sgldSteps: 2 } });
+  const model = buildModel(cfg.model, [2]);
+  const state = initTrainState(model, cfg);
+  const x = tf.tensor2d(Array.from({ length: 8 }, (_, i) => [i === 3 ? NaN : 0.1, 0.2]));
+  assert.throws(() => trainIteration(model, cfg, state, x), (err: unknown) => {
+    assert.ok(err instanceof DivergenceError);
+    assert.match(err.message, /Training diverged at iteration 1: .*rec=NaN/);
+    assert.match(err.message, /last good checkpoint/);
+    return true;
+  });
+  x.dispose();
+  disposeTrainState(state);
+});
