@@ -8,7 +8,7 @@
  * then the `latest` pointer is replaced the same way, so a crash at any moment leaves the
  * previous checkpoint intact and pointed to.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { AdamState } from './adam.ts';
@@ -94,6 +94,7 @@ export const checkpointName = (iteration: number): string => `iter-${String(iter
 /** Saves `state` under runDir/checkpoints, updates `latest`, prunes to `keep` files. Returns the path. */
 export function saveCheckpoint(runDir: string, state: TrainState, config: RunConfig, dataShape: number[], keep: number): string {
   const dir = join(runDir, 'checkpoints');
+  mkdirSync(dir, { recursive: true });
   const entries = tensorsOf(state);
   const index: CheckpointHeader['tensors'] = [];
   const blobs: Uint8Array[] = [];

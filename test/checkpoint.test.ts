@@ -1,0 +1,110 @@
+/** Checkpoints: exact round trip, atomic writes on a full disk, corruption detection, resolution. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkpointIO, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../sidecar/engine/checkpoint.ts';
+import { buildModel } from '../sidecar/engine/models/index.ts';
+import * as tf from '../sidecar/engine/tf.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
+import { assertClose, tempDir, useBackend, withDefaults } from './helpers.ts';
+
+const cfg = withDefaults({ data: { kind: 'gaussians25' }, model: { hidden: 6, depth: 1, latentDim: 2 }, training: { batchSize: 8 }, calibration: { sgldSteps: 2 } });
+
+async function trainedState(iterations: number) {
+  await useBackend('wasm');
+  const model = buildModel(cfg.model, [2]);
+  const state = initTrainState(model, cfg);
+  for (let i = 0; i < iterations; i++) {
+    const x = tf.randomUniform([8, 2], -1, 1, 'float32', i);
+    trainIteration(model, cfg, state, x);
+    x.dispose();
+  }
+  return { model, state };
+}
+
+test('a checkpoint restores params, Adam moments, lambda and iteration exactly', async () => {
+  const { state } = await trainedState(3);
+  const dir = tempDir();
+  const file = saveCheckpoint(dir, state, cfg, [2], 3);
+  assert.equal(readFileSync(join(dir, 'checkpoints', 'latest'), 'utf8').trim(), 'iter-000003.ckpt');
+  const back = stateFromCheckpoint(readCheckpoint(file));
+  assert.equal(back.iteration, 3);
+  assert.equal(back.lambda, state.lambda);
+  assert.equal(back.vaeOpt.t, 3);
+  assert.equal(back.ebmOpt!.t, 3);
+  for (const [group, a, b] of [['vae', state.vae, back.vae], ['m', state.vaeOpt.m, back.vaeOpt.m], ['ebm.v', state.ebmOpt!.v, back.ebmOpt!.v]] as const) {
+    assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
+    for (const k of Object.keys(a)) assertClose(b[k]!.dataSync(), a[k]!.dataSync(), 0, 0, `${group}/${k}`);
+  }
+  disposeTrainState(state);
+  disposeTrainState(back);
+});
+
+test('only the newest `keep` checkpoints are kept', async () => {
+  const { state } = await trainedState(1);
+  const dir = tempDir();
+  for (let i = 1; i <= 4; i++) {
+    state.iteration = i * 10;
+    saveCheckpoint(dir, state, cfg, [2], 2);
+  }
+  assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), ['iter-000030.ckpt', 'iter-000040.ckpt', 'latest']);
+  disposeTrainState(state);
+});
+
+test('disk full while writing: clear error, no temp file, previous checkpoint intact and still latest', async () => {
+  const { state } = await trainedState(1);
+  const dir = tempDir();
+  const first = saveCheckpoint(dir, state, cfg, [2], 3);
+  const before = readFileSync(first);
+  const original = checkpointIO.write;
+  let calls = 0;
+  checkpointIO.write = (fd, buf) => {
+    if (++calls > 2) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    original(fd, buf);
+  };
+  try {
+    state.iteration = 2;
+    assert.throws(() => saveCheckpoint(dir, state, cfg, [2], 3), /Could not write .*iter-000002\.ckpt: the disk is full\. Nothing was overwritten; the previous checkpoint is intact\./);
+  } finally {
+    checkpointIO.write = original;
+  }
+  assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), ['iter-000001.ckpt', 'latest'], 'no temp files left behind');
+  assert.equal(resolveCheckpoint(dir), first);
+  assert.ok(readFileSync(first).equals(before));
+  disposeTrainState(state);
+});
+
+test('corrupt, truncated and foreign files are refused with a reason', async () => {
+  const { state } = await trainedState(1);
+  const dir = tempDir();
+  const file = saveCheckpoint(dir, state, cfg, [2], 3);
+  const bytes = readFileSync(file);
+  const flipped = Buffer.from(bytes);
+  flipped[flipped.length - 5]! ^= 0xff;
+  writeFileSync(join(dir, 'flipped.ckpt'), flipped);
+  assert.throws(() => readCheckpoint(join(dir, 'flipped.ckpt')), /is corrupt or truncated \(checksum mismatch\)/);
+  writeFileSync(join(dir, 'short.ckpt'), bytes.subarray(0, 40));
+  assert.throws(() => readCheckpoint(join(dir, 'short.ckpt')), /truncated|corrupt/);
+  writeFileSync(join(dir, 'foreign.ckpt'), 'hello world, not a checkpoint');
+  assert.throws(() => readCheckpoint(join(dir, 'foreign.ckpt')), /is not an EC-VAE checkpoint/);
+  assert.throws(() => readCheckpoint(join(dir, 'missing.ckpt')), /Cannot read checkpoint .*file not found/);
+  disposeTrainState(state);
+});
+
+test('resolveCheckpoint accepts a run folder, its checkpoints folder or a file, and explains failures', async () => {
+  const { state } = await trainedState(1);
+  const dir = tempDir();
+  const file = saveCheckpoint(dir, state, cfg, [2], 3);
+  assert.equal(resolveCheckpoint(dir), file);
+  assert.equal(resolveCheckpoint(join(dir, 'checkpoints')), file);
+  assert.equal(resolveCheckpoint(file), file);
+  const empty = tempDir();
+  mkdirSync(join(empty, 'checkpoints'));
+  assert.throws(() => resolveCheckpoint(empty), /has no checkpoint yet/);
+  assert.throws(() => resolveCheckpoint(join(empty, 'nope')), /No such checkpoint or run folder/);
+  writeFileSync(join(dir, 'checkpoints', 'latest'), 'iter-999999.ckpt\n');
+  assert.throws(() => resolveCheckpoint(dir), /points to iter-999999\.ckpt, which is missing/);
+  assert.ok(existsSync(file));
+  disposeTrainState(state);
+});
