@@ -69,6 +69,19 @@ test('train --json then sample --json: run folder layout and a PNG grid', () => 
   assert.match(String(lastJson(again.stdout).error), /already has checkpoints. Use --resume/);
 });
 
+test('the bundled toy example trains to completion and its run samples', () => {
+  const dir = tempDir();
+  const r = cli(['train', join(repoRoot, 'examples', 'toy-25gaussians.ecvae.json'), '--out', join(dir, 'toy'), '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = lastJson(r.stdout);
+  assert.equal(j.status, 'finished');
+  assert.equal(j.iteration, 600);
+  assert.ok((j.secPerIter as number) > 0);
+  const s = cli(['sample', String(j.runDir), '--out', join(dir, 'grid.png'), '--json']);
+  assert.equal(s.status, 0, s.stderr);
+  assert.ok(existsSync(join(dir, 'grid.png')));
+});
+
 test('bad inputs: config errors with file:line:column (exit 2), usage errors, missing checkpoints', () => {
   const dir = tempDir();
   const bad = join(dir, 'bad.ecvae.json');

@@ -99,3 +99,10 @@ test('the shipped examples validate', () => {
     assert.ok(r.ok, `${f}: ${JSON.stringify(!r.ok && r.diagnostics)}`);
   }
 });
+
+test('README.md documents every config field (regenerate with node scripts/config-docs.mjs --write)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { readmeWithTable } = await import('../scripts/config-docs.mjs');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  assert.equal(readme, readmeWithTable(readme), 'the config table in README.md is out of date');
+});

@@ -1,0 +1,2 @@
+export function configTable(): string;
+export function readmeWithTable(readme: string): string;
