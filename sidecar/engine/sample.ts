@@ -12,32 +12,29 @@ import { sgldOptions } from './trainer.ts';
 
 const CHUNK = 256;
 
-/** n samples [n, ...dataShape] from the prior through the decoder, in chunks. */
-export function generate(model: EcvaeModel, vae: Params, n: number, seed: number): tf.Tensor {
+/** Builds n rows in chunks of CHUNK (bounded memory for large n) and concatenates them. */
+function inChunks(n: number, part: (start: number, size: number) => tf.Tensor): tf.Tensor {
   const parts: tf.Tensor[] = [];
-  for (let i = 0; i < n; i += CHUNK) {
-    const m = Math.min(CHUNK, n - i);
-    parts.push(tf.tidy(() => model.decode(vae, tf.randomNormal([m, model.latentDim], 0, 1, 'float32', deriveSeed(seed, Stream.sample, i)) as tf.Tensor2D)));
-  }
+  for (let i = 0; i < n; i += CHUNK) parts.push(part(i, Math.min(CHUNK, n - i)));
   if (parts.length === 1) return parts[0]!;
   const out = tf.concat(parts);
   parts.forEach((p) => p.dispose());
   return out;
 }
 
+/** n samples [n, ...dataShape] from the prior through the decoder. */
+export function generate(model: EcvaeModel, vae: Params, n: number, seed: number): tf.Tensor {
+  return inChunks(n, (i, m) => tf.tidy(() => model.decode(vae, tf.randomNormal([m, model.latentDim], 0, 1, 'float32', deriveSeed(seed, Stream.sample, i)) as tf.Tensor2D)));
+}
+
 /** SGLD refinement of samples on the energy model (conditioned on themselves, as in training). */
 export function refine(model: EcvaeModel, ebm: Params, x: tf.Tensor, steps: number, cfg: RunConfig, seed: number): tf.Tensor {
-  const parts: tf.Tensor[] = [];
-  const n = x.shape[0]!;
-  for (let i = 0; i < n; i += CHUNK) {
-    const chunk = x.slice(i, Math.min(CHUNK, n - i));
-    parts.push(sgld((v) => model.energy(ebm, v, true), chunk, chunk, sgldOptions(cfg, steps, deriveSeed(seed, Stream.sample, 1_000_000 + i))));
+  return inChunks(x.shape[0]!, (i, m) => {
+    const chunk = x.slice(i, m);
+    const out = sgld((v) => model.energy(ebm, v, true), chunk, chunk, sgldOptions(cfg, steps, deriveSeed(seed, Stream.sample, 1_000_000 + i)));
     chunk.dispose();
-  }
-  if (parts.length === 1) return parts[0]!;
-  const out = tf.concat(parts);
-  parts.forEach((p) => p.dispose());
-  return out;
+    return out;
+  });
 }
 
 export interface RgbPicture {
