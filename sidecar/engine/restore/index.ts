@@ -1,0 +1,129 @@
+/**
+ * One restoration request end to end: validate it against the model, build the
+ * degradation, observe (or take) y, restore, run the baselines, and measure everything
+ * against a reference when there is one. Used by the CLI, the bench and the sidecar.
+ */
+import * as tf from '../tf.ts';
+import type { TrainedModel } from '../trained.ts';
+import { loadMask } from './masks.ts';
+import { meanSsim, psnr } from './metrics.ts';
+import { colorization, denoising, inpainting, observe, superResolution, type Degradation, type Task } from './operators.ts';
+import { baselines, restore, type RestoreOptions } from './restore.ts';
+
+export class RestoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RestoreError';
+  }
+}
+
+export interface RestoreRequest {
+  task: Task;
+  /** The degraded observation y ([B, h, w, c]); or give `clean` to have it degraded here. */
+  observed?: tf.Tensor4D;
+  /** A clean batch: y = A clean (+ noise) and `clean` is the reference. */
+  clean?: tf.Tensor4D;
+  /** Ground truth for metrics when `observed` is given. */
+  reference?: tf.Tensor4D;
+  /** inpaint: "center" | "half" | "random:P" | a PNG path (white = known). */
+  mask?: string;
+  /** sr: 2, 4 or 8. */
+  factor?: number;
+  /** denoise: noise std in [0, 1] pixel units. */
+  noiseSigma?: number;
+  options: RestoreOptions;
+}
+
+export interface Scores {
+  psnr?: number;
+  ssim?: number;
+}
+
+export interface RestoreReport extends Scores {
+  task: Task;
+  degradation: string;
+  n: number;
+  baselines: Record<string, Scores>;
+  secondsPerImage: number;
+  options: RestoreOptions;
+}
+
+export interface RestoreResult {
+  output: tf.Tensor4D;
+  observed: tf.Tensor4D;
+  baselines: Record<string, tf.Tensor4D>;
+  report: RestoreReport;
+  dispose(): void;
+}
+
+function degradation(m: TrainedModel, r: RestoreRequest): { op: Degradation; mask?: tf.Tensor4D } {
+  const [size, , channels] = m.model.dataShape as [number, number, number];
+  switch (r.task) {
+    case 'inpaint': {
+      if (!r.mask) throw new RestoreError('Inpainting needs a mask: a PNG of the model size (white = known, black = missing) or a built-in: center, half, random:P.');
+      const { mask, describe } = loadMask(r.mask, size, r.options.seed);
+      return { op: inpainting(mask, describe), mask };
+    }
+    case 'colorize':
+      if (channels !== 3) throw new RestoreError(`Colorization needs an RGB model; this checkpoint's images have ${channels} channel.`);
+      return { op: colorization() };
+    case 'sr': {
+      const f = r.factor ?? 4;
+      if (![2, 4, 8].includes(f)) throw new RestoreError(`Super-resolution factor must be 2, 4 or 8 (got ${f}).`);
+      if (size % f !== 0) throw new RestoreError(`The model size ${size} is not divisible by the factor ${f}.`);
+      return { op: superResolution(f) };
+    }
+    case 'denoise': {
+      const s = r.noiseSigma ?? 0.1;
+      if (!(s > 0 && s <= 1)) throw new RestoreError(`Denoising sigma must be in (0, 1] (pixel units), got ${s}.`);
+      return { op: denoising(s) };
+    }
+  }
+}
+
+/** The shape y must have for this model and task. */
+export function observedShape(m: TrainedModel, task: Task, factor = 4): [number, number, number] {
+  const [size, , channels] = m.model.dataShape as [number, number, number];
+  if (task === 'sr') return [size / factor, size / factor, channels];
+  if (task === 'colorize') return [size, size, 1];
+  return [size, size, channels];
+}
+
+function scores(x: tf.Tensor4D, ref: tf.Tensor4D | undefined): Scores {
+  return ref ? { psnr: psnr(x, ref), ssim: meanSsim(x, ref) } : {};
+}
+
+export function restoreTask(m: TrainedModel, r: RestoreRequest): RestoreResult {
+  if (!m.ebm) throw new RestoreError(`Restoration needs the energy model, but ${m.file} is a plain VAE (trained with calibration.enabled false).`);
+  if (m.model.kind !== 'conv') throw new RestoreError('Restoration works on image models; this checkpoint models 2-D points.');
+  const { op, mask } = degradation(m, r);
+  const want = observedShape(m, r.task, r.factor);
+  const y = r.observed ? r.observed.clone() : r.clean ? observe(op, r.clean, r.options.seed + 1) : undefined;
+  if (!y) throw new RestoreError('Nothing to restore: give an observed (degraded) image or a clean one to degrade.');
+  const got = y.shape.slice(1);
+  if (got.join('x') !== want.join('x')) {
+    y.dispose();
+    const [size] = m.model.dataShape;
+    throw new RestoreError(`For ${op.describe} this model (${size}x${size}) needs a ${want[0]}x${want[1]} input with ${want[2]} channel(s); got ${got[0]}x${got[1]} with ${got[2]}. ` +
+      (r.task === 'sr' ? 'Give the low-resolution image.' : 'Larger images are not tiled: crop or resize to the model size first.'));
+  }
+  const reference = r.clean ?? r.reference;
+  const t0 = performance.now();
+  const output = restore(m.model, m.vae, m.ebm, op, y, r.options);
+  const seconds = (performance.now() - t0) / 1000;
+  const base = baselines(op, y, mask, r.factor ?? 4);
+  const report: RestoreReport = {
+    task: r.task, degradation: op.describe, n: y.shape[0], ...scores(output, reference),
+    baselines: Object.fromEntries(Object.entries(base).map(([k, v]) => [k, scores(v, reference)])),
+    secondsPerImage: seconds / y.shape[0], options: r.options,
+  };
+  mask?.dispose();
+  return {
+    output, observed: y, baselines: base, report,
+    dispose() {
+      output.dispose();
+      y.dispose();
+      Object.values(base).forEach((b) => b.dispose());
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Zero-shot restoration (SPEC §2): Langevin dynamics in latent space ("transported"
+ * through the decoder, where the posterior is well conditioned), with the range-null
+ * projection supplying the observed part exactly and the model the rest.
+ *   z_0 = mu(A+ y)
+ *   x^ = G(z), x_rn = P(x^) (for denoising, x_rn = y: there is no null space)
+ *   z <- z - (s/2)·grad_z[ ||G(z) - x_rn||^2/sigma^2 + ||z||^2/2 + w·E(G(z)) ] + sqrt(s)·a_t·N(0, I)
+ * with a_t annealed linearly from noiseScale to 0. Output: x_rn of the last step
+ * (G(z) for denoising).
+ */
+import type { EcvaeModel } from '../models/index.ts';
+import type { Params } from '../params.ts';
+import { deriveSeed } from '../rng.ts';
+import * as tf from '../tf.ts';
+import { bicubicUpsample } from './bicubic.ts';
+import { rangeNullProject, type Degradation } from './operators.ts';
+
+export interface RestoreOptions {
+  steps: number;
+  stepSize: number;
+  /** Data-consistency std in [-1, 1] units for noiseless tasks (denoising uses the noise level). */
+  sigma: number;
+  /** Weight w of the energy term. */
+  energyWeight: number;
+  /** Initial Langevin noise multiplier, annealed to 0. */
+  noiseScale: number;
+  seed: number;
+}
+
+export const RESTORE_DEFAULTS: RestoreOptions = { steps: 50, stepSize: 0.0002, sigma: 0.1, energyWeight: 1, noiseScale: 1, seed: 0 };
+
+export function restore(model: EcvaeModel, vae: Params, ebm: Params, op: Degradation, y: tf.Tensor4D, o: RestoreOptions): tf.Tensor4D {
+  const sigma = op.noise > 0 ? op.noise : o.sigma;
+  const start = tf.tidy(() => op.pinv(y));
+  let z = tf.tidy(() => model.encode(vae, start).mu);
+  start.dispose();
+  const target = (xhat: tf.Tensor4D): tf.Tensor4D => (op.task === 'denoise' ? y.clone() : rangeNullProject(op, y, xhat));
+  for (let t = 0; t < o.steps; t++) {
+    const next = tf.tidy(() => {
+      const xrn = target(model.decode(vae, z) as tf.Tensor4D);
+      const g = tf.grad((v: tf.Tensor) => {
+        const x = model.decode(vae, v as tf.Tensor2D);
+        const data = tf.squaredDifference(x, xrn).sum().div(sigma * sigma);
+        const prior = v.square().sum().mul(0.5);
+        const energy = o.energyWeight ? model.energy(ebm, x, true).sum().mul(o.energyWeight) : tf.scalar(0);
+        return data.add(prior).add(energy) as tf.Scalar;
+      })(z);
+      const anneal = o.noiseScale * (1 - t / o.steps);
+      const moved = z.sub(g.mul(o.stepSize / 2));
+      return anneal > 0 ? moved.add(tf.randomNormal(z.shape, 0, Math.sqrt(o.stepSize) * anneal, 'float32', deriveSeed(o.seed, t))) : moved;
+    });
+    z.dispose();
+    z = next as tf.Tensor2D;
+  }
+  const out = tf.tidy(() => {
+    const xhat = model.decode(vae, z) as tf.Tensor4D;
+    return op.task === 'denoise' ? xhat : rangeNullProject(op, y, xhat);
+  });
+  z.dispose();
+  return out;
+}
+
+/**
+ * Simple restorations without the model, so a user sees what the model adds:
+ * A+ y always; mean fill (inpainting); bicubic upsampling (super-resolution).
+ */
+export function baselines(op: Degradation, y: tf.Tensor4D, mask?: tf.Tensor4D, factor?: number): Record<string, tf.Tensor4D> {
+  const out: Record<string, tf.Tensor4D> = { pinv: tf.tidy(() => op.pinv(y)) };
+  if (op.task === 'inpaint' && mask) {
+    out.meanFill = tf.tidy(() => {
+      // mask [1,H,W,1] broadcasts over batch and channels; each image's mean of its known pixels.
+      const known = y.mul(mask);
+      const mean = known.sum([1, 2, 3], true).div(mask.sum().mul(y.shape[3]).maximum(1));
+      return known.add(tf.scalar(1).sub(mask).mul(mean)) as tf.Tensor4D;
+    });
+  }
+  if (op.task === 'sr' && factor) out.bicubic = bicubicUpsample(y, factor);
+  return out;
+}
