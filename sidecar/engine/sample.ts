@@ -44,10 +44,9 @@ export interface RgbPicture {
   rgb: Uint8Array;
 }
 
-/** Tiles images [n, H, W, C] in [-1, 1] into a near-square grid with 2-pixel gutters. */
-export function imageGrid(x: Float32Array, n: number, shape: number[]): RgbPicture {
+/** Tiles images [n, H, W, C] in [-1, 1] into a grid (near-square unless `cols` is given) with 2-pixel gutters. */
+export function imageGrid(x: Float32Array, n: number, shape: number[], cols = Math.ceil(Math.sqrt(n))): RgbPicture {
   const [h, w, c] = shape as [number, number, number];
-  const cols = Math.ceil(Math.sqrt(n));
   const rows = Math.ceil(n / cols);
   const gap = 2;
   const width = cols * (w + gap) + gap;

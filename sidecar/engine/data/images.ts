@@ -51,6 +51,14 @@ export function readImage(file: string): RgbaImage {
   return decodeImage(buf, file);
 }
 
+/** True when every pixel has R = G = B. */
+export function isGrayImage(img: RgbaImage): boolean {
+  for (let i = 0; i < img.width * img.height; i++) {
+    if (img.data[4 * i] !== img.data[4 * i + 1] || img.data[4 * i] !== img.data[4 * i + 2]) return false;
+  }
+  return true;
+}
+
 /** RGBA bytes -> float [-1, 1] HWC with 1 (luma) or 3 channels. */
 export function toFloat(img: RgbaImage, channels: 1 | 3): Float32Array {
   const n = img.width * img.height;

@@ -1,0 +1,132 @@
+/**
+ * Restoration: the algebra of every degradation operator, masks, the bicubic baseline,
+ * metrics against known values, and the restoration loop's guarantees on a tiny model.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodePng } from '../sidecar/engine/data/images.ts';
+import { bicubicUpsample } from '../sidecar/engine/restore/bicubic.ts';
+import { restoreTask } from '../sidecar/engine/restore/index.ts';
+import { loadMask } from '../sidecar/engine/restore/masks.ts';
+import { meanSsim, psnr } from '../sidecar/engine/restore/metrics.ts';
+import { colorization, denoising, inpainting, rangeNullProject, superResolution, type Degradation } from '../sidecar/engine/restore/operators.ts';
+import { RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
+import { train } from '../sidecar/engine/run.ts';
+import * as tf from '../sidecar/engine/tf.ts';
+import { loadTrained } from '../sidecar/engine/trained.ts';
+import { assertClose, tempDir, useBackend, withDefaults } from './helpers.ts';
+
+const rand = (shape: [number, number, number, number], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed) as tf.Tensor4D;
+
+function checkAlgebra(op: Degradation, x: tf.Tensor4D, what: string): void {
+  tf.tidy(() => {
+    const y = op.apply(x);
+    assertClose(op.apply(op.pinv(y)).dataSync(), y.dataSync(), 1e-5, 1e-6, `${what}: A(A+ y) = y`);
+    const pa = (v: tf.Tensor4D) => op.pinv(op.apply(v));
+    assertClose(pa(pa(x)).dataSync(), pa(x).dataSync(), 1e-5, 1e-6, `${what}: A+A is idempotent`);
+    const xhat = rand(x.shape, 99);
+    assertClose(op.apply(rangeNullProject(op, y, xhat)).dataSync(), y.dataSync(), 1e-5, 1e-6, `${what}: A P(x^) = y`);
+  });
+}
+
+test('degradation operators: A(A+ y) = y, A+A idempotent, A P(x^) = y', async () => {
+  await useBackend('wasm');
+  const x3 = rand([2, 16, 16, 3], 1);
+  const x1 = rand([2, 16, 16, 1], 2);
+  const { mask } = loadMask('random:0.4', 16, 7);
+  checkAlgebra(inpainting(mask), x3, 'inpainting');
+  checkAlgebra(colorization(), x3, 'colorization');
+  for (const f of [2, 4, 8]) checkAlgebra(superResolution(f), x1, `sr x${f}`);
+  checkAlgebra(denoising(0.2), x1, 'denoising');
+  // Super-resolution's A+ is the Moore–Penrose inverse: A A+ = I on the low-res space.
+  const y = rand([1, 4, 4, 1], 3);
+  const sr = superResolution(4);
+  assertClose(sr.apply(sr.pinv(y)).dataSync(), y.dataSync(), 1e-6, 1e-7, 'A A+ = I');
+});
+
+test('masks: built-ins have the documented shape; a PNG mask must match the model size', async () => {
+  await useBackend('wasm');
+  const known = (spec: string) => loadMask(spec, 16, 3).mask.sum().dataSync()[0]!;
+  assert.equal(known('center'), 256 - 64, 'centre box of half the side is missing');
+  assert.equal(known('half'), 128);
+  const r = known('random:0.5');
+  assert.ok(r > 90 && r < 166, `random:0.5 keeps about half (${r})`);
+  assert.throws(() => loadMask('random:1.5', 16), /probability must be in \[0, 1\)/);
+  const dir = tempDir();
+  const px = new Uint8Array(16 * 16 * 3).fill(255);
+  px.fill(0, 0, 16 * 3); // first row black = missing
+  writeFileSync(join(dir, 'm.png'), encodePng(px, 16, 16, 3, false));
+  assert.equal(loadMask(join(dir, 'm.png'), 16).mask.sum().dataSync()[0], 256 - 16);
+  assert.throws(() => loadMask(join(dir, 'm.png'), 28), /Mask .*m\.png is 16x16, but the model works at 28x28/);
+  assert.throws(() => loadMask(join(dir, 'nope.png'), 16), /Cannot read image .*nope\.png: file not found/);
+});
+
+test('bicubic upsampling keeps constants and reproduces linear ramps away from the edges', async () => {
+  await useBackend('wasm');
+  const c = tf.fill([1, 4, 4, 1], 0.3) as tf.Tensor4D;
+  assertClose(bicubicUpsample(c, 4).dataSync(), new Float32Array(256).fill(0.3), 1e-5, 1e-6, 'constant');
+  const ramp = tf.tensor4d(Array.from({ length: 8 * 8 }, (_, i) => ((i % 8) - 3.5) / 4), [1, 8, 8, 1]);
+  const up = bicubicUpsample(ramp, 2).dataSync();
+  // Output column o samples input coordinate (o + 0.5)/2 - 0.5; interior columns are exact.
+  for (let o = 4; o < 12; o++) assert.ok(Math.abs(up[5 * 16 + o]! - ((o + 0.5) / 2 - 0.5 - 3.5) / 4) < 1e-5, `column ${o}`);
+});
+
+test('PSNR and SSIM against known values', async () => {
+  await useBackend('wasm');
+  const a = rand([2, 16, 16, 1], 4);
+  // A constant offset of 0.2 in [-1, 1] is 0.1 in [0, 1]: MSE 0.01 -> 20 dB.
+  assert.ok(Math.abs(psnr(a, a.add(0.2) as tf.Tensor4D) - 20) < 1e-3);
+  assert.ok(psnr(a, a) > 99);
+  assert.ok(Math.abs(meanSsim(a, a) - 1) < 1e-9, 'SSIM of an image with itself is 1');
+  const noisy = a.add(tf.randomNormal(a.shape, 0, 0.3, 'float32', 5)).clipByValue(-1, 1) as tf.Tensor4D;
+  const s = meanSsim(a, noisy);
+  assert.ok(s < 0.9 && s > 0, `noise lowers SSIM (${s})`);
+  assert.ok(Math.abs(meanSsim(noisy, a) - s) < 1e-9, 'SSIM is symmetric');
+});
+
+test('restoreTask on a small trained model: observed pixels kept exactly, baselines reported, bad requests refused', async () => {
+  const dir = tempDir();
+  const cfg = withDefaults({
+    data: { kind: 'mnist', limit: 64 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+    training: { iterations: 20, batchSize: 16 }, calibration: { sgldSteps: 2 },
+    logging: { every: 10, sampleEvery: 100, checkpointEvery: 20 },
+  });
+  await train(cfg, { runDir: join(dir, 'ec') });
+  await train({ ...cfg, calibration: { ...cfg.calibration, enabled: false } }, { runDir: join(dir, 'vae') });
+  const m = loadTrained(join(dir, 'ec'));
+  const clean = rand([3, 28, 28, 1], 6).clipByValue(-1, 1) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  const options = { ...RESTORE_DEFAULTS, steps: 5 };
+
+  const inp = restoreTask(m, { task: 'inpaint', clean, mask: 'center', options });
+  const { mask } = loadMask('center', 28);
+  tf.tidy(() => assertClose(inp.output.mul(mask).dataSync(), clean.mul(mask).dataSync(), 1e-5, 1e-6, 'known pixels are kept'));
+  assert.ok(inp.report.psnr! > 0 && inp.report.ssim! <= 1);
+  assert.deepEqual(Object.keys(inp.report.baselines).sort(), ['meanFill', 'pinv']);
+  inp.dispose();
+
+  const sr = restoreTask(m, { task: 'sr', clean, factor: 4, options });
+  assert.deepEqual(sr.observed.shape, [3, 7, 7, 1]);
+  tf.tidy(() => assertClose(tf.avgPool(sr.output, 4, 4, 'valid').dataSync(), sr.observed.dataSync(), 1e-5, 1e-6, 'A(output) = y for SR'));
+  assert.ok('bicubic' in sr.report.baselines);
+  sr.dispose();
+
+  const dn = restoreTask(m, { task: 'denoise', clean, noiseSigma: 0.2, options });
+  assert.deepEqual(dn.output.shape, clean.shape);
+  assert.equal(dn.report.degradation, 'denoising (sigma 0.2)');
+  dn.dispose();
+  mask.dispose();
+  assert.equal(tf.memory().numTensors, before, 'restoration leaks no tensors');
+
+  assert.throws(() => restoreTask(m, { task: 'colorize', clean, options }), /Colorization needs an RGB model; this checkpoint's images have 1 channel/);
+  assert.throws(() => restoreTask(m, { task: 'inpaint', clean, options }), /Inpainting needs a mask/);
+  assert.throws(() => restoreTask(m, { task: 'sr', observed: rand([1, 14, 14, 1], 8), factor: 4, options }), /needs a 7x7 input with 1 channel\(s\); got 14x14 with 1\. Give the low-resolution image/);
+  assert.throws(() => restoreTask(m, { task: 'denoise', observed: rand([1, 56, 56, 1], 8), options }), /needs a 28x28 input .* got 56x56 .*Larger images are not tiled/);
+  assert.throws(() => restoreTask(m, { task: 'sr', clean, factor: 3, options }), /factor must be 2, 4 or 8/);
+  const plain = loadTrained(join(dir, 'vae'));
+  assert.throws(() => restoreTask(plain, { task: 'denoise', clean, options }), /needs the energy model, but .* is a plain VAE/);
+  plain.dispose();
+  m.dispose();
+});
