@@ -129,7 +129,7 @@ export async function selectBackend(requested: 'auto' | BackendName = 'auto'): P
   throw new Error(requested === 'auto' ? `No TF.js backend could start (${why}).` : `Backend "${requested}" is not available here: ${why}. Use "backend": "auto" to fall back automatically.`);
 }
 
-/** Probes every backend without keeping any but the one already selected (for `ecvae info`). */
+/** Human-readable report of a selection: the chosen backend, then each attempt and why it failed. */
 export function describeBackend(r: BackendReport): string {
   const lines = [`backend: ${r.backend} (${r.reason})`, `tfjs-core ${r.tfjsVersion}` + (r.threads ? `, wasm threads ${r.threads}, simd ${r.simd}` : '')];
   for (const a of r.attempts) lines.push(`  ${a.ok ? 'ok  ' : 'fail'} ${a.name}: ${a.detail}`);

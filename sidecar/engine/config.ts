@@ -186,7 +186,6 @@ export function autoLevels(size: number): number {
 function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {
   const { data, model, calibration } = config;
   const isImage = data.kind !== 'gaussians25';
-  const folderOnly = ['path', 'size', 'channels', 'onBadImage'] as const;
   if (data.kind === 'folder') {
     if (!data.path) d.add('error', ['data'], 'data.kind "folder" needs "data.path": the folder that holds the PNG/JPEG images.');
     if (!data.size) d.add('error', ['data'], 'data.kind "folder" needs "data.size": the square image size to train at, e.g. 32.');
@@ -201,8 +200,8 @@ function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder
       if (!isDir && existsQuiet(abs)) d.add('error', ['data', 'path'], `Dataset path is not a folder: ${abs}.`);
     }
   } else {
-    for (const f of folderOnly) {
-      if (f === 'channels' || f === 'onBadImage') continue; // defaults are always present
+    // (channels and onBadImage always carry schema defaults, so only these two can tell.)
+    for (const f of ['path', 'size'] as const) {
       if (data[f] !== undefined) d.add('warning', ['data', f], `"data.${f}" is only used with data.kind "folder"; it is ignored for "${data.kind}".`);
     }
   }
