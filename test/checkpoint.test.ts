@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointIO, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../sidecar/engine/checkpoint.ts';
+import { checkpointIO } from '../sidecar/engine/atomic.ts';
+import { readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../sidecar/engine/checkpoint.ts';
 import { buildModel } from '../sidecar/engine/models/index.ts';
 import * as tf from '../sidecar/engine/tf.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
@@ -65,7 +66,7 @@ test('disk full while writing: clear error, no temp file, previous checkpoint in
   };
   try {
     state.iteration = 2;
-    assert.throws(() => saveCheckpoint(dir, state, cfg, [2], 3), /Could not write .*iter-000002\.ckpt: the disk is full\. Nothing was overwritten; the previous checkpoint is intact\./);
+    assert.throws(() => saveCheckpoint(dir, state, cfg, [2], 3), /Could not write .*iter-000002\.ckpt: the disk is full\. Nothing was overwritten; the previous version is intact\./);
   } finally {
     checkpointIO.write = original;
   }

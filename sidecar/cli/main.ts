@@ -14,7 +14,7 @@ import { formatDiagnostics, loadConfigFile, type BackendName } from '../engine/c
 import { writeSamples, train, type MetricsRecord } from '../engine/run.ts';
 import { generate, refine } from '../engine/sample.ts';
 import { loadTrained } from '../engine/trained.ts';
-import { writeFileAtomic } from '../engine/checkpoint.ts';
+import { writeFileAtomic } from '../engine/atomic.ts';
 import { encodePng, isGrayImage, readImage, toFloat, writePng } from '../engine/data/images.ts';
 import { RestoreError, restoreTask } from '../engine/restore/index.ts';
 import { RESTORE_DEFAULTS } from '../engine/restore/restore.ts';

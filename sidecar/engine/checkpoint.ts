@@ -1,23 +1,20 @@
 /**
- * Checkpoints: one self-describing file per save, written atomically.
- *
- * Layout: "ECVAECK1" | u32 LE header length | header JSON | float32 payload.
- * The header holds the run config, iteration, lambda, optimiser step counts and an index
- * of the tensors (name, shape, byte offset); a CRC-32 of the payload catches truncated or
- * corrupted files. Writes go to a temp file that is fsync'ed and renamed over the target,
- * then the `latest` pointer is replaced the same way, so a crash at any moment leaves the
- * previous checkpoint intact and pointed to.
+ * Checkpoints: one tensor file (tensorfile.ts) per save, written atomically (atomic.ts).
+ * The header holds the run config, iteration, lambda and optimiser step counts; the
+ * tensors are the parameters and both Adam states. The `latest` pointer is replaced only
+ * after the checkpoint is complete, so a crash at any moment leaves the previous
+ * checkpoint intact and pointed to.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from './atomic.ts';
 import type { AdamState } from './adam.ts';
 import type { RunConfig } from './config.ts';
 import type { Params } from './params.ts';
+import { encodeTensorFile, readTensorFile, TensorFileError, type TensorFile, type TensorIndexEntry } from './tensorfile.ts';
 import * as tf from './tf.ts';
 import type { TrainState } from './trainer.ts';
 
-const MAGIC = Buffer.from('ECVAECK1', 'ascii');
 export const CHECKPOINT_FORMAT = 1;
 
 export interface CheckpointHeader {
@@ -29,7 +26,7 @@ export interface CheckpointHeader {
   dataShape: number[];
   adamSteps: { vae: number; ebm?: number };
   createdAt: string;
-  tensors: { name: string; shape: number[]; offset: number }[];
+  tensors: TensorIndexEntry[];
   crc32: number;
 }
 
@@ -37,41 +34,6 @@ export class CheckpointError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CheckpointError';
-  }
-}
-
-/** Seam for tests: the one place bytes reach the disk. */
-export const checkpointIO = {
-  write(fd: number, buf: Uint8Array): void {
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-  },
-};
-
-/** Writes bytes to `file` atomically: temp file in the same folder, fsync, rename, fsync folder. */
-export function writeFileAtomic(file: string, parts: Uint8Array[]): void {
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'w');
-    for (const p of parts) checkpointIO.write(fd, p);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
-  } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EACCES' ? 'permission denied' : e.message;
-    throw new CheckpointError(`Could not write ${file}: ${why}. Nothing was overwritten; the previous checkpoint is intact.`);
-  }
-  try {
-    const dfd = openSync(dirname(file), 'r');
-    fsyncSync(dfd);
-    closeSync(dfd);
-  } catch {
-    // Directory fsync is best effort (not supported everywhere).
   }
 }
 
@@ -95,69 +57,34 @@ export const checkpointName = (iteration: number): string => `iter-${String(iter
 export function saveCheckpoint(runDir: string, state: TrainState, config: RunConfig, dataShape: number[], keep: number): string {
   const dir = join(runDir, 'checkpoints');
   mkdirSync(dir, { recursive: true });
-  const entries = tensorsOf(state);
-  const index: CheckpointHeader['tensors'] = [];
-  const blobs: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, t] of entries) {
-    const data = t.dataSync() as Float32Array;
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    index.push({ name, shape: t.shape, offset });
-    blobs.push(bytes);
-    offset += bytes.byteLength;
-  }
-  let crc = 0;
-  for (const b of blobs) crc = crc32(b, crc);
-  const header: CheckpointHeader = {
+  const meta: Omit<CheckpointHeader, 'tensors' | 'crc32'> = {
     format: CHECKPOINT_FORMAT, iteration: state.iteration, lambda: state.lambda, seed: config.seed, config, dataShape,
     adamSteps: { vae: state.vaeOpt.t, ...(state.ebmOpt ? { ebm: state.ebmOpt.t } : {}) },
-    createdAt: new Date().toISOString(), tensors: index, crc32: crc,
+    createdAt: new Date().toISOString(),
   };
-  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(headerBytes.length, 0);
   const file = join(dir, checkpointName(state.iteration));
-  writeFileAtomic(file, [MAGIC, len, headerBytes, ...blobs]);
+  writeFileAtomic(file, encodeTensorFile(meta, tensorsOf(state)));
   writeFileAtomic(join(dir, 'latest'), [Buffer.from(basename(file) + '\n', 'utf8')]);
   const old = readdirSync(dir).filter((f) => /^iter-\d+\.ckpt$/.test(f)).sort();
   for (const f of old.slice(0, Math.max(0, old.length - keep))) rmSync(join(dir, f), { force: true });
   return file;
 }
 
-export interface LoadedCheckpoint {
-  file: string;
-  header: CheckpointHeader;
-  tensors: Map<string, { shape: number[]; data: Float32Array }>;
-}
+export type LoadedCheckpoint = TensorFile<CheckpointHeader>;
 
 export function readCheckpoint(file: string): LoadedCheckpoint {
-  let buf: Buffer;
+  let c: LoadedCheckpoint;
   try {
-    buf = readFileSync(file);
+    c = readTensorFile<CheckpointHeader>(file, 'checkpoint');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CheckpointError(`Cannot read checkpoint ${file}: ${e.code === 'ENOENT' ? 'file not found' : e.message}.`);
+    if (err instanceof TensorFileError) {
+      const hint = /corrupt|truncated/.test(err.message) ? ' Use an earlier checkpoint from the same folder.' : '';
+      throw new CheckpointError(err.message + hint);
+    }
+    throw err;
   }
-  if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new CheckpointError(`${file} is not an EC-VAE checkpoint (bad magic bytes).`);
-  const hlen = buf.readUInt32LE(8);
-  if (12 + hlen > buf.length) throw new CheckpointError(`Checkpoint ${file} is truncated (header cut off).`);
-  let header: CheckpointHeader;
-  try {
-    header = JSON.parse(buf.subarray(12, 12 + hlen).toString('utf8')) as CheckpointHeader;
-  } catch {
-    throw new CheckpointError(`Checkpoint ${file} is corrupt (unreadable header).`);
-  }
-  if (header.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`Checkpoint ${file} has format ${header.format}; this version reads format ${CHECKPOINT_FORMAT}.`);
-  const payload = buf.subarray(12 + hlen);
-  if (crc32(payload) !== header.crc32) throw new CheckpointError(`Checkpoint ${file} is corrupt or truncated (checksum mismatch). Use an earlier checkpoint from the same folder.`);
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const t of header.tensors) {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    const copy = new Float32Array(n);
-    new Uint8Array(copy.buffer).set(payload.subarray(t.offset, t.offset + 4 * n));
-    tensors.set(t.name, { shape: t.shape, data: copy });
-  }
-  return { file, header, tensors };
+  if (c.header.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`Checkpoint ${file} has format ${c.header.format}; this version reads format ${CHECKPOINT_FORMAT}.`);
+  return c;
 }
 
 /**

@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { selectBackend, type BackendReport } from './backend.ts';
-import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint, writeFileAtomic } from './checkpoint.ts';
+import { writeFileAtomic } from './atomic.ts';
+import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
 import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts';
 import { encodePng } from './data/images.ts';

@@ -1,0 +1,50 @@
+/**
+ * Atomic file writes: temp file in the same folder, fsync, rename over the target, fsync
+ * the folder. A crash at any moment leaves either the old file or the new one, never a
+ * torn one. Errors say what happened in words (disk full, read-only, permission).
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export class WriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WriteError';
+  }
+}
+
+/** Seam for tests: the one place bytes reach the disk. */
+export const checkpointIO = {
+  write(fd: number, buf: Uint8Array): void {
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  },
+};
+
+/** Writes bytes to `file` atomically: temp file in the same folder, fsync, rename, fsync folder. */
+export function writeFileAtomic(file: string, parts: Uint8Array[]): void {
+  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'w');
+    for (const p of parts) checkpointIO.write(fd, p);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new WriteError(`Could not write ${file}: ${why}. Nothing was overwritten; the previous version is intact.`);
+  }
+  try {
+    const dfd = openSync(dirname(file), 'r');
+    fsyncSync(dfd);
+    closeSync(dfd);
+  } catch {
+    // Directory fsync is best effort (not supported everywhere).
+  }
+}
+
