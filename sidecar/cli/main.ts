@@ -8,6 +8,8 @@
 console.log = console.error;
 console.info = console.error;
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKEND_ORDER, describeBackend, selectBackend } from '../engine/backend.ts';
 import { formatDiagnostics, loadConfigFile, type BackendName } from '../engine/config.ts';
@@ -16,6 +18,8 @@ import { generate, refine } from '../engine/sample.ts';
 import { loadTrained } from '../engine/trained.ts';
 import { writeFileAtomic } from '../engine/atomic.ts';
 import { encodePng, isGrayImage, readImage, toFloat, writePng } from '../engine/data/images.ts';
+import { compare } from '../engine/eval/compare.ts';
+import { EvalError, evaluate } from '../engine/eval/index.ts';
 import { RestoreError, restoreTask } from '../engine/restore/index.ts';
 import { RESTORE_DEFAULTS } from '../engine/restore/restore.ts';
 import { imageGrid } from '../engine/sample.ts';
@@ -28,6 +32,8 @@ const USAGE = `Usage:
   ecvae restore <checkpoint|run-folder> <image> --task inpaint|colorize|sr|denoise --out out.png
         [--mask m.png|center|half|random:P] [--factor 4] [--sigma 0.1] [--reference clean.png | --from-clean]
         [--steps 50] [--step-size S] [--energy-weight W] [--seed S] [--compare strip.png] [--json]
+  ecvae eval <checkpoint|run-folder> [--n 1000] [--mcmc-steps K] [--seed S] [--json]
+  ecvae compare <config.ecvae.json> [--out DIR] [--iterations N] [--n 1000] [--mcmc-steps K] [--json]
   ecvae info [--backend B] [--json]
 Backends: auto, ${BACKEND_ORDER.join(', ')}.`;
 
@@ -223,6 +229,50 @@ async function cmdRestore(pos: string[], f: Record<string, string | boolean | un
   return 0;
 }
 
+async function cmdEval(pos: string[], f: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
+  const ck = pos[0];
+  if (!ck) throw new UsageError('eval needs a checkpoint file or run folder.');
+  const n = intFlag(f.n as string | undefined, 'n', 10) ?? 1000;
+  const mcmcSteps = intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? 0;
+  const seed = intFlag(f.seed as string | undefined, 'seed', 0) ?? 0;
+  const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
+  const m = loadTrained(ck);
+  try {
+    const r = evaluate(m, { n, mcmcSteps, seed });
+    emit(out, { ok: true, checkpoint: m.file, iteration: m.iteration, backend: report.backend, ...r }, [
+      `${m.file} (iteration ${m.iteration}), ${r.n} ${r.sampler} samples, ${r.secondsPerImage.toExponential(2)} s/image:`,
+      ...Object.entries(r.metrics).map(([k, v]) => `  ${k.padEnd(10)} ${v.toPrecision(5)}`),
+      ...r.notes.map((x) => `note: ${x}`),
+    ].join('\n'));
+  } finally {
+    m.dispose();
+  }
+  return 0;
+}
+
+async function cmdCompare(pos: string[], f: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
+  const file = pos[0];
+  if (!file) throw new UsageError('compare needs a config file.');
+  const r = loadConfigFile(file);
+  if (!r.ok) {
+    process.stderr.write(formatDiagnostics(file, r.diagnostics) + '\n');
+    emit(out, { ok: false, error: `invalid config ${file}`, diagnostics: r.diagnostics });
+    return 2;
+  }
+  const backend = backendFlag(f.backend as string | undefined);
+  if (backend) r.config.backend = backend;
+  const iterations = intFlag(f.iterations as string | undefined, 'iterations', 1);
+  const outDir = (f.out as string | undefined) ?? join(r.config.output.dir, `${r.config.name}-compare`);
+  const report = await compare(r.config, {
+    outDir, n: intFlag(f.n as string | undefined, 'n', 10) ?? 1000,
+    mcmcSteps: intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? r.config.calibration.sgldSteps,
+    ...(iterations ? { iterations } : {}),
+    events: { onLog: (m) => process.stderr.write(m + '\n') },
+  });
+  emit(out, { ok: true, outDir, ...report }, `wrote ${join(outDir, 'report.md')}\n\n${readFileSync(join(outDir, 'report.md'), 'utf8')}`);
+  return 0;
+}
+
 async function cmdInfo(f: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
   const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
   emit(out, { ok: true, ...report, node: process.version, platform: `${process.platform}-${process.arch}` }, describeBackend(report));
@@ -253,11 +303,13 @@ export async function main(argv: string[]): Promise<number> {
       case 'train': return await cmdTrain(rest, values, out);
       case 'sample': return await cmdSample(rest, values, out);
       case 'restore': return await cmdRestore(rest, values, out);
+      case 'eval': return await cmdEval(rest, values, out);
+      case 'compare': return await cmdCompare(rest, values, out);
       case 'info': return await cmdInfo(values, out);
       default: throw new UsageError(`Unknown command "${cmd}".`);
     }
   } catch (err) {
-    const usage = err instanceof UsageError || err instanceof RestoreError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const usage = err instanceof UsageError || err instanceof RestoreError || err instanceof EvalError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`ecvae: error: ${message}\n${usage ? USAGE + '\n' : ''}`);
     emit(out, { ok: false, error: message });

@@ -1,0 +1,46 @@
+/**
+ * A small MNIST / Fashion-MNIST classifier whose penultimate features define the
+ * domain-feature space for FD and precision/recall. Weights are produced by
+ * scripts/train-classifier.ts (deterministic seed) and shipped in assets/classifiers/.
+ *   conv 3x3 s2 (1->16), lrelu, conv 3x3 s2 (16->32), lrelu, dense 1568->64 (features), lrelu, dense 64->10
+ */
+import { join } from 'node:path';
+import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../params.ts';
+import { conv, dense, lrelu } from '../models/layers.ts';
+import { packageRoot } from '../paths.ts';
+import { readTensorFile } from '../tensorfile.ts';
+import * as tf from '../tf.ts';
+
+export const FEATURE_DIM = 64;
+
+export function classifierSpecs(): ParamSpec[] {
+  return [...convSpecs('cls.conv0', 3, 1, 16), ...convSpecs('cls.conv1', 3, 16, 32), ...denseSpecs('cls.fc', 7 * 7 * 32, FEATURE_DIM), ...denseSpecs('cls.out', FEATURE_DIM, 10)];
+}
+
+const S2 = { stride: 2, pad: 1 };
+
+/** Features [B, 64] of images [B, 28, 28, 1] in [-1, 1]. */
+export function classifierFeatures(p: Params, x: tf.Tensor4D): tf.Tensor2D {
+  const h = lrelu(conv(p, 'cls.conv1', lrelu(conv(p, 'cls.conv0', x, S2, false)), S2, false));
+  return dense(p, 'cls.fc', h.reshape([x.shape[0], 7 * 7 * 32]));
+}
+
+export function classifierLogits(p: Params, x: tf.Tensor4D): tf.Tensor2D {
+  return dense(p, 'cls.out', lrelu(classifierFeatures(p, x)));
+}
+
+export interface ClassifierMeta {
+  kind: 'classifier';
+  dataset: string;
+  testAccuracy: number;
+  seed: number;
+}
+
+export const classifierPath = (dataset: string): string => join(packageRoot(), 'assets', 'classifiers', `${dataset}.weights`);
+
+export function loadClassifier(dataset: string): { params: Params; meta: ClassifierMeta } {
+  const f = readTensorFile<ClassifierMeta>(classifierPath(dataset), 'classifier weights');
+  const params: Params = {};
+  for (const [name, t] of f.tensors) params[name] = tf.tensor(t.data, t.shape);
+  return { params, meta: f.header };
+}

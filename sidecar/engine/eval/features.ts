@@ -1,0 +1,79 @@
+/**
+ * Distribution metrics in a feature space:
+ *  - Fréchet distance ||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1^1/2 S2 S1^1/2)^1/2) between
+ *    Gaussian fits of two feature sets (the FID formula; here on our own classifier's
+ *    features, so it is a domain-feature FD, not Inception FID);
+ *  - precision / recall with k-NN manifold estimates (Kynkäänniemi et al., 2019).
+ */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import * as tf from '../tf.ts';
+
+function meanAndCov(f: Float32Array, n: number, d: number): { mean: Float64Array; cov: Matrix } {
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += f[i * d + j]! / n;
+  const cov = new Matrix(d, d);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < d; a++) {
+      const da = f[i * d + a]! - mean[a]!;
+      for (let b = a; b < d; b++) cov.set(a, b, cov.get(a, b) + (da * (f[i * d + b]! - mean[b]!)) / (n - 1));
+    }
+  }
+  for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) cov.set(a, b, cov.get(b, a));
+  return { mean, cov };
+}
+
+/** Symmetric PSD square root through the eigen-decomposition (negative round-off clipped to 0). */
+function sqrtPsd(m: Matrix): Matrix {
+  const e = new EigenvalueDecomposition(m, { assumeSymmetric: true });
+  const v = e.eigenvectorMatrix;
+  const s = Matrix.diag(e.realEigenvalues.map((x) => Math.sqrt(Math.max(x, 0))));
+  return v.mmul(s).mmul(v.transpose());
+}
+
+/** Fréchet distance between two feature sets [n, d] (row-major). */
+export function frechetDistance(a: Float32Array, b: Float32Array, d: number): number {
+  const A = meanAndCov(a, a.length / d, d);
+  const B = meanAndCov(b, b.length / d, d);
+  let meanTerm = 0;
+  for (let j = 0; j < d; j++) meanTerm += (A.mean[j]! - B.mean[j]!) ** 2;
+  const sa = sqrtPsd(A.cov);
+  const cross = sqrtPsd(sa.mmul(B.cov).mmul(sa).add(sa.mmul(B.cov).mmul(sa).transpose()).div(2));
+  return meanTerm + A.cov.trace() + B.cov.trace() - 2 * cross.trace();
+}
+
+/** Pairwise squared distances [n, m] between rows of a [n, d] and b [m, d], with TF.js ops. */
+function pairwise(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const na = a.square().sum(1, true);
+    const nb = b.square().sum(1, true).transpose();
+    return na.add(nb).sub(tf.matMul(a, b.transpose()).mul(2)).relu() as tf.Tensor2D;
+  });
+}
+
+/** Squared distance of each row of `a` to its k-th nearest other row of `a`. */
+function knnRadii(a: tf.Tensor2D, k: number): Float32Array {
+  return tf.tidy(() => {
+    const d = pairwise(a, a);
+    // k+1 smallest (the row itself is at distance 0), via top-k of the negated distances.
+    const { values } = tf.topk(d.neg(), k + 1);
+    return values.slice([0, k], [-1, 1]).neg().reshape([-1]).dataSync() as Float32Array;
+  });
+}
+
+/** Share of rows of `query` inside some ball (centre row of `ref`, radius its k-NN distance). */
+function coverage(query: tf.Tensor2D, ref: tf.Tensor2D, radii: Float32Array): number {
+  return tf.tidy(() => {
+    const d = pairwise(query, ref);
+    const inside = d.lessEqual(tf.tensor1d(radii).reshape([1, -1])).cast('float32').max(1);
+    return inside.mean().dataSync()[0]!;
+  });
+}
+
+/** Improved precision and recall (k = 3): realism of generated samples, coverage of the real data. */
+export function precisionRecall(real: Float32Array, fake: Float32Array, d: number, k = 3): { precision: number; recall: number } {
+  return tf.tidy(() => {
+    const r = tf.tensor2d(real, [real.length / d, d]);
+    const f = tf.tensor2d(fake, [fake.length / d, d]);
+    return { precision: coverage(f, r, knnRadii(r, k)), recall: coverage(r, f, knnRadii(f, k)) };
+  });
+}
