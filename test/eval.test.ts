@@ -1,0 +1,103 @@
+/** Evaluation metrics against known answers, and `ecvae eval` / `ecvae compare` end to end. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gaussianModes } from '../sidecar/engine/data/gaussians.ts';
+import { FEATURE_DIM, classifierLogits, loadClassifier } from '../sidecar/engine/eval/classifier.ts';
+import { frechetDistance, precisionRecall } from '../sidecar/engine/eval/features.ts';
+import { gaussianMetrics } from '../sidecar/engine/eval/gaussians.ts';
+import { gather, loadDataset } from '../sidecar/engine/data/index.ts';
+import { normalStream } from '../sidecar/engine/rng.ts';
+import * as tf from '../sidecar/engine/tf.ts';
+import { cli, lastJson, tempDir, useBackend } from './helpers.ts';
+
+function gaussianCloud(n: number, d: number, seed: number, shift = 0, scale = 1): Float32Array {
+  const g = normalStream(seed);
+  return Float32Array.from({ length: n * d }, () => shift + scale * g());
+}
+
+test('25-Gaussian metrics: exact modes are all high quality and balanced; collapse and junk are penalised', () => {
+  const modes = gaussianModes(0.4);
+  const perfect = new Float32Array(modes.flatMap(([x, y]) => Array.from({ length: 40 }, () => [x, y]).flat()));
+  const p = gaussianMetrics(perfect, 0.4);
+  assert.equal(p.hqRatio, 1);
+  assert.equal(p.modes, 25);
+  assert.ok(Math.abs(p.reverseKL) < 1e-6);
+  const collapsed = new Float32Array(Array.from({ length: 1000 }, () => [0.4, 0.4]).flat());
+  const c = gaussianMetrics(collapsed, 0.4);
+  assert.equal(c.modes, 1);
+  assert.ok(Math.abs(c.reverseKL - Math.log(25)) < 1e-3, 'all mass on one mode: KL = log 25');
+  const junk = new Float32Array(Array.from({ length: 100 }, () => [0.2, 0.2]).flat()); // between modes
+  assert.equal(gaussianMetrics(junk, 0.4).hqRatio, 0);
+});
+
+test('Fréchet distance: ~0 for the same distribution, ||mean shift||^2 for a shift, matches the closed form for scaled Gaussians', () => {
+  const d = 8;
+  const a = gaussianCloud(4000, d, 1);
+  const b = gaussianCloud(4000, d, 2);
+  assert.ok(frechetDistance(a, b, d) < 0.1, 'two samples of N(0, I)');
+  const shifted = gaussianCloud(4000, d, 3, 1);
+  assert.ok(Math.abs(frechetDistance(a, shifted, d) - d) < 0.4, 'mean shift of 1 in each of 8 dims');
+  // N(0, I) vs N(0, 4I): Tr(I + 4I - 2·2I) = d.
+  const wide = gaussianCloud(4000, d, 4, 0, 2);
+  assert.ok(Math.abs(frechetDistance(a, wide, d) - d) < 0.6);
+});
+
+test('precision/recall: high for matching sets, zero for disjoint ones, recall low under mode collapse', async () => {
+  await useBackend('wasm');
+  const d = 4;
+  const real = gaussianCloud(500, d, 5);
+  const same = gaussianCloud(500, d, 6);
+  const pr = precisionRecall(real, same, d);
+  assert.ok(pr.precision > 0.8 && pr.recall > 0.8, JSON.stringify(pr));
+  const far = gaussianCloud(500, d, 7, 50);
+  assert.deepEqual(precisionRecall(real, far, d), { precision: 0, recall: 0 });
+  const collapsed = gaussianCloud(500, d, 8, 0, 0.05);
+  const c = precisionRecall(real, collapsed, d);
+  assert.ok(c.precision > 0.9 && c.recall < 0.3, JSON.stringify(c));
+});
+
+test('the shipped classifiers load and classify held-out digits', async () => {
+  await useBackend('wasm');
+  const { params, meta } = loadClassifier('mnist');
+  assert.ok(meta.testAccuracy > 0.9, `recorded accuracy ${meta.testAccuracy}`);
+  const ds = loadDataset({ kind: 'mnist', split: 'test', limit: 200, channels: 1, onBadImage: 'error', scale: 0.4, count: 100 }, 0);
+  const pred = tf.tidy(() => classifierLogits(params, tf.tensor4d(gather(ds, Array.from({ length: 200 }, (_, i) => i)), [200, 28, 28, 1])).argMax(1).dataSync());
+  const acc = Array.from(pred).filter((p, i) => p === ds.labels![i]).length / 200;
+  assert.ok(acc > 0.9, `accuracy on 200 held-out digits ${acc}`);
+  assert.equal(FEATURE_DIM, 64);
+  assert.ok(loadClassifier('fashion-mnist').meta.testAccuracy > 0.8);
+});
+
+test('ecvae eval and compare end to end (25 Gaussians, MNIST) with their JSON contracts', () => {
+  const dir = tempDir();
+  const toy = join(dir, 'toy.ecvae.json');
+  writeFileSync(toy, JSON.stringify({
+    name: 'toy', data: { kind: 'gaussians25', count: 2000 }, model: { hidden: 16, depth: 2, latentDim: 2 },
+    training: { iterations: 30, batchSize: 32 }, calibration: { sgldSteps: 2, sgldStepSize: 0.001 }, logging: { every: 10, sampleEvery: 100, checkpointEvery: 30 },
+  }));
+  const c = cli(['compare', toy, '--out', join(dir, 'cmp'), '--n', '500', '--mcmc-steps', '2', '--json']);
+  assert.equal(c.status, 0, c.stderr);
+  const report = lastJson(c.stdout) as { rows: { variant: string; sampler: string; metrics: Record<string, number> }[]; mainMetric: string };
+  assert.equal(report.mainMetric, 'hqRatio');
+  assert.deepEqual(report.rows.map((r) => `${r.variant} ${r.sampler}`), ['vae one-step', 'ecvae one-step', 'ecvae mcmc']);
+  for (const r of report.rows) for (const k of ['hqRatio', 'modes', 'reverseKL']) assert.equal(typeof r.metrics[k], 'number');
+  for (const f of ['report.md', 'report.json', 'vae-one-step.png', 'ecvae-mcmc.png']) assert.ok(existsSync(join(dir, 'cmp', f)), f);
+  assert.match(readFileSync(join(dir, 'cmp', 'report.md'), 'utf8'), /\| ecvae mcmc \|/);
+
+  const mnist = join(dir, 'mnist.ecvae.json');
+  writeFileSync(mnist, JSON.stringify({
+    data: { kind: 'mnist', limit: 64 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+    training: { iterations: 10, batchSize: 16 }, calibration: { sgldSteps: 2 }, logging: { every: 5, sampleEvery: 100, checkpointEvery: 10 },
+  }));
+  assert.equal(cli(['train', mnist, '--out', join(dir, 'm'), '--json']).status, 0);
+  const e = cli(['eval', join(dir, 'm'), '--n', '100', '--json']);
+  assert.equal(e.status, 0, e.stderr);
+  const j = lastJson(e.stdout) as { metrics: Record<string, number>; notes: string[] };
+  for (const k of ['fd', 'precision', 'recall', 'reconMse']) assert.equal(typeof j.metrics[k], 'number', k);
+  assert.ok(j.notes.some((n) => /not Inception FID/.test(n)));
+  const bad = cli(['eval', join(dir, 'missing'), '--json']);
+  assert.equal(bad.status, 1);
+  assert.match(String(lastJson(bad.stdout).error), /No such checkpoint or run folder/);
+});
