@@ -27,7 +27,8 @@ export interface CompareRow extends EvalResult {
 export interface CompareReport {
   config: string;
   iterations: number;
-  training: Record<'vae' | 'ecvae', { runDir: string; secPerIter: number }>;
+  /** secPerIter is null for a variant that was already trained (nothing timed this time). */
+  training: Record<'vae' | 'ecvae', { runDir: string; secPerIter: number | null }>;
   rows: CompareRow[];
   mainMetric: string;
   notes: string[];
@@ -40,13 +41,15 @@ const MAIN: Record<string, { name: string; lowerIsBetter: boolean }> = {
   folder: { name: 'reconMse', lowerIsBetter: true },
 };
 
+const time = (s: number | null): string => (s === null ? 'not timed (already trained)' : `${s.toFixed(3)} s/iter`);
+
 function markdown(r: CompareReport): string {
   const keys = [...new Set(r.rows.flatMap((x) => Object.keys(x.metrics)))];
   const head = `| sampler | ${keys.join(' | ')} | s/image | samples |\n| --- | ${keys.map(() => '---').join(' | ')} | --- | --- |`;
   const lines = r.rows.map((x) => `| ${x.variant} ${x.sampler} | ${keys.map((k) => (x.metrics[k] === undefined ? '' : x.metrics[k]!.toPrecision(4))).join(' | ')} | ${x.secondsPerImage.toExponential(2)} | ${x.samples} |`);
   return [
     `# EC-VAE vs VAE: ${r.config}`, '',
-    `Same architecture, data, seed and budget: ${r.iterations} iterations each. Training time: VAE ${r.training.vae.secPerIter.toFixed(3)} s/iter, EC-VAE ${r.training.ecvae.secPerIter.toFixed(3)} s/iter.`, '',
+    `Same architecture, data, seed and budget: ${r.iterations} iterations each. Training time: VAE ${time(r.training.vae.secPerIter)}, EC-VAE ${time(r.training.ecvae.secPerIter)}.`, '',
     `Main metric: **${r.mainMetric}** (${MAIN[r.config]?.lowerIsBetter ? 'lower' : 'higher'} is better).`, '',
     head, ...lines, '', ...r.notes.map((n) => `- ${n}`), '',
   ].join('\n');
@@ -64,7 +67,7 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
     const runDir = join(outDir, v.variant);
     const r = await train(v.cfg, { runDir, iterations, resume: true, ...(o.events ? { events: o.events } : {}) });
     if (r.status !== 'finished') throw new Error(`${v.variant} training ${r.status} at iteration ${r.iteration}; rerun compare to continue.`);
-    training[v.variant] = { runDir, secPerIter: r.iterationsThisSession ? r.secPerIter : Number.NaN };
+    training[v.variant] = { runDir, secPerIter: r.iterationsThisSession ? r.secPerIter : null };
   }
   const rows: CompareRow[] = [];
   const notes = new Set<string>();
