@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 
 const entries = {
   cli: 'sidecar/cli/main.ts',
+  sidecar: 'sidecar/server/main.ts',
 };
 
 await build({

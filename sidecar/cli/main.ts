@@ -13,17 +13,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKEND_ORDER, describeBackend, selectBackend } from '../engine/backend.ts';
 import { formatDiagnostics, loadConfigFile, type BackendName } from '../engine/config.ts';
-import { writeSamples, train, type MetricsRecord } from '../engine/run.ts';
-import { generate, refine } from '../engine/sample.ts';
+import { train, type MetricsRecord } from '../engine/run.ts';
 import { loadTrained } from '../engine/trained.ts';
-import { writeFileAtomic } from '../engine/atomic.ts';
-import { encodePng, isGrayImage, readImage, toFloat, writePng } from '../engine/data/images.ts';
+import { ActionError, restoreToFile, sampleToFile } from '../engine/actions.ts';
 import { compare } from '../engine/eval/compare.ts';
 import { EvalError, evaluate } from '../engine/eval/index.ts';
-import { RestoreError, restoreTask } from '../engine/restore/index.ts';
-import { RESTORE_DEFAULTS } from '../engine/restore/restore.ts';
-import { imageGrid } from '../engine/sample.ts';
-import * as tf from '../engine/tf.ts';
+import { RestoreError } from '../engine/restore/index.ts';
 import { formatDuration, formatMetrics } from './format.ts';
 
 const USAGE = `Usage:
@@ -116,33 +111,12 @@ async function cmdSample(pos: string[], f: Record<string, string | boolean | und
   if (!ck) throw new UsageError('sample needs a checkpoint file or run folder.');
   const file = f.out as string | undefined;
   if (!file) throw new UsageError('sample needs --out grid.png.');
-  const n = intFlag(f.n as string | undefined, 'n', 1) ?? 64;
-  const steps = intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? 0;
-  const seed = intFlag(f.seed as string | undefined, 'seed', 0) ?? 0;
   const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
-  const m = loadTrained(ck);
-  try {
-    if (steps > 0 && !m.ebm) throw new UsageError(`--mcmc-steps needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
-    const t0 = performance.now();
-    const x = generate(m.model, m.vae, n, seed);
-    const tOne = (performance.now() - t0) / 1000;
-    let final = x;
-    let tMcmc = 0;
-    if (steps > 0) {
-      const t1 = performance.now();
-      final = refine(m.model, m.ebm!, x, steps, m.config, seed);
-      tMcmc = (performance.now() - t1) / 1000;
-      x.dispose();
-    }
-    writeSamples(file, m.model, final);
-    final.dispose();
-    emit(out, {
-      ok: true, out: file, n, seed, mcmcSteps: steps, checkpoint: m.file, iteration: m.iteration, backend: report.backend,
-      secondsPerImage: { oneStep: tOne / n, ...(steps ? { mcmc: tMcmc / n } : {}) },
-    }, `wrote ${n} samples to ${file} (checkpoint ${m.file}, iteration ${m.iteration})`);
-  } finally {
-    m.dispose();
-  }
+  const r = sampleToFile({
+    checkpoint: ck, out: file, n: intFlag(f.n as string | undefined, 'n', 1) ?? 64,
+    mcmcSteps: intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? 0, seed: intFlag(f.seed as string | undefined, 'seed', 0) ?? 0,
+  });
+  emit(out, { ok: true, ...r, backend: report.backend }, `wrote ${r.n} samples to ${file} (checkpoint ${r.checkpoint}, iteration ${r.iteration})`);
   return 0;
 }
 
@@ -164,68 +138,25 @@ async function cmdRestore(pos: string[], f: Record<string, string | boolean | un
   if (!file) throw new UsageError('restore needs --out restored.png.');
   if (f.reference && f['from-clean']) throw new UsageError('--reference and --from-clean exclude each other (--from-clean makes the input its own reference).');
   const factor = intFlag(f.factor as string | undefined, 'factor', 1);
+  const sigma = numFlag(f.sigma as string | undefined, 'sigma');
   const options = {
-    ...RESTORE_DEFAULTS,
     ...(f.steps !== undefined ? { steps: intFlag(f.steps as string, 'steps', 1)! } : {}),
     ...(f['step-size'] !== undefined ? { stepSize: numFlag(f['step-size'] as string, 'step-size')! } : {}),
     ...(f['energy-weight'] !== undefined ? { energyWeight: numFlag(f['energy-weight'] as string, 'energy-weight')! } : {}),
     ...(f.seed !== undefined ? { seed: intFlag(f.seed as string, 'seed', 0)! } : {}),
   };
-  const noiseSigma = numFlag(f.sigma as string | undefined, 'sigma');
   const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
-  const m = loadTrained(ck);
-  const notes: string[] = [];
-  const tensors: tf.Tensor[] = [];
-  try {
-    const [size, , channels] = m.model.dataShape as [number, number, number];
-    const load = (path: string, c: number): tf.Tensor4D => {
-      const img = readImage(path);
-      const isGray = isGrayImage(img);
-      if (c === 1 && !isGray) notes.push(`${path}: colour image converted to gray for this 1-channel model`);
-      const t = tf.tensor4d(toFloat(img, c as 1 | 3), [1, img.height, img.width, c]);
-      tensors.push(t);
-      return t;
-    };
-    const fromClean = Boolean(f['from-clean']);
-    const yChannels = task === 'colorize' && !fromClean ? 1 : channels;
-    const input = load(imageFile, fromClean ? channels : yChannels);
-    if (fromClean && (input.shape[1] !== size || input.shape[2] !== size)) {
-      throw new RestoreError(`--from-clean needs an image of the model size ${size}x${size}; ${imageFile} is ${input.shape[2]}x${input.shape[1]}.`);
-    }
-    let reference: tf.Tensor4D | undefined;
-    if (f.reference) {
-      reference = load(f.reference as string, channels);
-      if (reference.shape[1] !== size || reference.shape[2] !== size) throw new RestoreError(`The reference ${f.reference} is ${reference.shape[2]}x${reference.shape[1]}; it must be the model size ${size}x${size}.`);
-    }
-    const result = restoreTask(m, {
-      task, options, ...(fromClean ? { clean: input } : { observed: input }), ...(reference ? { reference } : {}),
-      ...(f.mask ? { mask: f.mask as string } : {}), ...(factor ? { factor } : {}), ...(noiseSigma !== undefined ? { noiseSigma } : {}),
-    });
-    try {
-      writePng(file, result.output.dataSync() as Float32Array, size, size, channels);
-      if (f.compare) {
-        // observed (through A+ for display) | restored | reference
-        const truth = reference ?? (fromClean ? input : undefined);
-        const shown = [result.baselines.pinv!, result.output, ...(truth ? [truth] : [])];
-        const strip = tf.concat(shown);
-        const pic = imageGrid(strip.dataSync() as Float32Array, shown.length, m.model.dataShape, shown.length);
-        strip.dispose();
-        writeFileAtomic(f.compare as string, [encodePng(pic.rgb, pic.width, pic.height, 3, false)]);
-      }
-      const r = result.report;
-      emit(out, { ok: true, out: file, checkpoint: m.file, backend: report.backend, ...r, notes }, [
-        `${r.degradation}: wrote ${file} (${r.secondsPerImage.toFixed(2)} s/image)`,
-        ...(r.psnr !== undefined ? [`EC-VAE   PSNR ${r.psnr.toFixed(2)} dB  SSIM ${r.ssim!.toFixed(3)}`] : []),
-        ...Object.entries(r.baselines).filter(([, b]) => b.psnr !== undefined).map(([k, b]) => `${k.padEnd(8)} PSNR ${b.psnr!.toFixed(2)} dB  SSIM ${b.ssim!.toFixed(3)}`),
-        ...notes,
-      ].join('\n'));
-    } finally {
-      result.dispose();
-    }
-  } finally {
-    tensors.forEach((t) => t.dispose());
-    m.dispose();
-  }
+  const r = restoreToFile({
+    checkpoint: ck, image: imageFile, task, out: file, options, fromClean: Boolean(f['from-clean']),
+    ...(f.mask ? { mask: f.mask as string } : {}), ...(factor ? { factor } : {}), ...(sigma !== undefined ? { sigma } : {}),
+    ...(f.reference ? { reference: f.reference as string } : {}), ...(f.compare ? { compare: f.compare as string } : {}),
+  });
+  emit(out, { ok: true, backend: report.backend, ...r }, [
+    `${r.degradation}: wrote ${file} (${r.secondsPerImage.toFixed(2)} s/image)`,
+    ...(r.psnr !== undefined ? [`EC-VAE   PSNR ${r.psnr.toFixed(2)} dB  SSIM ${r.ssim!.toFixed(3)}`] : []),
+    ...Object.entries(r.baselines).filter(([, b]) => b.psnr !== undefined).map(([k, b]) => `${k.padEnd(8)} PSNR ${b.psnr!.toFixed(2)} dB  SSIM ${b.ssim!.toFixed(3)}`),
+    ...r.notes,
+  ].join('\n'));
   return 0;
 }
 
@@ -309,7 +240,7 @@ export async function main(argv: string[]): Promise<number> {
       default: throw new UsageError(`Unknown command "${cmd}".`);
     }
   } catch (err) {
-    const usage = err instanceof UsageError || err instanceof RestoreError || err instanceof EvalError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const usage = err instanceof UsageError || err instanceof RestoreError || err instanceof EvalError || err instanceof ActionError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`ecvae: error: ${message}\n${usage ? USAGE + '\n' : ''}`);
     emit(out, { ok: false, error: message });

@@ -41,6 +41,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Aborting stops after the current iteration, with a checkpoint. */
   signal?: AbortSignal;
+  /** Awaited before every iteration; resolves at once unless the run is paused. */
+  waitWhilePaused?: () => Promise<void>;
   events?: RunEvents;
 }
 
@@ -182,6 +184,7 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
   let status: RunStatus = 'finished';
   try {
     while (state.iteration < total) {
+      await opts.waitWhilePaused?.();
       if (opts.signal?.aborted) {
         status = 'stopped';
         break;

@@ -1,0 +1,134 @@
+/**
+ * File-to-file actions shared by the CLI and the sidecar server: sample a checkpoint into
+ * a PNG, restore an image file. Inputs are paths and plain options; errors are typed
+ * (ActionError for bad requests) with messages written for users.
+ */
+import { writeFileAtomic } from './atomic.ts';
+import { encodePng, isGrayImage, readImage, toFloat, writePng } from './data/images.ts';
+import { RestoreError, restoreTask, type RestoreReport } from './restore/index.ts';
+import type { Task } from './restore/operators.ts';
+import { RESTORE_DEFAULTS, type RestoreOptions } from './restore/restore.ts';
+import { writeSamples } from './run.ts';
+import { generate, imageGrid, refine } from './sample.ts';
+import * as tf from './tf.ts';
+import { loadTrained } from './trained.ts';
+
+/** A request that cannot be served as asked (as opposed to an internal failure). */
+export class ActionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
+
+export interface SampleRequest {
+  checkpoint: string;
+  out: string;
+  n?: number;
+  seed?: number;
+  mcmcSteps?: number;
+}
+
+export interface SampleOutcome {
+  out: string;
+  n: number;
+  seed: number;
+  mcmcSteps: number;
+  checkpoint: string;
+  iteration: number;
+  secondsPerImage: { oneStep: number; mcmc?: number };
+}
+
+export function sampleToFile(r: SampleRequest): SampleOutcome {
+  const n = r.n ?? 64, seed = r.seed ?? 0, steps = r.mcmcSteps ?? 0;
+  const m = loadTrained(r.checkpoint);
+  try {
+    if (steps > 0 && !m.ebm) throw new ActionError(`MCMC refinement (mcmc steps ${steps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
+    const t0 = performance.now();
+    const x = generate(m.model, m.vae, n, seed);
+    const tOne = (performance.now() - t0) / 1000;
+    let final = x;
+    let tMcmc = 0;
+    if (steps > 0) {
+      const t1 = performance.now();
+      final = refine(m.model, m.ebm!, x, steps, m.config, seed);
+      tMcmc = (performance.now() - t1) / 1000;
+      x.dispose();
+    }
+    writeSamples(r.out, m.model, final);
+    final.dispose();
+    return { out: r.out, n, seed, mcmcSteps: steps, checkpoint: m.file, iteration: m.iteration, secondsPerImage: { oneStep: tOne / n, ...(steps ? { mcmc: tMcmc / n } : {}) } };
+  } finally {
+    m.dispose();
+  }
+}
+
+export interface RestoreFileRequest {
+  checkpoint: string;
+  image: string;
+  task: Task;
+  out: string;
+  mask?: string;
+  factor?: number;
+  /** Denoising noise level in [0, 1] pixel units. */
+  sigma?: number;
+  reference?: string;
+  fromClean?: boolean;
+  /** Strip: observed (through A+) | restored | reference. */
+  compare?: string;
+  options?: Partial<RestoreOptions>;
+}
+
+export interface RestoreOutcome extends RestoreReport {
+  out: string;
+  checkpoint: string;
+  notes: string[];
+}
+
+export function restoreToFile(r: RestoreFileRequest): RestoreOutcome {
+  if (r.reference && r.fromClean) throw new ActionError('A reference image and "from clean" exclude each other (from clean makes the input its own reference).');
+  const m = loadTrained(r.checkpoint);
+  const notes: string[] = [];
+  const tensors: tf.Tensor[] = [];
+  try {
+    const [size, , channels] = m.model.dataShape as [number, number, number];
+    const load = (path: string, c: number): tf.Tensor4D => {
+      const img = readImage(path);
+      if (c === 1 && !isGrayImage(img)) notes.push(`${path}: colour image converted to gray for this 1-channel model`);
+      const t = tf.tensor4d(toFloat(img, c as 1 | 3), [1, img.height, img.width, c]);
+      tensors.push(t);
+      return t;
+    };
+    const fromClean = Boolean(r.fromClean);
+    const input = load(r.image, r.task === 'colorize' && !fromClean ? 1 : channels);
+    if (fromClean && (input.shape[1] !== size || input.shape[2] !== size)) {
+      throw new RestoreError(`"From clean" needs an image of the model size ${size}x${size}; ${r.image} is ${input.shape[2]}x${input.shape[1]}.`);
+    }
+    let reference: tf.Tensor4D | undefined;
+    if (r.reference) {
+      reference = load(r.reference, channels);
+      if (reference.shape[1] !== size || reference.shape[2] !== size) throw new RestoreError(`The reference ${r.reference} is ${reference.shape[2]}x${reference.shape[1]}; it must be the model size ${size}x${size}.`);
+    }
+    const result = restoreTask(m, {
+      task: r.task, options: { ...RESTORE_DEFAULTS, ...r.options }, ...(fromClean ? { clean: input } : { observed: input }), ...(reference ? { reference } : {}),
+      ...(r.mask ? { mask: r.mask } : {}), ...(r.factor ? { factor: r.factor } : {}), ...(r.sigma !== undefined ? { noiseSigma: r.sigma } : {}),
+    });
+    try {
+      writePng(r.out, result.output.dataSync() as Float32Array, size, size, channels);
+      if (r.compare) {
+        const truth = reference ?? (fromClean ? input : undefined);
+        const shown = [result.baselines.pinv!, result.output, ...(truth ? [truth] : [])];
+        const strip = tf.concat(shown);
+        const pic = imageGrid(strip.dataSync() as Float32Array, shown.length, m.model.dataShape, shown.length);
+        strip.dispose();
+        writeFileAtomic(r.compare, [encodePng(pic.rgb, pic.width, pic.height, 3, false)]);
+      }
+      return { ...result.report, out: r.out, checkpoint: m.file, notes };
+    } finally {
+      result.dispose();
+    }
+  } finally {
+    tensors.forEach((t) => t.dispose());
+    m.dispose();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The sidecar protocol: JSON-RPC 2.0 over stdio, one JSON message per line. This module
+ * is the single source of the method and notification types; the extension and the
+ * sidecar both import it (it has no runtime dependencies, and never imports vscode).
+ */
+import type { BackendReport } from './engine/backend.ts';
+import type { Diagnostic } from './engine/config.ts';
+import type { MetricsRecord, RunStatus } from './engine/run.ts';
+import type { RestoreReport } from './engine/restore/index.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+/** JSON-RPC error codes beyond the standard ones (-32700..-32600). */
+export const ErrorCode = {
+  InvalidParams: -32602,
+  RunNotFound: -32001,
+  InvalidConfig: -32002,
+  Busy: -32003,
+  Failed: -32004,
+  /** As in the Language Server Protocol. */
+  RequestCancelled: -32800,
+} as const;
+
+export interface TrainStartParams {
+  /** Path of a *.ecvae.json file. */
+  configPath: string;
+  runDir?: string;
+  iterations?: number;
+  resume?: boolean;
+}
+
+export interface RunSummary {
+  runDir: string;
+  name: string;
+  status: RunStatus | 'unknown';
+  iteration: number;
+  total?: number;
+  checkpoints: string[];
+  message?: string;
+}
+
+export interface SampleParams {
+  checkpoint: string;
+  out: string;
+  n?: number;
+  seed?: number;
+  mcmcSteps?: number;
+}
+
+export interface RestoreParams {
+  checkpoint: string;
+  image: string;
+  task: 'inpaint' | 'colorize' | 'sr' | 'denoise';
+  out: string;
+  mask?: string;
+  factor?: number;
+  sigma?: number;
+  reference?: string;
+  fromClean?: boolean;
+  steps?: number;
+}
+
+/** Requests the client sends: params and result of each method. */
+export interface Methods {
+  initialize: { params: Record<string, never>; result: { protocolVersion: number; backend: BackendReport; pid: number } };
+  'config/validate': { params: { text: string; baseDir: string }; result: { ok: boolean; diagnostics: Diagnostic[] } };
+  'train/start': { params: TrainStartParams; result: { runId: string; runDir: string } };
+  'train/stop': { params: { runId: string }; result: { runId: string; stopping: true } };
+  'train/pause': { params: { runId: string }; result: { runId: string; paused: true } };
+  'train/resume': { params: { runId: string }; result: { runId: string; paused: false } };
+  'runs/list': { params: { dir: string }; result: { runs: RunSummary[] } };
+  sample: { params: SampleParams; result: { out: string; n: number; iteration: number; checkpoint: string } };
+  restore: { params: RestoreParams; result: RestoreReport & { out: string } };
+}
+
+/** Notifications the sidecar sends. */
+export interface Notifications {
+  'train/progress': { runId: string; metrics: MetricsRecord; total: number };
+  'train/samples': { runId: string; file: string; iteration: number; kind: 'one-step' | 'mcmc' };
+  'train/checkpoint': { runId: string; file: string; iteration: number };
+  'train/finished': { runId: string; status: RunStatus; iteration: number; error?: string };
+  log: { message: string };
+}
+
+export type MethodName = keyof Methods;
+export type NotificationName = keyof Notifications;

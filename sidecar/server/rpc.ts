@@ -1,0 +1,136 @@
+/**
+ * The sidecar's JSON-RPC 2.0 server over a pair of streams, one JSON message per line.
+ * Every method validates its params and turns engine errors into JSON-RPC errors with
+ * the engine's message, so a bad request never crashes the process.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
+import { ActionError, restoreToFile, sampleToFile } from '../engine/actions.ts';
+import { selectBackend } from '../engine/backend.ts';
+import { parseConfig } from '../engine/config.ts';
+import { RestoreError } from '../engine/restore/index.ts';
+import { ErrorCode, PROTOCOL_VERSION, type Methods, type NotificationName, type Notifications } from '../protocol.ts';
+import { listRuns, RunManager, RunsError } from './runs.ts';
+
+type Params = Record<string, unknown>;
+
+function invalid(message: string): never {
+  throw new JSONRPCErrorException(message, ErrorCode.InvalidParams);
+}
+
+/** Checks a params object against a field spec: name -> type ('string' | 'number' | 'boolean'), '?' suffix = optional. */
+function check(method: string, params: unknown, spec: Record<string, string>): Params {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) invalid(`${method}: params must be an object.`);
+  const p = params as Params;
+  for (const [name, t] of Object.entries(spec)) {
+    const optional = t.endsWith('?');
+    const type = t.replace('?', '');
+    const v = p[name];
+    if (v === undefined) {
+      if (!optional) invalid(`${method}: missing required param "${name}" (${type}).`);
+      continue;
+    }
+    if (typeof v !== type) invalid(`${method}: param "${name}" must be a ${type}, got ${JSON.stringify(v)}.`);
+  }
+  const unknown = Object.keys(p).filter((k) => !(k in spec));
+  if (unknown.length) invalid(`${method}: unknown param(s) ${unknown.map((k) => `"${k}"`).join(', ')}.`);
+  return p;
+}
+
+/** Maps engine errors to JSON-RPC errors; the message is the engine's, written for users. */
+function asRpcError(err: unknown): JSONRPCErrorException {
+  if (err instanceof JSONRPCErrorException) return err;
+  if (err instanceof RunsError) {
+    const code = err.code === 'not-found' ? ErrorCode.RunNotFound : err.code === 'busy' ? ErrorCode.Busy : ErrorCode.InvalidConfig;
+    return new JSONRPCErrorException(err.message, code);
+  }
+  if (err instanceof RestoreError || err instanceof ActionError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidParams);
+  return new JSONRPCErrorException(err instanceof Error ? err.message : String(err), ErrorCode.Failed);
+}
+
+export interface SidecarServer {
+  /** Resolves when the input stream ends and active runs have stopped. */
+  closed: Promise<void>;
+}
+
+export function startServer(input: Readable, output: Writable): SidecarServer {
+  const send = (payload: unknown): void => {
+    output.write(JSON.stringify(payload) + '\n');
+  };
+  const rpc = new JSONRPCServerAndClient(new JSONRPCServer(), new JSONRPCClient((payload) => {
+    send(payload);
+    return Promise.resolve();
+  }));
+  const notify = <N extends NotificationName>(name: N, params: Notifications[N]): void => rpc.notify(name, params as never, undefined);
+  const runs = new RunManager((runId) => ({
+    onLog: (message) => notify('log', { message: `[${runId}] ${message}` }),
+    onMetrics: (metrics, total) => notify('train/progress', { runId, metrics, total }),
+    onSamples: (file, iteration, kind) => notify('train/samples', { runId, file, iteration, kind }),
+    onCheckpoint: (file, iteration) => notify('train/checkpoint', { runId, file, iteration }),
+    onFinished: (r) => notify('train/finished', { runId, status: r.status, iteration: r.iteration, ...(r.error ? { error: r.error } : {}) }),
+  }));
+
+  const method = <M extends keyof Methods>(name: M, spec: Record<string, string>, run: (p: Methods[M]['params']) => Promise<Methods[M]['result']> | Methods[M]['result']): void => {
+    rpc.addMethod(name, async (params) => {
+      try {
+        return await run(check(name, params ?? {}, spec) as Methods[M]['params']);
+      } catch (err) {
+        throw asRpcError(err);
+      }
+    });
+  };
+
+  method('initialize', {}, async () => ({ protocolVersion: PROTOCOL_VERSION, backend: await selectBackend('auto'), pid: process.pid }));
+  method('config/validate', { text: 'string', baseDir: 'string' }, (p) => {
+    const r = parseConfig(p.text, p.baseDir);
+    return r.ok ? { ok: true, diagnostics: r.warnings } : { ok: false, diagnostics: r.diagnostics };
+  });
+  method('train/start', { configPath: 'string', runDir: 'string?', iterations: 'number?', resume: 'boolean?' }, (p) => runs.start(p));
+  method('train/stop', { runId: 'string' }, (p) => {
+    runs.stop(p.runId);
+    return { runId: p.runId, stopping: true };
+  });
+  method('train/pause', { runId: 'string' }, (p) => {
+    runs.pause(p.runId);
+    return { runId: p.runId, paused: true };
+  });
+  method('train/resume', { runId: 'string' }, (p) => {
+    runs.resume(p.runId);
+    return { runId: p.runId, paused: false };
+  });
+  method('runs/list', { dir: 'string' }, (p) => ({ runs: listRuns(p.dir) }));
+  method('sample', { checkpoint: 'string', out: 'string', n: 'number?', seed: 'number?', mcmcSteps: 'number?' }, async (p) => {
+    await selectBackend('auto');
+    const r = sampleToFile(p);
+    return { out: r.out, n: r.n, iteration: r.iteration, checkpoint: r.checkpoint };
+  });
+  method('restore', {
+    checkpoint: 'string', image: 'string', task: 'string', out: 'string', mask: 'string?', factor: 'number?', sigma: 'number?',
+    reference: 'string?', fromClean: 'boolean?', steps: 'number?',
+  }, async (p) => {
+    if (!['inpaint', 'colorize', 'sr', 'denoise'].includes(p.task)) invalid(`restore: param "task" must be one of inpaint, colorize, sr, denoise (got "${p.task}").`);
+    await selectBackend('auto');
+    const { steps, ...rest } = p;
+    return restoreToFile({ ...rest, ...(steps ? { options: { steps } } : {}) });
+  });
+
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    if (!line.trim()) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(line);
+    } catch {
+      send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: each line must be one JSON-RPC message.' } });
+      return;
+    }
+    void rpc.receiveAndSend(payload, undefined, undefined);
+  });
+  const closed = new Promise<void>((resolveClosed) => {
+    lines.on('close', () => {
+      void runs.stopAll().then(() => resolveClosed());
+    });
+  });
+  return { closed };
+}

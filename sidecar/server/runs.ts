@@ -1,0 +1,126 @@
+/**
+ * Training runs owned by the sidecar: start, stop, pause, resume, and a listing of run
+ * folders on disk. One run trains at a time (the sidecar owns the accelerator).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { loadConfigFile, formatDiagnostics } from '../engine/config.ts';
+import { train, type RunEvents, type TrainResult } from '../engine/run.ts';
+import type { RunSummary, TrainStartParams } from '../protocol.ts';
+
+export class RunsError extends Error {
+  constructor(readonly code: 'not-found' | 'busy' | 'invalid-config', message: string) {
+    super(message);
+  }
+}
+
+interface ActiveRun {
+  runDir: string;
+  abort: AbortController;
+  paused: boolean;
+  resumePaused?: () => void;
+  done: Promise<TrainResult>;
+}
+
+export class RunManager {
+  private readonly runs = new Map<string, ActiveRun>();
+  private counter = 0;
+
+  constructor(private readonly events: (runId: string) => RunEvents & { onFinished(r: { status: TrainResult['status'] | 'failed'; iteration: number; error?: string }): void }) {}
+
+  start(p: TrainStartParams): { runId: string; runDir: string } {
+    const active = [...this.runs.entries()].find(([, r]) => !r.abort.signal.aborted);
+    if (active) throw new RunsError('busy', `Run ${active[0]} (${active[1].runDir}) is still training; stop it first.`);
+    const cfg = loadConfigFile(p.configPath);
+    if (!cfg.ok) throw new RunsError('invalid-config', formatDiagnostics(p.configPath, cfg.diagnostics));
+    const runId = `run-${++this.counter}`;
+    const runDir = resolve(p.runDir ?? join(cfg.config.output.dir, cfg.config.name));
+    const abort = new AbortController();
+    const ev = this.events(runId);
+    const run: ActiveRun = { runDir, abort, paused: false, done: Promise.resolve(undefined as unknown as TrainResult) };
+    run.done = train(cfg.config, {
+      runDir, resume: p.resume ?? false, signal: abort.signal, events: ev,
+      ...(p.iterations ? { iterations: p.iterations } : {}),
+      waitWhilePaused: () => (run.paused ? new Promise<void>((r) => (run.resumePaused = r)) : Promise.resolve()),
+    });
+    run.done.then(
+      (r) => ev.onFinished({ status: r.status, iteration: r.iteration }),
+      (err: unknown) => ev.onFinished({ status: 'failed', iteration: -1, error: err instanceof Error ? err.message : String(err) }),
+    ).finally(() => {
+      abort.abort();
+      this.runs.delete(runId);
+    });
+    this.runs.set(runId, run);
+    return { runId, runDir };
+  }
+
+  private get(runId: string): ActiveRun {
+    const r = this.runs.get(runId);
+    if (!r) throw new RunsError('not-found', `No active run "${runId}". Active runs: ${[...this.runs.keys()].join(', ') || 'none'}.`);
+    return r;
+  }
+
+  stop(runId: string): void {
+    const r = this.get(runId);
+    r.abort.abort();
+    this.resume(runId); // a paused run must wake up to notice the stop
+  }
+
+  pause(runId: string): void {
+    this.get(runId).paused = true;
+  }
+
+  resume(runId: string): void {
+    const r = this.get(runId);
+    r.paused = false;
+    r.resumePaused?.();
+    delete r.resumePaused;
+  }
+
+  /** Waits for every active run to end (used on shutdown). */
+  async stopAll(): Promise<void> {
+    const all = [...this.runs.keys()];
+    all.forEach((id) => this.stop(id));
+    await Promise.allSettled(all.map((id) => this.runs.get(id)?.done));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Run folders directly under `dir` (those with a status.json or checkpoints/). */
+export function listRuns(dir: string): RunSummary[] {
+  if (!existsSync(dir)) return [];
+  const out: RunSummary[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const runDir = join(dir, name);
+    if (!statSync(runDir).isDirectory()) continue;
+    const statusFile = join(runDir, 'status.json');
+    const ckDir = join(runDir, 'checkpoints');
+    if (!existsSync(statusFile) && !existsSync(ckDir)) continue;
+    let status: RunSummary['status'] = 'unknown';
+    let iteration = 0;
+    let total: number | undefined;
+    let message: string | undefined;
+    try {
+      const s = JSON.parse(readFileSync(statusFile, 'utf8')) as { status: RunSummary['status']; iteration: number; total: number; message?: string; pid: number };
+      ({ status, iteration, total } = s);
+      message = s.message;
+      if (status === 'running' && !processAlive(s.pid)) {
+        status = 'failed';
+        message = `interrupted (process ${s.pid} ended without finishing); resume to continue from the last checkpoint`;
+      }
+    } catch {
+      // no or unreadable status: still listed, as unknown
+    }
+    const checkpoints = existsSync(ckDir) ? readdirSync(ckDir).filter((f) => f.endsWith('.ckpt')).sort().map((f) => join(ckDir, f)) : [];
+    out.push({ runDir, name: basename(runDir), status, iteration, ...(total !== undefined ? { total } : {}), checkpoints, ...(message ? { message } : {}) });
+  }
+  return out;
+}

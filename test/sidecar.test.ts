@@ -1,0 +1,138 @@
+/**
+ * The real sidecar process over JSON-RPC 2.0 on stdio: initialize, validate a config,
+ * train a tiny run with progress notifications, pause / resume / stop it, list runs,
+ * sample; bad requests come back as JSON-RPC errors and the process keeps serving.
+ */
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { JSONRPCClient, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
+import type { Methods, Notifications } from '../sidecar/protocol.ts';
+import { repoRoot, tempDir } from './helpers.ts';
+
+const child = spawn(process.execPath, [join(repoRoot, 'dist', 'sidecar.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
+let stderr = '';
+child.stderr.on('data', (d) => (stderr += String(d)));
+const server = new JSONRPCServer();
+const peer = new JSONRPCServerAndClient(server, new JSONRPCClient((payload) => {
+  child.stdin.write(JSON.stringify(payload) + '\n');
+  return Promise.resolve();
+}));
+createInterface({ input: child.stdout }).on('line', (line) => void peer.receiveAndSend(JSON.parse(line), undefined, undefined));
+
+const received: { name: string; params: unknown }[] = [];
+for (const name of ['train/progress', 'train/samples', 'train/checkpoint', 'train/finished', 'log'] as const) {
+  server.addMethod(name, (params) => {
+    received.push({ name, params });
+  });
+}
+
+function call<M extends keyof Methods>(name: M, params: Methods[M]['params'] | Record<string, unknown>): Promise<Methods[M]['result']> {
+  return peer.request(name, params as never, undefined) as Promise<Methods[M]['result']>;
+}
+
+async function callError(name: string, params: unknown): Promise<{ code: number; message: string }> {
+  try {
+    await peer.request(name, params as never, undefined);
+  } catch (err) {
+    const e = err as { code: number; message: string };
+    return { code: e.code, message: e.message };
+  }
+  throw new Error(`${name} should have failed`);
+}
+
+function waitFor<N extends keyof Notifications>(name: N, pred: (p: Notifications[N]) => boolean, timeoutMs = 60_000): Promise<Notifications[N]> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const timer = setInterval(() => {
+      const hit = received.find((r) => r.name === name && pred(r.params as Notifications[N]));
+      if (hit) {
+        clearInterval(timer);
+        resolve(hit.params as Notifications[N]);
+      } else if (Date.now() - t0 > timeoutMs) {
+        clearInterval(timer);
+        reject(new Error(`no ${name} notification within ${timeoutMs} ms; sidecar stderr:\n${stderr.slice(-2000)}`));
+      }
+    }, 20);
+  });
+}
+
+after(() => {
+  child.stdin.end();
+});
+
+const dir = tempDir();
+const config = join(dir, 'toy.ecvae.json');
+writeFileSync(config, JSON.stringify({
+  name: 'toy', data: { kind: 'gaussians25', count: 2000 }, model: { hidden: 16, depth: 2, latentDim: 2 },
+  training: { iterations: 100000, batchSize: 32 }, calibration: { sgldSteps: 2, sgldStepSize: 0.001 },
+  logging: { every: 5, sampleEvery: 50, checkpointEvery: 50, sampleCount: 4 },
+}));
+
+test('initialize reports the protocol version and the backend', async () => {
+  const r = await call('initialize', {});
+  assert.equal(r.protocolVersion, 1);
+  assert.equal(r.backend.backend, 'wasm');
+  assert.equal(r.pid, child.pid);
+});
+
+test('config/validate returns located diagnostics', async () => {
+  const bad = await call('config/validate', { text: '{\n  "data": {"kind": "mnist"},\n  "seed": -1\n}', baseDir: dir });
+  assert.equal(bad.ok, false);
+  assert.ok(bad.diagnostics.some((d) => d.field === 'seed' && d.line === 3 && /must be >= 0/.test(d.message)));
+  assert.equal((await call('config/validate', { text: '{"data": {"kind": "mnist"}}', baseDir: dir })).ok, true);
+});
+
+test('train: progress notifications, pause, resume, stop; the run folder is complete', async () => {
+  const runDir = join(dir, 'run');
+  const { runId } = await call('train/start', { configPath: config, runDir });
+  const first = await waitFor('train/progress', (p) => p.runId === runId);
+  assert.equal(typeof first.metrics.rec, 'number');
+  assert.equal(first.total, 100000);
+  assert.equal((await callError('train/start', { configPath: config, runDir: join(dir, 'other') })).code, -32003, 'one run at a time');
+  await call('train/pause', { runId });
+  await new Promise((r) => setTimeout(r, 300));
+  const count = received.filter((r) => r.name === 'train/progress').length;
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(received.filter((r) => r.name === 'train/progress').length <= count + 1, 'no progress while paused');
+  await call('train/resume', { runId });
+  await waitFor('train/samples', (p) => p.runId === runId);
+  await call('train/stop', { runId });
+  const done = await waitFor('train/finished', (p) => p.runId === runId);
+  assert.equal(done.status, 'stopped');
+  for (const f of ['config.json', 'metrics.jsonl', 'status.json', 'checkpoints/latest']) assert.ok(existsSync(join(runDir, f)), f);
+  const { runs } = await call('runs/list', { dir });
+  const run = runs.find((r) => r.runDir === runDir)!;
+  assert.equal(run.status, 'stopped');
+  assert.equal(run.iteration, done.iteration);
+  assert.ok(run.checkpoints.length >= 1);
+  const s = await call('sample', { checkpoint: runDir, out: join(dir, 'grid.png'), n: 16 });
+  assert.equal(s.iteration, done.iteration);
+  assert.ok(existsSync(join(dir, 'grid.png')));
+});
+
+test('bad requests get JSON-RPC errors with clear messages, and the sidecar keeps serving', async () => {
+  assert.equal((await callError('train/frobnicate', {})).code, -32601);
+  const missing = await callError('train/start', {});
+  assert.equal(missing.code, -32602);
+  assert.match(missing.message, /missing required param "configPath"/);
+  const typed = await callError('sample', { checkpoint: 3, out: 'x.png' });
+  assert.match(typed.message, /param "checkpoint" must be a string/);
+  assert.match((await callError('runs/list', { dir: dir, extra: 1 })).message, /unknown param\(s\) "extra"/);
+  const nf = await callError('train/stop', { runId: 'run-999' });
+  assert.equal(nf.code, -32001);
+  assert.match(nf.message, /No active run "run-999"/);
+  const cfg = await callError('train/start', { configPath: join(dir, 'nope.ecvae.json') });
+  assert.equal(cfg.code, -32002);
+  assert.match(cfg.message, /Cannot read config .*nope\.ecvae\.json: file not found/);
+  const ck = await callError('sample', { checkpoint: join(dir, 'nothing'), out: join(dir, 'x.png') });
+  assert.match(ck.message, /No such checkpoint or run folder/);
+  const task = await callError('restore', { checkpoint: join(dir, 'run'), image: 'x.png', task: 'sharpen', out: 'y.png' });
+  assert.equal(task.code, -32602);
+  // A malformed line is answered with a parse error, and the next request still works.
+  child.stdin.write('this is not json\n');
+  assert.equal((await call('initialize', {})).protocolVersion, 1);
+});
