@@ -24,8 +24,8 @@ const [B, S, W, K, iters, warmup] = ['batch', 'size', 'width', 'steps', 'iters',
 
 const report = await selectBackend(values.backend as 'auto' | BackendName);
 const cfg = withDefaults({
-  data: { kind: 'mnist' }, // only the shape below matters; the data are random like the reference
-  model: { kind: 'conv', width: W, levels: 3, latentDim: 64, ebmHidden: 256 },
+  data: { kind: 'mnist' }, // only to validate the config: the model is built for [S, S, 3] and the data are random like the reference
+  model: { kind: 'conv', width: W, latentDim: 64, ebmHidden: 256 }, // levels follow the size: 3 for 32x32
   training: { batchSize: B },
   calibration: { sgldSteps: K },
 });

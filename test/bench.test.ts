@@ -1,0 +1,15 @@
+/** The benchmarks run and print one JSON line (tiny sizes here; real numbers come from `npm run bench`). */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { lastJson, repoRoot } from './helpers.ts';
+
+test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'train-iteration.ts'), '--batch', '2', '--size', '8', '--width', '2', '--steps', '2', '--iters', '1', '--warmup', '0'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const j = lastJson(r.stdout);
+  assert.equal(j.backend, 'wasm');
+  assert.ok((j.sec_per_iter as number) > 0);
+  assert.deepEqual([j.batch, j.size, j.width, j.steps], [2, 8, 2, 2]);
+});
