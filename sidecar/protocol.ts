@@ -3,6 +3,7 @@
  * is the single source of the method and notification types; the extension and the
  * sidecar both import it (it has no runtime dependencies, and never imports vscode).
  */
+import type { RestoreFileRequest, SampleRequest } from './engine/actions.ts';
 import type { BackendReport } from './engine/backend.ts';
 import type { Diagnostic } from './engine/config.ts';
 import type { MetricsRecord, RunStatus } from './engine/run.ts';
@@ -39,26 +40,11 @@ export interface RunSummary {
   message?: string;
 }
 
-export interface SampleParams {
-  checkpoint: string;
-  out: string;
-  n?: number;
-  seed?: number;
-  mcmcSteps?: number;
-}
+/** As the CLI's `sample` (engine/actions.ts). */
+export type SampleParams = SampleRequest;
 
-export interface RestoreParams {
-  checkpoint: string;
-  image: string;
-  task: 'inpaint' | 'colorize' | 'sr' | 'denoise';
-  out: string;
-  mask?: string;
-  factor?: number;
-  sigma?: number;
-  reference?: string;
-  fromClean?: boolean;
-  steps?: number;
-}
+/** As the CLI's `restore`, minus the comparison strip; `steps` sets the Langevin steps. */
+export type RestoreParams = Omit<RestoreFileRequest, 'compare' | 'options'> & { steps?: number };
 
 /** Requests the client sends: params and result of each method. */
 export interface Methods {

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKEND_ORDER, describeBackend, selectBackend } from '../engine/backend.ts';
-import { formatDiagnostics, loadConfigFile, type BackendName } from '../engine/config.ts';
+import { formatDiagnostics, loadConfigFile, type BackendName, type Diagnostic, type RunConfig } from '../engine/config.ts';
 import { train, type MetricsRecord } from '../engine/run.ts';
 import { loadTrained } from '../engine/trained.ts';
 import { ActionError, restoreToFile, sampleToFile } from '../engine/actions.ts';
@@ -56,19 +56,26 @@ function backendFlag(v: string | undefined): 'auto' | BackendName | undefined {
   return v as 'auto' | BackendName;
 }
 
-async function cmdTrain(pos: string[], f: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
-  const file = pos[0];
-  if (!file) throw new UsageError('train needs a config file.');
-  const r = loadConfigFile(file);
-  if (!r.ok) {
-    process.stderr.write(formatDiagnostics(file, r.diagnostics) + '\n');
-    emit(out, { ok: false, error: `invalid config ${file}`, diagnostics: r.diagnostics });
-    return 2;
+class InvalidConfigError extends Error {
+  constructor(readonly file: string, readonly diagnostics: Diagnostic[]) {
+    super(`invalid config ${file}`);
   }
+}
+
+/** The validated config named by a command's first argument, with --backend applied; warnings go to stderr. */
+function configFromArgs(cmd: string, pos: string[], f: Record<string, string | boolean | undefined>): RunConfig {
+  const file = pos[0];
+  if (!file) throw new UsageError(`${cmd} needs a config file.`);
+  const r = loadConfigFile(file);
+  if (!r.ok) throw new InvalidConfigError(file, r.diagnostics);
   if (r.warnings.length) process.stderr.write(formatDiagnostics(file, r.warnings) + '\n');
-  const config = r.config;
   const backend = backendFlag(f.backend as string | undefined);
-  if (backend) config.backend = backend;
+  if (backend) r.config.backend = backend;
+  return r.config;
+}
+
+async function cmdTrain(pos: string[], f: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
+  const config = configFromArgs('train', pos, f);
   const iterations = intFlag(f.iterations as string | undefined, 'iterations', 1);
   const ac = new AbortController();
   let interrupts = 0;
@@ -182,21 +189,12 @@ async function cmdEval(pos: string[], f: Record<string, string | boolean | undef
 }
 
 async function cmdCompare(pos: string[], f: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
-  const file = pos[0];
-  if (!file) throw new UsageError('compare needs a config file.');
-  const r = loadConfigFile(file);
-  if (!r.ok) {
-    process.stderr.write(formatDiagnostics(file, r.diagnostics) + '\n');
-    emit(out, { ok: false, error: `invalid config ${file}`, diagnostics: r.diagnostics });
-    return 2;
-  }
-  const backend = backendFlag(f.backend as string | undefined);
-  if (backend) r.config.backend = backend;
+  const config = configFromArgs('compare', pos, f);
   const iterations = intFlag(f.iterations as string | undefined, 'iterations', 1);
-  const outDir = (f.out as string | undefined) ?? join(r.config.output.dir, `${r.config.name}-compare`);
-  const report = await compare(r.config, {
+  const outDir = (f.out as string | undefined) ?? join(config.output.dir, `${config.name}-compare`);
+  const report = await compare(config, {
     outDir, n: intFlag(f.n as string | undefined, 'n', 10) ?? 1000,
-    mcmcSteps: intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? r.config.calibration.sgldSteps,
+    mcmcSteps: intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? config.calibration.sgldSteps,
     ...(iterations ? { iterations } : {}),
     events: { onLog: (m) => process.stderr.write(m + '\n') },
   });
@@ -240,6 +238,11 @@ export async function main(argv: string[]): Promise<number> {
       default: throw new UsageError(`Unknown command "${cmd}".`);
     }
   } catch (err) {
+    if (err instanceof InvalidConfigError) {
+      process.stderr.write(formatDiagnostics(err.file, err.diagnostics) + '\n');
+      emit(out, { ok: false, error: err.message, diagnostics: err.diagnostics });
+      return 2;
+    }
     const usage = err instanceof UsageError || err instanceof RestoreError || err instanceof EvalError || err instanceof ActionError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`ecvae: error: ${message}\n${usage ? USAGE + '\n' : ''}`);
