@@ -8,6 +8,7 @@
  */
 import * as tf from '../tf.ts';
 import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../params.ts';
+import { avgPool2 } from '../ops/activation.ts';
 import { conv, dense, lrelu, upsample2 } from './layers.ts';
 import type { EcvaeModel } from './types.ts';
 
@@ -65,7 +66,7 @@ export function convModel(a: ConvArch): EcvaeModel {
     energy(p: Params, x: tf.Tensor, frozen = false) {
       let h = conv(p, 'ebm.stem', x as tf.Tensor4D, S1, frozen);
       for (let i = 0; i < L; i++) {
-        if (i > 0) h = tf.avgPool(h, 2, 2, 'valid');
+        if (i > 0) h = avgPool2(h);
         h = conv(p, `ebm.conv${i}`, lrelu(h), S1, frozen);
       }
       const pooled = lrelu(h).mean([1, 2]) as tf.Tensor2D;

@@ -1,5 +1,6 @@
 /** Stateless layer functions shared by the model families. */
 import * as tf from '../tf.ts';
+import { leakyRelu } from '../ops/activation.ts';
 import { conv2d, type ConvGeometry } from '../ops/conv.ts';
 import { denseOp } from '../ops/dense.ts';
 import { param, type Params } from '../params.ts';
@@ -14,7 +15,7 @@ export function conv(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, f
   return conv2d(x, param(p, `${name}.w`) as tf.Tensor4D, param(p, `${name}.b`) as tf.Tensor1D, g, frozen);
 }
 
-export const lrelu = <T extends tf.Tensor>(x: T): T => tf.leakyRelu(x, LEAK);
+export const lrelu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, LEAK);
 
 export function upsample2(x: tf.Tensor4D): tf.Tensor4D {
   const [, h, w] = x.shape;

@@ -1,0 +1,100 @@
+/**
+ * Our composed gradients (ops/) must match TF.js's reference gradients: the
+ * forward-convolution formulation of conv2d's gradients for every stride/padding the
+ * models use (and random shapes), the dense layer, leaky ReLU and 2x2 average pooling —
+ * on the cpu backend and on WASM, which lacks Conv2DBackpropFilter.
+ */
+import { test } from 'node:test';
+import * as tf from '../sidecar/engine/tf.ts';
+import { avgPool2, leakyRelu } from '../sidecar/engine/ops/activation.ts';
+import { conv2d } from '../sidecar/engine/ops/conv.ts';
+import { denseOp } from '../sidecar/engine/ops/dense.ts';
+import { normalStream } from '../sidecar/engine/rng.ts';
+import { assertClose, useBackend } from './helpers.ts';
+
+function rand(shape: number[], seed: number): Float32Array {
+  const g = normalStream(seed);
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => g());
+}
+
+interface Case { b: number; h: number; w: number; cin: number; cout: number; k: number; stride: number; pad: number }
+
+/** Loss = sum(conv(x, w) * r) so that dy = r is arbitrary, not all ones. */
+async function grads(c: Case, backend: 'cpu' | 'wasm', composed: boolean, seed: number) {
+  await useBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.tensor4d(rand([c.b, c.h, c.w, c.cin], seed), [c.b, c.h, c.w, c.cin]);
+    const w = tf.tensor4d(rand([c.k, c.k, c.cin, c.cout], seed + 1), [c.k, c.k, c.cin, c.cout]);
+    const bias = tf.zeros([c.cout]) as tf.Tensor1D;
+    const f = (xx: tf.Tensor, ww: tf.Tensor): tf.Scalar => {
+      const y = composed ? conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, bias, c) : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad);
+      const r = tf.tensor(rand(y.shape, seed + 2), y.shape);
+      return y.mul(r).sum() as tf.Scalar;
+    };
+    const [dx, dw] = tf.grads(f)([x, w]);
+    const dxFrozen = composed ? tf.grad((xx: tf.Tensor) => {
+      const y = conv2d(xx as tf.Tensor4D, w, bias, c, true);
+      return y.mul(tf.tensor(rand(y.shape, seed + 2), y.shape)).sum() as tf.Scalar;
+    })(x).dataSync() : undefined;
+    return { dx: dx!.dataSync(), dw: dw!.dataSync(), dxFrozen };
+  });
+}
+
+const cases: Case[] = [
+  { b: 2, h: 8, w: 8, cin: 3, cout: 4, k: 4, stride: 2, pad: 1 }, // encoder conv
+  { b: 2, h: 7, w: 7, cin: 2, cout: 5, k: 3, stride: 1, pad: 1 }, // decoder / EBM conv, odd size
+  { b: 3, h: 9, w: 6, cin: 4, cout: 2, k: 3, stride: 2, pad: 0 }, // stride 2, windows not covering the edge
+  { b: 1, h: 10, w: 10, cin: 1, cout: 3, k: 5, stride: 3, pad: 2 },
+  { b: 2, h: 6, w: 6, cin: 3, cout: 3, k: 1, stride: 1, pad: 0 },
+];
+
+for (const [i, c] of cases.entries()) {
+  test(`conv2d gradients via forward convolutions match reference: ${JSON.stringify(c)}`, async () => {
+    const ref = await grads(c, 'cpu', false, 10 * i);
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const got = await grads(c, backend, true, 10 * i);
+      assertClose(got.dx, ref.dx, 1e-4, 1e-4, `${backend} dx`);
+      assertClose(got.dw, ref.dw, 1e-4, 1e-4, `${backend} dw`);
+      assertClose(got.dxFrozen!, ref.dx, 1e-4, 1e-4, `${backend} frozen dx`);
+    }
+  });
+}
+
+/** Reference gradients of `ref(x)` vs our op `mine(x)` for loss sum(f(x)·r), on the given backend. */
+async function compareOp(backend: 'cpu' | 'wasm', shape: number[], mine: (x: tf.Tensor) => tf.Tensor, ref: (x: tf.Tensor) => tf.Tensor, what: string): Promise<void> {
+  await useBackend(backend);
+  tf.tidy(() => {
+    const x = tf.tensor(rand(shape, 31), shape);
+    const y = ref(x);
+    const r = tf.tensor(rand(y.shape, 32), y.shape);
+    assertClose(mine(x).dataSync(), y.dataSync(), 1e-6, 1e-6, `${what} value`);
+    const gMine = tf.grad((v: tf.Tensor) => mine(v).mul(r).sum() as tf.Scalar)(x).dataSync();
+    const gRef = tf.grad((v: tf.Tensor) => ref(v).mul(r).sum() as tf.Scalar)(x).dataSync();
+    assertClose(gMine, gRef, 1e-5, 1e-6, `${backend} ${what} gradient`);
+  });
+}
+
+test('leaky ReLU and 2x2 average pooling with composed gradients match TF.js', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await compareOp(backend, [2, 6, 6, 3], (x) => leakyRelu(x, 0.2), (x) => tf.leakyRelu(x, 0.2), 'leakyRelu');
+    await compareOp(backend, [2, 8, 6, 3], (x) => avgPool2(x as tf.Tensor4D), (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), 'avgPool2');
+    await compareOp(backend, [1, 7, 5, 2], (x) => avgPool2(x as tf.Tensor4D), (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), 'avgPool2 (odd size, fallback)');
+  }
+});
+
+test('dense layer with composed gradients matches TF.js (trainable and frozen)', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await useBackend(backend);
+    tf.tidy(() => {
+      const x = tf.tensor2d(rand([5, 7], 41), [5, 7]);
+      const w = tf.tensor2d(rand([7, 4], 42), [7, 4]);
+      const b = tf.tensor1d(rand([4], 43));
+      const r = tf.tensor2d(rand([5, 4], 44), [5, 4]);
+      const ours = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => denseOp(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D).mul(r).sum() as tf.Scalar)([x, w, b]);
+      const ref = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D).add(bb).mul(r).sum() as tf.Scalar)([x, w, b]);
+      ['dx', 'dw', 'db'].forEach((k, i) => assertClose(ours[i]!.dataSync(), ref[i]!.dataSync(), 1e-5, 1e-6, `${backend} dense ${k}`));
+      const frozen = tf.grad((xx: tf.Tensor) => denseOp(xx as tf.Tensor2D, w, b, true).mul(r).sum() as tf.Scalar)(x);
+      assertClose(frozen.dataSync(), ref[0]!.dataSync(), 1e-5, 1e-6, `${backend} frozen dense dx`);
+    });
+  }
+});
