@@ -1,0 +1,142 @@
+/**
+ * The extension's side of the sidecar: spawns `node dist/sidecar.js`, speaks JSON-RPC 2.0
+ * over its stdio with the types of sidecar/protocol.ts, and survives the sidecar dying:
+ * pending requests are rejected with a clear SidecarDiedError, an active run is reported
+ * as failed, and the next request starts a fresh sidecar. No `vscode` import here, so
+ * it is tested against the real sidecar process.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { JSONRPCClient, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
+import type { Methods, NotificationName, Notifications } from '../sidecar/protocol.ts';
+
+export class SidecarDiedError extends Error {
+  constructor(readonly exitCode: number | null, readonly signal: NodeJS.Signals | null, readonly stderrTail: string) {
+    super(`The EC-VAE sidecar stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${exitCode}`}). It will be restarted on the next command.${stderrTail ? `\nLast output:\n${stderrTail}` : ''}`);
+    this.name = 'SidecarDiedError';
+  }
+}
+
+export interface SidecarClientOptions {
+  /** Path of the bundled sidecar entry (dist/sidecar.js). */
+  sidecarPath: string;
+  nodePath?: string;
+  /** Each line the sidecar writes to stderr (its log). */
+  onLog?: (line: string) => void;
+  /** Called when the sidecar dies with runs active; each is then considered failed. */
+  onDied?: (err: SidecarDiedError, activeRuns: string[]) => void;
+}
+
+type Handler<N extends NotificationName> = (params: Notifications[N]) => void;
+
+interface Connection {
+  child: ChildProcessWithoutNullStreams;
+  rpc: JSONRPCServerAndClient;
+  pending: Set<(err: Error) => void>;
+  stderrTail: string[];
+}
+
+export class SidecarClient {
+  private conn: Connection | undefined;
+  private readonly handlers = new Map<NotificationName, Set<(p: unknown) => void>>();
+  private readonly activeRuns = new Set<string>();
+  private disposed = false;
+
+  constructor(private readonly opts: SidecarClientOptions) {
+    // Track active runs from the notifications themselves.
+    this.on('train/finished', (p) => this.activeRuns.delete(p.runId));
+  }
+
+  /** The running sidecar's pid, if one is running. */
+  get pid(): number | undefined {
+    return this.conn?.child.pid;
+  }
+
+  on<N extends NotificationName>(name: N, handler: Handler<N>): { dispose(): void } {
+    let set = this.handlers.get(name);
+    if (!set) this.handlers.set(name, (set = new Set()));
+    set.add(handler as (p: unknown) => void);
+    return { dispose: () => set!.delete(handler as (p: unknown) => void) };
+  }
+
+  private connect(): Connection {
+    if (this.disposed) throw new Error('The sidecar client has been disposed.');
+    if (this.conn) return this.conn;
+    const child = spawn(this.opts.nodePath ?? process.execPath, [this.opts.sidecarPath], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const server = new JSONRPCServer();
+    for (const name of ['train/progress', 'train/samples', 'train/checkpoint', 'train/finished', 'log'] as const) {
+      server.addMethod(name, (params) => {
+        for (const h of this.handlers.get(name) ?? []) h(params);
+      });
+    }
+    const rpc = new JSONRPCServerAndClient(server, new JSONRPCClient((payload) => {
+      if (child.stdin.writable) child.stdin.write(JSON.stringify(payload) + '\n');
+      return Promise.resolve();
+    }));
+    const conn: Connection = { child, rpc, pending: new Set(), stderrTail: [] };
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        void rpc.receiveAndSend(JSON.parse(line), undefined, undefined);
+      } catch {
+        this.opts.onLog?.(`sidecar wrote a non-JSON line on stdout: ${line.slice(0, 200)}`);
+      }
+    });
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      conn.stderrTail.push(line);
+      if (conn.stderrTail.length > 20) conn.stderrTail.shift();
+      this.opts.onLog?.(line);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.conn === conn) this.conn = undefined;
+      const err = new SidecarDiedError(code, signal, conn.stderrTail.join('\n'));
+      // Our reject first: the library's own rejection below only says "sidecar exited".
+      for (const reject of conn.pending) reject(err);
+      conn.pending.clear();
+      rpc.rejectAllPendingRequests('sidecar exited');
+      if (this.disposed) return;
+      const runs = [...this.activeRuns];
+      this.activeRuns.clear();
+      for (const runId of runs) {
+        for (const h of this.handlers.get('train/finished') ?? []) h({ runId, status: 'failed', iteration: -1, error: err.message } satisfies Notifications['train/finished']);
+      }
+      this.opts.onDied?.(err, runs);
+    });
+    child.on('error', (e) => this.opts.onLog?.(`could not start the sidecar: ${e.message}`));
+    this.conn = conn;
+    return conn;
+  }
+
+  /** Sends a typed request; rejects with SidecarDiedError if the sidecar dies first. */
+  request<M extends keyof Methods>(method: M, params: Methods[M]['params']): Promise<Methods[M]['result']> {
+    const conn = this.connect();
+    return new Promise<Methods[M]['result']>((resolve, reject) => {
+      conn.pending.add(reject);
+      conn.rpc.request(method, params as never, undefined).then(
+        (r) => {
+          conn.pending.delete(reject);
+          if (method === 'train/start') this.activeRuns.add((r as Methods['train/start']['result']).runId);
+          resolve(r as Methods[M]['result']);
+        },
+        (err: unknown) => {
+          conn.pending.delete(reject);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Stops the sidecar (its active runs stop at the next iteration and checkpoint). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const conn = this.conn;
+    if (!conn) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => conn.child.kill('SIGKILL'), 10_000);
+      conn.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      conn.child.stdin.end();
+    });
+  }
+}

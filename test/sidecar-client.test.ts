@@ -1,0 +1,61 @@
+/**
+ * The extension's sidecar client against the real sidecar: typed requests and
+ * notifications; when the sidecar dies mid-run the client notices at once, rejects the
+ * pending request with a clear error, reports the run as failed, and the next request
+ * starts a new sidecar. Nothing hangs.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SidecarClient, SidecarDiedError } from '../extension/sidecarClient.ts';
+import type { Notifications } from '../sidecar/protocol.ts';
+import { repoRoot, tempDir } from './helpers.ts';
+
+test('sidecar death: pending request rejected, run marked failed, next request restarts the sidecar', async () => {
+  const dir = tempDir();
+  const config = join(dir, 'toy.ecvae.json');
+  writeFileSync(config, JSON.stringify({
+    name: 'toy', data: { kind: 'gaussians25', count: 2000 }, model: { hidden: 16, depth: 2, latentDim: 2 },
+    training: { iterations: 100000, batchSize: 32 }, calibration: { sgldSteps: 2, sgldStepSize: 0.001 },
+    logging: { every: 5, sampleEvery: 100000, checkpointEvery: 50 },
+  }));
+  const died: { err: SidecarDiedError; runs: string[] }[] = [];
+  const logs: string[] = [];
+  const client = new SidecarClient({ sidecarPath: join(repoRoot, 'dist', 'sidecar.js'), onLog: (l) => logs.push(l), onDied: (err, runs) => died.push({ err, runs }) });
+  const finished: Notifications['train/finished'][] = [];
+  client.on('train/finished', (p) => finished.push(p));
+  let progress = 0;
+  client.on('train/progress', () => progress++);
+  try {
+    const first = await client.request('initialize', {});
+    assert.equal(first.pid, client.pid);
+    const { runId } = await client.request('train/start', { configPath: config, runDir: join(dir, 'run') });
+    while (progress < 2) await new Promise((r) => setTimeout(r, 20));
+
+    // A long request in flight when the sidecar is killed.
+    const pending = client.request('sample', { checkpoint: join(dir, 'run'), out: join(dir, 'g.png'), n: 3_000_000 });
+    process.kill(first.pid, 'SIGKILL');
+    await assert.rejects(pending, (err: unknown) => {
+      assert.ok(err instanceof SidecarDiedError);
+      assert.match(err.message, /The EC-VAE sidecar stopped unexpectedly \(signal SIGKILL\)\. It will be restarted on the next command\./);
+      return true;
+    });
+    assert.equal(died.length, 1);
+    assert.deepEqual(died[0]!.runs, [runId]);
+    const f = finished.find((x) => x.runId === runId)!;
+    assert.equal(f.status, 'failed');
+    assert.match(f.error!, /stopped unexpectedly/);
+
+    // The next command starts a fresh sidecar; the killed run is listed as interrupted.
+    const second = await client.request('initialize', {});
+    assert.notEqual(second.pid, first.pid);
+    const { runs } = await client.request('runs/list', { dir });
+    const run = runs.find((r) => r.name === 'run')!;
+    assert.equal(run.status, 'failed');
+    assert.match(run.message!, /interrupted .* resume to continue/);
+  } finally {
+    await client.dispose();
+  }
+  assert.equal(client.pid, undefined, 'disposed: no sidecar left running');
+});
