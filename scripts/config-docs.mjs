@@ -15,7 +15,8 @@ export function configTable() {
         walk(p.properties, name + '.');
         continue;
       }
-      const type = p.enum ? p.enum.map((v) => JSON.stringify(v)).join(' \\| ') : p.type;
+      const typeOf = (q) => (q.enum ? q.enum.map((v) => JSON.stringify(v)).join(' \\| ') : q.type);
+      const type = p.anyOf ? p.anyOf.map(typeOf).join(' \\| ') : typeOf(p);
       const def = p.default === undefined ? '' : `\`${JSON.stringify(p.default)}\``;
       rows.push(`| \`${name}\` | ${type} | ${def} | ${(p.description ?? '').replace(/\|/g, '\\|').replace(/</g, '&lt;')} |`);
     }

@@ -18,7 +18,7 @@ async function trainedState(iterations: number) {
   const state = initTrainState(model, cfg);
   for (let i = 0; i < iterations; i++) {
     const x = tf.randomUniform([8, 2], -1, 1, 'float32', i);
-    trainIteration(model, cfg, state, x);
+    await trainIteration(model, cfg, state, x);
     x.dispose();
   }
   return { model, state };

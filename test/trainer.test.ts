@@ -30,7 +30,7 @@ test('one iteration changes every VAE and EBM parameter and updates lambda', asy
   const vae0 = snapshot(state.vae);
   const ebm0 = snapshot(state.ebm!);
   const x = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 1);
-  const m = trainIteration(model, cfg, state, x);
+  const m = await trainIteration(model, cfg, state, x);
   assert.equal(state.iteration, 1);
   assert.deepEqual(changed(vae0, state.vae).sort(), [...vae0.keys()].sort(), 'all VAE params move');
   assert.deepEqual(changed(ebm0, state.ebm!).sort(), [...ebm0.keys()].sort(), 'all EBM params move');
@@ -56,7 +56,7 @@ test('tf.memory().numTensors stays flat across training iterations (conv and mlp
     const counts: number[] = [];
     for (let i = 0; i < 6; i++) {
       const x = tf.randomUniform([cfg.training.batchSize, ...shape], -1, 1, 'float32', i);
-      trainIteration(model, cfg, state, x);
+      await trainIteration(model, cfg, state, x);
       x.dispose();
       counts.push(tf.memory().numTensors);
     }
@@ -73,7 +73,7 @@ test('calibration disabled trains a plain VAE: no EBM, lambda 0, no calibration 
   assert.equal(state.ebm, undefined);
   assert.equal(state.lambda, 0);
   const x = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 2);
-  const m = trainIteration(model, cfg, state, x);
+  const m = await trainIteration(model, cfg, state, x);
   assert.equal(m.cal, undefined);
   assert.equal(m.eData, undefined);
   assert.equal(state.lambda, 0);
@@ -87,7 +87,7 @@ test('a non-finite loss stops with DivergenceError naming the iteration and the 
   const model = buildModel(cfg.model, [2]);
   const state = initTrainState(model, cfg);
   const x = tf.tensor2d(Array.from({ length: 8 }, (_, i) => [i === 3 ? NaN : 0.1, 0.2]));
-  assert.throws(() => trainIteration(model, cfg, state, x), (err: unknown) => {
+  await assert.rejects(trainIteration(model, cfg, state, x), (err: unknown) => {
     assert.ok(err instanceof DivergenceError);
     assert.match(err.message, /Training diverged at iteration 1: .*rec=NaN/);
     assert.match(err.message, /last good checkpoint/);

@@ -44,6 +44,7 @@ export interface TrainingConfig {
   adamBeta1: number;
   adamBeta2: number;
   ebmRegularization: number;
+  parallelism: number | 'auto';
 }
 
 export interface CalibrationConfig {

@@ -12,6 +12,7 @@ import type { RunConfig } from './config.ts';
 import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts';
 import { encodePng } from './data/images.ts';
 import { buildModel, type EcvaeModel } from './models/index.ts';
+import { SgldPool, resolveParallelism } from './parallel/sgldPool.ts';
 import { allFinite } from './params.ts';
 import { generate, refine, samplesPicture } from './sample.ts';
 import * as tf from './tf.ts';
@@ -181,6 +182,9 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
     x.dispose();
   };
 
+  const threads = resolveParallelism(config.training.parallelism, backend.backend, model.kind);
+  const pool = await SgldPool.create(model, config.model, backend.backend, config.calibration.enabled ? threads : 1);
+  if (pool.threads > 1) log(`SGLD chains run on ${pool.threads} threads`);
   let status: RunStatus = 'finished';
   try {
     while (state.iteration < total) {
@@ -193,7 +197,7 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
       const x = tf.tensor(gather(dataset, batchIndices(dataset.size, config.training.batchSize, t, config.seed)), [config.training.batchSize, ...dataset.shape]);
       let m: IterationMetrics;
       try {
-        m = trainIteration(model, config, state, x);
+        m = await trainIteration(model, config, state, x, pool.run);
       } finally {
         x.dispose();
       }
@@ -223,6 +227,7 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
     throw err;
   } finally {
     disposeTrainState(state);
+    await pool.close();
   }
   const done = state.iteration - startIteration;
   return {

@@ -16,6 +16,12 @@ export interface SgldOptions {
   proxThreshold: number;
   /** Noise of step k is drawn with seed deriveSeed(seed, k): reproducible chains. */
   seed: number;
+  /**
+   * When the chain runs rows [offset, offset + rows) of a larger batch of `total` rows
+   * (data-parallel SGLD), the noise is drawn for the whole batch and sliced, so every
+   * row gets exactly the noise it gets in a single-process run.
+   */
+  slice?: { offset: number; total: number };
 }
 
 export type EnergyFn = (x: tf.Tensor) => tf.Tensor1D;
@@ -41,7 +47,11 @@ export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: Sgl
       const g = tf.grad(objective)(x);
       const moved = x.sub(g.mul(o.stepSize / 2));
       if (o.noiseScale === 0) return moved;
-      const noise = tf.randomNormal(x.shape, 0, Math.sqrt(o.stepSize) * o.noiseScale, 'float32', deriveSeed(o.seed, k));
+      const std = Math.sqrt(o.stepSize) * o.noiseScale;
+      const seed = deriveSeed(o.seed, k);
+      const noise = o.slice
+        ? tf.randomNormal([o.slice.total, ...x.shape.slice(1)], 0, std, 'float32', seed).slice(o.slice.offset, x.shape[0])
+        : tf.randomNormal(x.shape, 0, std, 'float32', seed);
       return moved.add(noise);
     });
     x.dispose();

@@ -10,7 +10,8 @@ import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
 import type { EcvaeModel } from './models/index.ts';
 import { disposeParams, initParams, type Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
-import { sgld, type SgldOptions } from './sgld.ts';
+import { localSgld, type SgldRunner } from './parallel/sgldPool.ts';
+import type { SgldOptions } from './sgld.ts';
 
 export interface TrainState {
   iteration: number;
@@ -77,15 +78,16 @@ function gradsOf(p: Params, loss: (q: Params) => tf.Scalar): Params {
 /**
  * Runs one iteration on the batch `x` and advances `state` in place (its tensors are
  * replaced, old ones disposed). Throws DivergenceError when a loss is not finite.
+ * `runSgld` runs the short-run chains: in this thread by default, or data-parallel
+ * across threads (parallel/sgldPool.ts) with the same result.
  */
-export function trainIteration(model: EcvaeModel, cfg: RunConfig, state: TrainState, x: tf.Tensor): IterationMetrics {
+export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: TrainState, x: tf.Tensor, runSgld: SgldRunner = localSgld(model)): Promise<IterationMetrics> {
   const t = state.iteration + 1;
   const B = x.shape[0]!;
   const Z = model.latentDim;
   const tr = cfg.training;
   const calibrate = cfg.calibration.enabled && state.ebm !== undefined;
   const ebm = state.ebm;
-  const frozenEnergy = (v: tf.Tensor): tf.Tensor1D => model.energy(ebm!, v, true);
 
   const eps = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.reparam)) as tf.Tensor2D;
   const n = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.prior)) as tf.Tensor2D;
@@ -94,7 +96,7 @@ export function trainIteration(model: EcvaeModel, cfg: RunConfig, state: TrainSt
   let target: tf.Tensor | undefined;
   if (calibrate) {
     const s = tf.tidy(() => model.decode(state.vae, n));
-    target = sgld(frozenEnergy, s, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
+    target = await runSgld(ebm!, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
     s.dispose();
   }
 
@@ -118,7 +120,7 @@ export function trainIteration(model: EcvaeModel, cfg: RunConfig, state: TrainSt
   let ebmScalars: tf.Tensor | undefined;
   if (calibrate && ebm && state.ebmOpt) {
     const s = tf.tidy(() => model.decode(state.vae, n));
-    const neg = sgld(frozenEnergy, s, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
+    const neg = await runSgld(ebm, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
     s.dispose();
     const ebmGrads = gradsOf(ebm, (p) => {
       const ePos = model.energy(p, x);
