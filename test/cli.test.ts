@@ -36,6 +36,14 @@ test('ecvae info --json names the backend and why the others were not used', () 
   assert.equal(j.backend, 'wasm');
   const attempts = j.attempts as { name: string; ok: boolean; detail: string }[];
   assert.ok(attempts.some((a) => a.name === 'tensorflow' && !a.ok && /not installed/.test(a.detail)));
+  // WebGPU (Dawn) is installed but finds no adapter on a machine without a GPU: selection falls through.
+  const webgpu = attempts.find((a) => a.name === 'webgpu')!;
+  assert.ok(webgpu.ok || /no WebGPU adapter|not installed/.test(webgpu.detail), webgpu.detail);
+  if (!webgpu.ok) {
+    const forcedGpu = cli(['info', '--json', '--backend', 'webgpu']);
+    assert.equal(forcedGpu.status, 1);
+    assert.match(String(lastJson(forcedGpu.stdout).error), /Backend "webgpu" is not available here: .*Use "backend": "auto"/);
+  }
   const forced = lastJson(cli(['info', '--json', '--backend', 'cpu']).stdout);
   assert.equal(forced.backend, 'cpu');
   assert.match(String(forced.reason), /forced/);
