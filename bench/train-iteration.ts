@@ -1,7 +1,8 @@
 /**
  * Benchmark: one EC-VAE training iteration of the reference model of
  * shared/bench/README.md (same layers, shapes, batch, SGLD steps, two SGLD chains, two
- * Adam updates) on the selected backend. Prints one JSON line.
+ * Adam updates) on the selected backend, plus one-step sampling throughput and the
+ * latency of restoring one image (centre inpainting, default steps). Prints one JSON line.
  *   npm run bench -- [--batch 32] [--size 32] [--width 32] [--steps 15] [--iters 5] [--warmup 1] [--backend wasm] [--threads auto|N]
  */
 import { parseArgs } from 'node:util';
@@ -9,11 +10,39 @@ import { selectBackend } from '../sidecar/engine/backend.ts';
 import type { BackendName } from '../sidecar/engine/config.ts';
 import { withDefaults } from '../sidecar/engine/config.ts';
 import { buildModel } from '../sidecar/engine/models/index.ts';
+import { loadMask } from '../sidecar/engine/restore/masks.ts';
+import { inpainting, observe } from '../sidecar/engine/restore/operators.ts';
+import { restore, RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
+import { generate } from '../sidecar/engine/sample.ts';
 import { resolveParallelism, SgldPool } from '../sidecar/engine/parallel/sgldPool.ts';
 import * as tf from '../sidecar/engine/tf.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
 
 console.log = console.error; // keep stdout for the JSON result
+
+/**
+ * Multiply-adds x 2 of one training iteration of the reference model (conv and dense
+ * layers only; elementwise work is ignored). A backward pass costs ~2 forwards (dx and
+ * dW); SGLD needs dx only (~1 forward).
+ */
+function iterationFlops(a: { B: number; S: number; C: number; W: number; L: number; Z: number; H: number; K: number }): number {
+  const conv = (size: number, k: number, cin: number, cout: number): number => 2 * size * size * k * k * cin * cout;
+  const top = a.W * 2 ** (a.L - 1);
+  const flat = top * (a.S / 2 ** a.L) ** 2;
+  const encCh = [a.C, ...Array.from({ length: a.L }, (_, i) => a.W * 2 ** i)];
+  let enc = 2 * flat * 2 * a.Z;
+  for (let i = 0; i < a.L; i++) enc += conv(a.S / 2 ** (i + 1), 4, encCh[i]!, encCh[i + 1]!);
+  const decCh = [...Array.from({ length: a.L }, (_, i) => a.W * 2 ** (a.L - 1 - i)), a.W];
+  let dec = 2 * a.Z * flat + conv(a.S, 3, a.W, a.C);
+  for (let i = 0; i < a.L; i++) dec += conv(a.S / 2 ** (a.L - 1 - i), 3, decCh[i]!, decCh[i + 1]!);
+  const ebmCh = Array.from({ length: a.L }, (_, i) => a.W * 2 ** i);
+  let ebm = conv(a.S, 3, a.C, a.W) + 2 * ebmCh[a.L - 1]! * a.H + 2 * a.H;
+  for (let i = 0; i < a.L; i++) ebm += conv(a.S / 2 ** i, 3, ebmCh[Math.max(i - 1, 0)]!, ebmCh[i]!);
+  // VAE step: enc + dec (rec) and dec (cal) forward+backward, plus G(n) for the chain start.
+  // Two chains of K steps (forward + dx). EBM step: G(n) again, E on data and negatives, forward+backward.
+  const perExample = 3 * enc + 3 * dec + dec + 3 * dec + 2 * a.K * 2 * ebm + dec + 2 * 3 * ebm;
+  return a.B * perExample;
+}
 const { values } = parseArgs({
   options: {
     batch: { type: 'string', default: '32' }, size: { type: 'string', default: '32' }, width: { type: 'string', default: '32' },
@@ -43,7 +72,23 @@ for (let i = 0; i < warmup! + iters!; i++) {
 }
 times.sort((a, b) => a - b);
 const secPerIter = times[Math.floor(times.length / 2)]!;
+
+// One-step sampling throughput and restoration latency on the same (random-weight) model.
+const t0 = performance.now();
+generate(model, state.vae, 256, 1).dispose();
+const imagesPerSec = 256 / ((performance.now() - t0) / 1000);
+const clean = tf.randomUniform([1, S!, S!, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+const { mask } = loadMask('center', S!);
+const op = inpainting(mask);
+const y = observe(op, clean, 3);
+const t1 = performance.now();
+restore(model, state.vae, state.ebm!, op, y, RESTORE_DEFAULTS).dispose();
+const restoreSeconds = (performance.now() - t1) / 1000;
+[clean, mask, y].forEach((t) => t.dispose());
+
 disposeTrainState(state);
 x.dispose();
 await pool.close();
-process.stdout.write(JSON.stringify({ impl: `ecvae-tfjs-${report.backend}`, backend: report.backend, threads: pool.threads, batch: B, size: S, width: W, steps: K, sec_per_iter: secPerIter, times }) + '\n');
+const flops = iterationFlops({ B: B!, S: S!, C: 3, W: W!, L: 3, Z: 64, H: 256, K: K! });
+process.stdout.write(JSON.stringify({ impl: `ecvae-tfjs-${report.backend}`, backend: report.backend, threads: pool.threads, batch: B, size: S, width: W, steps: K, sec_per_iter: secPerIter, times,
+  gflop_per_iter: flops / 1e9, gflops: flops / 1e9 / secPerIter, sampling_images_per_sec: imagesPerSec, restore_seconds_per_image: restoreSeconds, restore_steps: RESTORE_DEFAULTS.steps }) + '\n');

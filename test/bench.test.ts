@@ -12,4 +12,5 @@ test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
   assert.equal(j.backend, 'wasm');
   assert.ok((j.sec_per_iter as number) > 0);
   assert.deepEqual([j.batch, j.size, j.width, j.steps], [2, 8, 2, 2]);
+  for (const k of ['gflop_per_iter', 'gflops', 'sampling_images_per_sec', 'restore_seconds_per_image']) assert.ok((j[k] as number) > 0, k);
 });
