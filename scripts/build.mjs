@@ -20,4 +20,16 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-console.error(`built ${Object.keys(entries).map((e) => `dist/${e}.js`).join(', ')}`);
+// The webview script: a browser bundle (uPlot included), its CSS next to it.
+await build({
+  entryPoints: { dashboard: 'media/dashboard.ts' },
+  outdir: 'dist/media',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2020',
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+});
+console.error(`built ${Object.keys(entries).map((e) => `dist/${e}.js`).join(', ')}, dist/media/dashboard.{js,css}`);

@@ -1,0 +1,127 @@
+/**
+ * Training dashboard webview: live curves (uPlot), the latest sample grids side by side,
+ * run status and pause/stop. Everything it shows lives in a DashboardState that is saved
+ * with vscode.setState, so the panel looks the same after a window reload.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './dashboard.css';
+import type { DashboardState, FromDashboard, ToDashboard } from '../extension/dashboard/messages.ts';
+import type { MetricsRecord } from '../sidecar/engine/run.ts';
+
+interface VsCodeApi {
+  postMessage(msg: FromDashboard): void;
+  getState(): DashboardState | undefined;
+  setState(s: DashboardState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+let state: DashboardState = vscode.getState() ?? { records: [], samples: {} };
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+function themeColor(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
+
+type Field = keyof Pick<MetricsRecord, 'rec' | 'kl' | 'cal' | 'eData' | 'eNeg' | 'lambda' | 'itPerSec'>;
+interface ChartSpec {
+  id: string;
+  fields: { key: Field; label: string; color: string }[];
+}
+
+const charts: ChartSpec[] = [
+  { id: 'chart-losses', fields: [
+    { key: 'rec', label: 'rec', color: themeColor('--vscode-charts-blue', '#3794ff') },
+    { key: 'kl', label: 'kl', color: themeColor('--vscode-charts-orange', '#d18616') },
+    { key: 'cal', label: 'cal', color: themeColor('--vscode-charts-green', '#89d185') },
+  ] },
+  { id: 'chart-energy', fields: [
+    { key: 'eData', label: 'E(data)', color: themeColor('--vscode-charts-blue', '#3794ff') },
+    { key: 'eNeg', label: 'E(neg)', color: themeColor('--vscode-charts-red', '#f14c4c') },
+  ] },
+  { id: 'chart-lambda', fields: [{ key: 'lambda', label: 'λ', color: themeColor('--vscode-charts-purple', '#b180d7') }] },
+  { id: 'chart-speed', fields: [{ key: 'itPerSec', label: 'it/s', color: themeColor('--vscode-charts-yellow', '#cca700') }] },
+];
+
+const plots = new Map<string, uPlot>();
+
+function columns(spec: ChartSpec): uPlot.AlignedData {
+  const xs = state.records.map((r) => r.iteration);
+  return [xs, ...spec.fields.map((f) => state.records.map((r) => (r[f.key] ?? null) as number | null))] as uPlot.AlignedData;
+}
+
+function createPlots(): void {
+  const axisColor = themeColor('--vscode-foreground', '#ccc');
+  const gridColor = themeColor('--vscode-editorWidget-border', '#444');
+  for (const spec of charts) {
+    const el = $(spec.id);
+    const axis = { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor } };
+    const plot = new uPlot({
+      width: Math.max(el.clientWidth, 300), height: 180,
+      scales: { x: { time: false } },
+      axes: [axis, axis],
+      series: [{ label: 'iteration' }, ...spec.fields.map((f) => ({ label: f.label, stroke: f.color, width: 1.5, spanGaps: true }))],
+    }, columns(spec), el);
+    plots.set(spec.id, plot);
+  }
+  new ResizeObserver(() => {
+    for (const spec of charts) plots.get(spec.id)!.setSize({ width: Math.max($(spec.id).clientWidth, 300), height: 180 });
+  }).observe(document.body);
+}
+
+function render(): void {
+  $('run-name').textContent = state.run ? `EC-VAE training: ${state.run.name}` : 'EC-VAE training';
+  const status = state.status ?? (state.run ? 'running' : undefined);
+  const statusEl = $('status');
+  statusEl.textContent = status ?? 'waiting for a run';
+  statusEl.className = `status ${status ?? ''}`;
+  const last = state.records[state.records.length - 1];
+  $('progress').textContent = last && state.run ? `iteration ${last.iteration} / ${state.run.total} · ${last.itPerSec.toFixed(2)} it/s` : '';
+  const msg = $('message');
+  msg.hidden = !state.message;
+  msg.textContent = state.message ?? '';
+  const active = status === 'running' || status === 'paused';
+  $<HTMLButtonElement>('pause').disabled = !active;
+  $<HTMLButtonElement>('stop').disabled = !active;
+  $('pause').textContent = status === 'paused' ? 'Resume' : 'Pause';
+  for (const kind of ['one-step', 'mcmc'] as const) {
+    const s = state.samples[kind];
+    if (s) {
+      $<HTMLImageElement>(`img-${kind}`).src = s.src;
+      $(`it-${kind}`).textContent = `(iteration ${s.iteration})`;
+    }
+  }
+  for (const spec of charts) plots.get(spec.id)?.setData(columns(spec));
+}
+
+function apply(msg: ToDashboard): void {
+  switch (msg.type) {
+    case 'reset':
+      state = { run: msg.run, records: [], samples: {}, status: 'running' };
+      break;
+    case 'metrics': {
+      // Replayed metrics.jsonl and live notifications may overlap: keep iterations in order, once.
+      const lastIt = state.records[state.records.length - 1]?.iteration ?? 0;
+      state.records.push(...msg.records.filter((r) => r.iteration > lastIt));
+      break;
+    }
+    case 'samples':
+      state.samples[msg.kind] = { iteration: msg.iteration, src: msg.src };
+      break;
+    case 'status':
+      state.status = msg.status;
+      if (msg.message !== undefined) state.message = msg.message;
+      break;
+  }
+  vscode.setState(state);
+  render();
+}
+
+window.addEventListener('message', (e: MessageEvent<ToDashboard>) => apply(e.data));
+$('pause').addEventListener('click', () => vscode.postMessage({ type: state.status === 'paused' ? 'resume' : 'pause' }));
+$('stop').addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
+createPlots();
+render();
+vscode.postMessage({ type: 'ready' });

@@ -1,0 +1,125 @@
+/**
+ * The training dashboard webview in a real browser (Debian's Chromium via playwright-core):
+ * the HTML with its strict CSP, fed with the extension's messages through a stand-in
+ * acquireVsCodeApi. Checks that the charts redraw, the sample grid and status update,
+ * the controls post messages, state survives a reload, and no CSP violation occurs.
+ * Saves test/artifacts/dashboard.png.
+ */
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { dashboardHtml } from '../extension/dashboard/html.ts';
+import type { DashboardState, ToDashboard } from '../extension/dashboard/messages.ts';
+import { encodePng } from '../sidecar/engine/data/images.ts';
+import { repoRoot, tempDir } from './helpers.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let browser: Browser;
+const dir = tempDir();
+const page_ = join(dir, 'dashboard.html');
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does this).`);
+  writeFileSync(page_, dashboardHtml({
+    cspSource: 'file:',
+    scriptUri: pathToFileURL(join(repoRoot, 'dist', 'media', 'dashboard.js')).href,
+    styleUri: pathToFileURL(join(repoRoot, 'dist', 'media', 'dashboard.css')).href,
+  }));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens the dashboard with a stand-in VS Code API; `saved` simulates the state of a reloaded window. */
+async function open(saved?: DashboardState): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // A string, not a function: the test runner's TypeScript transform would add helpers the page lacks.
+  await page.addInitScript(`
+    window.__posted = [];
+    window.__state = ${JSON.stringify(saved ?? null)} ?? undefined;
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__posted.push(m),
+      getState: () => window.__state,
+      setState: (x) => { window.__state = JSON.parse(JSON.stringify(x)); },
+    });`);
+  await page.goto(pathToFileURL(page_).href);
+  return { page, errors };
+}
+
+const send = (page: Page, msg: ToDashboard): Promise<void> => page.evaluate(`window.postMessage(${JSON.stringify(msg)}, '*')`);
+
+function record(i: number) {
+  return { iteration: i * 10, rec: 100 / i, kl: 5 + Math.sin(i), elbo: 0, cal: 0.5 / i, eData: -i / 5, eNeg: i / 10, ebmLoss: 0, lambda: 30 + i / 10, itPerSec: 3 + (i % 3) / 10, elapsed: i };
+}
+
+function gridDataUri(): string {
+  const px = new Float32Array(40 * 40).map((_, k) => Math.sin(k / 7));
+  return `data:image/png;base64,${encodePng(px, 40, 40, 1).toString('base64')}`;
+}
+
+test('dashboard: live curves, sample grids, status, controls, state restored after reload, strict CSP', async () => {
+  const { page, errors } = await open();
+  assert.deepEqual(await page.evaluate('window.__posted'), [{ type: 'ready' }]);
+  assert.equal(await page.locator('canvas').count(), 4, 'four uPlot charts');
+  const emptyChart = await page.locator('#chart-losses canvas').screenshot();
+
+  await send(page, { type: 'reset', run: { runDir: '/runs/mnist', name: 'mnist', total: 2000 } });
+  await send(page, { type: 'metrics', records: Array.from({ length: 20 }, (_, i) => record(i + 1)) });
+  await send(page, { type: 'metrics', records: [record(19), record(20), record(21)] }); // overlap is dropped
+  await send(page, { type: 'samples', iteration: 200, kind: 'one-step', src: gridDataUri() });
+  await send(page, { type: 'samples', iteration: 200, kind: 'mcmc', src: gridDataUri() });
+
+  assert.equal(await page.textContent('#run-name'), 'EC-VAE training: mnist');
+  assert.match((await page.textContent('#progress'))!, /iteration 210 \/ 2000 · 3\.\d\d it\/s/);
+  assert.equal(await page.textContent('#status'), 'running');
+  const drawn = await page.locator('#chart-losses canvas').screenshot();
+  assert.notDeepEqual(drawn, emptyChart, 'the loss chart draws the curves');
+  const imgWidth = await page.evaluate(`document.getElementById('img-one-step').naturalWidth`);
+  assert.equal(imgWidth, 40, 'the one-step grid is shown');
+  assert.equal(await page.textContent('#it-mcmc'), '(iteration 200)');
+
+  await page.click('#pause');
+  await send(page, { type: 'status', status: 'paused' });
+  assert.equal(await page.textContent('#pause'), 'Resume');
+  await page.click('#pause');
+  await page.click('#stop');
+  const posted = await page.evaluate(`window.__posted.map((m) => m.type)`);
+  assert.deepEqual(posted, ['ready', 'pause', 'resume', 'stop']);
+
+  await send(page, { type: 'status', status: 'running' });
+  mkdirSync(join(repoRoot, 'test', 'artifacts'), { recursive: true });
+  await page.screenshot({ path: join(repoRoot, 'test', 'artifacts', 'dashboard.png'), fullPage: true });
+
+  // A reloaded window gets its saved state back and shows the same run without new messages.
+  const saved = (await page.evaluate('window.__state')) as DashboardState;
+  assert.equal(saved.records.length, 21);
+  const reloaded = await open(saved);
+  assert.match((await reloaded.page.textContent('#progress'))!, /iteration 210 \/ 2000/);
+  assert.equal(await reloaded.page.evaluate(`document.getElementById('img-mcmc').naturalWidth`), 40);
+
+  await send(page, { type: 'status', status: 'failed', message: 'Training diverged at iteration 212' });
+  assert.equal(await page.textContent('#message'), 'Training diverged at iteration 212');
+  assert.equal(await page.isDisabled('#stop'), true, 'no stop button for a failed run');
+  assert.deepEqual([...errors, ...reloaded.errors], [], 'no script errors and no CSP violations');
+});
+
+test('the dashboard HTML has a strict CSP: no remote sources, no inline script without the nonce', () => {
+  const html = dashboardHtml({ cspSource: 'vscode-webview://abc', scriptUri: 'vscode-webview://abc/dashboard.js', styleUri: 'vscode-webview://abc/dashboard.css', nonce: 'N0nce' });
+  const csp = /content="([^"]+)"/.exec(html)![1]!;
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'nonce-N0nce'(;|$)/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:/);
+  assert.equal((html.match(/<script /g) ?? []).length, 1);
+  assert.match(html, /<script nonce="N0nce" src="vscode-webview:\/\/abc\/dashboard.js">/);
+});
