@@ -61,7 +61,8 @@ function createPlots(): void {
     const plot = new uPlot({
       width: Math.max(el.clientWidth, 300), height: 180,
       scales: { x: { time: false } },
-      axes: [axis, axis],
+      // y labels like "-0.2531" need more than uPlot's default 50 px, or the sign is clipped.
+      axes: [axis, { ...axis, size: 64 }],
       series: [{ label: 'iteration' }, ...spec.fields.map((f) => ({ label: f.label, stroke: f.color, width: 1.5, spanGaps: true }))],
     }, columns(spec), el);
     plots.set(spec.id, plot);

@@ -7,14 +7,16 @@
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dashboardHtml } from '../extension/dashboard/html.ts';
 import type { DashboardState, ToDashboard } from '../extension/dashboard/messages.ts';
+import { replayMessages } from '../extension/dashboard/replay.ts';
+import { train } from '../sidecar/engine/run.ts';
 import { encodePng } from '../sidecar/engine/data/images.ts';
-import { repoRoot, tempDir } from './helpers.ts';
+import { repoRoot, tempDir, withDefaults } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let browser: Browser;
@@ -112,6 +114,29 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   assert.equal(await page.textContent('#message'), 'Training diverged at iteration 212');
   assert.equal(await page.isDisabled('#stop'), true, 'no stop button for a failed run');
   assert.deepEqual([...errors, ...reloaded.errors], [], 'no script errors and no CSP violations');
+});
+
+test('a real run folder replayed into the dashboard (metrics.jsonl, newest grids, status); screenshot', async () => {
+  const runDir = join(dir, 'mnist-run');
+  await train(withDefaults({
+    name: 'mnist-tiny', data: { kind: 'mnist', limit: 256 }, model: { kind: 'conv', width: 4, latentDim: 8, ebmHidden: 16 },
+    training: { iterations: 60, batchSize: 16, vaeLearningRate: 0.002 }, calibration: { sgldSteps: 3 },
+    logging: { every: 5, sampleEvery: 30, checkpointEvery: 60, sampleCount: 16, sampleMcmcSteps: 3 },
+  }), { runDir });
+  const dataUri = (f: string): string => `data:image/png;base64,${readFileSync(f).toString('base64')}`;
+  const msgs = replayMessages(runDir, dataUri);
+  assert.deepEqual(msgs.map((m) => m.type), ['reset', 'metrics', 'samples', 'samples', 'status']);
+  const metrics = msgs[1] as Extract<ToDashboard, { type: 'metrics' }>;
+  assert.deepEqual(metrics.records.map((r) => r.iteration), Array.from({ length: 12 }, (_, i) => 5 * (i + 1)));
+  assert.deepEqual(msgs.filter((m) => m.type === 'samples').map((m) => (m as { iteration: number }).iteration), [60, 60]);
+
+  const { page, errors } = await open();
+  for (const m of msgs) await send(page, m);
+  assert.match((await page.textContent('#progress'))!, /iteration 60 \/ 60/);
+  assert.equal(await page.textContent('#status'), 'finished');
+  assert.ok(((await page.evaluate(`document.getElementById('img-mcmc').naturalWidth`)) as number) > 0);
+  await page.screenshot({ path: join(repoRoot, 'test', 'artifacts', 'dashboard-real-run.png'), fullPage: true });
+  assert.deepEqual(errors, []);
 });
 
 test('the dashboard HTML has a strict CSP: no remote sources, no inline script without the nonce', () => {
