@@ -62,7 +62,10 @@ export class SidecarClient {
   private connect(): Connection {
     if (this.disposed) throw new Error('The sidecar client has been disposed.');
     if (this.conn) return this.conn;
-    const child = spawn(this.opts.nodePath ?? process.execPath, [this.opts.sidecarPath], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Inside VS Code process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it a plain Node.
+    const child = spawn(this.opts.nodePath ?? process.execPath, [this.opts.sidecarPath], {
+      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
     const server = new JSONRPCServer();
     for (const name of ['train/progress', 'train/samples', 'train/checkpoint', 'train/finished', 'log'] as const) {
       server.addMethod(name, (params) => {

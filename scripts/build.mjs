@@ -20,6 +20,20 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+// The VS Code extension: CommonJS (as VS Code loads it), `vscode` provided by the host.
+await build({
+  entryPoints: { extension: 'extension/extension.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
 // The webview script: a browser bundle (uPlot included), its CSS next to it.
 await build({
   entryPoints: { dashboard: 'media/dashboard.ts' },
@@ -32,4 +46,4 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
-console.error(`built ${Object.keys(entries).map((e) => `dist/${e}.js`).join(', ')}, dist/media/dashboard.{js,css}`);
+console.error(`built ${Object.keys(entries).map((e) => `dist/${e}.js`).join(', ')}, dist/extension.cjs, dist/media/dashboard.{js,css}`);

@@ -1,0 +1,82 @@
+/**
+ * The training dashboard panel: one webview panel, created or revealed on demand,
+ * revived after a window reload (WebviewPanelSerializer; the webview restores its own
+ * state and the run is replayed from disk), disposed cleanly. Messages are typed
+ * (dashboard/messages.ts) in both directions.
+ */
+import * as vscode from 'vscode';
+import { dashboardHtml } from './html.ts';
+import type { FromDashboard, ToDashboard } from './messages.ts';
+import { replayMessages } from './replay.ts';
+
+export const DASHBOARD_VIEW_TYPE = 'ecvae.dashboard';
+
+export class DashboardPanel {
+  static current: DashboardPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private runDir: string | undefined;
+
+  /** Shows the dashboard (creating it if needed) for the run in `runDir`, replaying its folder. */
+  static createOrShow(extensionUri: vscode.Uri, onMessage: (m: FromDashboard) => void, runDir?: string): DashboardPanel {
+    if (DashboardPanel.current) {
+      DashboardPanel.current.panel.reveal(vscode.ViewColumn.Beside);
+    } else {
+      const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'EC-VAE Training', vscode.ViewColumn.Beside, DashboardPanel.webviewOptions(extensionUri));
+      DashboardPanel.current = new DashboardPanel(panel, extensionUri, onMessage);
+    }
+    if (runDir) DashboardPanel.current.show(runDir);
+    return DashboardPanel.current;
+  }
+
+  /** After a window reload: the webview restores its saved state; re-attach and refresh from disk. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, onMessage: (m: FromDashboard) => void, runDir?: string): DashboardPanel {
+    DashboardPanel.current = new DashboardPanel(panel, extensionUri, onMessage);
+    if (runDir) DashboardPanel.current.show(runDir);
+    return DashboardPanel.current;
+  }
+
+  static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    // Sample grids live in run folders inside the workspace.
+    const roots = [vscode.Uri.joinPath(extensionUri, 'dist', 'media'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)];
+    return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: roots };
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, onMessage: (m: FromDashboard) => void) {
+    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
+    panel.webview.options = DashboardPanel.webviewOptions(extensionUri);
+    panel.webview.html = dashboardHtml({
+      cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.css')).toString(),
+    });
+    panel.onDidDispose(() => this.dispose(), null, this.disposables);
+    panel.webview.onDidReceiveMessage((m: FromDashboard) => onMessage(m), null, this.disposables);
+  }
+
+  /** Points the dashboard at a run folder and replays what is on disk. */
+  show(runDir: string): void {
+    this.runDir = runDir;
+    const toSrc = (file: string): string => this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
+    for (const m of replayMessages(runDir, toSrc)) void this.post(m);
+  }
+
+  /** The run this dashboard shows. */
+  get run(): string | undefined {
+    return this.runDir;
+  }
+
+  /** Webview URI for a sample PNG on disk (the run folder must be a local resource root). */
+  src(file: string): string {
+    return this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
+  }
+
+  post(m: ToDashboard): Thenable<boolean> {
+    return this.panel.webview.postMessage(m);
+  }
+
+  dispose(): void {
+    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * A small stand-in for the `vscode` module, enough to activate the extension and drive
+ * its commands in node:test. State lives on globalThis.__vscodeDouble so a test can see
+ * what the extension registered and showed. (Bundled in place of `vscode` by esbuild's alias.)
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+type Listener<T> = (e: T) => unknown;
+class Emitter<T> {
+  private readonly ls = new Set<Listener<T>>();
+  event = (l: Listener<T>): { dispose(): void } => {
+    this.ls.add(l);
+    return { dispose: () => this.ls.delete(l) };
+  };
+  fire(e: T): void {
+    for (const l of this.ls) l(e);
+  }
+}
+
+export class Uri {
+  private constructor(readonly fsPath: string) {}
+  static file(p: string): Uri {
+    return new Uri(p);
+  }
+  static joinPath(u: Uri, ...parts: string[]): Uri {
+    return new Uri(join(u.fsPath, ...parts));
+  }
+  toString(): string {
+    return pathToFileURL(this.fsPath).href;
+  }
+}
+
+export class Position {
+  constructor(readonly line: number, readonly character: number) {}
+}
+export class Range {
+  constructor(readonly start: Position, readonly end: Position) {}
+}
+export enum DiagnosticSeverity { Error = 0, Warning = 1 }
+export class Diagnostic {
+  source?: string;
+  constructor(readonly range: Range, readonly message: string, readonly severity: DiagnosticSeverity) {}
+}
+export enum ViewColumn { Beside = -2 }
+export enum StatusBarAlignment { Left = 1 }
+export enum ProgressLocation { Notification = 15 }
+
+export interface PanelDouble {
+  viewType: string;
+  html: string;
+  posted: unknown[];
+  receive(m: unknown): void;
+  disposed: boolean;
+}
+
+const state = {
+  commands: new Map<string, (...a: unknown[]) => unknown>(),
+  messages: [] as { level: string; text: string }[],
+  output: [] as string[],
+  statusText: '',
+  panels: [] as PanelDouble[],
+  diagnostics: new Map<string, Diagnostic[]>(),
+  quickPick: (items: unknown[]): unknown => items[0],
+  workspaceRoot: process.cwd(),
+  files: [] as Uri[],
+  serializers: new Map<string, unknown>(),
+  opened: new Emitter<unknown>(),
+};
+(globalThis as unknown as { __vscodeDouble: typeof state }).__vscodeDouble = state;
+
+export const window = {
+  createOutputChannel: () => ({ appendLine: (l: string) => state.output.push(l), show: () => undefined, dispose: () => undefined }),
+  createStatusBarItem: () => {
+    const item = { command: '', show: () => undefined, dispose: () => undefined };
+    return Object.defineProperty(item, 'text', { get: () => state.statusText, set: (v: string) => (state.statusText = v) });
+  },
+  createWebviewPanel: (viewType: string) => {
+    const received = new Emitter<unknown>();
+    const disposed = new Emitter<void>();
+    const double: PanelDouble = { viewType, html: '', posted: [], receive: (m) => received.fire(m), disposed: false };
+    state.panels.push(double);
+    return {
+      webview: {
+        options: {},
+        cspSource: 'vscode-webview://double',
+        asWebviewUri: (u: Uri) => `vscode-webview://double${u.fsPath}`,
+        set html(h: string) { double.html = h; },
+        get html() { return double.html; },
+        postMessage: (m: unknown) => { double.posted.push(m); return Promise.resolve(true); },
+        onDidReceiveMessage: (l: Listener<unknown>) => received.event(l),
+      },
+      reveal: () => undefined,
+      onDidDispose: (l: Listener<void>) => disposed.event(l),
+      dispose: () => { double.disposed = true; },
+    };
+  },
+  showQuickPick: async (items: unknown[]) => state.quickPick(items),
+  showInformationMessage: async (text: string) => void state.messages.push({ level: 'info', text }),
+  showWarningMessage: async (text: string) => void state.messages.push({ level: 'warning', text }),
+  showErrorMessage: async (text: string) => void state.messages.push({ level: 'error', text }),
+  withProgress: async <T>(_o: unknown, task: () => Promise<T>) => task(),
+  showOpenDialog: async () => undefined,
+  showTextDocument: async () => undefined,
+  registerWebviewPanelSerializer: (viewType: string, s: unknown) => { state.serializers.set(viewType, s); return { dispose: () => undefined }; },
+};
+
+export const commands = {
+  registerCommand: (id: string, f: (...a: unknown[]) => unknown) => { state.commands.set(id, f); return { dispose: () => state.commands.delete(id) }; },
+  executeCommand: async (id: string, ...args: unknown[]) => state.commands.get(id)?.(...args),
+};
+
+export const languages = {
+  createDiagnosticCollection: () => ({
+    set: (u: Uri, d: Diagnostic[]) => state.diagnostics.set(u.fsPath, d),
+    dispose: () => undefined,
+  }),
+};
+
+export const workspace = {
+  get workspaceFolders() { return [{ uri: Uri.file(state.workspaceRoot) }]; },
+  findFiles: async () => state.files,
+  asRelativePath: (u: Uri) => relative(state.workspaceRoot, u.fsPath),
+  getConfiguration: () => ({ get: <T>(_k: string, d: T) => d }),
+  fs: {
+    readFile: async (u: Uri) => readFileSync(u.fsPath),
+    writeFile: async (u: Uri, b: Uint8Array) => writeFileSync(u.fsPath, b),
+  },
+  onDidOpenTextDocument: (l: Listener<unknown>) => state.opened.event(l),
+  onDidSaveTextDocument: (l: Listener<unknown>) => state.opened.event(l),
+  textDocuments: [] as unknown[],
+};
