@@ -61,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
     client.on('train/progress', (p: Notifications['train/progress']) => {
       status.text = `$(pulse) EC-VAE ${p.metrics.iteration}/${p.total} · ${p.metrics.itPerSec.toFixed(1)} it/s`;
       status.show();
-      void DashboardPanel.current?.post({ type: 'metrics', records: [p.metrics] });
+      void DashboardPanel.current?.post({ type: 'metrics', records: [p.metrics], total: p.total });
     }),
     client.on('train/samples', (p) => {
       const panel = DashboardPanel.current;

@@ -106,6 +106,8 @@ function apply(msg: ToDashboard): void {
       // Replayed metrics.jsonl and live notifications may overlap: keep iterations in order, once.
       const lastIt = state.records[state.records.length - 1]?.iteration ?? 0;
       state.records.push(...msg.records.filter((r) => r.iteration > lastIt));
+      // A dashboard opened as the run starts has no status.json to read the total from yet.
+      if (msg.total && state.run) state.run.total = msg.total;
       break;
     }
     case 'samples':

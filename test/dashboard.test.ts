@@ -59,7 +59,8 @@ async function open(saved?: DashboardState): Promise<{ page: Page; errors: strin
   return { page, errors };
 }
 
-const send = (page: Page, msg: ToDashboard): Promise<void> => page.evaluate(`window.postMessage(${JSON.stringify(msg)}, '*')`);
+// Dispatched synchronously (window.postMessage would deliver it in a later task and race the assertions).
+const send = (page: Page, msg: ToDashboard): Promise<void> => page.evaluate(`window.dispatchEvent(new MessageEvent('message', { data: ${JSON.stringify(msg)} }))`);
 
 function record(i: number) {
   return { iteration: i * 10, rec: 100 / i, kl: 5 + Math.sin(i), elbo: 0, cal: 0.5 / i, eData: -i / 5, eNeg: i / 10, ebmLoss: 0, lambda: 30 + i / 10, itPerSec: 3 + (i % 3) / 10, elapsed: i };
@@ -76,8 +77,8 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   assert.equal(await page.locator('canvas').count(), 4, 'four uPlot charts');
   const emptyChart = await page.locator('#chart-losses canvas').screenshot();
 
-  await send(page, { type: 'reset', run: { runDir: '/runs/mnist', name: 'mnist', total: 2000 } });
-  await send(page, { type: 'metrics', records: Array.from({ length: 20 }, (_, i) => record(i + 1)) });
+  await send(page, { type: 'reset', run: { runDir: '/runs/mnist', name: 'mnist', total: 0 } }); // opened before status.json exists
+  await send(page, { type: 'metrics', records: Array.from({ length: 20 }, (_, i) => record(i + 1)), total: 2000 });
   await send(page, { type: 'metrics', records: [record(19), record(20), record(21)] }); // overlap is dropped
   await send(page, { type: 'samples', iteration: 200, kind: 'one-step', src: gridDataUri() });
   await send(page, { type: 'samples', iteration: 200, kind: 'mcmc', src: gridDataUri() });

@@ -15,7 +15,7 @@ export interface DashboardRun {
 /** Extension -> webview. */
 export type ToDashboard =
   | { type: 'reset'; run: DashboardRun }
-  | { type: 'metrics'; records: MetricsRecord[] }
+  | { type: 'metrics'; records: MetricsRecord[]; /** The run's iteration target, when known. */ total?: number }
   | { type: 'samples'; iteration: number; kind: 'one-step' | 'mcmc'; src: string }
   | { type: 'status'; status: DashboardStatus; message?: string };
 
