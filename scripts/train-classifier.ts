@@ -11,7 +11,7 @@ import { selectBackend } from '../sidecar/engine/backend.ts';
 import { batchIndices, gather } from '../sidecar/engine/data/index.ts';
 import { loadMnist, type MnistKind } from '../sidecar/engine/data/mnist.ts';
 import { classifierLogits, classifierPath, classifierSpecs, type ClassifierMeta } from '../sidecar/engine/eval/classifier.ts';
-import { initParams, type Params } from '../sidecar/engine/params.ts';
+import { initParams, valueAndParamGrads, type Params } from '../sidecar/engine/params.ts';
 import { encodeTensorFile } from '../sidecar/engine/tensorfile.ts';
 import * as tf from '../sidecar/engine/tf.ts';
 
@@ -30,14 +30,12 @@ for (const kind of kinds) {
     const idx = batchIndices(train.size, BATCH, t, SEED);
     const x = tf.tensor4d(gather(train, idx), [BATCH, 28, 28, 1]);
     const y = tf.oneHot(tf.tensor1d(Array.from(idx, (i) => train.labels![i]!), 'int32'), 10);
-    const names = Object.keys(params);
-    const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => tf.losses.softmaxCrossEntropy(y, classifierLogits(Object.fromEntries(names.map((n, i) => [n, ts[i]!])), x)) as tf.Scalar)(names.map((n) => params[n]!));
-    const g = Object.fromEntries(names.map((n, i) => [n, grads[i]!]));
-    const next = adamStep(params, g, opt, { lr: 1e-3, beta1: 0.9, beta2: 0.999 });
+    const { value, grads } = valueAndParamGrads(params, (q) => tf.losses.softmaxCrossEntropy(y, classifierLogits(q, x)) as tf.Scalar);
+    const next = adamStep(params, grads, opt, { lr: 1e-3, beta1: 0.9, beta2: 0.999 });
     params = next.params;
     opt = next.state;
     if (t % 250 === 0) process.stderr.write(`${kind} iteration ${t}: loss ${value.dataSync()[0]!.toFixed(4)}\n`);
-    [x, y, value, ...grads].forEach((v) => v.dispose());
+    [x, y, value, ...Object.values(grads)].forEach((v) => v.dispose());
   }
   let correct = 0;
   for (let i = 0; i < testSet.size; i += 500) {

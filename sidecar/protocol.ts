@@ -68,5 +68,4 @@ export interface Notifications {
   log: { message: string };
 }
 
-export type MethodName = keyof Methods;
 export type NotificationName = keyof Notifications;

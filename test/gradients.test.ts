@@ -12,7 +12,7 @@ import { ebmLoss, sumSquaredPerExample, vaeTerms } from '../sidecar/engine/losse
 import { convModel } from '../sidecar/engine/models/conv.ts';
 import { mlpModel } from '../sidecar/engine/models/mlp.ts';
 import type { EcvaeModel } from '../sidecar/engine/models/index.ts';
-import { initParams, type Params } from '../sidecar/engine/params.ts';
+import { initParams, valueAndParamGrads, type Params } from '../sidecar/engine/params.ts';
 import { normalStream } from '../sidecar/engine/rng.ts';
 import { tinyConv, useBackend } from './helpers.ts';
 
@@ -28,11 +28,11 @@ const randT = (shape: number[], seed: number, scale = 1): tf.Tensor => {
  */
 function checkDirectional(p: Params, loss: (q: Params) => tf.Scalar, what: string, seed = 1): void {
   const names = Object.keys(p);
-  const { grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => loss(Object.fromEntries(names.map((n, i) => [n, ts[i]!]))))(names.map((n) => p[n]!));
+  const { grads } = valueAndParamGrads(p, loss);
   const raw: Params = Object.fromEntries(names.map((n, i) => [n, randT(p[n]!.shape, seed + i)]));
   const norm = Math.sqrt(names.reduce((s, n) => s + raw[n]!.square().sum().dataSync()[0]!, 0));
   const dir: Params = Object.fromEntries(names.map((n) => [n, raw[n]!.div(norm)]));
-  const analytic = names.reduce((s, n, i) => s + (grads[i]!.mul(dir[n]!).sum().dataSync()[0] as number), 0);
+  const analytic = names.reduce((s, n) => s + (grads[n]!.mul(dir[n]!).sum().dataSync()[0] as number), 0);
   const at = (h: number): number => tf.tidy(() => loss(Object.fromEntries(names.map((n) => [n, p[n]!.add(dir[n]!.mul(h))]))).dataSync()[0]!);
   const h = 2e-3;
   const numeric = (at(h) - at(-h)) / (2 * h);

@@ -14,7 +14,6 @@ export const DASHBOARD_VIEW_TYPE = 'ecvae.dashboard';
 export class DashboardPanel {
   static current: DashboardPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private runDir: string | undefined;
 
   /** Shows the dashboard (creating it if needed) for the run in `runDir`, replaying its folder. */
   static createOrShow(extensionUri: vscode.Uri, onMessage: (m: FromDashboard) => void, runDir?: string): DashboardPanel {
@@ -55,14 +54,8 @@ export class DashboardPanel {
 
   /** Points the dashboard at a run folder and replays what is on disk. */
   show(runDir: string): void {
-    this.runDir = runDir;
     const toSrc = (file: string): string => this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
     for (const m of replayMessages(runDir, toSrc)) void this.post(m);
-  }
-
-  /** The run this dashboard shows. */
-  get run(): string | undefined {
-    return this.runDir;
   }
 
   /** Webview URI for a sample PNG on disk (the run folder must be a local resource root). */

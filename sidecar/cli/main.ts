@@ -17,7 +17,8 @@ import { train, type MetricsRecord } from '../engine/run.ts';
 import { loadTrained } from '../engine/trained.ts';
 import { ActionError, restoreToFile, sampleToFile } from '../engine/actions.ts';
 import { compare } from '../engine/eval/compare.ts';
-import { EvalError, evaluate } from '../engine/eval/index.ts';
+import { evaluate } from '../engine/eval/index.ts';
+import { SamplerError } from '../engine/sample.ts';
 import { RestoreError } from '../engine/restore/index.ts';
 import { formatDuration, formatMetrics } from './format.ts';
 
@@ -243,7 +244,7 @@ export async function main(argv: string[]): Promise<number> {
       emit(out, { ok: false, error: err.message, diagnostics: err.diagnostics });
       return 2;
     }
-    const usage = err instanceof UsageError || err instanceof RestoreError || err instanceof EvalError || err instanceof ActionError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const usage = err instanceof UsageError || err instanceof RestoreError || err instanceof SamplerError || err instanceof ActionError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`ecvae: error: ${message}\n${usage ? USAGE + '\n' : ''}`);
     emit(out, { ok: false, error: message });

@@ -9,7 +9,7 @@ import { RestoreError, restoreTask, type RestoreReport } from './restore/index.t
 import type { Task } from './restore/operators.ts';
 import { RESTORE_DEFAULTS, type RestoreOptions } from './restore/restore.ts';
 import { writeSamples } from './run.ts';
-import { generate, imageGrid, refine } from './sample.ts';
+import { drawSamples, imageGrid } from './sample.ts';
 import * as tf from './tf.ts';
 import { loadTrained } from './trained.ts';
 
@@ -43,21 +43,13 @@ export function sampleToFile(r: SampleRequest): SampleOutcome {
   const n = r.n ?? 64, seed = r.seed ?? 0, steps = r.mcmcSteps ?? 0;
   const m = loadTrained(r.checkpoint);
   try {
-    if (steps > 0 && !m.ebm) throw new ActionError(`MCMC refinement (mcmc steps ${steps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
-    const t0 = performance.now();
-    const x = generate(m.model, m.vae, n, seed);
-    const tOne = (performance.now() - t0) / 1000;
-    let final = x;
-    let tMcmc = 0;
-    if (steps > 0) {
-      const t1 = performance.now();
-      final = refine(m.model, m.ebm!, x, steps, m.config, seed);
-      tMcmc = (performance.now() - t1) / 1000;
-      x.dispose();
-    }
-    writeSamples(r.out, m.model, final);
-    final.dispose();
-    return { out: r.out, n, seed, mcmcSteps: steps, checkpoint: m.file, iteration: m.iteration, secondsPerImage: { oneStep: tOne / n, ...(steps ? { mcmc: tMcmc / n } : {}) } };
+    const { x, seconds } = drawSamples(m, n, steps, seed);
+    writeSamples(r.out, m.model, x);
+    x.dispose();
+    return {
+      out: r.out, n, seed, mcmcSteps: steps, checkpoint: m.file, iteration: m.iteration,
+      secondsPerImage: { oneStep: seconds.oneStep / n, ...(seconds.mcmc !== undefined ? { mcmc: seconds.mcmc / n } : {}) },
+    };
   } finally {
     m.dispose();
   }

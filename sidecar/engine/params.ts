@@ -47,8 +47,11 @@ export function disposeParams(p: Params): void {
   for (const t of Object.values(p)) t.dispose();
 }
 
-export function countParams(p: Params): number {
-  return Object.values(p).reduce((n, t) => n + t.size, 0);
+/** Loss value and its gradient with respect to every tensor of `p`, by name. */
+export function valueAndParamGrads(p: Params, loss: (q: Params) => tf.Scalar): { value: tf.Scalar; grads: Params } {
+  const names = Object.keys(p);
+  const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => loss(Object.fromEntries(names.map((n, i) => [n, ts[i]!]))))(names.map((n) => p[n]!));
+  return { value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])) };
 }
 
 /** True when every parameter is finite (one fused reduction, one read-back). */

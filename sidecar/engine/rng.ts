@@ -71,12 +71,10 @@ export function permutation(n: number, seed: number): Uint32Array {
 
 /** Named random streams so that draws for different purposes never collide. */
 export const Stream = {
-  init: 1,
   data: 2,
   reparam: 3,
   prior: 4,
   sgldVae: 5,
   sgldEbm: 6,
   sample: 7,
-  restore: 8,
 } as const;

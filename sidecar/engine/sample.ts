@@ -8,6 +8,7 @@ import type { Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
 import { sgld } from './sgld.ts';
 import * as tf from './tf.ts';
+import type { TrainedModel } from './trained.ts';
 import { sgldOptions } from './trainer.ts';
 
 const CHUNK = 256;
@@ -35,6 +36,32 @@ export function refine(model: EcvaeModel, ebm: Params, x: tf.Tensor, steps: numb
     chunk.dispose();
     return out;
   });
+}
+
+/** A sampling request the model cannot serve (as opposed to an internal failure). */
+export class SamplerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SamplerError';
+  }
+}
+
+/**
+ * n samples from a trained model: one decoder pass, then `mcmcSteps` of SGLD refinement
+ * when asked. Reports the time of each stage (values forced, so the times are real).
+ */
+export function drawSamples(m: TrainedModel, n: number, mcmcSteps: number, seed: number): { x: tf.Tensor; seconds: { oneStep: number; mcmc?: number } } {
+  if (mcmcSteps > 0 && !m.ebm) throw new SamplerError(`MCMC refinement (mcmc steps ${mcmcSteps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
+  const t0 = performance.now();
+  const one = generate(m.model, m.vae, n, seed);
+  one.dataSync();
+  const oneStep = (performance.now() - t0) / 1000;
+  if (mcmcSteps === 0) return { x: one, seconds: { oneStep } };
+  const t1 = performance.now();
+  const x = refine(m.model, m.ebm!, one, mcmcSteps, m.config, seed);
+  x.dataSync();
+  one.dispose();
+  return { x, seconds: { oneStep, mcmc: (performance.now() - t1) / 1000 } };
 }
 
 export interface RgbPicture {

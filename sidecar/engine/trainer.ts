@@ -8,7 +8,7 @@ import type { RunConfig } from './config.ts';
 import { updateLambda } from './dual.ts';
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
 import type { EcvaeModel } from './models/index.ts';
-import { disposeParams, initParams, type Params } from './params.ts';
+import { disposeParams, initParams, valueAndParamGrads, type Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
 import { localSgld, type SgldRunner } from './parallel/sgldPool.ts';
 import type { SgldOptions } from './sgld.ts';
@@ -67,12 +67,11 @@ export function sgldOptions(cfg: RunConfig, steps: number, seed: number): SgldOp
   return { steps, stepSize: c.sgldStepSize, noiseScale: c.sgldNoiseScale, proxThreshold: c.proxThreshold, seed };
 }
 
-/** Gradients of `loss(params)` with respect to every tensor of `p`, by name. */
+/** Gradients of `loss(params)` by name (the loss value itself is not needed here). */
 function gradsOf(p: Params, loss: (q: Params) => tf.Scalar): Params {
-  const names = Object.keys(p);
-  const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => loss(Object.fromEntries(names.map((n, i) => [n, ts[i]!]))))(names.map((n) => p[n]!));
+  const { value, grads } = valueAndParamGrads(p, loss);
   value.dispose();
-  return Object.fromEntries(names.map((n, i) => [n, grads[i]!]));
+  return grads;
 }
 
 /**

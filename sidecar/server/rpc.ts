@@ -10,6 +10,7 @@ import { ActionError, restoreToFile, sampleToFile } from '../engine/actions.ts';
 import { selectBackend } from '../engine/backend.ts';
 import { parseConfig } from '../engine/config.ts';
 import { RestoreError } from '../engine/restore/index.ts';
+import { SamplerError } from '../engine/sample.ts';
 import { ErrorCode, PROTOCOL_VERSION, type Methods, type NotificationName, type Notifications } from '../protocol.ts';
 import { listRuns, RunManager, RunsError } from './runs.ts';
 
@@ -45,7 +46,7 @@ function asRpcError(err: unknown): JSONRPCErrorException {
     const code = err.code === 'not-found' ? ErrorCode.RunNotFound : err.code === 'busy' ? ErrorCode.Busy : ErrorCode.InvalidConfig;
     return new JSONRPCErrorException(err.message, code);
   }
-  if (err instanceof RestoreError || err instanceof ActionError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidParams);
+  if (err instanceof RestoreError || err instanceof ActionError || err instanceof SamplerError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidParams);
   return new JSONRPCErrorException(err instanceof Error ? err.message : String(err), ErrorCode.Failed);
 }
 

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config.ts';
 import { train, writeSamples, type RunEvents } from '../run.ts';
 import { loadTrained } from '../trained.ts';
-import { drawSamples, evaluate, type EvalResult } from './index.ts';
+import { evaluate, type EvalResult } from './index.ts';
 
 export interface CompareOptions {
   outDir: string;
@@ -76,12 +76,14 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
     try {
       for (const steps of v.variant === 'ecvae' && o.mcmcSteps > 0 ? [0, o.mcmcSteps] : [0]) {
         const opts = { n: o.n, mcmcSteps: steps, seed: config.seed + 1 };
-        const e = evaluate(m, opts);
+        const samples = `${v.variant}-${steps > 0 ? 'mcmc' : 'one-step'}.png`;
+        // The picture shows the evaluated samples themselves: all points in 2-D, the first 64 images.
+        const e = evaluate(m, opts, (x) => {
+          const shown = m.model.dataShape.length === 3 ? x.slice(0, Math.min(64, x.shape[0]!)) : x;
+          writeSamples(join(outDir, samples), m.model, shown);
+          if (shown !== x) shown.dispose();
+        });
         e.notes.forEach((n) => notes.add(n));
-        const samples = `${v.variant}-${e.sampler}.png`;
-        const { x } = drawSamples(m, { ...opts, n: Math.min(o.n, m.model.dataShape.length === 3 ? 64 : o.n) });
-        writeSamples(join(outDir, samples), m.model, x);
-        x.dispose();
         rows.push({ ...e, variant: v.variant, samples });
       }
     } finally {

@@ -6,7 +6,7 @@
  *  - Image folders: reconMse on the training images (no feature classifier exists for them).
  */
 import { gather, loadDataset } from '../data/index.ts';
-import { generate, refine } from '../sample.ts';
+import { drawSamples } from '../sample.ts';
 import * as tf from '../tf.ts';
 import type { TrainedModel } from '../trained.ts';
 import { classifierFeatures, FEATURE_DIM, loadClassifier } from './classifier.ts';
@@ -28,8 +28,6 @@ export interface EvalResult {
   notes: string[];
 }
 
-export class EvalError extends Error {}
-
 const CHUNK = 250;
 
 function features(params: Parameters<typeof classifierFeatures>[0], x: tf.Tensor): Float32Array {
@@ -40,19 +38,6 @@ function features(params: Parameters<typeof classifierFeatures>[0], x: tf.Tensor
     out.set(tf.tidy(() => classifierFeatures(params, x.slice(i, m) as tf.Tensor4D).dataSync() as Float32Array), i * FEATURE_DIM);
   }
   return out;
-}
-
-/** Draws n samples (one decoder pass, then optional SGLD) and reports the sampling time. */
-export function drawSamples(m: TrainedModel, o: EvalOptions): { x: tf.Tensor; seconds: number } {
-  if (o.mcmcSteps > 0 && !m.ebm) throw new EvalError(`MCMC sampling needs an energy model, but ${m.file} is a plain VAE.`);
-  const t0 = performance.now();
-  const one = generate(m.model, m.vae, o.n, o.seed);
-  one.dataSync(); // force completion before timing
-  if (o.mcmcSteps === 0) return { x: one, seconds: (performance.now() - t0) / 1000 };
-  const x = refine(m.model, m.ebm!, one, o.mcmcSteps, m.config, o.seed);
-  x.dataSync();
-  one.dispose();
-  return { x, seconds: (performance.now() - t0) / 1000 };
 }
 
 function reconMse(m: TrainedModel, x: tf.Tensor): number {
@@ -69,12 +54,14 @@ function reconMse(m: TrainedModel, x: tf.Tensor): number {
   return sum / n;
 }
 
-export function evaluate(m: TrainedModel, o: EvalOptions): EvalResult {
+/** `onSamples` sees the evaluated samples before they are released (compare writes its pictures from them). */
+export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Tensor) => void): EvalResult {
   const data = m.config.data;
   const notes: string[] = [];
-  const { x, seconds } = drawSamples(m, o);
-  const base = { sampler: (o.mcmcSteps > 0 ? 'mcmc' : 'one-step') as EvalResult['sampler'], n: o.n, secondsPerImage: seconds / o.n, notes };
+  const { x, seconds } = drawSamples(m, o.n, o.mcmcSteps, o.seed);
+  const base = { sampler: (o.mcmcSteps > 0 ? 'mcmc' : 'one-step') as EvalResult['sampler'], n: o.n, secondsPerImage: (seconds.oneStep + (seconds.mcmc ?? 0)) / o.n, notes };
   try {
+    onSamples?.(x);
     if (data.kind === 'gaussians25') {
       const g = gaussianMetrics(x.dataSync() as Float32Array, data.scale);
       return { ...base, metrics: { hqRatio: g.hqRatio, modes: g.modes, reverseKL: g.reverseKL } };
