@@ -41,7 +41,7 @@ const tasks = [
 ];
 const results: Record<string, unknown> = {};
 for (const t of tasks) {
-  const r = restoreTask(m, { ...t, clean: x, options: opts });
+  const r = await restoreTask(m, { ...t, clean: x, options: opts });
   results[t.name] = { psnr: r.report.psnr, ssim: r.report.ssim, baselines: r.report.baselines, secondsPerImage: r.report.secondsPerImage };
   r.dispose();
 }

@@ -82,7 +82,7 @@ const { mask } = loadMask('center', S!);
 const op = inpainting(mask);
 const y = observe(op, clean, 3);
 const t1 = performance.now();
-restore(model, state.vae, state.ebm!, op, y, RESTORE_DEFAULTS).dispose();
+(await restore(model, state.vae, state.ebm!, op, y, RESTORE_DEFAULTS)).dispose();
 const restoreSeconds = (performance.now() - t1) / 1000;
 [clean, mask, y].forEach((t) => t.dispose());
 

@@ -3,13 +3,15 @@
  * config diagnostics, and the sidecar that does all compute (extension/sidecarClient.ts).
  * Everything long-running reports through window.withProgress and can be cancelled.
  */
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunStatus } from '../sidecar/engine/run.ts';
 import type { Notifications } from '../sidecar/protocol.ts';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel.ts';
 import type { FromDashboard } from './dashboard/messages.ts';
-import { SidecarClient } from './sidecarClient.ts';
+import { startConfigLanguageClient } from './languageClient.ts';
+import { RunsTreeProvider, type RunsNode } from './runsTree.ts';
+import { RequestCancelledError, SidecarClient } from './sidecarClient.ts';
 
 interface ActiveRun {
   runId: string;
@@ -29,11 +31,12 @@ const TEMPLATE = {
   logging: { every: 25, sampleEvery: 250, checkpointEvery: 250, sampleMcmcSteps: 5 },
 };
 
+let languageClient: ReturnType<typeof startConfigLanguageClient> | undefined;
+
 export function activate(context: vscode.ExtensionContext): { client: SidecarClient } {
   const output = vscode.window.createOutputChannel('EC-VAE');
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
   status.command = 'ecvae.openDashboard';
-  const diagnostics = vscode.languages.createDiagnosticCollection('ecvae');
   let active: ActiveRun | undefined;
 
   const client = new SidecarClient({
@@ -44,6 +47,9 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       if (runs.length) void vscode.window.showErrorMessage(`Training run failed: ${err.message.split('\n')[0]}`);
     },
   });
+
+  languageClient = startConfigLanguageClient(client, output);
+  const runsTree = new RunsTreeProvider(client, () => runsDir());
 
   const onDashboardMessage = (m: FromDashboard): void => {
     if (!active) return;
@@ -67,7 +73,9 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       const panel = DashboardPanel.current;
       if (panel) void panel.post({ type: 'samples', iteration: p.iteration, kind: p.kind, src: panel.src(p.file) });
     }),
+    client.on('train/checkpoint', () => runsTree.refresh()),
     client.on('train/finished', (p) => {
+      runsTree.refresh();
       if (active?.runId !== p.runId) return;
       setStatus(p.status, p.error);
       status.text = `EC-VAE ${p.status}`;
@@ -77,21 +85,6 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
     }),
     client.on('log', (p) => output.appendLine(p.message)),
   ];
-
-  const validate = async (doc: vscode.TextDocument): Promise<void> => {
-    if (!doc.fileName.endsWith('.ecvae.json')) return;
-    try {
-      const r = await client.request('config/validate', { text: doc.getText(), baseDir: dirname(doc.fileName) });
-      diagnostics.set(doc.uri, r.diagnostics.map((d) => {
-        const range = new vscode.Range(doc.positionAt(d.offset), doc.positionAt(d.offset + Math.max(d.length, 1)));
-        const diag = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-        diag.source = 'ecvae';
-        return diag;
-      }));
-    } catch (err) {
-      output.appendLine(`config validation failed: ${(err as Error).message}`);
-    }
-  };
 
   const pickConfig = async (): Promise<string | undefined> => {
     const files = await vscode.workspace.findFiles(CONFIG_GLOB, '**/node_modules/**', 200);
@@ -111,12 +104,46 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
     return uri.fsPath;
   };
 
-  const runsDir = (): string => {
+  function runsDir(): string {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
     return join(folder, vscode.workspace.getConfiguration('ecvae').get<string>('runsDirectory', 'runs'));
+  }
+
+  /** The run (or checkpoint) to use: the tree item clicked, else the active run, else a pick among runs with checkpoints. */
+  const pickCheckpoint = async (node?: RunsNode): Promise<string | undefined> => {
+    if (node?.kind === 'checkpoint') return node.file;
+    if (node?.kind === 'run') return node.run.runDir;
+    if (active) return active.runDir;
+    const { runs } = await client.request('runs/list', { dir: runsDir() });
+    const usable = runs.filter((r) => r.checkpoints.length);
+    if (!usable.length) {
+      void vscode.window.showErrorMessage(`No trained run with a checkpoint in ${runsDir()}. Train one first (EC-VAE: Train).`);
+      return undefined;
+    }
+    if (usable.length === 1) return usable[0]!.runDir;
+    const picked = await vscode.window.showQuickPick(usable.map((r) => ({ label: r.name, description: `${r.status} · iteration ${r.iteration}`, runDir: r.runDir })), { placeHolder: 'Trained run to use' });
+    return picked?.runDir;
   };
 
-  const commands: Record<string, (...args: unknown[]) => unknown> = {
+  /**
+   * Runs sidecar work under a cancellable progress notification: Cancel sends
+   * `$/cancelRequest` and the sidecar stops the work. Resolves undefined when cancelled.
+   */
+  const cancellable = async <T>(title: string, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return work(abort.signal);
+      });
+    } catch (err) {
+      if (!(err instanceof RequestCancelledError)) throw err;
+      void vscode.window.showInformationMessage(`${title}: cancelled.`);
+      return undefined;
+    }
+  };
+
+  const commands: Record<string, (...args: never[]) => unknown> = {
     'ecvae.train': async () => {
       if (active) {
         void vscode.window.showWarningMessage('A run is already training; stop it first (EC-VAE: Stop Training).');
@@ -128,6 +155,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
         const name = JSON.parse((await vscode.workspace.fs.readFile(vscode.Uri.file(config))).toString()).name ?? 'run';
         const r = await client.request('train/start', { configPath: config, runDir: join(runsDir(), String(name)), resume: true });
         active = { runId: r.runId, runDir: r.runDir, status: 'running' };
+        runsTree.refresh();
         DashboardPanel.createOrShow(context.extensionUri, onDashboardMessage, r.runDir);
       } catch (err) {
         void vscode.window.showErrorMessage(`Cannot start training: ${(err as Error).message}`);
@@ -140,9 +168,10 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       }
       await client.request('train/stop', { runId: active.runId });
     },
-    'ecvae.openDashboard': () => {
-      DashboardPanel.createOrShow(context.extensionUri, onDashboardMessage, active?.runDir);
+    'ecvae.openDashboard': (node?: RunsNode) => {
+      DashboardPanel.createOrShow(context.extensionUri, onDashboardMessage, node?.kind === 'run' ? node.run.runDir : active?.runDir);
     },
+    'ecvae.refreshRuns': () => runsTree.refresh(),
     'ecvae.showBackendInfo': async () => {
       const r = await client.request('initialize', {});
       output.appendLine(`backend ${r.backend.backend}: ${r.backend.reason}`);
@@ -150,25 +179,37 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       output.show(true);
       void vscode.window.showInformationMessage(`EC-VAE backend: ${r.backend.backend} (${r.backend.reason})`);
     },
-    'ecvae.generateSamples': async () => {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: true, defaultUri: vscode.Uri.file(runsDir()), openLabel: 'Use this run or checkpoint', filters: { Checkpoints: ['ckpt'] } });
-      if (!picked?.[0]) return;
-      const out = join(picked[0].fsPath.endsWith('.ckpt') ? dirname(picked[0].fsPath) : picked[0].fsPath, 'generated-samples.png');
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'EC-VAE: generating samples' }, () => client.request('sample', { checkpoint: picked[0]!.fsPath, out, n: 64 }));
-      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(out));
+    'ecvae.generateSamples': async (node?: RunsNode) => {
+      try {
+        const checkpoint = await pickCheckpoint(node);
+        if (!checkpoint) return;
+        const out = join(checkpoint.endsWith('.ckpt') ? dirname(dirname(checkpoint)) : checkpoint, 'generated-samples.png');
+        const r = await cancellable('EC-VAE: generating samples', (signal) => client.request('sample', { checkpoint, out, n: 64 }, signal));
+        if (r) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.out));
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Sampling failed: ${(err as Error).message}`);
+      }
     },
     'ecvae.restoreImage': async (resource: unknown) => {
       const image = resource instanceof vscode.Uri ? resource : (await vscode.window.showOpenDialog({ filters: { Images: ['png', 'jpg', 'jpeg'] } }))?.[0];
       if (!image) return;
-      const tasks = ['inpaint', 'colorize', 'sr', 'denoise'] as const;
-      const task = (await vscode.window.showQuickPick([...tasks], { placeHolder: 'Restoration task' })) as (typeof tasks)[number] | undefined;
+      const tasks = [
+        { label: 'inpaint', description: 'fill the centre box from the model' },
+        { label: 'colorize', description: 'gray to colour (RGB models)' },
+        { label: 'sr', description: '4x super-resolution of a low-resolution image' },
+        { label: 'denoise', description: 'remove Gaussian noise (sigma 0.1)' },
+      ] as const;
+      const task = (await vscode.window.showQuickPick([...tasks], { placeHolder: 'Restoration task' }))?.label;
       if (!task) return;
       const out = image.fsPath.replace(/\.(png|jpe?g)$/i, `.${task}-restored.png`);
-      const checkpoint = active?.runDir ?? runsDir();
       try {
-        const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `EC-VAE: ${task}`, cancellable: false }, () =>
-          client.request('restore', { checkpoint, image: image.fsPath, task, out, ...(task === 'inpaint' ? { mask: 'center' } : {}) }));
-        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.out));
+        const checkpoint = await pickCheckpoint();
+        if (!checkpoint) return;
+        const r = await cancellable(`EC-VAE: ${task}`, (signal) =>
+          client.request('restore', { checkpoint, image: image.fsPath, task, out, ...(task === 'inpaint' ? { mask: 'center' } : {}), ...(task === 'denoise' ? { sigma: 0.1 } : {}) }, signal));
+        if (!r) return;
+        // Before | after, side by side (VS Code's image preview supports the diff editor).
+        await vscode.commands.executeCommand('vscode.diff', image, vscode.Uri.file(r.out), `${basename(image.fsPath)} ↔ ${task} (EC-VAE, ${r.secondsPerImage.toFixed(2)} s)`);
       } catch (err) {
         void vscode.window.showErrorMessage(`Restoration failed: ${(err as Error).message}`);
       }
@@ -176,22 +217,21 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
   };
 
   context.subscriptions.push(
-    output, status, diagnostics,
+    output, status, runsTree,
+    vscode.window.createTreeView('ecvae.runs', { treeDataProvider: runsTree, showCollapseAll: true }),
     ...Object.entries(commands).map(([id, f]) => vscode.commands.registerCommand(id, f)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
         DashboardPanel.revive(panel, context.extensionUri, onDashboardMessage, active?.runDir);
       },
     }),
-    vscode.workspace.onDidOpenTextDocument((d) => void validate(d)),
-    vscode.workspace.onDidSaveTextDocument((d) => void validate(d)),
     ...listeners,
     { dispose: () => void client.dispose() },
   );
-  for (const d of vscode.workspace.textDocuments) void validate(d);
   return { client };
 }
 
-export function deactivate(): void {
+export async function deactivate(): Promise<void> {
   DashboardPanel.current?.dispose();
+  await languageClient?.stop();
 }

@@ -7,13 +7,22 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { JSONRPCClient, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
-import type { Methods, NotificationName, Notifications } from '../sidecar/protocol.ts';
+import type { Duplex } from 'node:stream';
+import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
+import { ErrorCode, type ClientNotifications, type Methods, type NotificationName, type Notifications } from '../sidecar/protocol.ts';
 
 export class SidecarDiedError extends Error {
   constructor(readonly exitCode: number | null, readonly signal: NodeJS.Signals | null, readonly stderrTail: string) {
     super(`The EC-VAE sidecar stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${exitCode}`}). It will be restarted on the next command.${stderrTail ? `\nLast output:\n${stderrTail}` : ''}`);
     this.name = 'SidecarDiedError';
+  }
+}
+
+/** A request the caller cancelled (the sidecar answered RequestCancelled, or the caller gave up first). */
+export class RequestCancelledError extends Error {
+  constructor(method: string) {
+    super(`${method} was cancelled.`);
+    this.name = 'RequestCancelledError';
   }
 }
 
@@ -41,6 +50,7 @@ export class SidecarClient {
   private readonly handlers = new Map<NotificationName, Set<(p: unknown) => void>>();
   private readonly activeRuns = new Set<string>();
   private disposed = false;
+  private nextId = 0;
 
   constructor(private readonly opts: SidecarClientOptions) {
     // Track active runs from the notifications themselves.
@@ -63,8 +73,9 @@ export class SidecarClient {
     if (this.disposed) throw new Error('The sidecar client has been disposed.');
     if (this.conn) return this.conn;
     // Inside VS Code process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it a plain Node.
-    const child = spawn(this.opts.nodePath ?? process.execPath, [this.opts.sidecarPath], {
-      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    // fd 3 is a socket for the config language server (see sidecar/server/main.ts).
+    const child = spawn(this.opts.nodePath ?? process.execPath, [this.opts.sidecarPath, '--lsp-fd', '3'], {
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     const server = new JSONRPCServer();
     for (const name of ['train/progress', 'train/samples', 'train/checkpoint', 'train/finished', 'log'] as const) {
@@ -109,23 +120,52 @@ export class SidecarClient {
     return conn;
   }
 
-  /** Sends a typed request; rejects with SidecarDiedError if the sidecar dies first. */
-  request<M extends keyof Methods>(method: M, params: Methods[M]['params']): Promise<Methods[M]['result']> {
+  /**
+   * The stream of the sidecar's config language server (LSP), starting the sidecar if
+   * none runs. It closes when the sidecar dies; asking again starts a new one.
+   */
+  languageChannel(): Duplex {
+    return this.connect().child.stdio[3] as Duplex;
+  }
+
+  /**
+   * Sends a typed request; rejects with SidecarDiedError if the sidecar dies first, with
+   * the sidecar's JSON-RPC error (code and message) if it refuses, and with
+   * RequestCancelledError once `signal` aborts (the sidecar is told with `$/cancelRequest`).
+   */
+  request<M extends keyof Methods>(method: M, params: Methods[M]['params'], signal?: AbortSignal): Promise<Methods[M]['result']> {
+    if (signal?.aborted) return Promise.reject(new RequestCancelledError(method));
     const conn = this.connect();
+    const id = ++this.nextId;
     return new Promise<Methods[M]['result']>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.notify(conn, '$/cancelRequest', { id });
+        settle(() => reject(new RequestCancelledError(method)));
+      };
+      const settle = (f: () => void): void => {
+        if (!conn.pending.delete(reject)) return;
+        signal?.removeEventListener('abort', onAbort);
+        f();
+      };
       conn.pending.add(reject);
-      conn.rpc.request(method, params as never, undefined).then(
-        (r) => {
-          conn.pending.delete(reject);
-          if (method === 'train/start') this.activeRuns.add((r as Methods['train/start']['result']).runId);
-          resolve(r as Methods[M]['result']);
-        },
-        (err: unknown) => {
-          conn.pending.delete(reject);
-          reject(err);
-        },
+      signal?.addEventListener('abort', onAbort, { once: true });
+      conn.rpc.requestAdvanced({ jsonrpc: '2.0', id, method, params: params as never }, undefined).then(
+        (response) => settle(() => {
+          if (response.error) {
+            const { code, message, data } = response.error;
+            reject(code === ErrorCode.RequestCancelled ? new RequestCancelledError(method) : new JSONRPCErrorException(message, code, data));
+            return;
+          }
+          if (method === 'train/start') this.activeRuns.add((response.result as Methods['train/start']['result']).runId);
+          resolve(response.result as Methods[M]['result']);
+        }),
+        (err: unknown) => settle(() => reject(err)),
       );
     });
+  }
+
+  private notify<N extends keyof ClientNotifications>(conn: Connection, name: N, params: ClientNotifications[N]): void {
+    conn.rpc.notify(name, params as never, undefined);
   }
 
   /** Stops the sidecar (its active runs stop at the next iteration and checkpoint). */

@@ -59,6 +59,15 @@ export interface Methods {
   restore: { params: RestoreParams; result: RestoreReport & { out: string } };
 }
 
+/**
+ * Notifications the client sends. `$/cancelRequest` (as in the Language Server Protocol)
+ * cancels the request with that id: it then fails with ErrorCode.RequestCancelled.
+ * Restoration stops within one Langevin step; sampling is checked before and after drawing.
+ */
+export interface ClientNotifications {
+  '$/cancelRequest': { id: number | string };
+}
+
 /** Notifications the sidecar sends. */
 export interface Notifications {
   'train/progress': { runId: string; metrics: MetricsRecord; total: number };

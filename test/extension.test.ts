@@ -1,13 +1,14 @@
 /**
  * The extension's logic against a `vscode` test double (test/vscode-double.ts) and the
- * real sidecar: activation registers every contributed command, "Train" starts a run
- * and feeds the dashboard and status bar, "Stop Training" ends it, and an opened config
- * gets located diagnostics. (A real VS Code extension host is not reachable offline
- * here; see README.)
+ * real sidecar: activation registers every contributed command, the language client
+ * reaches the sidecar's config language server, "Train" starts a run and feeds the
+ * dashboard, status bar and Runs tree, "Stop Training" ends it, and cancelling a
+ * progress notification cancels the request. (The same extension in a real VS Code:
+ * test/vscode-e2e.test.ts.)
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -18,11 +19,21 @@ interface Double {
   messages: { level: string; text: string }[];
   statusText: string;
   panels: { html: string; posted: { type: string }[]; receive(m: unknown): void }[];
-  diagnostics: Map<string, { message: string; severity: number; range: { start: { line: number } } }[]>;
   quickPick: (items: { label: string }[]) => unknown;
   workspaceRoot: string;
   files: unknown[];
-  opened: { fire(e: unknown): void };
+  trees: Map<string, TreeProvider>;
+  watchers: { pattern: { base: { fsPath: string }; pattern: string } }[];
+  cancelNextProgress: boolean;
+  progressTitles: string[];
+  executed: { id: string; args: unknown[] }[];
+}
+interface LanguageClientRecord { id: string; documentSelector: { language: string; pattern: string }[]; initialize?: Promise<{ serverInfo?: { name: string } }> }
+
+type Node = { kind: string; run?: { name: string; runDir: string }; file?: string };
+interface TreeProvider {
+  getChildren(n?: Node): Promise<Node[]>;
+  getTreeItem(n: Node): { label: string; description?: string; contextValue?: string; iconPath?: { id: string }; command?: { command: string } };
 }
 
 let double: Double;
@@ -43,7 +54,8 @@ before(async () => {
   const outfile = join(repoRoot, '.tmp', 'extension-under-test.mjs');
   await build({
     entryPoints: [join(repoRoot, 'extension', 'extension.ts')], outfile, bundle: true, platform: 'node', format: 'esm',
-    packages: 'external', alias: { vscode: resolve(repoRoot, 'test', 'vscode-double.ts') }, logLevel: 'warning',
+    packages: 'external', logLevel: 'warning',
+    alias: { vscode: resolve(repoRoot, 'test', 'vscode-double.ts'), 'vscode-languageclient/node.js': resolve(repoRoot, 'test', 'languageclient-double.ts') },
   });
   const ext = (await import(pathToFileURL(outfile).href)) as { activate(ctx: unknown): unknown };
   double = (globalThis as unknown as { __vscodeDouble: Double }).__vscodeDouble;
@@ -66,7 +78,7 @@ test('activation registers every command the package contributes; menus and sche
   const contributed = pkg.contributes.commands.map((c) => c.command).sort();
   assert.deepEqual([...double.commands.keys()].sort(), contributed);
   assert.deepEqual(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort(),
-    ['EC-VAE: Generate Samples', 'EC-VAE: Open Dashboard', 'EC-VAE: Restore Image…', 'EC-VAE: Show Backend Info', 'EC-VAE: Stop Training', 'EC-VAE: Train']);
+    ['EC-VAE: Generate Samples', 'EC-VAE: Open Dashboard', 'EC-VAE: Refresh Runs', 'EC-VAE: Restore Image…', 'EC-VAE: Show Backend Info', 'EC-VAE: Stop Training', 'EC-VAE: Train']);
   const menu = pkg.contributes.menus['explorer/context']!.find((m) => m.command === 'ecvae.restoreImage')!;
   const when = new RegExp(/\/(.+)\/i$/.exec(menu.when)![1]!, 'i');
   assert.ok(['.png', '.jpg', '.JPEG'].every((e) => when.test(e)) && !when.test('.gif'), menu.when);
@@ -96,16 +108,43 @@ test('Train -> dashboard and status bar follow the run; Stop Training ends it', 
   await until('stopped status in the dashboard', () => panel.posted.some((m) => m.type === 'status' && (m as unknown as { status: string }).status === 'stopped'));
 });
 
-test('an opened *.ecvae.json gets located diagnostics from the sidecar', async () => {
-  const file = join(ws, 'bad.ecvae.json');
-  const text = '{\n  "data": {"kind": "mnist"},\n  "training": {"batchSize": 0}\n}';
-  double.opened.fire({
-    fileName: file, uri: vscodeUri.file(file), getText: () => text,
-    positionAt: (o: number) => { const before = text.slice(0, o).split('\n'); return { line: before.length - 1, character: before[before.length - 1]!.length }; },
-  });
-  await until('diagnostics', () => (double.diagnostics.get(file)?.length ?? 0) > 0);
-  const d = double.diagnostics.get(file)![0]!;
-  assert.match(d.message, /"training\.batchSize" must be >= 1/);
-  assert.equal(d.severity, 0);
-  assert.equal(d.range.start.line, 2);
+test('the language client is bound to *.ecvae.json and reaches the sidecar\'s config language server', async () => {
+  const [lc] = (globalThis as unknown as { __languageClients: LanguageClientRecord[] }).__languageClients;
+  assert.ok(lc, 'a language client was created on activation');
+  assert.deepEqual(lc.documentSelector.map((d) => d.pattern), ['**/*.ecvae.json', '**/*.ecvae.json']);
+  assert.deepEqual(lc.documentSelector.map((d) => d.language), ['json', 'jsonc']);
+  const init = await lc.initialize!;
+  assert.equal(init.serverInfo?.name, 'ecvae-config');
+});
+
+test('the Runs tree lists run folders with status and checkpoints, and watches status files', async () => {
+  const tree = double.trees.get('ecvae.runs')!;
+  assert.ok(tree, 'the ecvae.runs view has a provider');
+  assert.equal(double.watchers[0]!.pattern.pattern, '*/status.json');
+  assert.equal(double.watchers[0]!.pattern.base.fsPath, join(ws, 'runs'));
+  const roots = await tree.getChildren();
+  const run = roots.find((n) => n.run?.name === 'toy')!;
+  assert.ok(run, `the toy run is listed: ${JSON.stringify(roots)}`);
+  const item = tree.getTreeItem(run);
+  assert.equal(item.contextValue, 'ecvae.run');
+  assert.match(item.description!, /^stopped · \d+\/100000 · \d+ checkpoints?$/);
+  assert.equal(item.iconPath!.id, 'debug-stop');
+  assert.equal(item.command!.command, 'ecvae.openDashboard');
+  const [ck] = await tree.getChildren(run);
+  assert.match(ck!.file!, /checkpoints[/\\].+\.ckpt$/);
+  assert.equal(tree.getTreeItem(ck!).contextValue, 'ecvae.checkpoint');
+});
+
+test('Generate Samples from a tree item writes and opens a grid; cancelling its progress cancels the request', async () => {
+  const tree = double.trees.get('ecvae.runs')!;
+  const run = (await tree.getChildren()).find((n) => n.run?.name === 'toy')!;
+  await double.commands.get('ecvae.generateSamples')!(run);
+  const opened = double.executed.find((e) => e.id === 'vscode.open');
+  assert.ok(opened, `samples opened; messages: ${JSON.stringify(double.messages)}`);
+  assert.ok(existsSync(join(run.run!.runDir, 'generated-samples.png')));
+  double.cancelNextProgress = true;
+  const before = double.executed.length;
+  await double.commands.get('ecvae.generateSamples')!(run);
+  assert.ok(double.messages.some((m) => m.level === 'info' && m.text === 'EC-VAE: generating samples: cancelled.'), JSON.stringify(double.messages));
+  assert.equal(double.executed.slice(before).filter((e) => e.id === 'vscode.open').length, 0, 'nothing opened after a cancel');
 });

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../sidecar/engine/data/images.ts';
 import { bicubicUpsample } from '../sidecar/engine/restore/bicubic.ts';
+import { CancelledError } from '../sidecar/engine/cancel.ts';
 import { restoreTask } from '../sidecar/engine/restore/index.ts';
 import { loadMask } from '../sidecar/engine/restore/masks.ts';
 import { meanSsim, psnr } from '../sidecar/engine/restore/metrics.ts';
@@ -100,33 +101,37 @@ test('restoreTask on a small trained model: observed pixels kept exactly, baseli
   const before = tf.memory().numTensors;
   const options = { ...RESTORE_DEFAULTS, steps: 5 };
 
-  const inp = restoreTask(m, { task: 'inpaint', clean, mask: 'center', options });
+  const inp = await restoreTask(m, { task: 'inpaint', clean, mask: 'center', options });
   const { mask } = loadMask('center', 28);
   tf.tidy(() => assertClose(inp.output.mul(mask).dataSync(), clean.mul(mask).dataSync(), 1e-5, 1e-6, 'known pixels are kept'));
   assert.ok(inp.report.psnr! > 0 && inp.report.ssim! <= 1);
   assert.deepEqual(Object.keys(inp.report.baselines).sort(), ['meanFill', 'pinv']);
   inp.dispose();
 
-  const sr = restoreTask(m, { task: 'sr', clean, factor: 4, options });
+  const sr = await restoreTask(m, { task: 'sr', clean, factor: 4, options });
   assert.deepEqual(sr.observed.shape, [3, 7, 7, 1]);
   tf.tidy(() => assertClose(tf.avgPool(sr.output, 4, 4, 'valid').dataSync(), sr.observed.dataSync(), 1e-5, 1e-6, 'A(output) = y for SR'));
   assert.ok('bicubic' in sr.report.baselines);
   sr.dispose();
 
-  const dn = restoreTask(m, { task: 'denoise', clean, noiseSigma: 0.2, options });
+  const dn = await restoreTask(m, { task: 'denoise', clean, noiseSigma: 0.2, options });
   assert.deepEqual(dn.output.shape, clean.shape);
   assert.equal(dn.report.degradation, 'denoising (sigma 0.2)');
   dn.dispose();
+  const cancel = new AbortController();
+  const long = restoreTask(m, { task: 'denoise', clean, noiseSigma: 0.2, options: { ...options, steps: 100_000 } }, cancel.signal);
+  setTimeout(() => cancel.abort(), 50);
+  await assert.rejects(long, (err: unknown) => err instanceof CancelledError && /Restoration was cancelled/.test(err.message));
   mask.dispose();
-  assert.equal(tf.memory().numTensors, before, 'restoration leaks no tensors');
+  assert.equal(tf.memory().numTensors, before, 'restoration leaks no tensors, cancelled or not');
 
-  assert.throws(() => restoreTask(m, { task: 'colorize', clean, options }), /Colorization needs an RGB model; this checkpoint's images have 1 channel/);
-  assert.throws(() => restoreTask(m, { task: 'inpaint', clean, options }), /Inpainting needs a mask/);
-  assert.throws(() => restoreTask(m, { task: 'sr', observed: rand([1, 14, 14, 1], 8), factor: 4, options }), /needs a 7x7 input with 1 channel\(s\); got 14x14 with 1\. Give the low-resolution image/);
-  assert.throws(() => restoreTask(m, { task: 'denoise', observed: rand([1, 56, 56, 1], 8), options }), /needs a 28x28 input .* got 56x56 .*Larger images are not tiled/);
-  assert.throws(() => restoreTask(m, { task: 'sr', clean, factor: 3, options }), /factor must be 2, 4 or 8/);
+  await assert.rejects(restoreTask(m, { task: 'colorize', clean, options }), /Colorization needs an RGB model; this checkpoint's images have 1 channel/);
+  await assert.rejects(restoreTask(m, { task: 'inpaint', clean, options }), /Inpainting needs a mask/);
+  await assert.rejects(restoreTask(m, { task: 'sr', observed: rand([1, 14, 14, 1], 8), factor: 4, options }), /needs a 7x7 input with 1 channel\(s\); got 14x14 with 1\. Give the low-resolution image/);
+  await assert.rejects(restoreTask(m, { task: 'denoise', observed: rand([1, 56, 56, 1], 8), options }), /needs a 28x28 input .* got 56x56 .*Larger images are not tiled/);
+  await assert.rejects(restoreTask(m, { task: 'sr', clean, factor: 3, options }), /factor must be 2, 4 or 8/);
   const plain = loadTrained(join(dir, 'vae'));
-  assert.throws(() => restoreTask(plain, { task: 'denoise', clean, options }), /needs the energy model, but .* is a plain VAE/);
+  await assert.rejects(restoreTask(plain, { task: 'denoise', clean, options }), /needs the energy model, but .* is a plain VAE/);
   plain.dispose();
   m.dispose();
 });

@@ -2,15 +2,17 @@
  * The extension's sidecar client against the real sidecar: typed requests and
  * notifications; when the sidecar dies mid-run the client notices at once, rejects the
  * pending request with a clear error, reports the run as failed, and the next request
- * starts a new sidecar. Nothing hangs.
+ * starts a new sidecar. Nothing hangs. A cancelled request stops the sidecar's work
+ * promptly and the same sidecar keeps serving.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SidecarClient, SidecarDiedError } from '../extension/sidecarClient.ts';
+import { RequestCancelledError, SidecarClient, SidecarDiedError } from '../extension/sidecarClient.ts';
+import { encodePng } from '../sidecar/engine/data/images.ts';
 import type { Notifications } from '../sidecar/protocol.ts';
-import { repoRoot, tempDir } from './helpers.ts';
+import { cli, repoRoot, tempDir } from './helpers.ts';
 
 test('sidecar death: pending request rejected, run marked failed, next request restarts the sidecar', async () => {
   const dir = tempDir();
@@ -58,4 +60,39 @@ test('sidecar death: pending request rejected, run marked failed, next request r
     await client.dispose();
   }
   assert.equal(client.pid, undefined, 'disposed: no sidecar left running');
+});
+
+test('cancellation: a long restoration stops within a step, writes nothing, and the sidecar keeps serving', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'c.ecvae.json'), JSON.stringify({
+    data: { kind: 'mnist', limit: 32 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+    training: { iterations: 4, batchSize: 16 }, calibration: { sgldSteps: 1 }, logging: { every: 2, sampleEvery: 100, checkpointEvery: 4 },
+  }));
+  const trained = cli(['train', join(dir, 'c.ecvae.json'), '--out', join(dir, 'run'), '--json']);
+  assert.equal(trained.status, 0, trained.stderr);
+  const image = join(dir, 'gray.png');
+  writeFileSync(image, encodePng(new Float32Array(28 * 28).fill(0.3), 28, 28, 1));
+  const logs: string[] = [];
+  const client = new SidecarClient({ sidecarPath: join(repoRoot, 'dist', 'sidecar.js') });
+  client.on('log', (p) => logs.push(p.message));
+  try {
+    const { pid } = await client.request('initialize', {});
+    const out = join(dir, 'restored.png');
+    const cancel = new AbortController();
+    const pending = client.request('restore', { checkpoint: join(dir, 'run'), image, task: 'denoise', out, steps: 10_000_000 }, cancel.signal);
+    await new Promise((r) => setTimeout(r, 1500));
+    cancel.abort();
+    await assert.rejects(pending, RequestCancelledError);
+    // The sidecar's loop itself stops (it logs so), not just the client's wait.
+    const t0 = Date.now();
+    while (!logs.some((l) => /^restore: Restoration was cancelled\.$/.test(l))) {
+      assert.ok(Date.now() - t0 < 5000, `no cancellation log from the sidecar within 5 s: ${logs.join(' | ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal((await client.request('initialize', {})).pid, pid, 'the same sidecar keeps serving');
+    assert.equal(existsSync(out), false, 'a cancelled restoration writes no file');
+    await assert.rejects(client.request('initialize', {}, AbortSignal.abort()), RequestCancelledError, 'an already aborted signal sends nothing');
+  } finally {
+    await client.dispose();
+  }
 });

@@ -19,6 +19,10 @@ class Emitter<T> {
   }
 }
 
+export class EventEmitter<T> extends Emitter<T> {
+  dispose(): void {}
+}
+
 export class Uri {
   private constructor(readonly fsPath: string) {}
   static file(p: string): Uri {
@@ -32,18 +36,23 @@ export class Uri {
   }
 }
 
-export class Position {
-  constructor(readonly line: number, readonly character: number) {}
-}
-export class Range {
-  constructor(readonly start: Position, readonly end: Position) {}
-}
-export enum DiagnosticSeverity { Error = 0, Warning = 1 }
-export class Diagnostic {
-  source?: string;
-  constructor(readonly range: Range, readonly message: string, readonly severity: DiagnosticSeverity) {}
-}
 export enum ViewColumn { Beside = -2 }
+export enum TreeItemCollapsibleState { None = 0, Collapsed = 1, Expanded = 2 }
+export class TreeItem {
+  id?: string;
+  description?: string;
+  tooltip?: string;
+  contextValue?: string;
+  iconPath?: ThemeIcon;
+  command?: { command: string; title: string; arguments?: unknown[] };
+  constructor(readonly label: string, readonly collapsibleState: TreeItemCollapsibleState) {}
+}
+export class ThemeIcon {
+  constructor(readonly id: string) {}
+}
+export class RelativePattern {
+  constructor(readonly base: Uri, readonly pattern: string) {}
+}
 export enum StatusBarAlignment { Left = 1 }
 export enum ProgressLocation { Notification = 15 }
 
@@ -61,12 +70,16 @@ const state = {
   output: [] as string[],
   statusText: '',
   panels: [] as PanelDouble[],
-  diagnostics: new Map<string, Diagnostic[]>(),
   quickPick: (items: unknown[]): unknown => items[0],
   workspaceRoot: process.cwd(),
   files: [] as Uri[],
   serializers: new Map<string, unknown>(),
-  opened: new Emitter<unknown>(),
+  trees: new Map<string, unknown>(),
+  watchers: [] as { pattern: RelativePattern; fire(): void }[],
+  /** When set, the next withProgress task is cancelled by the user right after it starts. */
+  cancelNextProgress: false,
+  progressTitles: [] as string[],
+  executed: [] as { id: string; args: unknown[] }[],
 };
 (globalThis as unknown as { __vscodeDouble: typeof state }).__vscodeDouble = state;
 
@@ -100,7 +113,21 @@ export const window = {
   showInformationMessage: async (text: string) => void state.messages.push({ level: 'info', text }),
   showWarningMessage: async (text: string) => void state.messages.push({ level: 'warning', text }),
   showErrorMessage: async (text: string) => void state.messages.push({ level: 'error', text }),
-  withProgress: async <T>(_o: unknown, task: () => Promise<T>) => task(),
+  withProgress: async <T>(o: { title: string; cancellable?: boolean }, task: (p: unknown, token: unknown) => Promise<T>) => {
+    state.progressTitles.push(o.title);
+    const cancel = new Emitter<void>();
+    const token = { onCancellationRequested: cancel.event };
+    const running = task({ report: () => undefined }, token);
+    if (state.cancelNextProgress && o.cancellable) {
+      state.cancelNextProgress = false;
+      cancel.fire();
+    }
+    return running;
+  },
+  createTreeView: (id: string, o: { treeDataProvider: unknown }) => {
+    state.trees.set(id, o.treeDataProvider);
+    return { dispose: () => state.trees.delete(id) };
+  },
   showOpenDialog: async () => undefined,
   showTextDocument: async () => undefined,
   registerWebviewPanelSerializer: (viewType: string, s: unknown) => { state.serializers.set(viewType, s); return { dispose: () => undefined }; },
@@ -108,14 +135,10 @@ export const window = {
 
 export const commands = {
   registerCommand: (id: string, f: (...a: unknown[]) => unknown) => { state.commands.set(id, f); return { dispose: () => state.commands.delete(id) }; },
-  executeCommand: async (id: string, ...args: unknown[]) => state.commands.get(id)?.(...args),
-};
-
-export const languages = {
-  createDiagnosticCollection: () => ({
-    set: (u: Uri, d: Diagnostic[]) => state.diagnostics.set(u.fsPath, d),
-    dispose: () => undefined,
-  }),
+  executeCommand: async (id: string, ...args: unknown[]) => {
+    state.executed.push({ id, args });
+    return state.commands.get(id)?.(...args);
+  },
 };
 
 export const workspace = {
@@ -127,7 +150,10 @@ export const workspace = {
     readFile: async (u: Uri) => readFileSync(u.fsPath),
     writeFile: async (u: Uri, b: Uint8Array) => writeFileSync(u.fsPath, b),
   },
-  onDidOpenTextDocument: (l: Listener<unknown>) => state.opened.event(l),
-  onDidSaveTextDocument: (l: Listener<unknown>) => state.opened.event(l),
   textDocuments: [] as unknown[],
+  createFileSystemWatcher: (pattern: RelativePattern) => {
+    const changed = new Emitter<unknown>();
+    state.watchers.push({ pattern, fire: () => changed.fire(undefined) });
+    return { onDidCreate: changed.event, onDidChange: changed.event, onDidDelete: changed.event, dispose: () => undefined };
+  },
 };

@@ -154,7 +154,7 @@ async function cmdRestore(pos: string[], f: Record<string, string | boolean | un
     ...(f.seed !== undefined ? { seed: intFlag(f.seed as string, 'seed', 0)! } : {}),
   };
   const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
-  const r = restoreToFile({
+  const r = await restoreToFile({
     checkpoint: ck, image: imageFile, task, out: file, options, fromClean: Boolean(f['from-clean']),
     ...(f.mask ? { mask: f.mask as string } : {}), ...(factor ? { factor } : {}), ...(sigma !== undefined ? { sigma } : {}),
     ...(f.reference ? { reference: f.reference as string } : {}), ...(f.compare ? { compare: f.compare as string } : {}),

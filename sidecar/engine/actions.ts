@@ -4,6 +4,7 @@
  * (ActionError for bad requests) with messages written for users.
  */
 import { writeFileAtomic } from './atomic.ts';
+import { throwIfCancelled } from './cancel.ts';
 import { encodePng, isGrayImage, readImage, toFloat, writePng } from './data/images.ts';
 import { RestoreError, restoreTask, type RestoreReport } from './restore/index.ts';
 import type { Task } from './restore/operators.ts';
@@ -39,11 +40,18 @@ export interface SampleOutcome {
   secondsPerImage: { oneStep: number; mcmc?: number };
 }
 
-export function sampleToFile(r: SampleRequest): SampleOutcome {
+/**
+ * Sampling is one decoder pass plus optional short MCMC: seconds at most, so `signal` is
+ * checked before and after drawing (a cancelled request writes no file).
+ */
+export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutcome {
   const n = r.n ?? 64, seed = r.seed ?? 0, steps = r.mcmcSteps ?? 0;
+  throwIfCancelled(signal, 'Sampling');
   const m = loadTrained(r.checkpoint);
   try {
     const { x, seconds } = drawSamples(m, n, steps, seed);
+    if (signal?.aborted) x.dispose();
+    throwIfCancelled(signal, 'Sampling');
     writeSamples(r.out, m.model, x);
     x.dispose();
     return {
@@ -77,7 +85,8 @@ export interface RestoreOutcome extends RestoreReport {
   notes: string[];
 }
 
-export function restoreToFile(r: RestoreFileRequest): RestoreOutcome {
+/** Cancellable between Langevin steps through `signal` (CancelledError); a cancelled request writes no file. */
+export async function restoreToFile(r: RestoreFileRequest, signal?: AbortSignal): Promise<RestoreOutcome> {
   if (r.reference && r.fromClean) throw new ActionError('A reference image and "from clean" exclude each other (from clean makes the input its own reference).');
   const m = loadTrained(r.checkpoint);
   const notes: string[] = [];
@@ -101,10 +110,10 @@ export function restoreToFile(r: RestoreFileRequest): RestoreOutcome {
       reference = load(r.reference, channels);
       if (reference.shape[1] !== size || reference.shape[2] !== size) throw new RestoreError(`The reference ${r.reference} is ${reference.shape[2]}x${reference.shape[1]}; it must be the model size ${size}x${size}.`);
     }
-    const result = restoreTask(m, {
+    const result = await restoreTask(m, {
       task: r.task, options: { ...RESTORE_DEFAULTS, ...r.options }, ...(fromClean ? { clean: input } : { observed: input }), ...(reference ? { reference } : {}),
       ...(r.mask ? { mask: r.mask } : {}), ...(r.factor ? { factor: r.factor } : {}), ...(r.sigma !== undefined ? { noiseSigma: r.sigma } : {}),
-    });
+    }, signal);
     try {
       writePng(r.out, result.output.dataSync() as Float32Array, size, size, channels);
       if (r.compare) {

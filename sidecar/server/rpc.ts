@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
 import { ActionError, restoreToFile, sampleToFile } from '../engine/actions.ts';
 import { selectBackend } from '../engine/backend.ts';
+import { CancelledError } from '../engine/cancel.ts';
 import { parseConfig } from '../engine/config.ts';
 import { RestoreError } from '../engine/restore/index.ts';
 import { SamplerError } from '../engine/sample.ts';
@@ -42,6 +43,7 @@ function check(method: string, params: unknown, spec: Record<string, string>): P
 /** Maps engine errors to JSON-RPC errors; the message is the engine's, written for users. */
 function asRpcError(err: unknown): JSONRPCErrorException {
   if (err instanceof JSONRPCErrorException) return err;
+  if (err instanceof CancelledError) return new JSONRPCErrorException(err.message, ErrorCode.RequestCancelled);
   if (err instanceof RunsError) {
     const code = err.code === 'not-found' ? ErrorCode.RunNotFound : err.code === 'busy' ? ErrorCode.Busy : ErrorCode.InvalidConfig;
     return new JSONRPCErrorException(err.message, code);
@@ -59,7 +61,9 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
   const send = (payload: unknown): void => {
     output.write(JSON.stringify(payload) + '\n');
   };
-  const rpc = new JSONRPCServerAndClient(new JSONRPCServer(), new JSONRPCClient((payload) => {
+  /** Per-request context: the signal that `$/cancelRequest` aborts. */
+  interface RequestContext { signal: AbortSignal }
+  const rpc = new JSONRPCServerAndClient(new JSONRPCServer<RequestContext>(), new JSONRPCClient((payload) => {
     send(payload);
     return Promise.resolve();
   }));
@@ -72,11 +76,13 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
     onFinished: (r) => notify('train/finished', { runId, status: r.status, iteration: r.iteration, ...(r.error ? { error: r.error } : {}) }),
   }));
 
-  const method = <M extends keyof Methods>(name: M, spec: Record<string, string>, run: (p: Methods[M]['params']) => Promise<Methods[M]['result']> | Methods[M]['result']): void => {
-    rpc.addMethod(name, async (params) => {
+  type Run<M extends keyof Methods> = (p: Methods[M]['params'], signal: AbortSignal) => Promise<Methods[M]['result']> | Methods[M]['result'];
+  const method = <M extends keyof Methods>(name: M, spec: Record<string, string>, run: Run<M>): void => {
+    rpc.addMethod(name, async (params, ctx) => {
       try {
-        return await run(check(name, params ?? {}, spec) as Methods[M]['params']);
+        return await run(check(name, params ?? {}, spec) as Methods[M]['params'], ctx.signal);
       } catch (err) {
+        if (err instanceof CancelledError) notify('log', { message: `${name}: ${err.message}` });
         throw asRpcError(err);
       }
     });
@@ -101,32 +107,46 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
     return { runId: p.runId, paused: false };
   });
   method('runs/list', { dir: 'string' }, (p) => ({ runs: listRuns(p.dir) }));
-  method('sample', { checkpoint: 'string', out: 'string', n: 'number?', seed: 'number?', mcmcSteps: 'number?' }, async (p) => {
+  method('sample', { checkpoint: 'string', out: 'string', n: 'number?', seed: 'number?', mcmcSteps: 'number?' }, async (p, signal) => {
     await selectBackend('auto');
-    const r = sampleToFile(p);
+    const r = sampleToFile(p, signal);
     return { out: r.out, n: r.n, iteration: r.iteration, checkpoint: r.checkpoint };
   });
   method('restore', {
     checkpoint: 'string', image: 'string', task: 'string', out: 'string', mask: 'string?', factor: 'number?', sigma: 'number?',
     reference: 'string?', fromClean: 'boolean?', steps: 'number?',
-  }, async (p) => {
+  }, async (p, signal) => {
     if (!['inpaint', 'colorize', 'sr', 'denoise'].includes(p.task)) invalid(`restore: param "task" must be one of inpaint, colorize, sr, denoise (got "${p.task}").`);
     await selectBackend('auto');
     const { steps, ...rest } = p;
-    return restoreToFile({ ...rest, ...(steps ? { options: { steps } } : {}) });
+    return restoreToFile({ ...rest, ...(steps ? { options: { steps } } : {}) }, signal);
   });
 
+  // Cancellation as in the Language Server Protocol: a `$/cancelRequest` notification
+  // with the request's id aborts that request's signal; the request then answers with
+  // RequestCancelled. Unknown or finished ids are ignored (the race is inherent).
+  const inFlight = new Map<string | number, AbortController>();
   const lines = createInterface({ input, crlfDelay: Infinity });
   lines.on('line', (line) => {
     if (!line.trim()) return;
-    let payload: unknown;
+    let payload: { method?: unknown; id?: unknown; params?: { id?: unknown } };
     try {
       payload = JSON.parse(line);
     } catch {
       send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: each line must be one JSON-RPC message.' } });
       return;
     }
-    void rpc.receiveAndSend(payload, undefined, undefined);
+    if (payload?.method === '$/cancelRequest') {
+      const id = payload.params?.id;
+      if (typeof id === 'string' || typeof id === 'number') inFlight.get(id)?.abort();
+      return;
+    }
+    const id = typeof payload?.method === 'string' && (typeof payload.id === 'string' || typeof payload.id === 'number') ? payload.id : undefined;
+    const abort = new AbortController();
+    if (id !== undefined) inFlight.set(id, abort);
+    void rpc.receiveAndSend(payload, { signal: abort.signal }, undefined).finally(() => {
+      if (id !== undefined && inFlight.get(id) === abort) inFlight.delete(id);
+    });
   });
   const closed = new Promise<void>((resolveClosed) => {
     lines.on('close', () => {

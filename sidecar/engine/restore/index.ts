@@ -93,7 +93,7 @@ function scores(x: tf.Tensor4D, ref: tf.Tensor4D | undefined): Scores {
   return ref ? { psnr: psnr(x, ref), ssim: meanSsim(x, ref) } : {};
 }
 
-export function restoreTask(m: TrainedModel, r: RestoreRequest): RestoreResult {
+export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: AbortSignal): Promise<RestoreResult> {
   if (!m.ebm) throw new RestoreError(`Restoration needs the energy model, but ${m.file} is a plain VAE (trained with calibration.enabled false).`);
   if (m.model.kind !== 'conv') throw new RestoreError('Restoration works on image models; this checkpoint models 2-D points.');
   const { op, mask } = degradation(m, r);
@@ -109,7 +109,14 @@ export function restoreTask(m: TrainedModel, r: RestoreRequest): RestoreResult {
   }
   const reference = r.clean ?? r.reference;
   const t0 = performance.now();
-  const output = restore(m.model, m.vae, m.ebm, op, y, r.options);
+  let output: tf.Tensor4D;
+  try {
+    output = await restore(m.model, m.vae, m.ebm, op, y, r.options, signal);
+  } catch (err) {
+    y.dispose();
+    mask?.dispose();
+    throw err;
+  }
   const seconds = (performance.now() - t0) / 1000;
   const base = baselines(op, y, mask, r.factor ?? 4);
   const report: RestoreReport = {

@@ -10,6 +10,7 @@
  */
 import type { EcvaeModel } from '../models/index.ts';
 import type { Params } from '../params.ts';
+import { yieldAndCheck } from '../cancel.ts';
 import { deriveSeed } from '../rng.ts';
 import * as tf from '../tf.ts';
 import { bicubicUpsample } from './bicubic.ts';
@@ -29,13 +30,20 @@ export interface RestoreOptions {
 
 export const RESTORE_DEFAULTS: RestoreOptions = { steps: 50, stepSize: 0.0002, sigma: 0.1, energyWeight: 1, noiseScale: 1, seed: 0 };
 
-export function restore(model: EcvaeModel, vae: Params, ebm: Params, op: Degradation, y: tf.Tensor4D, o: RestoreOptions): tf.Tensor4D {
+/** Async so that a caller with `signal` can cancel between Langevin steps (CancelledError). */
+export async function restore(model: EcvaeModel, vae: Params, ebm: Params, op: Degradation, y: tf.Tensor4D, o: RestoreOptions, signal?: AbortSignal): Promise<tf.Tensor4D> {
   const sigma = op.noise > 0 ? op.noise : o.sigma;
   const start = tf.tidy(() => op.pinv(y));
   let z = tf.tidy(() => model.encode(vae, start).mu);
   start.dispose();
   const target = (xhat: tf.Tensor4D): tf.Tensor4D => (op.task === 'denoise' ? y.clone() : rangeNullProject(op, y, xhat));
   for (let t = 0; t < o.steps; t++) {
+    try {
+      await yieldAndCheck(signal, 'Restoration');
+    } catch (err) {
+      z.dispose();
+      throw err;
+    }
     const next = tf.tidy(() => {
       const xrn = target(model.decode(vae, z) as tf.Tensor4D);
       const g = tf.grad((v: tf.Tensor) => {

@@ -1,0 +1,77 @@
+/**
+ * The "EC-VAE Runs" tree view: run folders under the runs directory with their status
+ * and progress, and each run's checkpoints. The listing comes from the sidecar
+ * (`runs/list`), which also tells an interrupted run from a running one. Refreshed on
+ * run events and when any run's status.json changes on disk (runs started from the CLI
+ * show up too).
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { RunSummary } from '../sidecar/protocol.ts';
+import type { SidecarClient } from './sidecarClient.ts';
+
+export type RunsNode =
+  | { kind: 'run'; run: RunSummary }
+  | { kind: 'checkpoint'; file: string; run: RunSummary }
+  | { kind: 'error'; message: string };
+
+const STATUS_ICONS: Record<RunSummary['status'], string> = {
+  running: 'sync~spin', finished: 'pass', stopped: 'debug-stop', failed: 'error', unknown: 'question',
+};
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly watcher: vscode.FileSystemWatcher;
+
+  constructor(private readonly client: SidecarClient, private readonly runsDir: () => string) {
+    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(runsDir()), '*/status.json'));
+    for (const on of [this.watcher.onDidCreate, this.watcher.onDidChange, this.watcher.onDidDelete]) on(() => this.refresh());
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    if (!node) {
+      try {
+        const { runs } = await this.client.request('runs/list', { dir: this.runsDir() });
+        return runs.map((run) => ({ kind: 'run', run }));
+      } catch (err) {
+        return [{ kind: 'error', message: `Cannot list runs: ${(err as Error).message.split('\n')[0]}` }];
+      }
+    }
+    if (node.kind === 'run') return [...node.run.checkpoints].reverse().map((file) => ({ kind: 'checkpoint', file, run: node.run }));
+    return [];
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'error') {
+      const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon('warning');
+      return item;
+    }
+    if (node.kind === 'checkpoint') {
+      const item = new vscode.TreeItem(basename(node.file), vscode.TreeItemCollapsibleState.None);
+      item.contextValue = 'ecvae.checkpoint';
+      item.iconPath = new vscode.ThemeIcon('save');
+      item.tooltip = node.file;
+      return item;
+    }
+    const { run } = node;
+    const item = new vscode.TreeItem(run.name, run.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = run.runDir;
+    item.contextValue = 'ecvae.run';
+    item.description = `${run.status} · ${run.iteration}${run.total ? `/${run.total}` : ''} · ${run.checkpoints.length} checkpoint${run.checkpoints.length === 1 ? '' : 's'}`;
+    item.tooltip = [run.runDir, run.message].filter(Boolean).join('\n');
+    item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[run.status]);
+    item.command = { command: 'ecvae.openDashboard', title: 'Open Dashboard', arguments: [node] };
+    return item;
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The config language features: the pure functions (hover, completion, diagnostics), then
+ * the real sidecar's language server over its fd-3 socket, spoken to with the LSP client
+ * library: diagnostics on open and on change, hover, completion, and a session restart
+ * (shutdown/exit) that leaves the sidecar and its JSON-RPC channel running.
+ */
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import rpc from 'vscode-languageserver-protocol/node.js';
+import { completions, diagnostics, hover, installedBackends } from '../sidecar/language/features.ts';
+import { repoRoot, tempDir } from './helpers.ts';
+
+const at = (text: string, marker: string): number => {
+  const i = text.indexOf(marker);
+  assert.ok(i >= 0, `marker ${marker} in text`);
+  return i;
+};
+
+test('hover: description, default, valid range and the effective value of the field under the cursor', () => {
+  const text = '{\n  "data": { "kind": "mnist" },\n  "training": { "batchSize": 64 }\n}\n';
+  const h = hover(text, at(text, 'batchSize') + 2, '/tmp')!;
+  assert.match(h.markdown, /^\*\*training\.batchSize\*\*: integer/);
+  assert.match(h.markdown, /default `32`/);
+  assert.match(h.markdown, /valid ≥ 1/);
+  assert.match(h.markdown, /this run uses `64`/);
+  assert.equal(text.slice(h.offset, h.offset + h.length), '"batchSize"', 'the range is the key');
+  const kind = hover(text, at(text, '"mnist"') + 2, '/tmp')!;
+  assert.match(kind.markdown, /\*\*data\.kind\*\*: one of `"gaussians25"`, `"mnist"`/);
+  assert.match(kind.markdown, /`"mnist"`: 28x28 gray handwritten digits/);
+  assert.equal(hover(text, 0, '/tmp'), undefined, 'nothing to say outside a field');
+});
+
+test('completion of dataset names and backends replaces the literal under the cursor', () => {
+  const text = '{ "data": { "kind": "mn" }, "backend":  }';
+  const kinds = completions(text, at(text, '"mn"') + 3);
+  assert.deepEqual(kinds.map((c) => c.label), ['gaussians25', 'mnist', 'fashion-mnist', 'folder']);
+  const mnist = kinds.find((c) => c.label === 'mnist')!;
+  assert.equal(mnist.insertText, '"mnist"');
+  assert.equal(text.slice(mnist.offset, mnist.offset + mnist.length), '"mn"');
+  assert.match(mnist.documentation!, /70,000 images/);
+  const backends = completions(text, at(text, '"backend": ') + 11);
+  assert.deepEqual(backends.map((c) => c.label), ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
+  assert.equal(backends[0]!.length, 0, 'no literal yet: inserted at the cursor');
+  const installed = installedBackends();
+  assert.equal(installed.wasm, true);
+  for (const b of backends) assert.equal(b.detail, installed[b.label] ? 'installed here' : 'package not installed here', b.label);
+  assert.deepEqual(completions(text, at(text, '"data"') + 2), [], 'no value completion on a key');
+});
+
+test('diagnostics are the engine check, located: schema errors and semantic ones', () => {
+  const bad = '{ "data": { "kind": "mnist" }, "training": { "batchSize": -3 } }';
+  const [d] = diagnostics(bad, '/tmp');
+  assert.equal(d!.severity, 'error');
+  assert.equal(bad.slice(d!.offset, d!.offset + d!.length), '-3');
+  const folder = '{ "data": { "kind": "folder", "path": "no-such-folder", "size": 16 } }';
+  const [f] = diagnostics(folder, tempDir());
+  assert.match(f!.message, /no-such-folder/);
+  assert.equal(folder.slice(f!.offset, f!.offset + f!.length), '"no-such-folder"');
+});
+
+// The real sidecar with its language server on fd 3.
+const child = spawn(process.execPath, [join(repoRoot, 'dist', 'sidecar.js'), '--lsp-fd', '3'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+let stderr = '';
+child.stderr!.on('data', (d) => (stderr += String(d)));
+after(() => {
+  child.stdin!.end();
+});
+
+function lspConnection(stream: Duplex): rpc.ProtocolConnection {
+  const c = rpc.createProtocolConnection(new rpc.StreamMessageReader(stream), new rpc.StreamMessageWriter(stream));
+  c.listen();
+  return c;
+}
+
+test('the sidecar serves LSP on fd 3: diagnostics, hover, completion, and a restarted session', async () => {
+  const socket = child.stdio[3] as Duplex;
+  let conn = lspConnection(socket);
+  const published: rpc.PublishDiagnosticsParams[] = [];
+  const listen = (c: rpc.ProtocolConnection): void => void c.onNotification(rpc.PublishDiagnosticsNotification.type, (p) => void published.push(p));
+  listen(conn);
+  const init = await conn.sendRequest(rpc.InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
+  assert.equal(init.capabilities.hoverProvider, true);
+  assert.deepEqual(init.capabilities.completionProvider?.triggerCharacters, ['"', ':']);
+  await conn.sendNotification(rpc.InitializedNotification.type, {});
+
+  const dir = tempDir();
+  const uri = pathToFileURL(join(dir, 'a.ecvae.json')).href;
+  const text = '{\n  "data": { "kind": "mnist" },\n  "training": { "batchSize": 0 }\n}\n';
+  const waitDiagnostics = async (version: number): Promise<rpc.Diagnostic[]> => {
+    const t0 = Date.now();
+    for (;;) {
+      const hit = published.find((p) => p.uri === uri && p.version === version);
+      if (hit) return hit.diagnostics;
+      assert.ok(Date.now() - t0 < 10_000, `no diagnostics for version ${version}; sidecar stderr:\n${stderr.slice(-1500)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  await conn.sendNotification(rpc.DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'json', version: 1, text } });
+  const [d] = await waitDiagnostics(1);
+  assert.equal(d!.source, 'ecvae');
+  assert.equal(d!.severity, rpc.DiagnosticSeverity.Error);
+  assert.deepEqual(d!.range, { start: { line: 2, character: 29 }, end: { line: 2, character: 30 } }, 'the 0 of batchSize');
+
+  const h = await conn.sendRequest(rpc.HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: 15 } });
+  assert.match((h!.contents as rpc.MarkupContent).value, /\*\*data\.kind\*\*/);
+  const items = (await conn.sendRequest(rpc.CompletionRequest.type, { textDocument: { uri }, position: { line: 1, character: 20 } })) as rpc.CompletionItem[];
+  assert.ok(items.some((i) => i.label === 'fashion-mnist' && (i.textEdit as rpc.TextEdit).newText === '"fashion-mnist"'));
+
+  // Fixing the value clears the diagnostics (incremental change, checked once typing pauses).
+  await conn.sendNotification(rpc.DidChangeTextDocumentNotification.type, {
+    textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 2, character: 29 }, end: { line: 2, character: 30 } }, text: '16' }],
+  });
+  assert.deepEqual(await waitDiagnostics(2), []);
+
+  // The language client restarts its session: the sidecar keeps running and serves a new one.
+  await conn.sendRequest(rpc.ShutdownRequest.type);
+  await conn.sendNotification(rpc.ExitNotification.type);
+  conn.dispose();
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(child.exitCode, null, 'LSP exit does not end the sidecar');
+  conn = lspConnection(socket);
+  const again = await conn.sendRequest(rpc.InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
+  assert.equal(again.serverInfo?.name, 'ecvae-config');
+  conn.dispose();
+
+  // The JSON-RPC channel on stdio is unaffected.
+  child.stdin!.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'runs/list', params: { dir } }) + '\n');
+  const line = await new Promise<string>((resolve) => child.stdout!.once('data', (b) => resolve(String(b))));
+  assert.deepEqual(JSON.parse(line), { jsonrpc: '2.0', id: 1, result: { runs: [] } });
+});
