@@ -16,7 +16,6 @@ import { schemaPath } from '../engine/paths.ts';
 
 interface SchemaNode {
   type?: string;
-  description?: string;
   default?: unknown;
   enum?: unknown[];
   minimum?: number;
@@ -110,7 +109,7 @@ function valueAt(config: unknown, path: JSONPath): unknown {
   return path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k as string] : undefined), config);
 }
 
-/** Hover for the field whose key or value is under `offset`. */
+/** Hover for the field whose key or value is under `offset`: type, default, range, the value in effect, and what that value means. */
 export function hover(text: string, offset: number, baseDir: string): Hover | undefined {
   const root = parseTree(text);
   const node = root && findNodeAtOffset(root, offset);
@@ -119,8 +118,8 @@ export function hover(text: string, offset: number, baseDir: string): Hover | un
   const s = schemaAt(path);
   if (!s || path.length === 0) return undefined;
   const field = path.join('.');
+  // No schema description here: VS Code's JSON service shows it in the same hover.
   const lines = [`**${field}**: ${typeText(s)}`, ''];
-  if (s.description) lines.push(s.description, '');
   const facts: string[] = [];
   if (s.default !== undefined) facts.push(`default ${fmt(s.default)}`);
   const range = rangeText(s);

@@ -1,0 +1,160 @@
+/**
+ * The packaged extension in a real VS Code: code-server (VS Code's workbench and extension
+ * host, from npm; scripts/install-vscode-host.sh) with the .vsix installed through its
+ * CLI, driven from Debian's Chromium by playwright-core. Checks what a user sees:
+ * activation and backend info, squiggles and hover from the config language server, a
+ * training run from the command palette with its dashboard, and the Runs tree.
+ *
+ * Slow (starts a workbench, trains a small model): run by `npm run test:vscode`, which
+ * .ci/run calls as its second step; not part of `npm test`.
+ */
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { repoRoot, tempDir } from '../helpers.ts';
+
+const host = join(repoRoot, '.tmp', 'vscode-host');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+const vsix = join(repoRoot, `${pkg.name}-${pkg.version}.vsix`);
+const artifacts = join(repoRoot, 'test', 'artifacts');
+
+let server: ChildProcess;
+let browser: Browser;
+let page: Page;
+let serverLog = '';
+const ws = tempDir('ecvae-e2e-ws-');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+before(async () => {
+  assert.ok(existsSync(join(host, 'ready')), 'code-server is not installed: run scripts/install-vscode-host.sh (npm run test:vscode does)');
+  assert.ok(existsSync(vsix), `${vsix} missing: npm run package`);
+  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}`);
+  const node = readFileSync(join(host, 'node-path'), 'utf8').trim();
+  const entry = readFileSync(join(host, 'entry-path'), 'utf8').trim();
+  const extensions = tempDir('ecvae-e2e-ext-');
+  const userData = tempDir('ecvae-e2e-user-');
+  const install = spawnSync(node, [entry, '--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', vsix], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(install.status, 0, `installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
+  assert.match(install.stdout, /was successfully installed/);
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false, 'workbench.tips.enabled': false, 'editor.hover.delay': 100,
+  }));
+
+  writeFileSync(join(ws, 'tiny.ecvae.json'), JSON.stringify({
+    name: 'tiny', data: { kind: 'mnist', limit: 256 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 16 },
+    training: { iterations: 40, batchSize: 16 }, calibration: { sgldSteps: 2 }, logging: { every: 5, sampleEvery: 20, checkpointEvery: 20 },
+  }, null, 2));
+  writeFileSync(join(ws, 'bad.ecvae.json'), '{\n  "data": { "kind": "mnist" },\n  "training": { "batchSize": 0 }\n}\n');
+
+  const port = await freePort();
+  server = spawn(node, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+    '--disable-workspace-trust', '--extensions-dir', extensions, '--user-data-dir', userData, ws], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  server.stdout!.on('data', (d) => (serverLog += String(d)));
+  server.stderr!.on('data', (d) => (serverLog += String(d)));
+  const t0 = Date.now();
+  while (!/HTTP server listening/.test(serverLog)) {
+    assert.ok(Date.now() - t0 < 60_000 && server.exitCode === null, `code-server did not start:\n${serverLog}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  mkdirSync(artifacts, { recursive: true });
+});
+
+after(async () => {
+  await page?.screenshot({ path: join(artifacts, 'vscode-e2e-last.png') }).catch(() => undefined);
+  await browser?.close();
+  if (server?.pid) {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
+ * Runs a command from the palette by its label. Retried: right after start-up the
+ * workbench may swallow the first key press, or list the command before our extension
+ * has registered it.
+ */
+async function runCommand(label: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${label}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      await row.click();
+      return;
+    } catch (err) {
+      if (attempt === 4) throw err;
+    }
+  }
+}
+
+async function notification(pattern: RegExp, timeout = 60_000): Promise<string> {
+  const item = page.locator('.notification-list-item-message', { hasText: pattern }).first();
+  await item.waitFor({ timeout });
+  return (await item.textContent()) ?? '';
+}
+
+test('the installed extension activates; Show Backend Info reports WASM', async () => {
+  await runCommand('EC-VAE: Show Backend Info');
+  assert.match(await notification(/EC-VAE backend:/), /EC-VAE backend: wasm/);
+});
+
+test('a bad config gets a squiggle and hover docs from the sidecar\'s language server', async () => {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill('bad.ecvae.json');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'bad.ecvae.json' }).first().click();
+  await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
+  await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'batchSize' }).first();
+  await problem.waitFor({ timeout: 30_000 });
+  assert.match((await problem.textContent()) ?? '', /"training\.batchSize" must be >= 1/);
+  // Hover over the key: our hover adds the default and the valid range to the schema's description.
+  await page.locator('.monaco-editor .view-line span', { hasText: '"batchSize"' }).last().hover();
+  const hover = page.locator('.monaco-hover', { hasText: 'training.batchSize' }).first();
+  await hover.waitFor({ timeout: 30_000 });
+  assert.match((await hover.textContent()) ?? '', /default 32 · valid ≥ 1/);
+  await page.screenshot({ path: join(artifacts, 'vscode-e2e-hover.png') });
+  await page.keyboard.press('Escape');
+});
+
+test('Train from the palette: the dashboard follows the run to the end, and the Runs tree lists it', async () => {
+  await runCommand('EC-VAE: Train');
+  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'tiny.ecvae.json' }).first();
+  await pick.waitFor({ timeout: 30_000 });
+  await pick.click();
+  await page.locator('.tab', { hasText: 'EC-VAE' }).first().waitFor({ timeout: 60_000 });
+  assert.match(await notification(/EC-VAE training (finished|failed|stopped)/, 240_000), /EC-VAE training finished at iteration 40/);
+  await page.screenshot({ path: join(artifacts, 'vscode-e2e-dashboard.png') });
+  const header = page.locator('.pane-header', { hasText: 'EC-VAE Runs' }).first();
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+  const run = page.locator('.monaco-list-row', { hasText: 'tiny' }).filter({ hasText: 'finished' }).first();
+  await run.waitFor({ timeout: 30_000 });
+  assert.match((await run.textContent()) ?? '', /tiny\s*finished · 40\/40 · 2 checkpoints/);
+  await page.screenshot({ path: join(artifacts, 'vscode-e2e-runs-tree.png') });
+  assert.ok(existsSync(join(ws, 'runs', 'tiny', 'checkpoints', 'latest')));
+});
