@@ -14,7 +14,7 @@ import { loadMask } from '../sidecar/engine/restore/masks.ts';
 import { inpainting, observe } from '../sidecar/engine/restore/operators.ts';
 import { restore, RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
 import { generate } from '../sidecar/engine/sample.ts';
-import { resolveParallelism, SgldPool } from '../sidecar/engine/parallel/sgldPool.ts';
+import { resolveParallelism, Pool } from '../sidecar/engine/parallel/pool.ts';
 import * as tf from '../sidecar/engine/tf.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
 
@@ -62,12 +62,12 @@ const cfg = withDefaults({
 const model = buildModel(cfg.model, [S!, S!, 3]);
 const state = initTrainState(model, cfg);
 const threads = resolveParallelism(values.threads === 'auto' ? 'auto' : Number(values.threads), report.backend, model.kind);
-const pool = await SgldPool.create(model, cfg.model, report.backend, threads);
+const pool = await Pool.create(model, cfg.model, report.backend, threads);
 const x = tf.randomUniform([B!, S!, S!, 3], -1, 1, 'float32', 0);
 const times: number[] = [];
 for (let i = 0; i < warmup! + iters!; i++) {
   const t0 = performance.now();
-  await trainIteration(model, cfg, state, x, pool.run);
+  await trainIteration(model, cfg, state, x, pool);
   if (i >= warmup!) times.push((performance.now() - t0) / 1000);
 }
 times.sort((a, b) => a - b);

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 const entries = {
   cli: 'sidecar/cli/main.ts',
   sidecar: 'sidecar/server/main.ts',
-  'sgld-worker': 'sidecar/engine/parallel/sgldWorker.ts',
+  'pool-worker': 'sidecar/engine/parallel/worker.ts',
 };
 
 await build({

@@ -3,7 +3,7 @@
 // The .vsix is self-contained, so it is staged in .tmp/vsix/ from exactly what an
 // installed extension runs (nothing from test/, no sources, no source maps):
 //  - dist/extension.cjs and dist/media/ as in the normal build;
-//  - dist/sidecar.js and dist/sgld-worker.js bundled with all their npm dependencies
+//  - dist/sidecar.js and dist/pool-worker.js bundled with all their npm dependencies
 //    (the normal build keeps packages external and resolves them from node_modules);
 //  - the WASM backend's .wasm binaries next to them (the backend loads them from its
 //    script's directory);
@@ -40,7 +40,7 @@ const banner = [
   'const __dirname = __ecvaeDirname(__filename);',
 ].join('\n');
 await build({
-  entryPoints: { sidecar: join(root, 'sidecar/server/main.ts'), 'sgld-worker': join(root, 'sidecar/engine/parallel/sgldWorker.ts') },
+  entryPoints: { sidecar: join(root, 'sidecar/server/main.ts'), 'pool-worker': join(root, 'sidecar/engine/parallel/worker.ts') },
   outdir: join(stage, 'dist'),
   bundle: true,
   platform: 'node',

@@ -39,7 +39,7 @@ before(async () => {
 test('the .vsix holds the extension, the bundled sidecar, WASM binaries, schema, media and MNIST, and nothing else', () => {
   for (const f of [
     'extension/package.json', 'extension/readme.md', 'extension/LICENSE.txt', `extension/${pkg.main.replace(/^\.\//, '')}`,
-    'extension/dist/sidecar.js', 'extension/dist/sgld-worker.js', 'extension/dist/media/dashboard.js', 'extension/dist/media/dashboard.css',
+    'extension/dist/sidecar.js', 'extension/dist/pool-worker.js', 'extension/dist/media/dashboard.js', 'extension/dist/media/dashboard.css',
     'extension/dist/tfjs-backend-wasm.wasm', 'extension/dist/tfjs-backend-wasm-simd.wasm', 'extension/schemas/ecvae-run.schema.json',
     'extension/datasets/mnist/src/digits/0.json', 'extension/datasets/mnist/src/digits/9.json',
   ]) assert.ok(entries.includes(f), `${f} is packaged`);

@@ -12,7 +12,7 @@ import type { RunConfig } from './config.ts';
 import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts';
 import { encodePng } from './data/images.ts';
 import { buildModel, type EcvaeModel } from './models/index.ts';
-import { SgldPool, resolveParallelism } from './parallel/sgldPool.ts';
+import { Pool, resolveParallelism } from './parallel/pool.ts';
 import { allFinite } from './params.ts';
 import { generate, refine, samplesPicture } from './sample.ts';
 import * as tf from './tf.ts';
@@ -183,8 +183,8 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
   };
 
   const threads = resolveParallelism(config.training.parallelism, backend.backend, model.kind);
-  const pool = await SgldPool.create(model, config.model, backend.backend, config.calibration.enabled ? threads : 1);
-  if (pool.threads > 1) log(`SGLD chains run on ${pool.threads} threads`);
+  const pool = await Pool.create(model, config.model, backend.backend, threads);
+  if (pool.threads > 1) log(`batch rows (SGLD chains and gradients) are split across ${pool.threads} threads`);
   let status: RunStatus = 'finished';
   try {
     while (state.iteration < total) {
@@ -197,7 +197,7 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
       const x = tf.tensor(gather(dataset, batchIndices(dataset.size, config.training.batchSize, t, config.seed)), [config.training.batchSize, ...dataset.shape]);
       let m: IterationMetrics;
       try {
-        m = await trainIteration(model, config, state, x, pool.run);
+        m = await trainIteration(model, config, state, x, pool);
       } finally {
         x.dispose();
       }

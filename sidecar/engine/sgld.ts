@@ -8,6 +8,7 @@
  */
 import * as tf from './tf.ts';
 import { deriveSeed } from './rng.ts';
+import { withFlippedFilterCache } from './ops/conv.ts';
 
 export interface SgldOptions {
   steps: number;
@@ -35,6 +36,10 @@ export function proximity(x: tf.Tensor, s: tf.Tensor, threshold: number): tf.Ten
 
 /** Runs the chain from `start`, conditioned on `cond`. Returns a new tensor; inputs are untouched. */
 export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): tf.Tensor {
+  return withFlippedFilterCache(() => chain(energy, start, cond, o));
+}
+
+function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): tf.Tensor {
   const K = o.steps;
   let x = start.clone();
   for (let k = 0; k < K; k++) {

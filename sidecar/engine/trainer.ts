@@ -6,11 +6,10 @@ import * as tf from './tf.ts';
 import { adamInit, adamStep, disposeAdam, type AdamState } from './adam.ts';
 import type { RunConfig } from './config.ts';
 import { updateLambda } from './dual.ts';
-import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
 import type { EcvaeModel } from './models/index.ts';
-import { disposeParams, initParams, valueAndParamGrads, type Params } from './params.ts';
+import { disposeParams, initParams, type Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
-import { localSgld, type SgldRunner } from './parallel/sgldPool.ts';
+import { localRunner, type Runner } from './parallel/pool.ts';
 import type { SgldOptions } from './sgld.ts';
 
 export interface TrainState {
@@ -67,20 +66,13 @@ export function sgldOptions(cfg: RunConfig, steps: number, seed: number): SgldOp
   return { steps, stepSize: c.sgldStepSize, noiseScale: c.sgldNoiseScale, proxThreshold: c.proxThreshold, seed };
 }
 
-/** Gradients of `loss(params)` by name (the loss value itself is not needed here). */
-function gradsOf(p: Params, loss: (q: Params) => tf.Scalar): Params {
-  const { value, grads } = valueAndParamGrads(p, loss);
-  value.dispose();
-  return grads;
-}
-
 /**
  * Runs one iteration on the batch `x` and advances `state` in place (its tensors are
  * replaced, old ones disposed). Throws DivergenceError when a loss is not finite.
- * `runSgld` runs the short-run chains: in this thread by default, or data-parallel
- * across threads (parallel/sgldPool.ts) with the same result.
+ * `runner` computes the SGLD chains and the gradients: in this thread by default, or
+ * data-parallel across threads (parallel/pool.ts) with the same result up to rounding.
  */
-export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: TrainState, x: tf.Tensor, runSgld: SgldRunner = localSgld(model)): Promise<IterationMetrics> {
+export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: TrainState, x: tf.Tensor, runner: Runner = localRunner(model)): Promise<IterationMetrics> {
   const t = state.iteration + 1;
   const B = x.shape[0]!;
   const Z = model.latentDim;
@@ -95,20 +87,14 @@ export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: T
   let target: tf.Tensor | undefined;
   if (calibrate) {
     const s = tf.tidy(() => model.decode(state.vae, n));
-    target = await runSgld(ebm!, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
+    target = await runner.sgld(ebm!, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
     s.dispose();
   }
 
   // Steps 1, 4, 5: VAE update on lambda·cal + rec + beta·kl.
-  let scalars: tf.Tensor | undefined;
   const lambda = state.lambda;
-  const vaeGrads = gradsOf(state.vae, (p) => {
-    const { rec, kl } = vaeTerms(model, p, x, eps);
-    const cal = target ? sumSquaredPerExample(model.decode(p, n), target) : tf.scalar(0);
-    scalars = tf.keep(tf.stack([rec, kl, cal]));
-    const elbo = rec.add(kl.mul(tr.beta));
-    return (target && lambda !== 0 ? elbo.add(cal.mul(lambda)) : elbo) as tf.Scalar;
-  });
+  const objective = { lambda, beta: tr.beta, regularization: tr.ebmRegularization };
+  const { grads: vaeGrads, terms: scalars } = await runner.grads('vae', state.vae, { x, eps, n, ...(target ? { target } : {}) }, objective);
   const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, { lr: tr.vaeLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
   disposeParams(vaeGrads);
   state.vae = vaeNext.params;
@@ -119,15 +105,10 @@ export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: T
   let ebmScalars: tf.Tensor | undefined;
   if (calibrate && ebm && state.ebmOpt) {
     const s = tf.tidy(() => model.decode(state.vae, n));
-    const neg = await runSgld(ebm, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
+    const neg = await runner.sgld(ebm, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
     s.dispose();
-    const ebmGrads = gradsOf(ebm, (p) => {
-      const ePos = model.energy(p, x);
-      const eNeg = model.energy(p, neg);
-      const loss = ebmLoss(ePos, eNeg, tr.ebmRegularization);
-      ebmScalars = tf.keep(tf.stack([ePos.mean(), eNeg.mean(), loss]));
-      return loss;
-    });
+    const { grads: ebmGrads, terms } = await runner.grads('ebm', ebm, { x, neg }, objective);
+    ebmScalars = terms;
     neg.dispose();
     const ebmNext = adamStep(ebm, ebmGrads, state.ebmOpt, { lr: tr.ebmLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
     disposeParams(ebmGrads);
@@ -138,10 +119,10 @@ export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: T
   n.dispose();
 
   // One read-back per iteration for all scalars.
-  const all = tf.tidy(() => (ebmScalars ? tf.concat([scalars!, ebmScalars]) : scalars!.clone()));
+  const all = tf.tidy(() => (ebmScalars ? tf.concat([scalars, ebmScalars]) : scalars.clone()));
   const v = all.dataSync();
   all.dispose();
-  scalars?.dispose();
+  scalars.dispose();
   ebmScalars?.dispose();
 
   const [rec, kl, cal] = [v[0]!, v[1]!, v[2]!];

@@ -37,8 +37,37 @@ export function dilateSpatial(x: tf.Tensor4D, s: number): tf.Tensor4D {
   return both.slice([0, 0, 0, 0], [b, (h - 1) * s + 1, (w - 1) * s + 1, c]) as tf.Tensor4D;
 }
 
+/**
+ * Filters flipped for the input gradient, kept while the same frozen filters serve many
+ * backward passes (the steps of an SGLD chain); see withFlippedFilterCache.
+ */
+let flipCache: Map<number, tf.Tensor4D> | undefined;
+
+/**
+ * Runs `f` with flipped filters of frozen convolutions computed once and reused (an SGLD
+ * chain runs K backward passes through the same filters), disposing them at the end.
+ */
+export function withFlippedFilterCache<T>(f: () => T): T {
+  const outer = flipCache;
+  flipCache = new Map();
+  try {
+    return f();
+  } finally {
+    flipCache.forEach((t) => t.dispose());
+    flipCache = outer;
+  }
+}
+
+function flipped(w: tf.Tensor4D, cache: Map<number, tf.Tensor4D> | undefined): tf.Tensor4D {
+  const make = (): tf.Tensor4D => w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+  if (!cache) return make();
+  let t = cache.get(w.id);
+  if (!t) cache.set(w.id, (t = tf.keep(make())));
+  return t;
+}
+
 /** Gradient of conv2d with respect to its input, through a stride-1 forward convolution. */
-export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D {
+export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number, number, number, number], g: ConvGeometry, cache?: Map<number, tf.Tensor4D>): tf.Tensor4D {
   const [kh, kw] = w.shape;
   const [, h, wd] = inShape;
   const [, ho, wo] = dy.shape;
@@ -46,9 +75,11 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number,
   // Rows of the padded input past the last window get no gradient; pad for them too.
   const extraH = h + 2 * g.pad - ((ho - 1) * g.stride + kh);
   const extraW = wd + 2 * g.pad - ((wo - 1) * g.stride + kw);
-  const padded = padOrCrop(dyd, kh - 1 - g.pad, kh - 1 - g.pad + extraH, kw - 1 - g.pad, kw - 1 - g.pad + extraW);
-  const wFlip = w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
-  return tf.conv2d(padded, wFlip, 1, 'valid');
+  const [top, bottom, left, right] = [kh - 1 - g.pad, kh - 1 - g.pad + extraH, kw - 1 - g.pad, kw - 1 - g.pad + extraW];
+  const wFlip = flipped(w, cache);
+  // Zero padding inside the convolution (no padded copy of dy) where no side needs a crop.
+  if (Math.min(top, bottom, left, right) >= 0) return tf.conv2d(dyd, wFlip, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  return tf.conv2d(padOrCrop(dyd, top, bottom, left, right), wFlip, 1, 'valid');
 }
 
 /** Gradient of conv2d with respect to its filter, through a dilated forward convolution. */
@@ -92,7 +123,7 @@ function frozenOp(w: tf.Tensor4D, g: ConvGeometry): Op1 {
     save([x]);
     return {
       value: tf.conv2d(x as tf.Tensor4D, w, g.stride, g.pad),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [convInputGrad(dy as tf.Tensor4D, w, (saved[0] as tf.Tensor4D).shape, g)],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [convInputGrad(dy as tf.Tensor4D, w, (saved[0] as tf.Tensor4D).shape, g, flipCache)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op1;
 }

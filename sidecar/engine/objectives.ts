@@ -1,0 +1,66 @@
+/**
+ * The two training objectives of an EC-VAE iteration (SPEC §1 steps 4–6) and their
+ * parameter gradients, as pure functions of (params, inputs). Every term is a mean over
+ * the rows of the batch, so a batch split into shards is handled by weighting each
+ * shard's objective by `scale` = its share of the rows: the shards' gradients (and terms)
+ * then add up to the whole batch's. This is what lets the thread pool compute them
+ * data-parallel (parallel/pool.ts).
+ */
+import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
+import type { EcvaeModel } from './models/index.ts';
+import { valueAndParamGrads, type Params } from './params.ts';
+import * as tf from './tf.ts';
+
+export type ObjectiveKind = 'vae' | 'ebm';
+
+/**
+ * Inputs by name, all with the batch rows first:
+ *  vae: x (data), eps (reparameterisation noise), n (prior draw), target (SGLD-calibrated G(n); absent for a plain VAE)
+ *  ebm: x (data), neg (SGLD negatives)
+ */
+export type ObjectiveInputs = Record<string, tf.Tensor>;
+
+export interface ObjectiveOptions {
+  /** Weight of the calibration term (VAE). */
+  lambda: number;
+  /** KL weight (VAE). */
+  beta: number;
+  /** E^2 regulariser (EBM). */
+  regularization: number;
+  /** Share of the batch's rows in these inputs (1 for the whole batch). */
+  scale: number;
+}
+
+export interface ObjectiveResult {
+  grads: Params;
+  /** vae: [rec, kl, cal]; ebm: [mean E(data), mean E(neg), loss]; each times `scale`. */
+  terms: tf.Tensor1D;
+}
+
+function vaeObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: ObjectiveOptions): { loss: tf.Scalar; terms: tf.Tensor1D } {
+  const { rec, kl } = vaeTerms(model, p, i.x!, i.eps as tf.Tensor2D);
+  const cal = i.target ? sumSquaredPerExample(model.decode(p, i.n as tf.Tensor2D), i.target) : tf.scalar(0);
+  const elbo = rec.add(kl.mul(o.beta));
+  const loss = i.target && o.lambda !== 0 ? elbo.add(cal.mul(o.lambda)) : elbo;
+  return { loss: loss.mul(o.scale) as tf.Scalar, terms: tf.stack([rec, kl, cal]).mul(o.scale) as tf.Tensor1D };
+}
+
+function ebmObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: ObjectiveOptions): { loss: tf.Scalar; terms: tf.Tensor1D } {
+  const ePos = model.energy(p, i.x!);
+  const eNeg = model.energy(p, i.neg!);
+  const loss = ebmLoss(ePos, eNeg, o.regularization);
+  return { loss: loss.mul(o.scale) as tf.Scalar, terms: tf.stack([ePos.mean(), eNeg.mean(), loss]).mul(o.scale) as tf.Tensor1D };
+}
+
+/** Gradients of the `kind` objective with respect to `params`, and its terms for logging. */
+export function objectiveGrads(model: EcvaeModel, kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, o: ObjectiveOptions): ObjectiveResult {
+  const objective = kind === 'vae' ? vaeObjective : ebmObjective;
+  let terms: tf.Tensor1D | undefined;
+  const { value, grads } = valueAndParamGrads(params, (p) => {
+    const r = objective(model, p, inputs, o);
+    terms = tf.keep(r.terms);
+    return r.loss;
+  });
+  value.dispose();
+  return { grads, terms: terms! };
+}

@@ -1,0 +1,30 @@
+/** Messages between the pool (pool.ts) and its worker threads (worker.ts), and tensor packing. */
+import type { BackendName, ModelConfig } from '../config.ts';
+import type { ObjectiveKind, ObjectiveOptions } from '../objectives.ts';
+import type { SgldOptions } from '../sgld.ts';
+import * as tf from '../tf.ts';
+
+export interface PackedTensor {
+  shape: number[];
+  data: Float32Array;
+}
+export type PackedTensors = Record<string, PackedTensor>;
+
+export type WorkerRequest =
+  | { kind: 'init'; model: ModelConfig; dataShape: number[]; backend: BackendName }
+  | { kind: 'sgld'; id: number; params: PackedTensors; start: PackedTensor; opts: SgldOptions }
+  | { kind: 'grads'; id: number; objective: ObjectiveKind; params: PackedTensors; inputs: PackedTensors; opts: ObjectiveOptions };
+
+/** `out` holds "out" for sgld; the gradients by parameter name plus "terms" for grads. */
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'result'; id: number; out: PackedTensors }
+  | { kind: 'error'; id?: number; message: string };
+
+export function pack(t: tf.Tensor): PackedTensor {
+  return { shape: t.shape, data: (t.dataSync() as Float32Array).slice() };
+}
+
+export function unpack(p: PackedTensors): Record<string, tf.Tensor> {
+  return Object.fromEntries(Object.entries(p).map(([k, t]) => [k, tf.tensor(t.data, t.shape)]));
+}

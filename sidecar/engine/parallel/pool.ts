@@ -1,0 +1,228 @@
+/**
+ * Data-parallel compute for a training iteration. The rows of a batch are independent in
+ * both halves of an EC-VAE iteration: the short-run SGLD chains (the energy of a batch is
+ * a sum of per-row energies, the proximity term is per row) and the gradients of the two
+ * objectives (means over rows: shards weighted by their share add up to the batch,
+ * objectives.ts). So the rows are split between this thread and worker threads, each
+ * with its own TF.js backend. The WASM backend runs one thread per instance here, so this
+ * is how the other cores are used.
+ *
+ * SGLD: each part draws the noise of the whole batch and keeps its rows (sgld.ts `slice`),
+ * so the result is the single-thread result, row for row. Gradients: the sum of the
+ * shards' gradients equals the batch gradient up to float rounding.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { BackendName, ModelConfig } from '../config.ts';
+import type { EcvaeModel } from '../models/index.ts';
+import { objectiveGrads, type ObjectiveInputs, type ObjectiveKind, type ObjectiveOptions, type ObjectiveResult } from '../objectives.ts';
+import { disposeParams, type Params } from '../params.ts';
+import { sgld, type SgldOptions } from '../sgld.ts';
+import * as tf from '../tf.ts';
+import { pack, unpack, type PackedTensors, type WorkerReply, type WorkerRequest } from './messages.ts';
+
+export type RunnerObjectiveOptions = Omit<ObjectiveOptions, 'scale'>;
+
+/** What a training iteration computes on batch rows: in this thread, or split across threads. */
+export interface Runner {
+  /** SGLD on the energy with `params`, from `start`, conditioned on `start`. */
+  sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<tf.Tensor>;
+  /** Gradients of an objective on the whole batch `inputs` (rows first). */
+  grads(kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, opts: RunnerObjectiveOptions): Promise<ObjectiveResult>;
+}
+
+export function localRunner(model: EcvaeModel): Runner {
+  return {
+    sgld: (params, start, opts) => Promise.resolve(sgld((v) => model.energy(params, v, true), start, start, opts)),
+    grads: (kind, params, inputs, opts) => Promise.resolve(objectiveGrads(model, kind, params, inputs, { ...opts, scale: 1 })),
+  };
+}
+
+/**
+ * Threads to use for `parallelism`. "auto": every core (up to 4) for conv models on the
+ * CPU backends. MLP models are too small: messaging costs more than it saves (toy
+ * example, 2 cores: 12.8 s with 1 thread, 14.7 s with 2), and native/GPU backends thread
+ * internally.
+ */
+export function resolveParallelism(parallelism: number | 'auto', backend: BackendName, modelKind: EcvaeModel['kind']): number {
+  if (parallelism !== 'auto') return parallelism;
+  return modelKind === 'conv' && (backend === 'wasm' || backend === 'cpu') ? Math.min(availableParallelism(), 4) : 1;
+}
+
+/** The bundled worker (dist/pool-worker.js) or, when running from TypeScript sources, the .ts entry through tsx. */
+function spawnWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pool-worker.js', import.meta.url), { stdout: false });
+  // Node 20 does not apply `--import tsx` hooks to a worker's entry module: register tsx first, then import it.
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, stdout: false });
+}
+
+type Waiter = { resolve(t: PackedTensors): void; reject(e: Error): void };
+type Job = Extract<WorkerRequest, { kind: 'sgld' | 'grads' }>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+class PoolWorker {
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiter>();
+  private failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: WorkerReply) => {
+      if (m.kind === 'result') this.settle(m.id, (w) => w.resolve(m.out));
+      else if (m.kind === 'error' && m.id !== undefined) this.settle(m.id, (w) => w.reject(new Error(`pool worker: ${m.message}`)));
+    });
+    worker.on('error', (e) => this.fail(new Error(`pool worker crashed: ${e.message}`)));
+    worker.on('exit', (code) => this.fail(new Error(`pool worker exited (code ${code})`)));
+  }
+
+  /** Marks the worker unusable: pending and later jobs reject with `e` (nothing waits forever). */
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const w of this.waiting.values()) w.reject(this.failure);
+    this.waiting.clear();
+  }
+
+  private settle(id: number, f: (w: Waiter) => void): void {
+    const w = this.waiting.get(id);
+    if (!w) return;
+    this.waiting.delete(id);
+    f(w);
+  }
+
+  static async start(init: Extract<WorkerRequest, { kind: 'init' }>): Promise<PoolWorker> {
+    const worker = spawnWorker();
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: WorkerReply): void => {
+        worker.off('message', onMessage);
+        if (m.kind === 'ready') resolve();
+        else reject(new Error(`pool worker failed to start: ${m.kind === 'error' ? m.message : m.kind}`));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.postMessage(init satisfies WorkerRequest);
+    });
+    return new PoolWorker(worker);
+  }
+
+  run(job: DistributiveOmit<Job, 'id'>): Promise<PackedTensors> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...job, id } as Job satisfies WorkerRequest);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.fail(new Error('pool worker was stopped (the pool is closed)'));
+    await this.worker.terminate();
+  }
+}
+
+function packAll(p: Record<string, tf.Tensor>): PackedTensors {
+  return Object.fromEntries(Object.entries(p).map(([k, t]) => [k, pack(t)]));
+}
+
+/** Rows [a, b) of every input. */
+function rows(inputs: Record<string, tf.Tensor>, a: number, b: number): Record<string, tf.Tensor> {
+  return Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, t.slice(a, b - a)]));
+}
+
+export class Pool implements Runner {
+  private readonly local: Runner;
+
+  private constructor(private readonly model: EcvaeModel, private readonly workers: PoolWorker[]) {
+    this.local = localRunner(model);
+  }
+
+  /** A pool of `threads` in all: this thread plus threads - 1 workers. */
+  static async create(model: EcvaeModel, modelConfig: ModelConfig, backend: BackendName, threads: number): Promise<Pool> {
+    const init = { kind: 'init' as const, model: modelConfig, dataShape: model.dataShape, backend };
+    const workers = await Promise.all(Array.from({ length: Math.max(0, threads - 1) }, () => PoolWorker.start(init)));
+    return new Pool(model, workers);
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Row bounds of the parts, as equal as possible; part 0 stays on this thread. */
+  private bounds(total: number): number[] {
+    const parts = Math.min(this.threads, total);
+    return Array.from({ length: parts + 1 }, (_, i) => Math.round((i * total) / parts));
+  }
+
+  /**
+   * Runs part 0 here while the workers run the others; `remote(i, a, b)` starts part i
+   * (rows [a, b)) on worker i - 1. Remote results are unpacked into tensors.
+   */
+  private async split<T>(total: number, here: (a: number, b: number) => T, remote: (w: PoolWorker, a: number, b: number) => Promise<PackedTensors>, disposeHere: (t: T) => void): Promise<{ mine: T; others: Record<string, tf.Tensor>[] }> {
+    const b = this.bounds(total);
+    const pending = this.workers.slice(0, b.length - 2).map((w, i) => remote(w, b[i + 1]!, b[i + 2]!));
+    const mine = here(b[0]!, b[1]!);
+    try {
+      return { mine, others: (await Promise.all(pending)).map(unpack) };
+    } catch (err) {
+      disposeHere(mine);
+      throw err;
+    }
+  }
+
+  async sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<tf.Tensor> {
+    const total = start.shape[0]!;
+    if (this.threads === 1 || total === 1) return this.local.sgld(params, start, opts);
+    const packedParams = packAll(params);
+    const { mine, others } = await this.split(total,
+      (a, b) => tf.tidy(() => {
+        const head = start.slice(a, b - a);
+        return sgld((v) => this.model.energy(params, v, true), head, head, { ...opts, slice: { offset: a, total } });
+      }),
+      (w, a, b) => {
+        const part = tf.tidy(() => start.slice(a, b - a));
+        const packed = pack(part);
+        part.dispose();
+        return w.run({ kind: 'sgld', params: packedParams, start: packed, opts: { ...opts, slice: { offset: a, total } } });
+      },
+      (t) => t.dispose());
+    const out = tf.concat([mine, ...others.map((o) => o.out!)]);
+    mine.dispose();
+    others.forEach(disposeParams);
+    return out;
+  }
+
+  async grads(kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, opts: RunnerObjectiveOptions): Promise<ObjectiveResult> {
+    const total = Object.values(inputs)[0]!.shape[0]!;
+    if (this.threads === 1 || total === 1) return this.local.grads(kind, params, inputs, opts);
+    const packedParams = packAll(params);
+    const { mine, others } = await this.split(total,
+      (a, b) => {
+        const part = tf.tidy(() => rows(inputs, a, b));
+        const r = objectiveGrads(this.model, kind, params, part, { ...opts, scale: (b - a) / total });
+        disposeParams(part);
+        return r;
+      },
+      (w, a, b) => {
+        const part = tf.tidy(() => rows(inputs, a, b));
+        const packed = packAll(part);
+        disposeParams(part);
+        return w.run({ kind: 'grads', objective: kind, params: packedParams, inputs: packed, opts: { ...opts, scale: (b - a) / total } });
+      },
+      (r) => {
+        disposeParams(r.grads);
+        r.terms.dispose();
+      });
+    const sum = (mineT: tf.Tensor, key: string): tf.Tensor => tf.addN([mineT, ...others.map((o) => o[key]!)]);
+    const grads = Object.fromEntries(Object.entries(mine.grads).map(([k, g]) => [k, sum(g, k)]));
+    const terms = sum(mine.terms, 'terms') as tf.Tensor1D;
+    disposeParams(mine.grads);
+    mine.terms.dispose();
+    others.forEach(disposeParams);
+    return { grads, terms };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop()));
+  }
+}

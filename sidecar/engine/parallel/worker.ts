@@ -1,0 +1,58 @@
+/**
+ * Worker thread of the data-parallel pool: builds the same model on its own TF.js
+ * backend and computes its share of the batch: SGLD chains on the rows it is given, or
+ * the gradients of an objective on them. Messages: init -> ready | error;
+ * sgld | grads -> result | error.
+ */
+console.log = console.error; // a worker's stdout is the process's stdout: keep it clean
+console.info = console.error;
+
+import { parentPort } from 'node:worker_threads';
+import { selectBackend } from '../backend.ts';
+import { buildModel, type EcvaeModel } from '../models/index.ts';
+import { objectiveGrads } from '../objectives.ts';
+import { disposeParams, type Params } from '../params.ts';
+import { sgld } from '../sgld.ts';
+import * as tf from '../tf.ts';
+import { pack, unpack, type WorkerReply, type WorkerRequest } from './messages.ts';
+
+function compute(m: EcvaeModel, msg: Extract<WorkerRequest, { kind: 'sgld' | 'grads' }>): Record<string, tf.Tensor> {
+  const params: Params = unpack(msg.params);
+  try {
+    if (msg.kind === 'sgld') {
+      const start = tf.tensor(msg.start.data, msg.start.shape);
+      const out = sgld((v) => m.energy(params, v, true), start, start, msg.opts);
+      start.dispose();
+      return { out };
+    }
+    const inputs = unpack(msg.inputs);
+    const { grads, terms } = objectiveGrads(m, msg.objective, params, inputs, msg.opts);
+    disposeParams(inputs);
+    return { ...grads, terms };
+  } finally {
+    disposeParams(params);
+  }
+}
+
+let model: EcvaeModel | undefined;
+const port = parentPort!;
+
+port.on('message', (msg: WorkerRequest) => {
+  void (async () => {
+    try {
+      if (msg.kind === 'init') {
+        await selectBackend(msg.backend);
+        model = buildModel(msg.model, msg.dataShape);
+        port.postMessage({ kind: 'ready' } satisfies WorkerReply);
+        return;
+      }
+      if (!model) throw new Error('pool worker used before init');
+      const result = compute(model, msg);
+      const out = Object.fromEntries(Object.entries(result).map(([k, t]) => [k, pack(t)]));
+      disposeParams(result);
+      port.postMessage({ kind: 'result', id: msg.id, out } satisfies WorkerReply, Object.values(out).map((t) => t.data.buffer as ArrayBuffer));
+    } catch (err) {
+      port.postMessage({ kind: 'error', ...(msg.kind !== 'init' ? { id: msg.id } : {}), message: (err as Error).message } satisfies WorkerReply);
+    }
+  })();
+});
