@@ -94,48 +94,50 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [nu
   return out.transpose([1, 2, 0, 3]) as tf.Tensor4D;
 }
 
-type Op2 = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+type Op3 = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
 type Op1 = (x: tf.Tensor4D) => tf.Tensor4D;
-const trainableOps = new Map<string, Op2>();
+const trainableOps = new Map<string, Op3>();
 
-function trainableOp(g: ConvGeometry): Op2 {
+/** conv + bias in one kernel (the backends' FusedConv2D: XNNPACK adds the bias in place). */
+function convBias(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): tf.Tensor4D {
+  return tf.fused.conv2d({ x, filter: w, bias: b, strides: g.stride, pad: g.pad });
+}
+
+function trainableOp(g: ConvGeometry): Op3 {
   const key = `${g.stride}/${g.pad}`;
   let op = trainableOps.get(key);
   if (!op) {
-    op = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+    op = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
       save([x, w]);
       return {
-        value: tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, g.stride, g.pad),
+        value: convBias(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, g),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-          return [convInputGrad(dy as tf.Tensor4D, sw, sx.shape, g), convFilterGrad(sx, dy as tf.Tensor4D, sw.shape, g)];
+          return [convInputGrad(dy as tf.Tensor4D, sw, sx.shape, g), convFilterGrad(sx, dy as tf.Tensor4D, sw.shape, g), dy.sum([0, 1, 2])];
         },
       };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op2;
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op3;
     trainableOps.set(key, op);
   }
   return op;
 }
 
-/** Variant with the filter treated as a constant: only dx is computed (SGLD needs no dw). */
-function frozenOp(w: tf.Tensor4D, g: ConvGeometry): Op1 {
+/** Variant with filter and bias treated as constants: only dx is computed (SGLD needs no dw). */
+function frozenOp(w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): Op1 {
   return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x]);
     return {
-      value: tf.conv2d(x as tf.Tensor4D, w, g.stride, g.pad),
+      value: convBias(x as tf.Tensor4D, w, b, g),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [convInputGrad(dy as tf.Tensor4D, w, (saved[0] as tf.Tensor4D).shape, g, flipCache)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op1;
 }
 
 /**
- * conv2d(x, w) + bias. `frozen` promises that no gradient with respect to w is needed
- * (e.g. the energy model inside SGLD), which halves the backward work.
+ * conv2d(x, w) + bias. `frozen` promises that no gradient with respect to w and b is
+ * needed (e.g. the energy model inside SGLD), which halves the backward work.
  */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry, frozen = false): tf.Tensor4D {
-  let y: tf.Tensor4D;
-  if (!useComposedGradients()) y = tf.conv2d(x, w, g.stride, g.pad);
-  else if (frozen) y = frozenOp(w, g)(x);
-  else y = trainableOp(g)(x, w);
-  return y.add(b);
+  if (!useComposedGradients()) return convBias(x, w, b, g);
+  return frozen ? frozenOp(w, b, g)(x) : trainableOp(g)(x, w, b);
 }
