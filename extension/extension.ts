@@ -208,8 +208,10 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
         const r = await cancellable(`EC-VAE: ${task}`, (signal) =>
           client.request('restore', { checkpoint, image: image.fsPath, task, out, ...(task === 'inpaint' ? { mask: 'center' } : {}), ...(task === 'denoise' ? { sigma: 0.1 } : {}) }, signal));
         if (!r) return;
-        // Before | after, side by side (VS Code's image preview supports the diff editor).
-        await vscode.commands.executeCommand('vscode.diff', image, vscode.Uri.file(r.out), `${basename(image.fsPath)} ↔ ${task} (EC-VAE, ${r.secondsPerImage.toFixed(2)} s)`);
+        // Before | after: both in VS Code's image preview, side by side (a diff editor would show PNGs as binary text).
+        await vscode.commands.executeCommand('vscode.openWith', image, 'imagePreview.previewEditor', vscode.ViewColumn.Active);
+        await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(r.out), 'imagePreview.previewEditor', vscode.ViewColumn.Beside);
+        void vscode.window.showInformationMessage(`EC-VAE ${task}: ${basename(image.fsPath)} -> ${basename(r.out)} (${r.secondsPerImage.toFixed(2)} s).`);
       } catch (err) {
         void vscode.window.showErrorMessage(`Restoration failed: ${(err as Error).message}`);
       }

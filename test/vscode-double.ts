@@ -36,7 +36,7 @@ export class Uri {
   }
 }
 
-export enum ViewColumn { Beside = -2 }
+export enum ViewColumn { Active = -1, Beside = -2 }
 export enum TreeItemCollapsibleState { None = 0, Collapsed = 1, Expanded = 2 }
 export class TreeItem {
   id?: string;

@@ -3,7 +3,8 @@
  * host, from npm; scripts/install-vscode-host.sh) with the .vsix installed through its
  * CLI, driven from Debian's Chromium by playwright-core. Checks what a user sees:
  * activation and backend info, squiggles and hover from the config language server, a
- * training run from the command palette with its dashboard, and the Runs tree.
+ * training run from the command palette with its dashboard, the Runs tree, and
+ * restoring an image from the explorer's context menu.
  *
  * Slow (starts a workbench, trains a small model): run by `npm run test:vscode`, which
  * .ci/run calls as its second step; not part of `npm test`.
@@ -15,6 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
 const host = join(repoRoot, '.tmp', 'vscode-host');
@@ -59,6 +61,7 @@ before(async () => {
     name: 'tiny', data: { kind: 'mnist', limit: 256 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 16 },
     training: { iterations: 40, batchSize: 16 }, calibration: { sgldSteps: 2 }, logging: { every: 5, sampleEvery: 20, checkpointEvery: 20 },
   }, null, 2));
+  writeFileSync(join(ws, 'digit.png'), encodePng(new Float32Array(28 * 28).map((_, i) => ((i % 28) > 9 && (i % 28) < 18 ? 0.9 : 0.1)), 28, 28, 1));
   writeFileSync(join(ws, 'bad.ecvae.json'), '{\n  "data": { "kind": "mnist" },\n  "training": { "batchSize": 0 }\n}\n');
 
   const port = await freePort();
@@ -157,4 +160,19 @@ test('Train from the palette: the dashboard follows the run to the end, and the 
   assert.match((await run.textContent()) ?? '', /tiny\s*finished · 40\/40 · 2 checkpoints/);
   await page.screenshot({ path: join(artifacts, 'vscode-e2e-runs-tree.png') });
   assert.ok(existsSync(join(ws, 'runs', 'tiny', 'checkpoints', 'latest')));
+});
+
+test('Restore Image… from the explorer context menu shows the original and the restoration side by side', async () => {
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'digit.png' }).first().click({ button: 'right' });
+  const item = page.locator('.context-view .action-label', { hasText: 'Restore Image…' }).first();
+  await item.waitFor({ timeout: 30_000 });
+  await item.hover(); // VS Code's menus act on the highlighted item
+  await page.keyboard.press('Enter');
+  const task = page.locator('.quick-input-list .monaco-list-row', { hasText: 'denoise' }).first();
+  await task.waitFor({ timeout: 30_000 });
+  await task.click();
+  assert.match(await notification(/EC-VAE denoise:/, 120_000), /digit\.png -> digit\.denoise-restored\.png \([\d.]+ s\)/);
+  for (const name of ['digit.png', 'digit.denoise-restored.png']) await page.locator('.tab', { hasText: name }).first().waitFor({ timeout: 30_000 });
+  assert.ok(existsSync(join(ws, 'digit.denoise-restored.png')));
+  await page.screenshot({ path: join(artifacts, 'vscode-e2e-restore.png') });
 });
