@@ -50,10 +50,12 @@ export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutc
   const m = loadTrained(r.checkpoint);
   try {
     const { x, seconds } = drawSamples(m, n, steps, seed);
-    if (signal?.aborted) x.dispose();
-    throwIfCancelled(signal, 'Sampling');
-    writeSamples(r.out, m.model, x);
-    x.dispose();
+    try {
+      throwIfCancelled(signal, 'Sampling');
+      writeSamples(r.out, m.model, x);
+    } finally {
+      x.dispose();
+    }
     return {
       out: r.out, n, seed, mcmcSteps: steps, checkpoint: m.file, iteration: m.iteration,
       secondsPerImage: { oneStep: seconds.oneStep / n, ...(seconds.mcmc !== undefined ? { mcmc: seconds.mcmc / n } : {}) },

@@ -125,14 +125,11 @@ export function hover(text: string, offset: number, baseDir: string): Hover | un
   const range = rangeText(s);
   if (range) facts.push(`valid ${range}`);
   const parsed = parseConfig(text, baseDir);
-  if (parsed.ok && s.type !== 'object') {
-    const effective = valueAt(parsed.config, path);
-    if (effective !== undefined) facts.push(`this run uses ${fmt(effective)}`);
-  }
+  const effective = parsed.ok ? valueAt(parsed.config, path) : undefined;
+  if (effective !== undefined && s.type !== 'object') facts.push(`this run uses ${fmt(effective)}`);
   if (facts.length) lines.push(facts.join(' · '));
-  const current = valueAt(parsed.ok ? parsed.config : undefined, path);
-  const doc = VALUE_DOCS[field]?.[String(current)];
-  if (doc) lines.push('', `${fmt(current)}: ${doc}`);
+  const doc = VALUE_DOCS[field]?.[String(effective)];
+  if (doc) lines.push('', `${fmt(effective)}: ${doc}`);
   return { markdown: lines.join('\n').trim(), offset: node.offset, length: node.length };
 }
 
