@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import * as tf from '../sidecar/engine/tf.ts';
-import { avgPool2, leakyRelu } from '../sidecar/engine/ops/activation.ts';
+import { clip, leakyRelu } from '../sidecar/engine/ops/elementwise.ts';
+import { avgPool2, spatialMean, upsample2 } from '../sidecar/engine/ops/resample.ts';
 import { conv2d } from '../sidecar/engine/ops/conv.ts';
 import { denseOp } from '../sidecar/engine/ops/dense.ts';
 import { normalStream } from '../sidecar/engine/rng.ts';
@@ -25,18 +26,18 @@ async function grads(c: Case, backend: 'cpu' | 'wasm', composed: boolean, seed: 
   return tf.tidy(() => {
     const x = tf.tensor4d(rand([c.b, c.h, c.w, c.cin], seed), [c.b, c.h, c.w, c.cin]);
     const w = tf.tensor4d(rand([c.k, c.k, c.cin, c.cout], seed + 1), [c.k, c.k, c.cin, c.cout]);
-    const bias = tf.zeros([c.cout]) as tf.Tensor1D;
-    const f = (xx: tf.Tensor, ww: tf.Tensor): tf.Scalar => {
-      const y = composed ? conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, bias, c) : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad);
+    const bias = tf.tensor1d(rand([c.cout], seed + 3));
+    const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar => {
+      const y = composed ? conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, bb as tf.Tensor1D, c) : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad).add(bb);
       const r = tf.tensor(rand(y.shape, seed + 2), y.shape);
       return y.mul(r).sum() as tf.Scalar;
     };
-    const [dx, dw] = tf.grads(f)([x, w]);
+    const [dx, dw, db] = tf.grads(f)([x, w, bias]);
     const dxFrozen = composed ? tf.grad((xx: tf.Tensor) => {
       const y = conv2d(xx as tf.Tensor4D, w, bias, c, true);
       return y.mul(tf.tensor(rand(y.shape, seed + 2), y.shape)).sum() as tf.Scalar;
     })(x).dataSync() : undefined;
-    return { dx: dx!.dataSync(), dw: dw!.dataSync(), dxFrozen };
+    return { dx: dx!.dataSync(), dw: dw!.dataSync(), db: db!.dataSync(), dxFrozen };
   });
 }
 
@@ -55,6 +56,7 @@ for (const [i, c] of cases.entries()) {
       const got = await grads(c, backend, true, 10 * i);
       assertClose(got.dx, ref.dx, 1e-4, 1e-4, `${backend} dx`);
       assertClose(got.dw, ref.dw, 1e-4, 1e-4, `${backend} dw`);
+      assertClose(got.db, ref.db, 1e-4, 1e-4, `${backend} db`);
       assertClose(got.dxFrozen!, ref.dx, 1e-4, 1e-4, `${backend} frozen dx`);
     }
   });
@@ -74,9 +76,19 @@ async function compareOp(backend: 'cpu' | 'wasm', shape: number[], mine: (x: tf.
   });
 }
 
-test('leaky ReLU and 2x2 average pooling with composed gradients match TF.js', async () => {
+test('leaky ReLU, clipping, 2x2 average pooling, 2x upsampling and the spatial mean with composed gradients match TF.js', async () => {
   for (const backend of ['cpu', 'wasm'] as const) {
     await compareOp(backend, [2, 6, 6, 3], (x) => leakyRelu(x, 0.2), (x) => tf.leakyRelu(x, 0.2), 'leakyRelu');
+    // Values of 0 and the clip ends exactly: TF.js passes the gradient at both ends.
+    const withEnds = (x: tf.Tensor): tf.Tensor => x.mul(0.8).concat(tf.tensor([-1, 1, 0, -0.5, 0.5, 1, -1, 0, 2, -2, 1, -1]).reshape([1, 2, 2, 3]).tile([2, 1, 1, 1]), 1);
+    await compareOp(backend, [2, 4, 2, 3], (x) => clip(withEnds(x), -1, 1), (x) => withEnds(x).clipByValue(-1, 1), 'clip');
+    // TF.js's cpu ResizeNearestNeighborGrad mixes up the images of a batch > 1 (its wasm
+    // kernel is right), so the cpu reference upsamples through gathers instead.
+    const up2Ref = backend === 'cpu'
+      ? (x: tf.Tensor): tf.Tensor => tf.gather(tf.gather(x, [0, 0, 1, 1, 2, 2], 1), [0, 0, 1, 1, 2, 2, 3, 3], 2)
+      : (x: tf.Tensor): tf.Tensor => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [6, 8]);
+    await compareOp(backend, [2, 3, 4, 3], (x) => upsample2(x as tf.Tensor4D), up2Ref, 'upsample2');
+    await compareOp(backend, [3, 5, 4, 2], (x) => spatialMean(x as tf.Tensor4D), (x) => x.mean([1, 2]), 'spatialMean');
     await compareOp(backend, [2, 8, 6, 3], (x) => avgPool2(x as tf.Tensor4D), (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), 'avgPool2');
     await compareOp(backend, [1, 7, 5, 2], (x) => avgPool2(x as tf.Tensor4D), (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), 'avgPool2 (odd size, fallback)');
   }

@@ -9,6 +9,7 @@
 import * as tf from './tf.ts';
 import { deriveSeed } from './rng.ts';
 import { withFlippedFilterCache } from './ops/conv.ts';
+import { clip } from './ops/elementwise.ts';
 
 export interface SgldOptions {
   steps: number;
@@ -30,7 +31,7 @@ export type EnergyFn = (x: tf.Tensor) => tf.Tensor1D;
 /** Per-example squared distance between clipped tensors, thresholded: relu(d - t) + t. */
 export function proximity(x: tf.Tensor, s: tf.Tensor, threshold: number): tf.Tensor1D {
   const axes = x.shape.slice(1).map((_, i) => i + 1);
-  const d = tf.squaredDifference(x.clipByValue(-1, 1), s.clipByValue(-1, 1)).sum(axes);
+  const d = tf.squaredDifference(clip(x, -1, 1), s.clipByValue(-1, 1)).sum(axes);
   return d.sub(threshold).relu().add(threshold) as tf.Tensor1D;
 }
 

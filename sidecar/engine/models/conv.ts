@@ -8,8 +8,8 @@
  */
 import * as tf from '../tf.ts';
 import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../params.ts';
-import { avgPool2 } from '../ops/activation.ts';
-import { conv, dense, lrelu, upsample2 } from './layers.ts';
+import { avgPool2, spatialMean, upsample2 } from '../ops/resample.ts';
+import { conv, dense, lrelu } from './layers.ts';
 import type { EcvaeModel } from './types.ts';
 
 export interface ConvArch {
@@ -69,7 +69,7 @@ export function convModel(a: ConvArch): EcvaeModel {
         if (i > 0) h = avgPool2(h);
         h = conv(p, `ebm.conv${i}`, lrelu(h), S1, frozen);
       }
-      const pooled = lrelu(h).mean([1, 2]) as tf.Tensor2D;
+      const pooled = spatialMean(lrelu(h));
       const e = dense(p, 'ebm.head2', lrelu(dense(p, 'ebm.head1', pooled, frozen)), frozen);
       return e.reshape([-1]).div(a.temperature) as tf.Tensor1D;
     },

@@ -1,6 +1,6 @@
 /** Stateless layer functions shared by the model families. */
 import * as tf from '../tf.ts';
-import { leakyRelu } from '../ops/activation.ts';
+import { leakyRelu } from '../ops/elementwise.ts';
 import { conv2d, type ConvGeometry } from '../ops/conv.ts';
 import { denseOp } from '../ops/dense.ts';
 import { param, type Params } from '../params.ts';
@@ -16,8 +16,3 @@ export function conv(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, f
 }
 
 export const lrelu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, LEAK);
-
-export function upsample2(x: tf.Tensor4D): tf.Tensor4D {
-  const [, h, w] = x.shape;
-  return tf.image.resizeNearestNeighbor(x, [2 * h, 2 * w]);
-}

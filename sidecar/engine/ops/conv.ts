@@ -11,6 +11,7 @@
  */
 import * as tf from '../tf.ts';
 import { useComposedGradients } from './policy.ts';
+import { spatialMeanValue } from './resample.ts';
 
 export interface ConvGeometry {
   stride: number;
@@ -94,6 +95,12 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [nu
   return out.transpose([1, 2, 0, 3]) as tf.Tensor4D;
 }
 
+/** Gradient of the bias: dy summed over batch and space (see spatialMean for why so). */
+function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
+  const [, h, w] = dy.shape;
+  return spatialMeanValue(dy).sum(0).mul(h * w);
+}
+
 type Op3 = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
 type Op1 = (x: tf.Tensor4D) => tf.Tensor4D;
 const trainableOps = new Map<string, Op3>();
@@ -113,7 +120,7 @@ function trainableOp(g: ConvGeometry): Op3 {
         value: convBias(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, g),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-          return [convInputGrad(dy as tf.Tensor4D, sw, sx.shape, g), convFilterGrad(sx, dy as tf.Tensor4D, sw.shape, g), dy.sum([0, 1, 2])];
+          return [convInputGrad(dy as tf.Tensor4D, sw, sx.shape, g), convFilterGrad(sx, dy as tf.Tensor4D, sw.shape, g), biasGrad(dy as tf.Tensor4D)];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op3;
