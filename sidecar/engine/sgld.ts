@@ -8,7 +8,7 @@
  */
 import * as tf from './tf.ts';
 import { deriveSeed } from './rng.ts';
-import { withFlippedFilterCache } from './ops/conv.ts';
+import { withFilterCache } from './ops/conv.ts';
 import { clip } from './ops/elementwise.ts';
 
 export interface SgldOptions {
@@ -37,7 +37,7 @@ export function proximity(x: tf.Tensor, s: tf.Tensor, threshold: number): tf.Ten
 
 /** Runs the chain from `start`, conditioned on `cond`. Returns a new tensor; inputs are untouched. */
 export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): tf.Tensor {
-  return withFlippedFilterCache(() => chain(energy, start, cond, o));
+  return withFilterCache(() => chain(energy, start, cond, o));
 }
 
 function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): tf.Tensor {

@@ -6,12 +6,15 @@
  * kernel at all and a slow Conv2DBackpropInput. Both gradients are convolutions too:
  *   dx = conv(dilate(dy, s), flip(w) with in/out channels swapped)   (full correlation)
  *   dw = conv(xpad^T, dy^T, dilation = s)                           (batch as channels)
- * so the same fast kernel serves the backward pass. Backends with good native gradient
- * kernels (tfjs-node, WebGPU) use tf.conv2d's own gradient instead (policy.ts).
+ * so the same fast kernel serves the backward pass. On WASM, 3x3 stride-1 convolutions
+ * (forward and input gradient) go through Winograd F(4x4,3x3) instead (winograd.ts).
+ * Backends with good native gradient kernels (tfjs-node, WebGPU) use tf.conv2d's own
+ * gradient instead (policy.ts).
  */
 import * as tf from '../tf.ts';
 import { useComposedGradients } from './policy.ts';
 import { spatialMeanValue } from './resample.ts';
+import { winogradConv2d, winogradFilter, winogradSuits } from './winograd.ts';
 
 export interface ConvGeometry {
   stride: number;
@@ -39,45 +42,73 @@ export function dilateSpatial(x: tf.Tensor4D, s: number): tf.Tensor4D {
 }
 
 /**
- * Filters flipped for the input gradient, kept while the same frozen filters serve many
- * backward passes (the steps of an SGLD chain); see withFlippedFilterCache.
+ * Tensors derived from filters (flipped filters, Winograd transforms), kept while the
+ * same filters serve many passes: the K steps of an SGLD chain, the steps of a
+ * restoration. Keyed by kind and filter tensor id (ids are never reused). Only one scope
+ * is active at a time; scopes run synchronously.
  */
-let flipCache: Map<number, tf.Tensor4D> | undefined;
+type Derived = tf.Tensor | tf.Tensor[];
+let activeCache: Map<string, Derived> | undefined;
 
-/**
- * Runs `f` with flipped filters of frozen convolutions computed once and reused (an SGLD
- * chain runs K backward passes through the same filters), disposing them at the end.
- */
-export function withFlippedFilterCache<T>(f: () => T): T {
-  const outer = flipCache;
-  flipCache = new Map();
-  try {
-    return f();
-  } finally {
-    flipCache.forEach((t) => t.dispose());
-    flipCache = outer;
+/** A cache for a stretch of passes whose filters do not change; see FilterCache.run. */
+export class FilterCache {
+  private readonly derived = new Map<string, Derived>();
+
+  /** Runs `f` (synchronously) with this cache serving every convolution in it. */
+  run<T>(f: () => T): T {
+    const outer = activeCache;
+    activeCache = this.derived;
+    try {
+      return f();
+    } finally {
+      activeCache = outer;
+    }
+  }
+
+  dispose(): void {
+    this.derived.forEach((t) => tf.dispose(t));
+    this.derived.clear();
   }
 }
 
-function flipped(w: tf.Tensor4D, cache: Map<number, tf.Tensor4D> | undefined): tf.Tensor4D {
-  const make = (): tf.Tensor4D => w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
-  if (!cache) return make();
-  let t = cache.get(w.id);
-  if (!t) cache.set(w.id, (t = tf.keep(make())));
+/** Runs `f` with a fresh FilterCache, disposed at the end. */
+export function withFilterCache<T>(f: () => T): T {
+  const cache = new FilterCache();
+  try {
+    return cache.run(f);
+  } finally {
+    cache.dispose();
+  }
+}
+
+function derived<T extends Derived>(kind: string, w: tf.Tensor, make: () => T): T {
+  if (!activeCache) return make();
+  const key = `${kind}:${w.id}`;
+  let t = activeCache.get(key) as T | undefined;
+  if (!t) {
+    t = make();
+    for (const k of Array.isArray(t) ? t : [t]) tf.keep(k);
+    activeCache.set(key, t);
+  }
   return t;
 }
 
+const flipped = (w: tf.Tensor4D): tf.Tensor4D => derived('flip', w, () => w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D);
+const winogradOf = (w: tf.Tensor4D, flip: boolean): tf.Tensor2D[] => derived(flip ? 'winograd-flipped' : 'winograd', w, () => winogradFilter(w, flip));
+
 /** Gradient of conv2d with respect to its input, through a stride-1 forward convolution. */
-export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number, number, number, number], g: ConvGeometry, cache?: Map<number, tf.Tensor4D>): tf.Tensor4D {
-  const [kh, kw] = w.shape;
+export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D {
+  const [kh, kw, ci, co] = w.shape;
   const [, h, wd] = inShape;
   const [, ho, wo] = dy.shape;
-  const dyd = dilateSpatial(dy, g.stride);
   // Rows of the padded input past the last window get no gradient; pad for them too.
   const extraH = h + 2 * g.pad - ((ho - 1) * g.stride + kh);
   const extraW = wd + 2 * g.pad - ((wo - 1) * g.stride + kw);
-  const [top, bottom, left, right] = [kh - 1 - g.pad, kh - 1 - g.pad + extraH, kw - 1 - g.pad, kw - 1 - g.pad + extraW];
-  const wFlip = flipped(w, cache);
+  const pads: [number, number, number, number] = [kh - 1 - g.pad, kh - 1 - g.pad + extraH, kw - 1 - g.pad, kw - 1 - g.pad + extraW];
+  if (winogradSuits(dy.shape, [kh, kw, co, ci], inShape, g.stride, activeCache !== undefined)) return winogradConv2d(dy, winogradOf(w, true), null, pads);
+  const dyd = dilateSpatial(dy, g.stride);
+  const [top, bottom, left, right] = pads;
+  const wFlip = flipped(w);
   // Zero padding inside the convolution (no padded copy of dy) where no side needs a crop.
   if (Math.min(top, bottom, left, right) >= 0) return tf.conv2d(dyd, wFlip, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
   return tf.conv2d(padOrCrop(dyd, top, bottom, left, right), wFlip, 1, 'valid');
@@ -105,8 +136,15 @@ type Op3 = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
 type Op1 = (x: tf.Tensor4D) => tf.Tensor4D;
 const trainableOps = new Map<string, Op3>();
 
-/** conv + bias in one kernel (the backends' FusedConv2D: XNNPACK adds the bias in place). */
+/**
+ * conv + bias in one kernel: Winograd where it suits (WASM, 3x3, stride 1), else the
+ * backends' FusedConv2D (XNNPACK adds the bias in place).
+ */
 function convBias(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): tf.Tensor4D {
+  const [n, h, wd] = x.shape;
+  const [kh, kw, , co] = w.shape;
+  const out = [n, (h + 2 * g.pad - kh) / g.stride + 1, (wd + 2 * g.pad - kw) / g.stride + 1, co];
+  if (winogradSuits(x.shape, w.shape, out, g.stride, activeCache !== undefined)) return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad]);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: g.stride, pad: g.pad });
 }
 
@@ -135,7 +173,7 @@ function frozenOp(w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): Op1 {
     save([x]);
     return {
       value: convBias(x as tf.Tensor4D, w, b, g),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [convInputGrad(dy as tf.Tensor4D, w, (saved[0] as tf.Tensor4D).shape, g, flipCache)],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [convInputGrad(dy as tf.Tensor4D, w, (saved[0] as tf.Tensor4D).shape, g)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op1;
 }

@@ -11,6 +11,7 @@
 import type { EcvaeModel } from '../models/index.ts';
 import type { Params } from '../params.ts';
 import { yieldAndCheck } from '../cancel.ts';
+import { FilterCache } from '../ops/conv.ts';
 import { deriveSeed } from '../rng.ts';
 import * as tf from '../tf.ts';
 import { bicubicUpsample } from './bicubic.ts';
@@ -37,28 +38,33 @@ export async function restore(model: EcvaeModel, vae: Params, ebm: Params, op: D
   let z = tf.tidy(() => model.encode(vae, start).mu);
   start.dispose();
   const target = (xhat: tf.Tensor4D): tf.Tensor4D => (op.task === 'denoise' ? y.clone() : rangeNullProject(op, y, xhat));
-  for (let t = 0; t < o.steps; t++) {
-    try {
+  const step = (z: tf.Tensor2D, t: number): tf.Tensor2D => tf.tidy((): tf.Tensor2D => {
+    const xrn = target(model.decode(vae, z) as tf.Tensor4D);
+    const g = tf.grad((v: tf.Tensor) => {
+      const x = model.decode(vae, v as tf.Tensor2D);
+      const data = tf.squaredDifference(x, xrn).sum().div(sigma * sigma);
+      const prior = v.square().sum().mul(0.5);
+      const energy = o.energyWeight ? model.energy(ebm, x, true).sum().mul(o.energyWeight) : tf.scalar(0);
+      return data.add(prior).add(energy) as tf.Scalar;
+    })(z);
+    const anneal = o.noiseScale * (1 - t / o.steps);
+    const moved = z.sub(g.mul(o.stepSize / 2));
+    return (anneal > 0 ? moved.add(tf.randomNormal(z.shape, 0, Math.sqrt(o.stepSize) * anneal, 'float32', deriveSeed(o.seed, t))) : moved) as tf.Tensor2D;
+  });
+  // The weights stay fixed for the whole restoration: filters' derived tensors are made once.
+  const filters = new FilterCache();
+  try {
+    for (let t = 0; t < o.steps; t++) {
       await yieldAndCheck(signal, 'Restoration');
-    } catch (err) {
+      const next = filters.run(() => step(z, t));
       z.dispose();
-      throw err;
+      z = next;
     }
-    const next = tf.tidy(() => {
-      const xrn = target(model.decode(vae, z) as tf.Tensor4D);
-      const g = tf.grad((v: tf.Tensor) => {
-        const x = model.decode(vae, v as tf.Tensor2D);
-        const data = tf.squaredDifference(x, xrn).sum().div(sigma * sigma);
-        const prior = v.square().sum().mul(0.5);
-        const energy = o.energyWeight ? model.energy(ebm, x, true).sum().mul(o.energyWeight) : tf.scalar(0);
-        return data.add(prior).add(energy) as tf.Scalar;
-      })(z);
-      const anneal = o.noiseScale * (1 - t / o.steps);
-      const moved = z.sub(g.mul(o.stepSize / 2));
-      return anneal > 0 ? moved.add(tf.randomNormal(z.shape, 0, Math.sqrt(o.stepSize) * anneal, 'float32', deriveSeed(o.seed, t))) : moved;
-    });
+  } catch (err) {
     z.dispose();
-    z = next as tf.Tensor2D;
+    throw err;
+  } finally {
+    filters.dispose();
   }
   const out = tf.tidy(() => {
     const xhat = model.decode(vae, z) as tf.Tensor4D;
