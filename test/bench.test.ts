@@ -15,12 +15,16 @@ test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
   for (const k of ['gflop_per_iter', 'gflops', 'sampling_images_per_sec', 'restore_seconds_per_image']) assert.ok((j[k] as number) > 0, k);
 });
 
-test('bench/conv-kernels.ts prints per-layer kernel timings as JSON', () => {
+test('bench/conv-kernels.ts prints direct vs Winograd timings per layer and batch as JSON', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'conv-kernels.ts'), '--reps', '1'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   const j = lastJson(r.stdout);
   assert.equal(j.backend, 'wasm');
+  assert.equal(j.winograd, true);
   const layers = j.layers as Record<string, number | string>[];
-  assert.deepEqual(layers.map((l) => l.layer), ['32x32 32->32', '16x16 32->64', '8x8 64->128']);
-  for (const l of layers) for (const k of ['conv_ms', 'conv_gflops', 'winograd_gemm_ms', 'winograd_gemm_stacked_ms', 'batched_matmul_ms', 'strided_slice_rows_ms']) assert.ok((l[k] as number) > 0, `${l.layer} ${k}`);
+  assert.deepEqual(layers.map((l) => `${l.layer} b${l.batch}`), ['32x32 32->32', '16x16 32->64', '8x8 64->128'].flatMap((l) => [32, 16, 1].map((b) => `${l} b${b}`)));
+  for (const l of layers) {
+    for (const k of ['direct_ms', 'direct_gflops', 'winograd_cached_ms', 'winograd_uncached_ms']) assert.ok((l[k] as number) > 0, `${l.layer} ${k}`);
+    assert.ok((l.winograd_relative_error as number) < 1e-4, `${l.layer} b${l.batch} error ${l.winograd_relative_error}`);
+  }
 });

@@ -9,8 +9,9 @@
  *   V = Bᵀ·d·B           per 6x6 input patch: our WASM kernel writes 36 matrices [tiles, Ci]
  *   M = V[ξ]·U[ξ]        36 plain tf.matMul calls (XNNPACK's GEMM)
  *   y = Aᵀ·M·A + bias    our WASM kernel again, 4x4 outputs per tile
- * Measured (bench/conv-kernels.ts, 1 thread): [16,32,32,32]->32 10.3 -> 6.1 ms, the
- * 16x16 and 8x8 layers 2.1-2.8x faster; error ~1e-5 of the output scale (float32).
+ * Measured with `npm run bench:kernels` (WASM, 1 thread, batch 16, filter transform
+ * cached): 32x32 32->32 10.1 -> 6.1 ms, 16x16 32->64 4.9 -> 2.1, 8x8 64->128 4.9 -> 1.7;
+ * error ~5e-6 of the output's scale (float32).
  *
  * The transform kernels (sidecar/kernels/assembly/winograd.ts) are instantiated on the
  * backend's own WebAssembly.Memory, so they read and write tensors in place. Where that
@@ -44,8 +45,8 @@ const FILTER = 'EcvaeWinogradFilter';
 /**
  * Below these many multiply-adds the fixed costs outweigh the saving: 36 matMuls and 72
  * tensors (~0.15 ms), and where the filter transform is not cached, transforming it and
- * XNNPACK repacking the 36 fresh U matrices (~1 ms for 64x128 channels). Measured with
- * .. on WASM, 1 thread: [1,32,32,32]->32 (9.4M) breaks even with U cached;
+ * XNNPACK repacking the 36 fresh U matrices (~1 ms for 64x128 channels). Measured on
+ * WASM, 1 thread: [1,32,32,32]->32 (9.4M) about breaks even with U cached;
  * [4,8,8,64]->128 (19M) wins 2x cached, loses uncached; [16,8,8,64]->128 wins either way.
  * Below 16 channels the transforms outweigh the GEMMs: [32,32,32,8]->8 loses at 19M.
  */
