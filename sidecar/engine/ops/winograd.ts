@@ -86,50 +86,43 @@ function withTables(b: WasmBackendLike, tensors: tf.TensorInfo[], scratchBytes: 
   }
 }
 
+type KernelBody = (inputs: Record<string, tf.TensorInfo | undefined>, attrs: Record<string, number | boolean>, b: WasmBackendLike, k: TransformKernels) => tf.TensorInfo | tf.TensorInfo[];
+
+function registerWasmKernel(kernelName: string, body: KernelBody): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const b = backend as unknown as WasmBackendLike;
+      return body(inputs as Record<string, tf.TensorInfo>, attrs as Record<string, number | boolean>, b, kernelsOf(b)!);
+    },
+  });
+}
+
 function registerKernels(): void {
   if (tf.getKernel(INPUT, 'wasm')) return;
-  tf.registerKernel({
-    kernelName: FILTER,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const b = backend as unknown as WasmBackendLike;
-      const k = kernelsOf(b)!;
-      const w = inputs.w as tf.TensorInfo;
-      const [, , ci, co] = w.shape as [number, number, number, number];
-      const flipped = Boolean((attrs as { flipped?: boolean }).flipped);
-      const u = Array.from({ length: POSITIONS }, () => b.makeOutput(flipped ? [co, ci] : [ci, co], 'float32'));
-      withTables(b, u, k.filterScratchBytes(), (table, scratch) => k.filterTransform(offsetOf(b, w), ci, co, flipped, table, scratch));
-      return u;
-    },
+  registerWasmKernel(FILTER, ({ w }, attrs, b, k) => {
+    const [, , ci, co] = w!.shape as [number, number, number, number];
+    const flipped = Boolean(attrs.flipped);
+    const u = Array.from({ length: POSITIONS }, () => b.makeOutput(flipped ? [co, ci] : [ci, co], 'float32'));
+    withTables(b, u, k.filterScratchBytes(), (table, scratch) => k.filterTransform(offsetOf(b, w!), ci, co, flipped, table, scratch));
+    return u;
   });
-  tf.registerKernel({
-    kernelName: INPUT,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const b = backend as unknown as WasmBackendLike;
-      const k = kernelsOf(b)!;
-      const x = inputs.x as tf.TensorInfo;
-      const [n, h, w, c] = x.shape as [number, number, number, number];
-      const { pt, pl, th, tw } = attrs as Record<string, number>;
-      const v = Array.from({ length: POSITIONS }, () => b.makeOutput([n * th! * tw!, c], 'float32'));
-      withTables(b, v, k.inputScratchBytes(), (table, scratch) => k.inputTransform(offsetOf(b, x), n, h, w, c, pt!, pl!, th!, tw!, table, scratch));
-      return v;
-    },
+  registerWasmKernel(INPUT, ({ x }, attrs, b, k) => {
+    const [n, h, w, c] = x!.shape as [number, number, number, number];
+    const { pt, pl, th, tw } = attrs as Record<string, number>;
+    const v = Array.from({ length: POSITIONS }, () => b.makeOutput([n * th! * tw!, c], 'float32'));
+    withTables(b, v, k.inputScratchBytes(), (table, scratch) => k.inputTransform(offsetOf(b, x!), n, h, w, c, pt!, pl!, th!, tw!, table, scratch));
+    return v;
   });
-  tf.registerKernel({
-    kernelName: OUTPUT,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const b = backend as unknown as WasmBackendLike;
-      const k = kernelsOf(b)!;
-      const m = Array.from({ length: POSITIONS }, (_, i) => inputs[`m${i}`] as tf.TensorInfo);
-      const bias = inputs.bias as tf.TensorInfo | undefined;
-      const { n, ho, wo, th, tw } = attrs as Record<string, number>;
-      const c = m[0]!.shape[1]!;
-      const y = b.makeOutput([n!, ho!, wo!, c], 'float32');
-      withTables(b, m, k.outputScratchBytes(), (table, scratch) => k.outputTransform(table, bias ? offsetOf(b, bias) : 0, offsetOf(b, y), n!, ho!, wo!, c, th!, tw!, scratch));
-      return y;
-    },
+  registerWasmKernel(OUTPUT, (inputs, attrs, b, k) => {
+    const m = Array.from({ length: POSITIONS }, (_, i) => inputs[`m${i}`]!);
+    const { n, ho, wo, th, tw } = attrs as Record<string, number>;
+    const c = m[0]!.shape[1]!;
+    const y = b.makeOutput([n!, ho!, wo!, c], 'float32');
+    const bias = inputs.bias ? offsetOf(b, inputs.bias) : 0;
+    withTables(b, m, k.outputScratchBytes(), (table, scratch) => k.outputTransform(table, bias, offsetOf(b, y), n!, ho!, wo!, c, th!, tw!, scratch));
+    return y;
   });
 }
 

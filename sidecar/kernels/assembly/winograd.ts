@@ -3,6 +3,7 @@
 // backend's own memory, so tensors are read and written in place. It must own no
 // memory: no data segments, no allocation; all addresses come from the caller.
 //
+//   U[a*6+b][i, o] = (G · g · G^T)[a][b]     g: the 3x3 filter taps of input i, output o
 //   V[a*6+b][t, c] = (Bt · d · Bt^T)[a][b]   d: the 6x6 input patch of tile t, channel c
 //   y[tile]        = At · M · At^T           M[a][b] = V[a*6+b] · U[a*6+b]   (a GEMM, done by the caller)
 // Channels go 4 at a time in SIMD lanes, so C must be a multiple of 4.
@@ -26,7 +27,6 @@
 }
 
 // At (4x6) on a line of 6 vectors: m0+m1+m2+m3+m4 | m1-m2+2(m3-m4) | m1+m2+4(m3+m4) | m1-m2+8(m3-m4)+m5
-
 @inline function at6(src: usize, ss: usize, dst: usize, ds: usize): void {
   const m0 = v128.load(src), m1 = v128.load(src + ss), m2 = v128.load(src + 2 * ss);
   const m3 = v128.load(src + 3 * ss), m4 = v128.load(src + 4 * ss), m5 = v128.load(src + 5 * ss);
