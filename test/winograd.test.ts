@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../sidecar/engine/tf.ts';
 import { conv2d, withFilterCache } from '../sidecar/engine/ops/conv.ts';
-import { winogradAvailable, winogradConv2d, winogradFilter } from '../sidecar/engine/ops/winograd.ts';
+import { kernelsOf, winogradAvailable, winogradConv2d, winogradFilter } from '../sidecar/engine/ops/winograd.ts';
 import { normalStream } from '../sidecar/engine/rng.ts';
 import { compileKernel, generatedSource, KERNELS } from '../scripts/build-kernels.mjs';
 import { assertClose, repoRoot, useBackend } from './helpers.ts';
@@ -151,4 +151,10 @@ test('on a backend other than wasm, Winograd is unavailable and says why when ca
     const y = conv2d(tf.ones([16, 16, 16, 32]) as tf.Tensor4D, tf.ones([3, 3, 32, 32]) as tf.Tensor4D, tf.zeros([32]) as tf.Tensor1D, { stride: 1, pad: 1 });
     assert.equal(y.dataSync()[17 * 32], 9 * 32, 'an interior output sums 9 taps x 32 channels');
   });
+});
+
+test('a backend whose memory the kernels cannot use (none exported, or shared) keeps the direct convolution', () => {
+  assert.equal(kernelsOf({ wasm: {} }), null);
+  assert.equal(kernelsOf({ wasm: { asm: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }) } } }), null);
+  assert.notEqual(kernelsOf({ wasm: { asm: { memory: new WebAssembly.Memory({ initial: 1 }) } } }), null);
 });

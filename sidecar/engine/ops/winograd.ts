@@ -57,14 +57,19 @@ const MIN_CHANNELS = 16;
 const kernelsByBackend = new WeakMap<object, TransformKernels | null>();
 let compiled: WebAssembly.Module | undefined;
 
-function kernelsOf(backend: WasmBackendLike): TransformKernels | null {
+/** The transform kernels on `backend`'s memory, or null where they cannot run there (exported for tests). */
+export function kernelsOf(backend: Pick<WasmBackendLike, 'wasm'>): TransformKernels | null {
   let k = kernelsByBackend.get(backend);
   if (k === undefined) {
     const memory = backend.wasm?.asm?.memory;
     k = null;
     if (memory instanceof WebAssembly.Memory) {
-      compiled ??= new WebAssembly.Module(Buffer.from(WINOGRAD_WASM_BASE64, 'base64'));
-      k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as TransformKernels;
+      try {
+        compiled ??= new WebAssembly.Module(Buffer.from(WINOGRAD_WASM_BASE64, 'base64'));
+        k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as TransformKernels;
+      } catch {
+        k = null; // e.g. the threaded build's shared memory: keep the direct convolution
+      }
     }
     kernelsByBackend.set(backend, k);
   }
