@@ -5,7 +5,7 @@
  *
  * Why: XNNPACK's direct convolution already runs at GEMM speed (~30 GFLOP/s per core,
  * near 128-bit WASM SIMD's peak), so only fewer multiplies make it faster. The pieces:
- *   U = G·g·Gᵀ           per filter: 36 matrices [Ci, Co], from TF.js ops (cached for frozen filters)
+ *   U = G·g·Gᵀ           per filter: our WASM kernel writes 36 matrices [Ci, Co] (kept in a FilterCache scope)
  *   V = Bᵀ·d·B           per 6x6 input patch: our WASM kernel writes 36 matrices [tiles, Ci]
  *   M = V[ξ]·U[ξ]        36 plain tf.matMul calls (XNNPACK's GEMM)
  *   y = Aᵀ·M·A + bias    our WASM kernel again, 4x4 outputs per tile
@@ -138,6 +138,10 @@ export function winogradAvailable(): boolean {
   return kernelsOf(tf.backend() as unknown as WasmBackendLike) !== null;
 }
 
+function requireWinograd(): void {
+  if (!winogradAvailable()) throw new Error(`Winograd convolution needs the wasm backend's memory; the backend is ${tf.getBackend()}.`);
+}
+
 /**
  * Whether a convolution of x [B,H,W,Ci] by w [KH,KW,Ci,Co] to [B,Ho,Wo,Co] at `stride`
  * pays off with Winograd; `filterCached`: its filter transform is reused across calls.
@@ -156,7 +160,7 @@ export function winogradSuits(x: readonly number[], w: readonly number[], out: r
  * (spatially flipped, in/out swapped): 36 matrices [Co,Ci].
  */
 export function winogradFilter(w: tf.Tensor4D, flipped = false): tf.Tensor2D[] {
-  if (!winogradAvailable()) throw new Error(`Winograd convolution needs the wasm backend's memory; the backend is ${tf.getBackend()}.`);
+  requireWinograd();
   return tf.engine().runKernel(FILTER, { w }, { flipped }) as unknown as tf.Tensor2D[];
 }
 
@@ -169,7 +173,7 @@ export function winogradConv2d(x: tf.Tensor4D, u: tf.Tensor2D[], bias: tf.Tensor
   const [pt, pb, pl, pr] = pads;
   const ho = h + pt + pb - 2, wo = w + pl + pr - 2;
   const th = Math.ceil(ho / 4), tw = Math.ceil(wo / 4);
-  if (!winogradAvailable()) throw new Error(`Winograd convolution needs the wasm backend's memory; the backend is ${tf.getBackend()}.`);
+  requireWinograd();
   return tf.tidy(() => {
     const v = tf.engine().runKernel(INPUT, { x }, { pt, pl, th, tw }) as unknown as tf.Tensor2D[];
     const m: tf.NamedTensorMap = bias ? { bias } : {};
