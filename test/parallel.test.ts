@@ -25,14 +25,15 @@ test('training iterations on 3 threads equal the single-thread run', async () =>
       const ma = await trainIteration(model, cfg, a, x);
       const mb = await trainIteration(model, cfg, b, x, pool);
       x.dispose();
-      for (const k of ['rec', 'kl', 'cal', 'eData', 'eNeg', 'lambda'] as const) assert.ok(Math.abs(ma[k]! - mb[k]!) <= 1e-5 * Math.max(1, Math.abs(ma[k]!)), `iteration ${i + 1} ${k}: ${ma[k]} vs ${mb[k]}`);
+      for (const k of ['rec', 'kl', 'cal', 'calDistance', 'eData', 'eNeg', 'lambda', 'drift', 'noise'] as const) assert.ok(Math.abs(ma[k]! - mb[k]!) <= 1e-5 * Math.max(1, Math.abs(ma[k]!)), `iteration ${i + 1} ${k}: ${ma[k]} vs ${mb[k]}`);
     }
     for (const k of Object.keys(a.ebm!)) assertClose(b.ebm![k]!.dataSync(), a.ebm![k]!.dataSync(), 1e-4, 1e-6, `ebm ${k}`);
     const before = tf.memory().numTensors;
     const s = tf.randomUniform([5, 28, 28, 1], -1, 1, 'float32', 9);
-    const out = await pool.sgld(a.ebm!, s, { steps: 2, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 4 });
-    const ref = await localRunner(model).sgld(a.ebm!, s, { steps: 2, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 4 });
+    const { x: out, drift: outDrift } = await pool.sgld(a.ebm!, s, { steps: 2, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 4 });
+    const { x: ref, drift: refDrift } = await localRunner(model).sgld(a.ebm!, s, { steps: 2, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 4 });
     assertClose(out.dataSync(), ref.dataSync(), 1e-5, 1e-6, 'chains');
+    assertClose(outDrift.dataSync(), refDrift.dataSync(), 1e-5, 1e-6, 'drifts');
     // Gradients of both objectives: the shards' sum is the batch gradient.
     const inputs = { x: s, eps: tf.randomNormal([5, 4], 0, 1, 'float32', 1), n: tf.randomNormal([5, 4], 0, 1, 'float32', 2), target: ref };
     const o = { lambda: 2, beta: 0.5, regularization: 0.1 };
@@ -43,7 +44,7 @@ test('training iterations on 3 threads equal the single-thread run', async () =>
       for (const k of Object.keys(whole.grads)) assertClose(split.grads[k]!.dataSync(), whole.grads[k]!.dataSync(), 1e-4, 1e-5, `${kind} grad ${k}`);
       for (const r of [split, whole]) [...Object.values(r.grads), r.terms].forEach((t) => t.dispose());
     }
-    [s, out, ref, inputs.eps, inputs.n].forEach((t) => t.dispose());
+    [s, out, ref, outDrift, refDrift, inputs.eps, inputs.n].forEach((t) => t.dispose());
     assert.equal(tf.memory().numTensors, before, 'the pool leaves no tensors behind');
     disposeTrainState(a);
     disposeTrainState(b);

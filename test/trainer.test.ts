@@ -34,9 +34,11 @@ test('one iteration changes every VAE and EBM parameter and updates lambda', asy
   assert.equal(state.iteration, 1);
   assert.deepEqual(changed(vae0, state.vae).sort(), [...vae0.keys()].sort(), 'all VAE params move');
   assert.deepEqual(changed(ebm0, state.ebm!).sort(), [...ebm0.keys()].sort(), 'all EBM params move');
-  for (const k of ['rec', 'kl', 'elbo', 'cal', 'eData', 'eNeg', 'ebmLoss'] as const) assert.ok(Number.isFinite(m[k]), `${k} finite`);
+  for (const k of ['rec', 'kl', 'elbo', 'cal', 'calDistance', 'eData', 'eNeg', 'ebmLoss', 'drift', 'noise'] as const) assert.ok(Number.isFinite(m[k]), `${k} finite`);
   assert.equal(m.lambda, 30, 'the iteration reports the lambda it used');
-  const expected = Math.min(Math.max(30 + 0.01 * (m.cal! - 0.05), 0), 100);
+  // Default distance "drift": calDistance = cal per dimension, relative dual step.
+  assert.ok(Math.abs(m.calDistance! - m.cal! / 784) < 1e-9);
+  const expected = Math.min(Math.max(30 + 0.01 * (m.calDistance! / 0.001 - 1), 0), 100);
   assert.ok(Math.abs(state.lambda - expected) < 1e-9, 'lambda follows the dual update');
   assert.equal(state.vaeOpt.t, 1);
   assert.equal(state.ebmOpt!.t, 1);

@@ -13,6 +13,8 @@ const num = (v: number): string => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 &
 export function formatMetrics(m: MetricsRecord): string {
   const parts = [`rec ${num(m.rec)}`, `kl ${num(m.kl)}`];
   if (m.cal !== undefined) parts.push(`cal ${num(m.cal)}`, `E+ ${num(m.eData!)}`, `E- ${num(m.eNeg!)}`);
+  if (m.gap !== undefined) parts.push(`gap ${num(m.gap)}`);
+  if (m.drift !== undefined && m.noise !== undefined) parts.push(`drift/noise ${num(m.drift)}/${num(m.noise)}`);
   parts.push(`lambda ${num(m.lambda)}`);
   return parts.join('  ');
 }

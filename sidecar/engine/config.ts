@@ -33,6 +33,15 @@ export interface ModelConfig {
   depth: number;
   ebmHidden: number;
   temperature: number;
+  /** mlp: random Fourier features at the energy model's input (x) and the decoder's (z). */
+  energyFourier: FourierConfig;
+  decoderFourier: FourierConfig;
+}
+
+/** "auto": on (64 features) for mlp models on vector data of at most 16 dimensions, off otherwise. */
+export interface FourierConfig {
+  count: number | 'auto';
+  sigma: number;
 }
 
 export interface TrainingConfig {
@@ -49,6 +58,8 @@ export interface TrainingConfig {
 
 export interface CalibrationConfig {
   enabled: boolean;
+  /** What the decoder is pulled toward and the constraint measures (docs/calibration.md). */
+  distance: 'drift' | 'chain';
   sgldSteps: number;
   sgldStepSize: number;
   sgldNoiseScale: number;
@@ -219,11 +230,53 @@ function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder
         (fits.length ? `Use model.levels ${fits.join(' or ')}, or change the image size.` : 'Use an even image size.'));
     }
   }
+  if (kind === 'conv') {
+    for (const f of ['energyFourier', 'decoderFourier'] as const) {
+      if (model[f].count !== 'auto' && model[f].count > 0) d.add('warning', ['model', f, 'count'], `"model.${f}" is only used by mlp models; it is ignored for model.kind "conv".`);
+    }
+  }
+  if (calibration.enabled) calibrationChecks(config, d);
   if (calibration.lambdaInit > calibration.lambdaMax) {
     d.add('error', ['calibration', 'lambdaInit'], `calibration.lambdaInit (${calibration.lambdaInit}) is above calibration.lambdaMax (${calibration.lambdaMax}).`);
   }
   if (config.logging.every > config.training.iterations) {
     d.add('warning', ['logging', 'every'], `logging.every (${config.logging.every}) is larger than training.iterations (${config.training.iterations}); only the final iteration is logged.`);
+  }
+}
+
+/** Values per example: what the calibration distance and the noise floor scale with. */
+export function dataDimensions(data: DataConfig): number | undefined {
+  switch (data.kind) {
+    case 'gaussians25':
+      return 2;
+    case 'mnist':
+    case 'fashion-mnist':
+      return 28 * 28;
+    case 'folder':
+      return data.size === undefined ? undefined : data.size * data.size * data.channels;
+  }
+}
+
+/**
+ * The expected squared norm of a chain's injected noise, K·D·eta·noiseScale^2: with
+ * distance "chain" cal can never go below it (shared/oracle/README.md §2).
+ */
+export function noiseFloor(c: CalibrationConfig, dims: number): number {
+  return c.sgldSteps * dims * c.sgldStepSize * c.sgldNoiseScale ** 2;
+}
+
+function calibrationChecks(config: RunConfig, d: DiagnosticBuilder): void {
+  const c = config.calibration;
+  if (c.distance === 'drift' && c.epsilon <= 0) {
+    d.add('error', ['calibration', 'epsilon'], 'calibration.epsilon must be > 0 with calibration.distance "drift" (the dual step is relative to it).');
+  }
+  const dims = dataDimensions(config.data);
+  if (c.distance !== 'chain' || dims === undefined) return;
+  const floor = noiseFloor(c, dims);
+  if (floor >= c.epsilon) {
+    d.add('warning', ['calibration', 'epsilon'], `With distance "chain", cal includes the Langevin noise, at least K·D·eta·noiseScale^2 = ${floor.toPrecision(3)} here, which is above epsilon ${c.epsilon}: the constraint is always violated and lambda grows on noise alone. Use distance "drift", or raise epsilon above the floor.`);
+  } else if (floor < c.epsilon / 20) {
+    d.add('warning', ['calibration', 'epsilon'], `With distance "chain", epsilon ${c.epsilon} is ${Math.round(c.epsilon / floor)}x the noise floor ${floor.toPrecision(3)}: the constraint may never be active, and lambda only decays. Use distance "drift" for a constraint on the energy's pull alone.`);
   }
 }
 

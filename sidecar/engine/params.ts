@@ -4,7 +4,7 @@
  * the same flat maps.
  */
 import * as tf from './tf.ts';
-import { deriveSeed, uniformStream } from './rng.ts';
+import { deriveSeed, normalStream, uniformStream } from './rng.ts';
 
 export type Params = Record<string, tf.Tensor>;
 
@@ -13,6 +13,14 @@ export interface ParamSpec {
   shape: number[];
   /** Inputs feeding one output unit; sets the init range U(-1/sqrt(fanIn), 1/sqrt(fanIn)) (PyTorch's default). */
   fanIn: number;
+  /** Initialise from N(0, normalStd^2) instead (random Fourier frequencies). */
+  normalStd?: number;
+  /**
+   * A fixed random tensor (e.g. Fourier frequencies): stored and shipped like a parameter,
+   * but the layer that reads it passes no gradient to it, so Adam leaves it exactly as
+   * initialised (zero gradient, zero moments, zero step).
+   */
+  fixed?: boolean;
 }
 
 export function convSpecs(name: string, k: number, cin: number, cout: number): ParamSpec[] {
@@ -33,14 +41,27 @@ export function denseSpecs(name: string, nin: number, nout: number): ParamSpec[]
 export function initParams(specs: ParamSpec[], seed: number): Params {
   const out: Params = {};
   for (const s of specs) {
-    const u = uniformStream(deriveSeed(seed, ...Array.from(s.name, (c) => c.charCodeAt(0))));
-    const bound = 1 / Math.sqrt(s.fanIn);
+    const stream = deriveSeed(seed, ...Array.from(s.name, (c) => c.charCodeAt(0)));
     const size = s.shape.reduce((a, b) => a * b, 1);
     const v = new Float32Array(size);
-    for (let i = 0; i < size; i++) v[i] = (2 * u() - 1) * bound;
+    if (s.normalStd !== undefined) {
+      const g = normalStream(stream);
+      for (let i = 0; i < size; i++) v[i] = g() * s.normalStd;
+    } else {
+      const u = uniformStream(stream);
+      const bound = 1 / Math.sqrt(s.fanIn);
+      for (let i = 0; i < size; i++) v[i] = (2 * u() - 1) * bound;
+    }
     out[s.name] = tf.tensor(v, s.shape);
   }
   return out;
+}
+
+/**
+ * Random Fourier frequencies B [nin, count] ~ N(0, sigma^2), fixed (see ParamSpec.fixed).
+ */
+export function fourierSpecs(name: string, nin: number, count: number, sigma: number): ParamSpec[] {
+  return [{ name: `${name}.B`, shape: [nin, count], fanIn: nin, normalStd: sigma, fixed: true }];
 }
 
 export function disposeParams(p: Params): void {

@@ -77,4 +77,5 @@ export const Stream = {
   sgldVae: 5,
   sgldEbm: 6,
   sample: 7,
+  probe: 8,
 } as const;

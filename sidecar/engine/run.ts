@@ -9,7 +9,8 @@ import { selectBackend, type BackendReport } from './backend.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
-import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts';
+import { calibrationHealth, HEALTH_DEFAULTS } from './health.ts';
+import { batchIndices, gather, loadDataset, loadProbe, type Dataset } from './data/index.ts';
 import { encodePng } from './data/images.ts';
 import { buildModel, type EcvaeModel } from './models/index.ts';
 import { Pool, resolveParallelism } from './parallel/pool.ts';
@@ -19,6 +20,11 @@ import * as tf from './tf.ts';
 import { DivergenceError, disposeTrainState, initTrainState, trainIteration, type IterationMetrics, type TrainState } from './trainer.ts';
 
 export interface MetricsRecord extends IterationMetrics {
+  /** Mean energy of a fixed held-out data batch (the probe, data/index.ts loadProbe), and eNeg - eHeld. */
+  eHeld?: number;
+  gap?: number;
+  /** Present while calibration is judged inactive (health.ts), with the reason and what to change. */
+  calibrationWarning?: string;
   /** Iterations per second over the last logging window. */
   itPerSec: number;
   /** Wall-clock seconds since this process started the run. */
@@ -59,6 +65,9 @@ export interface TrainResult {
   dataset: string;
   resumedFrom?: number;
 }
+
+/** Examples in the held-out energy probe. */
+const PROBE_SIZE = 256;
 
 export class RunError extends Error {
   constructor(message: string) {
@@ -182,6 +191,15 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
     x.dispose();
   };
 
+  // The held-out energy probe: E(data) on examples the energy never trained on, so that a
+  // gap eNeg - eHeld > 0 means the energy tells data from samples, not that it memorised.
+  const probeData = config.calibration.enabled ? loadProbe(config.data, config.seed, PROBE_SIZE, dataset) : undefined;
+  if (probeData && !probeData.heldOut) log('note: this dataset has no held-out part; the energy probe (eHeld) uses training examples');
+  const probe = probeData ? tf.tensor(probeData.x, [probeData.size, ...dataset.shape]) : undefined;
+  const recent: MetricsRecord[] = [];
+  let healthy = true;
+  const probeEnergy = (): number => tf.tidy(() => model.energy(state.ebm!, probe!, true).mean().dataSync()[0]!);
+
   const threads = resolveParallelism(config.training.parallelism, backend.backend, model.kind);
   const pool = await Pool.create(model, config.model, backend.backend, threads);
   if (pool.threads > 1) log(`batch rows (SGLD chains and gradients) are split across ${pool.threads} threads`);
@@ -205,6 +223,18 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
       if (t % L.every === 0 || t === total) {
         const now = performance.now();
         last = { ...m, itPerSec: (windowIters * 1000) / Math.max(now - windowStart, 1e-6), elapsed: (now - start) / 1000 };
+        if (probe && state.ebm && m.eNeg !== undefined) {
+          const eHeld = probeEnergy();
+          Object.assign(last, { eHeld, gap: m.eNeg - eHeld });
+          recent.push(last);
+          if (recent.length > HEALTH_DEFAULTS.window) recent.shift();
+          const verdict = calibrationHealth(recent);
+          if (verdict?.reason) last.calibrationWarning = verdict.reason;
+          if (verdict && verdict.active !== healthy) {
+            log(verdict.active ? `calibration active again at iteration ${t}` : `warning: ${verdict.reason}`);
+            healthy = verdict.active;
+          }
+        }
         windowStart = now;
         windowIters = 0;
         writeFileSync(metricsFile, JSON.stringify(last) + '\n', { flag: 'a' });
@@ -227,6 +257,7 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
     throw err;
   } finally {
     disposeTrainState(state);
+    probe?.dispose();
     await pool.close();
   }
   const done = state.iteration - startIteration;

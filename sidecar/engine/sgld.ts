@@ -35,14 +35,32 @@ export function proximity(x: tf.Tensor, s: tf.Tensor, threshold: number): tf.Ten
   return d.sub(threshold).relu().add(threshold) as tf.Tensor1D;
 }
 
-/** Runs the chain from `start`, conditioned on `cond`. Returns a new tensor; inputs are untouched. */
-export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): tf.Tensor {
+/**
+ * The chain's end x_K, and its drift: the sum of the gradient steps -(eta/2)·grad, so
+ * x_K = start + drift + (the injected noise). The drift is what the energy asks of the
+ * sample; the noise is the same whatever the energy (docs/calibration.md).
+ */
+export interface SgldResult {
+  x: tf.Tensor;
+  drift: tf.Tensor;
+}
+
+/** Runs the chain from `start`, conditioned on `cond`. Returns new tensors; inputs are untouched. */
+export function sgldChain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): SgldResult {
   return withFilterCache(() => chain(energy, start, cond, o));
 }
 
-function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): tf.Tensor {
+/** The chain's end only (test-time refinement). */
+export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): tf.Tensor {
+  const r = sgldChain(energy, start, cond, o);
+  r.drift.dispose();
+  return r.x;
+}
+
+function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): SgldResult {
   const K = o.steps;
   let x = start.clone();
+  let drift = tf.zerosLike(start);
   for (let k = 0; k < K; k++) {
     const w = (K - k - 1) / K;
     const next = tf.tidy(() => {
@@ -50,18 +68,20 @@ function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptio
         const e = energy(v).sum();
         return (w > 0 ? e.add(proximity(v, cond, o.proxThreshold).sum().mul(w)) : e) as tf.Scalar;
       };
-      const g = tf.grad(objective)(x);
-      const moved = x.sub(g.mul(o.stepSize / 2));
-      if (o.noiseScale === 0) return moved;
+      const step = tf.grad(objective)(x).mul(-o.stepSize / 2);
+      const moved = x.add(step);
+      const d = drift.add(step);
+      if (o.noiseScale === 0) return [moved, d];
       const std = Math.sqrt(o.stepSize) * o.noiseScale;
       const seed = deriveSeed(o.seed, k);
       const noise = o.slice
         ? tf.randomNormal([o.slice.total, ...x.shape.slice(1)], 0, std, 'float32', seed).slice(o.slice.offset, x.shape[0])
         : tf.randomNormal(x.shape, 0, std, 'float32', seed);
-      return moved.add(noise);
+      return [moved.add(noise), d];
     });
     x.dispose();
-    x = next;
+    drift.dispose();
+    [x, drift] = next as [tf.Tensor, tf.Tensor];
   }
-  return x;
+  return { x, drift };
 }

@@ -30,6 +30,16 @@ export interface IterationMetrics {
   elbo: number;
   /** Calibration-only terms are absent for a plain VAE. */
   cal?: number;
+  /**
+   * What the constraint measures, compared with calibration.epsilon: cal / D with
+   * distance "drift" (per dimension, no noise in it), cal itself with "chain".
+   */
+  calDistance?: number;
+  /** The constraint level calibration.epsilon, logged beside calDistance for charts and replays. */
+  epsilon?: number;
+  /** Mean over rows of ||drift|| (the energy's pull) and ||noise|| (the injected Langevin noise) of the calibration chains. */
+  drift?: number;
+  noise?: number;
   eData?: number;
   eNeg?: number;
   ebmLoss?: number;
@@ -83,12 +93,20 @@ export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: T
   const eps = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.reparam)) as tf.Tensor2D;
   const n = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.prior)) as tf.Tensor2D;
 
-  // Steps 2–3: calibrated targets x~ = SGLD(G(n)), with G held fixed.
+  // Steps 2–3: calibrated targets x~ = SGLD(G(n)), with G held fixed. With distance
+  // "drift" the target leaves the injected noise out: x~ = G(n) + drift. Its expectation is
+  // the paper's (the noise has mean zero), so the gradient is the same in expectation with
+  // less variance, and cal no longer carries the noise floor K·D·eta·s^2.
   let target: tf.Tensor | undefined;
+  let chainStats: tf.Tensor | undefined;
   if (calibrate) {
     const s = tf.tidy(() => model.decode(state.vae, n));
-    target = await runner.sgld(ebm!, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
+    const r = await runner.sgld(ebm!, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
+    target = cfg.calibration.distance === 'drift' ? s.add(r.drift) : r.x.clone();
+    chainStats = tf.tidy(() => tf.stack([rowNorms(r.drift).mean(), rowNorms(r.x.sub(s).sub(r.drift)).mean()]));
     s.dispose();
+    r.x.dispose();
+    r.drift.dispose();
   }
 
   // Steps 1, 4, 5: VAE update on lambda·cal + rec + beta·kl.
@@ -105,8 +123,9 @@ export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: T
   let ebmScalars: tf.Tensor | undefined;
   if (calibrate && ebm && state.ebmOpt) {
     const s = tf.tidy(() => model.decode(state.vae, n));
-    const neg = await runner.sgld(ebm, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
+    const { x: neg, drift } = await runner.sgld(ebm, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
     s.dispose();
+    drift.dispose();
     const { grads: ebmGrads, terms } = await runner.grads('ebm', ebm, { x, neg }, objective);
     ebmScalars = terms;
     neg.dispose();
@@ -119,24 +138,31 @@ export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: T
   n.dispose();
 
   // One read-back per iteration for all scalars.
-  const all = tf.tidy(() => (ebmScalars ? tf.concat([scalars, ebmScalars]) : scalars.clone()));
+  const all = tf.tidy(() => tf.concat([scalars, ...(ebmScalars && chainStats ? [ebmScalars, chainStats] : [])]));
   const v = all.dataSync();
   all.dispose();
   scalars.dispose();
   ebmScalars?.dispose();
+  chainStats?.dispose();
 
   const [rec, kl, cal] = [v[0]!, v[1]!, v[2]!];
   const m: IterationMetrics = { iteration: t, rec, kl, elbo: rec + tr.beta * kl, lambda };
-  if (calibrate) Object.assign(m, { cal, eData: v[3]!, eNeg: v[4]!, ebmLoss: v[5]! });
+  const c = cfg.calibration;
+  const calDistance = c.distance === 'drift' ? cal / (x.size / B) : cal;
+  if (calibrate) Object.assign(m, { cal, calDistance, epsilon: c.epsilon, eData: v[3]!, eNeg: v[4]!, ebmLoss: v[5]!, drift: v[6]!, noise: v[7]! });
   const check: Record<string, number> = { rec, kl };
   if (calibrate) Object.assign(check, { cal, eData: v[3]!, eNeg: v[4]! });
   if (Object.values(check).some((x) => !Number.isFinite(x))) throw new DivergenceError(t, check);
 
-  // Step 7: dual ascent on cal <= epsilon.
+  // Step 7: dual ascent on the constraint calDistance <= epsilon.
   if (calibrate) {
-    const c = cfg.calibration;
-    state.lambda = updateLambda(lambda, cal, { learningRate: c.lambdaLearningRate, epsilon: c.epsilon, max: c.lambdaMax });
+    state.lambda = updateLambda(lambda, calDistance, { learningRate: c.lambdaLearningRate, epsilon: c.epsilon, max: c.lambdaMax, relative: c.distance === 'drift' });
   }
   state.iteration = t;
   return m;
+}
+
+/** Euclidean norm of each row (all axes but the first). */
+function rowNorms(x: tf.Tensor): tf.Tensor1D {
+  return x.square().sum(x.shape.slice(1).map((_, i) => i + 1)).sqrt() as tf.Tensor1D;
 }

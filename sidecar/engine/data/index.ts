@@ -3,6 +3,7 @@ import type { Dataset } from './dataset.ts';
 import { loadFolder } from './folder.ts';
 import { gaussians25 } from './gaussians.ts';
 import { loadMnist } from './mnist.ts';
+import { deriveSeed, Stream } from '../rng.ts';
 
 export { batchIndices, gather, exampleSize, type Dataset } from './dataset.ts';
 
@@ -22,5 +23,27 @@ export function loadDataset(d: DataConfig, seed: number): Dataset {
       }
       return ds;
     }
+  }
+}
+
+/**
+ * A batch of examples the run does not train on, for the held-out energy probe: fresh
+ * points for gaussians25 (another seed), the other split for mnist / fashion-mnist. An
+ * image folder (or split "all") has no held-out part: its training data is used, and
+ * `heldOut` says so.
+ */
+export function loadProbe(d: DataConfig, seed: number, n: number, training: Dataset): { x: Float32Array; size: number; heldOut: boolean } {
+  const take = (ds: Dataset, heldOut: boolean) => {
+    const size = Math.min(n, ds.size);
+    return { x: ds.x.slice(0, size * (ds.x.length / ds.size)), size, heldOut };
+  };
+  switch (d.kind) {
+    case 'gaussians25':
+      return take(gaussians25(n, d.scale, deriveSeed(seed, Stream.probe)), true);
+    case 'mnist':
+    case 'fashion-mnist':
+      return d.split === 'all' ? take(training, false) : take(loadMnist(d.kind, d.split === 'train' ? 'test' : 'train', n), true);
+    case 'folder':
+      return take(training, false);
   }
 }

@@ -1,6 +1,6 @@
-import { autoLevels, type ModelConfig } from '../config.ts';
+import { autoLevels, type FourierConfig, type ModelConfig } from '../config.ts';
 import { convModel } from './conv.ts';
-import { mlpModel } from './mlp.ts';
+import { mlpModel, type FourierFeatures } from './mlp.ts';
 import type { EcvaeModel } from './types.ts';
 
 export type { EcvaeModel } from './types.ts';
@@ -16,5 +16,23 @@ export function buildModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
     if (size % 2 ** levels !== 0) throw new Error(`Image size ${size} is not divisible by 2^model.levels = ${2 ** levels}.`);
     return convModel({ size, channels, width: m.width, levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
   }
-  return mlpModel({ dataShape, hidden: m.hidden, depth: m.depth, latentDim: m.latentDim, temperature: m.temperature });
+  return mlpModel({
+    dataShape, hidden: m.hidden, depth: m.depth, latentDim: m.latentDim, temperature: m.temperature,
+    energyFourier: resolveFourier(m.energyFourier, dataShape), decoderFourier: resolveFourier(m.decoderFourier, dataShape),
+  });
+}
+
+/** Vector data of at most this many dimensions gets Fourier features under "auto". */
+const FOURIER_AUTO_MAX_DIMS = 16;
+const FOURIER_AUTO_COUNT = 64;
+
+/**
+ * The features an mlp model uses. An absent field (a checkpoint written before these
+ * fields existed) means off, so old checkpoints load with the architecture they had.
+ */
+export function resolveFourier(f: FourierConfig | undefined, dataShape: number[]): FourierFeatures {
+  if (!f) return { count: 0, sigma: 1 };
+  if (f.count !== 'auto') return { count: f.count, sigma: f.sigma };
+  const auto = dataShape.length === 1 && dataShape[0]! <= FOURIER_AUTO_MAX_DIMS;
+  return { count: auto ? FOURIER_AUTO_COUNT : 0, sigma: f.sigma };
 }

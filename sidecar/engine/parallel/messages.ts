@@ -15,7 +15,7 @@ export type WorkerRequest =
   | { kind: 'sgld'; id: number; params: PackedTensors; start: PackedTensor; opts: SgldOptions }
   | { kind: 'grads'; id: number; objective: ObjectiveKind; params: PackedTensors; inputs: PackedTensors; opts: ObjectiveOptions };
 
-/** `out` holds "out" for sgld; the gradients by parameter name plus "terms" for grads. */
+/** `out` holds "x" and "drift" (sgld.ts SgldResult) for sgld; the gradients by parameter name plus "terms" for grads. */
 export type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'result'; id: number; out: PackedTensors }

@@ -17,7 +17,7 @@ import type { BackendName, ModelConfig } from '../config.ts';
 import type { EcvaeModel } from '../models/index.ts';
 import { objectiveGrads, type ObjectiveInputs, type ObjectiveKind, type ObjectiveOptions, type ObjectiveResult } from '../objectives.ts';
 import { disposeParams, type Params } from '../params.ts';
-import { sgld, type SgldOptions } from '../sgld.ts';
+import { sgldChain, type SgldOptions, type SgldResult } from '../sgld.ts';
 import * as tf from '../tf.ts';
 import { pack, unpack, type PackedTensors, type WorkerReply, type WorkerRequest } from './messages.ts';
 
@@ -26,14 +26,14 @@ export type RunnerObjectiveOptions = Omit<ObjectiveOptions, 'scale'>;
 /** What a training iteration computes on batch rows: in this thread, or split across threads. */
 export interface Runner {
   /** SGLD on the energy with `params`, from `start`, conditioned on `start`. */
-  sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<tf.Tensor>;
+  sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<SgldResult>;
   /** Gradients of an objective on the whole batch `inputs` (rows first). */
   grads(kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, opts: RunnerObjectiveOptions): Promise<ObjectiveResult>;
 }
 
 export function localRunner(model: EcvaeModel): Runner {
   return {
-    sgld: (params, start, opts) => Promise.resolve(sgld((v) => model.energy(params, v, true), start, start, opts)),
+    sgld: (params, start, opts) => Promise.resolve(sgldChain((v) => model.energy(params, v, true), start, start, opts)),
     grads: (kind, params, inputs, opts) => Promise.resolve(objectiveGrads(model, kind, params, inputs, { ...opts, scale: 1 })),
   };
 }
@@ -170,26 +170,29 @@ export class Pool implements Runner {
     }
   }
 
-  async sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<tf.Tensor> {
+  async sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<SgldResult> {
     const total = start.shape[0]!;
     if (this.threads === 1 || total === 1) return this.local.sgld(params, start, opts);
     const packedParams = packAll(params);
     const { mine, others } = await this.split(total,
-      (a, b) => tf.tidy(() => {
+      (a, b) => {
         const head = start.slice(a, b - a);
-        return sgld((v) => this.model.energy(params, v, true), head, head, { ...opts, slice: { offset: a, total } });
-      }),
+        const r = sgldChain((v) => this.model.energy(params, v, true), head, head, { ...opts, slice: { offset: a, total } });
+        head.dispose();
+        return r;
+      },
       (w, a, b) => {
         const part = tf.tidy(() => start.slice(a, b - a));
         const packed = pack(part);
         part.dispose();
         return w.run({ kind: 'sgld', params: packedParams, start: packed, opts: { ...opts, slice: { offset: a, total } } });
       },
-      (t) => t.dispose());
-    const out = tf.concat([mine, ...others.map((o) => o.out!)]);
-    mine.dispose();
+      (r) => disposeParams({ ...r }));
+    const x = tf.concat([mine.x, ...others.map((o) => o.x!)]);
+    const drift = tf.concat([mine.drift, ...others.map((o) => o.drift!)]);
+    disposeParams({ ...mine });
     others.forEach(disposeParams);
-    return out;
+    return { x, drift };
   }
 
   async grads(kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, opts: RunnerObjectiveOptions): Promise<ObjectiveResult> {

@@ -12,7 +12,7 @@ import { selectBackend } from '../backend.ts';
 import { buildModel, type EcvaeModel } from '../models/index.ts';
 import { objectiveGrads } from '../objectives.ts';
 import { disposeParams, type Params } from '../params.ts';
-import { sgld } from '../sgld.ts';
+import { sgldChain } from '../sgld.ts';
 import * as tf from '../tf.ts';
 import { pack, unpack, type WorkerReply, type WorkerRequest } from './messages.ts';
 
@@ -21,9 +21,9 @@ function compute(m: EcvaeModel, msg: Extract<WorkerRequest, { kind: 'sgld' | 'gr
   try {
     if (msg.kind === 'sgld') {
       const start = tf.tensor(msg.start.data, msg.start.shape);
-      const out = sgld((v) => m.energy(params, v, true), start, start, msg.opts);
+      const { x, drift } = sgldChain((v) => m.energy(params, v, true), start, start, msg.opts);
       start.dispose();
-      return { out };
+      return { x, drift };
     }
     const inputs = unpack(msg.inputs);
     const { grads, terms } = objectiveGrads(m, msg.objective, params, inputs, msg.opts);
