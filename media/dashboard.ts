@@ -25,24 +25,45 @@ function themeColor(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
-type Field = keyof Pick<MetricsRecord, 'rec' | 'kl' | 'cal' | 'eData' | 'eNeg' | 'lambda' | 'itPerSec'>;
+type Field = keyof Pick<MetricsRecord, 'rec' | 'kl' | 'cal' | 'eData' | 'eHeld' | 'eNeg' | 'calDistance' | 'epsilon' | 'drift' | 'noise' | 'lambda' | 'itPerSec'>;
 interface ChartSpec {
   id: string;
-  fields: { key: Field; label: string; color: string }[];
+  fields: { key: Field; label: string; color: string; dash?: number[] }[];
 }
 
+const color = {
+  blue: themeColor('--vscode-charts-blue', '#3794ff'),
+  orange: themeColor('--vscode-charts-orange', '#d18616'),
+  green: themeColor('--vscode-charts-green', '#89d185'),
+  red: themeColor('--vscode-charts-red', '#f14c4c'),
+  purple: themeColor('--vscode-charts-purple', '#b180d7'),
+  yellow: themeColor('--vscode-charts-yellow', '#cca700'),
+  grey: themeColor('--vscode-descriptionForeground', '#999'),
+};
+
+// What tells a user whether calibration works (docs/calibration.md): E(held-out data)
+// well below E(neg), the drift of the chains above their noise, and the distance vs epsilon.
 const charts: ChartSpec[] = [
   { id: 'chart-losses', fields: [
-    { key: 'rec', label: 'rec', color: themeColor('--vscode-charts-blue', '#3794ff') },
-    { key: 'kl', label: 'kl', color: themeColor('--vscode-charts-orange', '#d18616') },
-    { key: 'cal', label: 'cal', color: themeColor('--vscode-charts-green', '#89d185') },
+    { key: 'rec', label: 'rec', color: color.blue },
+    { key: 'kl', label: 'kl', color: color.orange },
+    { key: 'cal', label: 'cal', color: color.green },
   ] },
   { id: 'chart-energy', fields: [
-    { key: 'eData', label: 'E(data)', color: themeColor('--vscode-charts-blue', '#3794ff') },
-    { key: 'eNeg', label: 'E(neg)', color: themeColor('--vscode-charts-red', '#f14c4c') },
+    { key: 'eData', label: 'E(data)', color: color.blue },
+    { key: 'eHeld', label: 'E(held-out)', color: color.green },
+    { key: 'eNeg', label: 'E(neg)', color: color.red },
   ] },
-  { id: 'chart-lambda', fields: [{ key: 'lambda', label: 'λ', color: themeColor('--vscode-charts-purple', '#b180d7') }] },
-  { id: 'chart-speed', fields: [{ key: 'itPerSec', label: 'it/s', color: themeColor('--vscode-charts-yellow', '#cca700') }] },
+  { id: 'chart-distance', fields: [
+    { key: 'calDistance', label: 'distance', color: color.green },
+    { key: 'epsilon', label: 'ε', color: color.grey, dash: [4, 4] },
+  ] },
+  { id: 'chart-drift', fields: [
+    { key: 'drift', label: 'drift', color: color.purple },
+    { key: 'noise', label: 'noise', color: color.grey, dash: [4, 4] },
+  ] },
+  { id: 'chart-lambda', fields: [{ key: 'lambda', label: 'λ', color: color.purple }] },
+  { id: 'chart-speed', fields: [{ key: 'itPerSec', label: 'it/s', color: color.yellow }] },
 ];
 
 const plots = new Map<string, uPlot>();
@@ -63,7 +84,7 @@ function createPlots(): void {
       scales: { x: { time: false } },
       // y labels like "-0.2531" need more than uPlot's default 50 px, or the sign is clipped.
       axes: [axis, { ...axis, size: 64 }],
-      series: [{ label: 'iteration' }, ...spec.fields.map((f) => ({ label: f.label, stroke: f.color, width: 1.5, spanGaps: true }))],
+      series: [{ label: 'iteration' }, ...spec.fields.map((f) => ({ label: f.label, stroke: f.color, width: 1.5, spanGaps: true, ...(f.dash ? { dash: f.dash } : {}) }))],
     }, columns(spec), el);
     plots.set(spec.id, plot);
   }
@@ -80,6 +101,9 @@ function render(): void {
   statusEl.className = `status ${status ?? ''}`;
   const last = state.records[state.records.length - 1];
   $('progress').textContent = last && state.run ? `iteration ${last.iteration} / ${state.run.total} · ${last.itPerSec.toFixed(2)} it/s` : '';
+  const warning = $('calibration-warning');
+  warning.hidden = !last?.calibrationWarning;
+  warning.textContent = last?.calibrationWarning ?? '';
   const msg = $('message');
   msg.hidden = !state.message;
   msg.textContent = state.message ?? '';

@@ -63,7 +63,10 @@ async function open(saved?: DashboardState): Promise<{ page: Page; errors: strin
 const send = (page: Page, msg: ToDashboard): Promise<void> => page.evaluate(`window.dispatchEvent(new MessageEvent('message', { data: ${JSON.stringify(msg)} }))`);
 
 function record(i: number) {
-  return { iteration: i * 10, rec: 100 / i, kl: 5 + Math.sin(i), elbo: 0, cal: 0.5 / i, eData: -i / 5, eNeg: i / 10, ebmLoss: 0, lambda: 30 + i / 10, itPerSec: 3 + (i % 3) / 10, elapsed: i };
+  return {
+    iteration: i * 10, rec: 100 / i, kl: 5 + Math.sin(i), elbo: 0, cal: 0.5 / i, calDistance: 0.01 / i, epsilon: 0.001, eData: -i / 5, eNeg: i / 10,
+    eHeld: -i / 6, gap: i / 10 + i / 6, drift: 0.05 + i / 1000, noise: 0.02, ebmLoss: 0, lambda: 30 + i / 10, itPerSec: 3 + (i % 3) / 10, elapsed: i,
+  };
 }
 
 function gridDataUri(): string {
@@ -74,8 +77,9 @@ function gridDataUri(): string {
 test('dashboard: live curves, sample grids, status, controls, state restored after reload, strict CSP', async () => {
   const { page, errors } = await open();
   assert.deepEqual(await page.evaluate('window.__posted'), [{ type: 'ready' }]);
-  assert.equal(await page.locator('canvas').count(), 4, 'four uPlot charts');
+  assert.equal(await page.locator('canvas').count(), 6, 'six uPlot charts');
   const emptyChart = await page.locator('#chart-losses canvas').screenshot();
+  const emptyDrift = await page.locator('#chart-drift canvas').screenshot();
 
   await send(page, { type: 'reset', run: { runDir: '/runs/mnist', name: 'mnist', total: 0 } }); // opened before status.json exists
   await send(page, { type: 'metrics', records: Array.from({ length: 20 }, (_, i) => record(i + 1)), total: 2000 });
@@ -88,6 +92,13 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   assert.equal(await page.textContent('#status'), 'running');
   const drawn = await page.locator('#chart-losses canvas').screenshot();
   assert.notDeepEqual(drawn, emptyChart, 'the loss chart draws the curves');
+  assert.notDeepEqual(await page.locator('#chart-drift canvas').screenshot(), emptyDrift, 'the drift chart draws the curves');
+  assert.equal(await page.isHidden('#calibration-warning'), true, 'no calibration warning while the records carry none');
+  const warning = 'calibration inactive (iterations 220–290): the chains are mostly noise';
+  await send(page, { type: 'metrics', records: [{ ...record(22), calibrationWarning: warning }] });
+  assert.equal(await page.textContent('#calibration-warning'), warning, 'the newest record\'s warning is shown');
+  await send(page, { type: 'metrics', records: [record(23)] });
+  assert.equal(await page.isHidden('#calibration-warning'), true, 'the warning goes once calibration is active again');
   const imgWidth = await page.evaluate(`document.getElementById('img-one-step').naturalWidth`);
   assert.equal(imgWidth, 40, 'the one-step grid is shown');
   assert.equal(await page.textContent('#it-mcmc'), '(iteration 200)');
@@ -106,9 +117,9 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
 
   // A reloaded window gets its saved state back and shows the same run without new messages.
   const saved = (await page.evaluate('window.__state')) as DashboardState;
-  assert.equal(saved.records.length, 21);
+  assert.equal(saved.records.length, 23);
   const reloaded = await open(saved);
-  assert.match((await reloaded.page.textContent('#progress'))!, /iteration 210 \/ 2000/);
+  assert.match((await reloaded.page.textContent('#progress'))!, /iteration 230 \/ 2000/);
   assert.equal(await reloaded.page.evaluate(`document.getElementById('img-mcmc').naturalWidth`), 40);
 
   await send(page, { type: 'status', status: 'failed', message: 'Training diverged at iteration 212' });

@@ -44,9 +44,12 @@ export function dashboardHtml(o: DashboardHtmlOptions): string {
   </div>
 </header>
 <p id="message" hidden></p>
+<p id="calibration-warning" role="status" hidden></p>
 <section class="charts">
   <figure><figcaption>Losses</figcaption><div id="chart-losses" class="chart"></div></figure>
-  <figure><figcaption>Energies E(data), E(neg)</figcaption><div id="chart-energy" class="chart"></div></figure>
+  <figure><figcaption>Energies: training data, held-out data, negatives</figcaption><div id="chart-energy" class="chart"></div></figure>
+  <figure><figcaption>Calibration distance vs ε (the constraint)</figcaption><div id="chart-distance" class="chart"></div></figure>
+  <figure><figcaption>Chain drift vs injected noise (mean ‖·‖ per sample)</figcaption><div id="chart-drift" class="chart"></div></figure>
   <figure><figcaption>λ (dual variable)</figcaption><div id="chart-lambda" class="chart"></div></figure>
   <figure><figcaption>Throughput (it/s)</figcaption><div id="chart-speed" class="chart"></div></figure>
 </section>

@@ -1,12 +1,15 @@
 /**
  * `ecvae compare`: EC-VAE against a plain VAE with the same architecture, data, seed and
  * iteration budget, evaluated with the same metrics; EC-VAE one-step and EC-VAE + MCMC
- * are both reported with their sampling time per image. Writes report.json, report.md
- * and one sample picture per sampler. Rerunnable: finished variants are not retrained.
+ * are both reported with their sampling time per image. Writes report.json, report.md,
+ * one sample picture per sampler and comparison.svg (data | each sampler, with its
+ * metrics under it). Rerunnable: finished variants are not retrained.
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config.ts';
+import { exampleSize, loadDataset } from '../data/index.ts';
+import { comparisonSvg, type Panel } from './picture.ts';
 import { train, writeSamples, type RunEvents } from '../run.ts';
 import { loadTrained } from '../trained.ts';
 import { evaluate, type EvalResult } from './index.ts';
@@ -31,6 +34,8 @@ export interface CompareReport {
   training: Record<'vae' | 'ecvae', { runDir: string; secPerIter: number | null }>;
   rows: CompareRow[];
   mainMetric: string;
+  /** comparison.svg in the output folder. */
+  picture: string;
   notes: string[];
 }
 
@@ -40,6 +45,15 @@ const MAIN: Record<string, { name: string; lowerIsBetter: boolean }> = {
   'fashion-mnist': { name: 'fd', lowerIsBetter: true },
   folder: { name: 'reconMse', lowerIsBetter: true },
 };
+
+/** The caption under a panel: the main metric and the one that explains it. */
+function caption(metrics: Record<string, number>): string {
+  if (metrics.hqRatio !== undefined) return `hqRatio ${metrics.hqRatio.toFixed(3)} · ${metrics.modes}/25 modes`;
+  if (metrics.fd !== undefined) return `FD ${metrics.fd.toFixed(1)} · precision ${metrics.precision!.toFixed(2)} · recall ${metrics.recall!.toFixed(2)}`;
+  return Object.entries(metrics).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' · ');
+}
+
+const PICTURE_IMAGES = 64;
 
 const time = (s: number | null): string => (s === null ? 'not timed (already trained)' : `${s.toFixed(3)} s/iter`);
 
@@ -51,7 +65,7 @@ function markdown(r: CompareReport): string {
     `# EC-VAE vs VAE: ${r.config}`, '',
     `Same architecture, data, seed and budget: ${r.iterations} iterations each. Training time: VAE ${time(r.training.vae.secPerIter)}, EC-VAE ${time(r.training.ecvae.secPerIter)}.`, '',
     `Main metric: **${r.mainMetric}** (${MAIN[r.config]?.lowerIsBetter ? 'lower' : 'higher'} is better).`, '',
-    head, ...lines, '', ...r.notes.map((n) => `- ${n}`), '',
+    head, ...lines, '', `![data and samples of each sampler](comparison.svg)`, '', ...r.notes.map((n) => `- ${n}`), '',
   ].join('\n');
 }
 
@@ -71,27 +85,38 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
   }
   const rows: CompareRow[] = [];
   const notes = new Set<string>();
+  const panels: Panel[] = [];
   for (const v of variants) {
     const m = loadTrained(training[v.variant].runDir);
     try {
       for (const steps of v.variant === 'ecvae' && o.mcmcSteps > 0 ? [0, o.mcmcSteps] : [0]) {
         const opts = { n: o.n, mcmcSteps: steps, seed: config.seed + 1 };
         const samples = `${v.variant}-${steps > 0 ? 'mcmc' : 'one-step'}.png`;
-        // The picture shows the evaluated samples themselves: all points in 2-D, the first 64 images.
+        let shown: Float32Array | undefined;
+        // The pictures show the evaluated samples themselves: all points in 2-D, the first 64 images.
         const e = evaluate(m, opts, (x) => {
-          const shown = m.model.dataShape.length === 3 ? x.slice(0, Math.min(64, x.shape[0]!)) : x;
-          writeSamples(join(outDir, samples), m.model, shown);
-          if (shown !== x) shown.dispose();
+          const pick = m.model.dataShape.length === 3 ? x.slice(0, Math.min(PICTURE_IMAGES, x.shape[0]!)) : x;
+          writeSamples(join(outDir, samples), m.model, pick);
+          shown = (pick.dataSync() as Float32Array).slice();
+          if (pick !== x) pick.dispose();
         });
         e.notes.forEach((n) => notes.add(n));
         rows.push({ ...e, variant: v.variant, samples });
+        const title = `${v.variant === 'vae' ? 'VAE' : 'EC-VAE'} ${steps > 0 ? `+ ${steps} MCMC steps` : 'one-step'}`;
+        panels.push({ title, caption: caption(e.metrics), values: shown!, n: shown!.length / exampleSize({ shape: m.model.dataShape }) });
       }
     } finally {
       m.dispose();
     }
   }
+  const picture = join(outDir, 'comparison.svg');
+  const data = loadDataset(config.data, config.seed);
+  const shape = data.shape;
+  const dataN = Math.min(data.size, shape.length === 3 ? PICTURE_IMAGES : o.n);
+  panels.unshift({ title: 'data', caption: `${dataN} ${shape.length === 3 ? 'training images' : 'training points'}`, values: data.x.subarray(0, dataN * exampleSize(data)), n: dataN });
+  writeFileSync(picture, comparisonSvg(`EC-VAE vs VAE, ${config.data.kind}, ${iterations} iterations each, seed ${config.seed}`, panels, shape));
   const main = MAIN[config.data.kind]!;
-  const report: CompareReport = { config: config.data.kind, iterations, training, rows, mainMetric: main.name, notes: [...notes] };
+  const report: CompareReport = { config: config.data.kind, iterations, training, rows, mainMetric: main.name, picture, notes: [...notes] };
   writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(outDir, 'report.md'), markdown(report));
   return report;
