@@ -12,24 +12,20 @@ import type { FromDashboard } from './dashboard/messages.ts';
 import { startConfigLanguageClient } from './languageClient.ts';
 import { RunsTreeProvider, type RunsNode } from './runsTree.ts';
 import { RequestCancelledError, SidecarClient } from './sidecarClient.ts';
+import mnistExample from '../examples/mnist.ecvae.json' with { type: 'json' };
 
 interface ActiveRun {
   runId: string;
   runDir: string;
   status: RunStatus | 'paused';
+  /** The calibration warning was shown for this run (once; the dashboard keeps it visible). */
+  warnedCalibration?: boolean;
 }
 
 const CONFIG_GLOB = '**/*.ecvae.json';
 
-const TEMPLATE = {
-  $schema: 'https://ecvae.studio/schemas/ecvae-run.schema.json',
-  name: 'mnist',
-  data: { kind: 'mnist', split: 'train' },
-  model: { kind: 'conv', latentDim: 8, width: 8, ebmHidden: 64 },
-  training: { iterations: 2000, batchSize: 32, vaeLearningRate: 0.001, adamBeta1: 0.5, beta: 1.0, ebmRegularization: 0.01 },
-  calibration: { sgldSteps: 5, sgldStepSize: 0.01, sgldNoiseScale: 0.1, lambdaInit: 1 },
-  logging: { every: 25, sampleEvery: 250, checkpointEvery: 250, sampleMcmcSteps: 5 },
-};
+// The new-config template is the shipped, measured MNIST example (docs/calibration.md), bundled.
+const TEMPLATE = { ...mnistExample, $schema: 'https://ecvae.studio/schemas/ecvae-run.schema.json' };
 
 let languageClient: ReturnType<typeof startConfigLanguageClient> | undefined;
 
@@ -68,6 +64,10 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       status.text = `$(pulse) EC-VAE ${p.metrics.iteration}/${p.total} · ${p.metrics.itPerSec.toFixed(1)} it/s`;
       status.show();
       void DashboardPanel.current?.post({ type: 'metrics', records: [p.metrics], total: p.total });
+      if (p.metrics.calibrationWarning && active?.runId === p.runId && !active.warnedCalibration) {
+        active.warnedCalibration = true;
+        void vscode.window.showWarningMessage(`EC-VAE: ${p.metrics.calibrationWarning}`);
+      }
     }),
     client.on('train/samples', (p) => {
       const panel = DashboardPanel.current;

@@ -29,7 +29,23 @@ type Field = keyof Pick<MetricsRecord, 'rec' | 'kl' | 'cal' | 'eData' | 'eHeld' 
 interface ChartSpec {
   id: string;
   fields: { key: Field; label: string; color: string; dash?: number[] }[];
+  /** Log y axis: the calibration distance spans orders of magnitude (1e-9 before the energy learns, 1e-3 after). */
+  log?: boolean;
 }
+
+/** Tick labels that stay readable from 1e-9 to 1e3. */
+/** Grid lines at powers of ten only (uPlot's log axis also draws 2..9 of every decade). */
+function decades(_u: uPlot, _axis: number, min: number, max: number): number[] {
+  if (!(min > 0) || !(max > 0)) return [];
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) out.push(10 ** e);
+  return out;
+}
+
+const tick = (v: number | null): string => {
+  if (v === null || !Number.isFinite(v)) return ''; // uPlot passes null splits for an empty log axis
+  return v !== 0 && (Math.abs(v) < 1e-2 || Math.abs(v) >= 1e4) ? v.toExponential(0) : String(+v.toPrecision(4));
+};
 
 const color = {
   blue: themeColor('--vscode-charts-blue', '#3794ff'),
@@ -54,7 +70,7 @@ const charts: ChartSpec[] = [
     { key: 'eHeld', label: 'E(held-out)', color: color.green },
     { key: 'eNeg', label: 'E(neg)', color: color.red },
   ] },
-  { id: 'chart-distance', fields: [
+  { id: 'chart-distance', log: true, fields: [
     { key: 'calDistance', label: 'distance', color: color.green },
     { key: 'epsilon', label: 'ε', color: color.grey, dash: [4, 4] },
   ] },
@@ -70,7 +86,9 @@ const plots = new Map<string, uPlot>();
 
 function columns(spec: ChartSpec): uPlot.AlignedData {
   const xs = state.records.map((r) => r.iteration);
-  return [xs, ...spec.fields.map((f) => state.records.map((r) => (r[f.key] ?? null) as number | null))] as uPlot.AlignedData;
+  // A log axis cannot show 0 (a distance before the energy has learned anything): leave a gap.
+  const value = (v: number | undefined): number | null => (v === undefined || (spec.log && v <= 0) ? null : v);
+  return [xs, ...spec.fields.map((f) => state.records.map((r) => value(r[f.key] as number | undefined)))] as uPlot.AlignedData;
 }
 
 function createPlots(): void {
@@ -81,9 +99,9 @@ function createPlots(): void {
     const axis = { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor } };
     const plot = new uPlot({
       width: Math.max(el.clientWidth, 300), height: 180,
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, ...(spec.log ? { y: { distr: 3 } } : {}) },
       // y labels like "-0.2531" need more than uPlot's default 50 px, or the sign is clipped.
-      axes: [axis, { ...axis, size: 64 }],
+      axes: [axis, { ...axis, size: 64, values: (_u: uPlot, splits: (number | null)[]) => splits.map(tick), ...(spec.log ? { splits: decades } : {}) }],
       series: [{ label: 'iteration' }, ...spec.fields.map((f) => ({ label: f.label, stroke: f.color, width: 1.5, spanGaps: true, ...(f.dash ? { dash: f.dash } : {}) }))],
     }, columns(spec), el);
     plots.set(spec.id, plot);

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkpointIO } from '../sidecar/engine/atomic.ts';
-import { readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../sidecar/engine/checkpoint.ts';
+import { assertMatchesModel, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../sidecar/engine/checkpoint.ts';
 import { buildModel } from '../sidecar/engine/models/index.ts';
 import * as tf from '../sidecar/engine/tf.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
@@ -40,6 +40,20 @@ test('a checkpoint restores params, Adam moments, lambda and iteration exactly',
   }
   disposeTrainState(state);
   disposeTrainState(back);
+});
+
+test('a checkpoint without Fourier features is refused by a model with them, with the fix', async () => {
+  await useBackend('wasm');
+  const off = withDefaults({ ...cfg, model: { ...cfg.model, energyFourier: { count: 0 }, decoderFourier: { count: 0 } } });
+  const model = buildModel(off.model, [2]);
+  const state = initTrainState(model, off);
+  const file = saveCheckpoint(tempDir(), state, off, [2], 1);
+  const ck = readCheckpoint(file);
+  assertMatchesModel(ck, [...model.specs.enc, ...model.specs.dec], 'vae');
+  const withFeatures = buildModel(cfg.model, [2]); // "auto": on for 2-D data
+  assert.throws(() => assertMatchesModel(ck, [...withFeatures.specs.enc, ...withFeatures.specs.dec], 'vae'),
+    /lacks parameter vae\/dec\.rff\.B; it was trained with a different architecture\. It was trained without Fourier features: set model\.energyFourier\.count and model\.decoderFourier\.count to 0 to continue it\./);
+  disposeTrainState(state);
 });
 
 test('only the newest `keep` checkpoints are kept', async () => {

@@ -103,6 +103,12 @@ test('Train -> dashboard and status bar follow the run; Stop Training ends it', 
   assert.equal(panel.posted[0]!.type, 'reset');
   await double.commands.get('ecvae.train')!();
   assert.ok(double.messages.some((m) => m.level === 'warning' && /already training/.test(m.text)));
+  // sgldStepSize 0.001 with noise scale 1: the chains are all noise, and the user is told so, once.
+  const calibrationWarnings = (): string[] => double.messages.filter((m) => m.level === 'warning' && /^EC-VAE: calibration inactive/.test(m.text)).map((m) => m.text);
+  await until('the calibration warning', () => calibrationWarnings().length > 0);
+  assert.match(calibrationWarnings()[0]!, /chains are mostly noise \(mean drift [\d.e-]+ vs injected noise [\d.e-]+\)/);
+  await until('more progress after the warning', () => panel.posted.filter((m) => m.type === 'metrics').length > 12);
+  assert.equal(calibrationWarnings().length, 1, 'shown once per run');
   panel.receive({ type: 'stop' }); // the dashboard's Stop button
   await until('the run to stop', () => double.messages.some((m) => /EC-VAE training stopped at iteration \d+/.test(m.text)));
   await until('stopped status in the dashboard', () => panel.posted.some((m) => m.type === 'status' && (m as unknown as { status: string }).status === 'stopped'));

@@ -130,10 +130,14 @@ export function stateFromCheckpoint(c: LoadedCheckpoint): TrainState {
 }
 
 /** Checks that checkpoint tensors have the shapes the model expects, before any use. */
-export function assertMatchesModel(c: LoadedCheckpoint, expected: { name: string; shape: number[] }[], prefix: string): void {
+export function assertMatchesModel(c: LoadedCheckpoint, expected: { name: string; shape: number[]; fixed?: boolean }[], prefix: string): void {
   for (const s of expected) {
     const t = c.tensors.get(`${prefix}/${s.name}`);
-    if (!t) throw new CheckpointError(`Checkpoint ${c.file} lacks parameter ${prefix}/${s.name}; it was trained with a different architecture.`);
+    if (!t) {
+      // Runs trained before Fourier features existed (or with them off) have none to load.
+      const hint = s.fixed ? ' It was trained without Fourier features: set model.energyFourier.count and model.decoderFourier.count to 0 to continue it.' : '';
+      throw new CheckpointError(`Checkpoint ${c.file} lacks parameter ${prefix}/${s.name}; it was trained with a different architecture.${hint}`);
+    }
     if (t.shape.join('x') !== s.shape.join('x')) {
       throw new CheckpointError(`Checkpoint ${c.file}: parameter ${s.name} has shape ${t.shape.join('x')}, the config's model needs ${s.shape.join('x')}; it was trained with a different architecture.`);
     }
