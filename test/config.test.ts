@@ -1,7 +1,7 @@
 /** Run-config validation: schema defaults, and a clear, located message for each mistake. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile, parseConfig, type Diagnostic } from '../sidecar/engine/config.ts';
 import { tempDir } from './helpers.ts';
@@ -112,10 +112,13 @@ test('an unreadable config file is a diagnostic, not a crash', () => {
   assert.match(!r.ok ? r.diagnostics[0]!.message : '', /Cannot read config .*file not found/);
 });
 
-test('the shipped examples validate', () => {
-  for (const f of ['examples/toy-25gaussians.ecvae.json', 'examples/mnist.ecvae.json']) {
-    const r = loadConfigFile(f);
+test('the shipped examples validate, without warnings', () => {
+  const files = readdirSync('examples').filter((f) => f.endsWith('.ecvae.json'));
+  assert.deepEqual(files.sort(), ['fashion-mnist.ecvae.json', 'mnist.ecvae.json', 'toy-25gaussians.ecvae.json']);
+  for (const f of files) {
+    const r = loadConfigFile(join('examples', f));
     assert.ok(r.ok, `${f}: ${JSON.stringify(!r.ok && r.diagnostics)}`);
+    assert.deepEqual(r.warnings, [], f);
   }
 });
 

@@ -7,6 +7,8 @@ import { gaussianModes } from '../sidecar/engine/data/gaussians.ts';
 import { FEATURE_DIM, classifierLogits, loadClassifier } from '../sidecar/engine/eval/classifier.ts';
 import { frechetDistance, precisionRecall } from '../sidecar/engine/eval/features.ts';
 import { gaussianMetrics } from '../sidecar/engine/eval/gaussians.ts';
+import { comparisonSvg } from '../sidecar/engine/eval/picture.ts';
+import { decodeImage } from '../sidecar/engine/data/images.ts';
 import { gather, loadDataset } from '../sidecar/engine/data/index.ts';
 import { normalStream } from '../sidecar/engine/rng.ts';
 import * as tf from '../sidecar/engine/tf.ts';
@@ -70,6 +72,20 @@ test('the shipped classifiers load and classify held-out digits', async () => {
   assert.ok(loadClassifier('fashion-mnist').meta.testAccuracy > 0.8);
 });
 
+test('the comparison picture embeds each image grid as a PNG and escapes its text', () => {
+  const img = (v: number) => ({ values: new Float32Array(4 * 6 * 6).fill(v), n: 4 });
+  const svg = comparisonSvg('A <b> & "c"', [{ title: 'data', caption: 'x < y', ...img(-1) }, { title: 'EC-VAE', caption: 'FD 1.0', ...img(1) }], [6, 6, 1]);
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, />A &lt;b&gt; &amp; &quot;c&quot;</);
+  assert.match(svg, />x &lt; y</);
+  const pngs = [...svg.matchAll(/href="data:image\/png;base64,([^"]+)"/g)].map((m) => decodeImage(Buffer.from(m[1]!, 'base64'), 'grid.png'));
+  assert.equal(pngs.length, 2);
+  // A 2x2 grid of 6x6 images with 2-pixel gutters: 18 x 18, white images in the second.
+  assert.deepEqual([pngs[1]!.width, pngs[1]!.height], [18, 18]);
+  const px = (k: number, x: number, y: number): number => pngs[k]!.data[(y * 18 + x) * 4]!;
+  assert.deepEqual([px(0, 2, 2), px(1, 2, 2), px(1, 0, 0)], [0, 255, 32], 'image values -1 -> 0, 1 -> 255, gutter grey');
+});
+
 test('ecvae eval and compare end to end (25 Gaussians, MNIST) with their JSON contracts', () => {
   const dir = tempDir();
   const toy = join(dir, 'toy.ecvae.json');
@@ -85,6 +101,12 @@ test('ecvae eval and compare end to end (25 Gaussians, MNIST) with their JSON co
   for (const r of report.rows) for (const k of ['hqRatio', 'modes', 'reverseKL']) assert.equal(typeof r.metrics[k], 'number');
   for (const f of ['report.md', 'report.json', 'vae-one-step.png', 'ecvae-mcmc.png']) assert.ok(existsSync(join(dir, 'cmp', f)), f);
   assert.match(readFileSync(join(dir, 'cmp', 'report.md'), 'utf8'), /\| ecvae mcmc \|/);
+  // One picture: data | VAE | EC-VAE one-step | EC-VAE + MCMC, each with its metrics under it.
+  const svg = readFileSync(join(dir, 'cmp', 'comparison.svg'), 'utf8');
+  assert.deepEqual([...svg.matchAll(/font-weight="bold">([^<]+)</g)].map((m) => m[1]), ['data', 'VAE one-step', 'EC-VAE one-step', 'EC-VAE + 2 MCMC steps']);
+  const captions = [...svg.matchAll(/hqRatio (\d\.\d{3}) · (\d+)\/25 modes/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.deepEqual(captions, report.rows.map((r) => [Number(r.metrics.hqRatio!.toFixed(3)), r.metrics.modes]));
+  assert.equal((svg.match(/<path fill=/g) ?? []).length, 4, 'one scatter per panel');
 
   const mnist = join(dir, 'mnist.ecvae.json');
   writeFileSync(mnist, JSON.stringify({
