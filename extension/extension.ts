@@ -5,9 +5,8 @@
  */
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunStatus } from '../sidecar/engine/run.ts';
-import type { Notifications } from '../sidecar/protocol.ts';
-import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel.ts';
+import type { Notifications, RunStatus } from '../sidecar/protocol.ts';
+import { DASHBOARD_VIEW_TYPE, DashboardPanel, type DashboardHost } from './dashboard/panel.ts';
 import type { FromDashboard } from './dashboard/messages.ts';
 import { startConfigLanguageClient } from './languageClient.ts';
 import { RunsTreeProvider, type RunsNode } from './runsTree.ts';
@@ -47,11 +46,14 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
   languageClient = startConfigLanguageClient(client, output);
   const runsTree = new RunsTreeProvider(client, () => runsDir());
 
-  const onDashboardMessage = (m: FromDashboard): void => {
-    if (!active) return;
-    if (m.type === 'stop') void vscode.commands.executeCommand('ecvae.stopTraining');
-    if (m.type === 'pause') void client.request('train/pause', { runId: active.runId }).then(() => setStatus('paused'));
-    if (m.type === 'resume') void client.request('train/resume', { runId: active.runId }).then(() => setStatus('running'));
+  const dashboardHost: DashboardHost = {
+    onMessage: (m: FromDashboard): void => {
+      if (!active) return;
+      if (m.type === 'stop') void vscode.commands.executeCommand('ecvae.stopTraining');
+      if (m.type === 'pause') void client.request('train/pause', { runId: active.runId }).then(() => setStatus('paused'));
+      if (m.type === 'resume') void client.request('train/resume', { runId: active.runId }).then(() => setStatus('running'));
+    },
+    readRun: (runDir) => client.request('runs/read', { runDir }),
   };
 
   const setStatus = (s: ActiveRun['status'], message?: string): void => {
@@ -156,7 +158,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
         const r = await client.request('train/start', { configPath: config, runDir: join(runsDir(), String(name)), resume: true });
         active = { runId: r.runId, runDir: r.runDir, status: 'running' };
         runsTree.refresh();
-        DashboardPanel.createOrShow(context.extensionUri, onDashboardMessage, r.runDir);
+        DashboardPanel.createOrShow(context.extensionUri, dashboardHost, r.runDir);
       } catch (err) {
         void vscode.window.showErrorMessage(`Cannot start training: ${(err as Error).message}`);
       }
@@ -169,7 +171,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       await client.request('train/stop', { runId: active.runId });
     },
     'ecvae.openDashboard': (node?: RunsNode) => {
-      DashboardPanel.createOrShow(context.extensionUri, onDashboardMessage, node?.kind === 'run' ? node.run.runDir : active?.runDir);
+      DashboardPanel.createOrShow(context.extensionUri, dashboardHost, node?.kind === 'run' ? node.run.runDir : active?.runDir);
     },
     'ecvae.refreshRuns': () => runsTree.refresh(),
     'ecvae.showBackendInfo': async () => {
@@ -224,7 +226,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
     ...Object.entries(commands).map(([id, f]) => vscode.commands.registerCommand(id, f)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
-        DashboardPanel.revive(panel, context.extensionUri, onDashboardMessage, active?.runDir);
+        DashboardPanel.revive(panel, context.extensionUri, dashboardHost, active?.runDir);
       },
     }),
     ...listeners,

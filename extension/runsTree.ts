@@ -16,7 +16,7 @@ export type RunsNode =
   | { kind: 'error'; message: string };
 
 const STATUS_ICONS: Record<RunSummary['status'], string> = {
-  running: 'sync~spin', finished: 'pass', stopped: 'debug-stop', failed: 'error', unknown: 'question',
+  running: 'sync~spin', finished: 'pass', stopped: 'debug-stop', failed: 'error', interrupted: 'debug-disconnect', unknown: 'question',
 };
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {

@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import type { DashboardState, FromDashboard, ToDashboard } from '../extension/dashboard/messages.ts';
-import type { MetricsRecord } from '../sidecar/engine/run.ts';
+import type { MetricsRecord } from '../sidecar/protocol.ts';
 
 interface VsCodeApi {
   postMessage(msg: FromDashboard): void;

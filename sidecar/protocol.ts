@@ -6,8 +6,11 @@
 import type { RestoreFileRequest, SampleRequest } from './engine/actions.ts';
 import type { BackendReport } from './engine/backend.ts';
 import type { Diagnostic } from './engine/config.ts';
-import type { MetricsRecord, RunStatus } from './engine/run.ts';
 import type { RestoreReport } from './engine/restore/index.ts';
+import type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind } from './engine/runFolder.ts';
+
+// The run-folder types both ends use; the extension and the webview import them from here only.
+export type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind };
 
 export const PROTOCOL_VERSION = 1;
 
@@ -30,16 +33,6 @@ export interface TrainStartParams {
   resume?: boolean;
 }
 
-export interface RunSummary {
-  runDir: string;
-  name: string;
-  status: RunStatus | 'unknown';
-  iteration: number;
-  total?: number;
-  checkpoints: string[];
-  message?: string;
-}
-
 /** As the CLI's `sample` (engine/actions.ts). */
 export type SampleParams = SampleRequest;
 
@@ -55,6 +48,8 @@ export interface Methods {
   'train/pause': { params: { runId: string }; result: { runId: string; paused: true } };
   'train/resume': { params: { runId: string }; result: { runId: string; paused: false } };
   'runs/list': { params: { dir: string }; result: { runs: RunSummary[] } };
+  /** What the dashboard replays of a run folder: summary, every metrics record, the newest grids. */
+  'runs/read': { params: { runDir: string }; result: RunSnapshot };
   sample: { params: SampleParams; result: { out: string; n: number; iteration: number; checkpoint: string } };
   restore: { params: RestoreParams; result: RestoreReport & { out: string } };
 }
@@ -71,7 +66,7 @@ export interface ClientNotifications {
 /** Notifications the sidecar sends. */
 export interface Notifications {
   'train/progress': { runId: string; metrics: MetricsRecord; total: number };
-  'train/samples': { runId: string; file: string; iteration: number; kind: 'one-step' | 'mcmc' };
+  'train/samples': { runId: string; file: string; iteration: number; kind: SampleKind };
   'train/checkpoint': { runId: string; file: string; iteration: number };
   'train/finished': { runId: string; status: RunStatus; iteration: number; error?: string };
   log: { message: string };

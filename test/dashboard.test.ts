@@ -15,6 +15,7 @@ import { dashboardHtml } from '../extension/dashboard/html.ts';
 import type { DashboardState, ToDashboard } from '../extension/dashboard/messages.ts';
 import { replayMessages } from '../extension/dashboard/replay.ts';
 import { train } from '../sidecar/engine/run.ts';
+import { readRunSnapshot } from '../sidecar/engine/runFolder.ts';
 import { encodePng } from '../sidecar/engine/data/images.ts';
 import { repoRoot, tempDir, withDefaults } from './helpers.ts';
 
@@ -136,7 +137,7 @@ test('a real run folder replayed into the dashboard (metrics.jsonl, newest grids
     logging: { every: 5, sampleEvery: 30, checkpointEvery: 60, sampleCount: 16, sampleMcmcSteps: 3 },
   }), { runDir });
   const dataUri = (f: string): string => `data:image/png;base64,${readFileSync(f).toString('base64')}`;
-  const msgs = replayMessages(runDir, dataUri);
+  const msgs = replayMessages(readRunSnapshot(runDir), dataUri);
   assert.deepEqual(msgs.map((m) => m.type), ['reset', 'metrics', 'samples', 'samples', 'status']);
   const metrics = msgs[1] as Extract<ToDashboard, { type: 'metrics' }>;
   assert.deepEqual(metrics.records.map((r) => r.iteration), Array.from({ length: 12 }, (_, i) => 5 * (i + 1)));

@@ -49,13 +49,14 @@ test('sidecar death: pending request rejected, run marked failed, next request r
     assert.equal(f.status, 'failed');
     assert.match(f.error!, /stopped unexpectedly/);
 
-    // The next command starts a fresh sidecar; the killed run is listed as interrupted.
+    // The next command starts a fresh sidecar; the killed run is listed as interrupted (its lock is stale).
     const second = await client.request('initialize', {});
     assert.notEqual(second.pid, first.pid);
     const { runs } = await client.request('runs/list', { dir });
-    const run = runs.find((r) => r.name === 'run')!;
-    assert.equal(run.status, 'failed');
-    assert.match(run.message!, /interrupted .* resume to continue/);
+    const run = runs.find((r) => r.runDir === join(dir, 'run'))!;
+    assert.equal(run.name, 'toy', 'named by its config');
+    assert.equal(run.status, 'interrupted');
+    assert.match(run.message!, /^interrupted: process \d+ ended without finishing; resume to continue from the last checkpoint$/);
   } finally {
     await client.dispose();
   }

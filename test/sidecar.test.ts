@@ -109,6 +109,12 @@ test('train: progress notifications, pause, resume, stop; the run folder is comp
   assert.equal(run.status, 'stopped');
   assert.equal(run.iteration, done.iteration);
   assert.ok(run.checkpoints.length >= 1);
+  // What a reopened dashboard replays, read by the sidecar from the folder.
+  const snap = await call('runs/read', { runDir });
+  assert.equal(snap.status, 'stopped');
+  assert.equal(snap.records[snap.records.length - 1]!.iteration <= done.iteration, true);
+  assert.ok(snap.records.length >= 1 && snap.samples.some((x) => x.kind === 'one-step' && existsSync(x.file)));
+  assert.ok(!existsSync(join(runDir, 'run.lock')), 'the writer lock is released when the run ends');
   const s = await call('sample', { checkpoint: runDir, out: join(dir, 'grid.png'), n: 16 });
   assert.equal(s.iteration, done.iteration);
   assert.ok(existsSync(join(dir, 'grid.png')));
@@ -130,6 +136,9 @@ test('bad requests get JSON-RPC errors with clear messages, and the sidecar keep
   assert.match(cfg.message, /Cannot read config .*nope\.ecvae\.json: file not found/);
   const ck = await callError('sample', { checkpoint: join(dir, 'nothing'), out: join(dir, 'x.png') });
   assert.match(ck.message, /No such checkpoint or run folder/);
+  const noRun = await callError('runs/read', { runDir: join(dir, 'nothing') });
+  assert.equal(noRun.code, -32001);
+  assert.match(noRun.message, /No run folder at .*nothing/);
   const task = await callError('restore', { checkpoint: join(dir, 'run'), image: 'x.png', task: 'sharpen', out: 'y.png' });
   assert.equal(task.code, -32602);
   // A malformed line is answered with a parse error, and the next request still works.

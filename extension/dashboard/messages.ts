@@ -2,9 +2,9 @@
  * Messages between the extension and the training-dashboard webview, typed once for
  * both sides (the webview script in media/ imports these types).
  */
-import type { MetricsRecord, RunStatus } from '../../sidecar/engine/run.ts';
+import type { MetricsRecord, ObservedStatus, SampleKind } from '../../sidecar/protocol.ts';
 
-export type DashboardStatus = RunStatus | 'paused';
+export type DashboardStatus = Exclude<ObservedStatus, 'unknown'> | 'paused';
 
 export interface DashboardRun {
   runDir: string;
@@ -16,7 +16,7 @@ export interface DashboardRun {
 export type ToDashboard =
   | { type: 'reset'; run: DashboardRun }
   | { type: 'metrics'; records: MetricsRecord[]; /** The run's iteration target, when known. */ total?: number }
-  | { type: 'samples'; iteration: number; kind: 'one-step' | 'mcmc'; src: string }
+  | { type: 'samples'; iteration: number; kind: SampleKind; src: string }
   | { type: 'status'; status: DashboardStatus; message?: string };
 
 /** Webview -> extension. */

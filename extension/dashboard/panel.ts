@@ -1,13 +1,21 @@
 /**
  * The training dashboard panel: one webview panel, created or revealed on demand,
  * revived after a window reload (WebviewPanelSerializer; the webview restores its own
- * state and the run is replayed from disk), disposed cleanly. Messages are typed
- * (dashboard/messages.ts) in both directions.
+ * state and the run is replayed from its folder, read by the sidecar), disposed cleanly.
+ * Messages are typed (dashboard/messages.ts) in both directions.
  */
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { RunSnapshot } from '../../sidecar/protocol.ts';
 import { dashboardHtml } from './html.ts';
 import type { FromDashboard, ToDashboard } from './messages.ts';
 import { replayMessages } from './replay.ts';
+
+/** What the panel needs from the extension: where its messages go, and the sidecar's reading of a run folder. */
+export interface DashboardHost {
+  onMessage(m: FromDashboard): void;
+  readRun(runDir: string): Promise<RunSnapshot>;
+}
 
 export const DASHBOARD_VIEW_TYPE = 'ecvae.dashboard';
 
@@ -16,21 +24,21 @@ export class DashboardPanel {
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Shows the dashboard (creating it if needed) for the run in `runDir`, replaying its folder. */
-  static createOrShow(extensionUri: vscode.Uri, onMessage: (m: FromDashboard) => void, runDir?: string): DashboardPanel {
+  static createOrShow(extensionUri: vscode.Uri, host: DashboardHost, runDir?: string): DashboardPanel {
     if (DashboardPanel.current) {
       DashboardPanel.current.panel.reveal(vscode.ViewColumn.Beside);
     } else {
       const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'EC-VAE Training', vscode.ViewColumn.Beside, DashboardPanel.webviewOptions(extensionUri));
-      DashboardPanel.current = new DashboardPanel(panel, extensionUri, onMessage);
+      DashboardPanel.current = new DashboardPanel(panel, extensionUri, host);
     }
-    if (runDir) DashboardPanel.current.show(runDir);
+    if (runDir) void DashboardPanel.current.show(runDir);
     return DashboardPanel.current;
   }
 
   /** After a window reload: the webview restores its saved state; re-attach and refresh from disk. */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, onMessage: (m: FromDashboard) => void, runDir?: string): DashboardPanel {
-    DashboardPanel.current = new DashboardPanel(panel, extensionUri, onMessage);
-    if (runDir) DashboardPanel.current.show(runDir);
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, host: DashboardHost, runDir?: string): DashboardPanel {
+    DashboardPanel.current = new DashboardPanel(panel, extensionUri, host);
+    if (runDir) void DashboardPanel.current.show(runDir);
     return DashboardPanel.current;
   }
 
@@ -40,7 +48,7 @@ export class DashboardPanel {
     return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: roots };
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, onMessage: (m: FromDashboard) => void) {
+  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly host: DashboardHost) {
     const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
     panel.webview.options = DashboardPanel.webviewOptions(extensionUri);
     panel.webview.html = dashboardHtml({
@@ -49,13 +57,22 @@ export class DashboardPanel {
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.css')).toString(),
     });
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    panel.webview.onDidReceiveMessage((m: FromDashboard) => onMessage(m), null, this.disposables);
+    panel.webview.onDidReceiveMessage((m: FromDashboard) => host.onMessage(m), null, this.disposables);
   }
 
-  /** Points the dashboard at a run folder and replays what is on disk. */
-  show(runDir: string): void {
-    const toSrc = (file: string): string => this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
-    for (const m of replayMessages(runDir, toSrc)) void this.post(m);
+  /**
+   * Points the dashboard at a run folder and replays what is in it. A run that has only
+   * just been started may have no folder yet: the panel then starts empty and live
+   * notifications fill it.
+   */
+  async show(runDir: string): Promise<void> {
+    let messages: ToDashboard[];
+    try {
+      messages = replayMessages(await this.host.readRun(runDir), (file) => this.src(file));
+    } catch {
+      messages = [{ type: 'reset', run: { runDir, name: basename(runDir), total: 0 } }];
+    }
+    for (const m of messages) await this.post(m);
   }
 
   /** Webview URI for a sample PNG on disk (the run folder must be a local resource root). */

@@ -1,42 +1,31 @@
 /**
- * A training run: the run folder (SPEC §4), metrics, sample grids, checkpoints, resume,
- * stop requests and divergence handling around the pure iteration of trainer.ts.
+ * A training run: the run folder (runFolder.ts), metrics, sample grids, checkpoints,
+ * resume, stop requests and divergence handling around the pure iteration of trainer.ts.
  * Used by the CLI and the sidecar alike; reports through callbacks, never prints.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { selectBackend, type BackendReport } from './backend.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
-import { calibrationHealth, HEALTH_DEFAULTS } from './health.ts';
-import { batchIndices, gather, loadDataset, loadProbe, type Dataset } from './data/index.ts';
+import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts';
 import { encodePng } from './data/images.ts';
 import { buildModel, type EcvaeModel } from './models/index.ts';
 import { Pool, resolveParallelism } from './parallel/pool.ts';
 import { allFinite } from './params.ts';
+import { CalibrationWatch } from './probe.ts';
+import { acquireRunLock, appendMetrics, prepareRunFolder, runFiles, samplePath, truncateMetrics, writeStatus, type MetricsRecord, type RunStatus, type SampleKind } from './runFolder.ts';
 import { generate, refine, samplesPicture } from './sample.ts';
 import * as tf from './tf.ts';
 import { DivergenceError, disposeTrainState, initTrainState, trainIteration, type IterationMetrics, type TrainState } from './trainer.ts';
 
-export interface MetricsRecord extends IterationMetrics {
-  /** Mean energy of a fixed held-out data batch (the probe, data/index.ts loadProbe), and eNeg - eHeld. */
-  eHeld?: number;
-  gap?: number;
-  /** Present while calibration is judged inactive (health.ts), with the reason and what to change. */
-  calibrationWarning?: string;
-  /** Iterations per second over the last logging window. */
-  itPerSec: number;
-  /** Wall-clock seconds since this process started the run. */
-  elapsed: number;
-}
-
-export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
+export type { MetricsRecord, RunStatus } from './runFolder.ts';
 
 export interface RunEvents {
   onLog?(message: string): void;
   onMetrics?(m: MetricsRecord, total: number): void;
-  onSamples?(file: string, iteration: number, kind: 'one-step' | 'mcmc'): void;
+  onSamples?(file: string, iteration: number, kind: SampleKind): void;
   onCheckpoint?(file: string, iteration: number): void;
 }
 
@@ -66,42 +55,11 @@ export interface TrainResult {
   resumedFrom?: number;
 }
 
-/** Examples in the held-out energy probe. */
-const PROBE_SIZE = 256;
-
 export class RunError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'RunError';
   }
-}
-
-interface StatusFile {
-  status: RunStatus;
-  iteration: number;
-  total: number;
-  message?: string;
-  pid: number;
-  updatedAt: string;
-}
-
-function writeStatus(runDir: string, s: Omit<StatusFile, 'pid' | 'updatedAt'>): void {
-  const body: StatusFile = { ...s, pid: process.pid, updatedAt: new Date().toISOString() };
-  writeFileAtomic(join(runDir, 'status.json'), [Buffer.from(JSON.stringify(body, null, 2) + '\n')]);
-}
-
-/** Keeps metrics.jsonl lines up to `iteration` (a killed run may have logged past its last checkpoint). */
-function truncateMetrics(file: string, iteration: number): void {
-  if (!existsSync(file)) return;
-  const kept = readFileSync(file, 'utf8').split('\n').filter((line) => {
-    if (!line.trim()) return false;
-    try {
-      return (JSON.parse(line) as { iteration: number }).iteration <= iteration;
-    } catch {
-      return false; // a line torn by the kill
-    }
-  });
-  writeFileAtomic(file, [Buffer.from(kept.map((l) => l + '\n').join(''))]);
 }
 
 export function writeSamples(file: string, model: EcvaeModel, x: tf.Tensor, reference?: Float32Array): void {
@@ -114,14 +72,25 @@ function referencePoints(ds: Dataset, n: number): Float32Array | undefined {
   return ds.shape.length === 1 ? ds.x.subarray(0, Math.min(ds.size, n) * ds.shape[0]!) : undefined;
 }
 
-/** Trains (or resumes) a run to its iteration target. Resolves with the outcome; throws RunError for unusable input. */
+/**
+ * Trains (or resumes) a run to its iteration target, holding the run folder's writer lock
+ * throughout. Resolves with the outcome; throws RunError (or RunLockedError) for unusable input.
+ */
 export async function train(config: RunConfig, opts: TrainOptions = {}): Promise<TrainResult> {
-  const ev = opts.events ?? {};
-  const log = (m: string): void => ev.onLog?.(m);
+  const log = (m: string): void => opts.events?.onLog?.(m);
   const runDir = resolve(opts.runDir ?? join(config.output.dir, config.name));
-  const latest = join(runDir, 'checkpoints', 'latest');
+  const release = acquireRunLock(runDir, (m) => log(`note: ${m}`));
+  try {
+    return await trainLocked(config, opts, runDir, log);
+  } finally {
+    release();
+  }
+}
+
+async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string, log: (m: string) => void): Promise<TrainResult> {
+  const ev = opts.events ?? {};
   let resumeFile: string | undefined;
-  if (existsSync(latest)) {
+  if (existsSync(join(runFiles(runDir).checkpoints, 'latest'))) {
     if (!opts.resume) throw new RunError(`Run folder ${runDir} already has checkpoints. Use --resume to continue it, or choose another --out folder or "name".`);
     resumeFile = resolveCheckpoint(runDir);
   } else if (opts.resume) {
@@ -152,12 +121,8 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
   }
   const resumedFrom = resumeFile ? state.iteration : undefined;
 
-  mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
-  mkdirSync(join(runDir, 'samples'), { recursive: true });
-  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  const metricsFile = join(runDir, 'metrics.jsonl');
-  if (resumeFile) truncateMetrics(metricsFile, state.iteration);
-  else writeFileSync(metricsFile, '');
+  prepareRunFolder(runDir, config, !resumeFile);
+  if (resumeFile) truncateMetrics(runDir, state.iteration);
   writeStatus(runDir, { status: 'running', iteration: state.iteration, total });
 
   const L = config.logging;
@@ -176,14 +141,13 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
     ev.onCheckpoint?.(checkpoint, state.iteration);
   };
   const saveSamples = (): void => {
-    const tag = String(state.iteration).padStart(6, '0');
     const x = generate(model, state.vae, sampleN, config.seed);
-    const one = join(runDir, 'samples', `iter-${tag}.png`);
+    const one = samplePath(runDir, state.iteration, 'one-step');
     writeSamples(one, model, x, reference);
     ev.onSamples?.(one, state.iteration, 'one-step');
     if (L.sampleMcmcSteps > 0 && state.ebm) {
       const r = refine(model, state.ebm, x, L.sampleMcmcSteps, config, config.seed);
-      const file = join(runDir, 'samples', `iter-${tag}-mcmc.png`);
+      const file = samplePath(runDir, state.iteration, 'mcmc');
       writeSamples(file, model, r, reference);
       r.dispose();
       ev.onSamples?.(file, state.iteration, 'mcmc');
@@ -191,15 +155,7 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
     x.dispose();
   };
 
-  // The held-out energy probe: E(data) on examples the energy never trained on, so that a
-  // gap eNeg - eHeld > 0 means the energy tells data from samples, not that it memorised.
-  const probeData = config.calibration.enabled ? loadProbe(config.data, config.seed, PROBE_SIZE, dataset) : undefined;
-  if (probeData && !probeData.heldOut) log('note: this dataset has no held-out part; the energy probe (eHeld) uses training examples');
-  const probe = probeData ? tf.tensor(probeData.x, [probeData.size, ...dataset.shape]) : undefined;
-  const recent: MetricsRecord[] = [];
-  let healthy = true;
-  const probeEnergy = (): number => tf.tidy(() => model.energy(state.ebm!, probe!, true).mean().dataSync()[0]!);
-
+  const watch = CalibrationWatch.create(config, dataset, model, log);
   const threads = resolveParallelism(config.training.parallelism, backend.backend, model.kind);
   const pool = await Pool.create(model, config.model, backend.backend, threads);
   if (pool.threads > 1) log(`batch rows (SGLD chains and gradients) are split across ${pool.threads} threads`);
@@ -223,21 +179,10 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
       if (t % L.every === 0 || t === total) {
         const now = performance.now();
         last = { ...m, itPerSec: (windowIters * 1000) / Math.max(now - windowStart, 1e-6), elapsed: (now - start) / 1000 };
-        if (probe && state.ebm && m.eNeg !== undefined) {
-          const eHeld = probeEnergy();
-          Object.assign(last, { eHeld, gap: m.eNeg - eHeld });
-          recent.push(last);
-          if (recent.length > HEALTH_DEFAULTS.window) recent.shift();
-          const verdict = calibrationHealth(recent);
-          if (verdict?.reason) last.calibrationWarning = verdict.reason;
-          if (verdict && verdict.active !== healthy) {
-            log(verdict.active ? `calibration active again at iteration ${t}` : `warning: ${verdict.reason}`);
-            healthy = verdict.active;
-          }
-        }
+        if (state.ebm) watch?.observe(last, state.ebm);
         windowStart = now;
         windowIters = 0;
-        writeFileSync(metricsFile, JSON.stringify(last) + '\n', { flag: 'a' });
+        appendMetrics(runDir, last);
         ev.onMetrics?.(last, total);
       }
       if (t % L.sampleEvery === 0) saveSamples();
@@ -257,7 +202,7 @@ export async function train(config: RunConfig, opts: TrainOptions = {}): Promise
     throw err;
   } finally {
     disposeTrainState(state);
-    probe?.dispose();
+    watch?.dispose();
     await pool.close();
   }
   const done = state.iteration - startIteration;

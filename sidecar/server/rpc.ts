@@ -3,6 +3,7 @@
  * Every method validates its params and turns engine errors into JSON-RPC errors with
  * the engine's message, so a bad request never crashes the process.
  */
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
@@ -13,7 +14,8 @@ import { parseConfig } from '../engine/config.ts';
 import { RestoreError } from '../engine/restore/index.ts';
 import { SamplerError } from '../engine/sample.ts';
 import { ErrorCode, PROTOCOL_VERSION, type Methods, type NotificationName, type Notifications } from '../protocol.ts';
-import { listRuns, RunManager, RunsError } from './runs.ts';
+import { listRuns, readRunSnapshot, runFiles } from '../engine/runFolder.ts';
+import { RunManager, RunsError } from './runs.ts';
 
 type Params = Record<string, unknown>;
 
@@ -107,6 +109,11 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
     return { runId: p.runId, paused: false };
   });
   method('runs/list', { dir: 'string' }, (p) => ({ runs: listRuns(p.dir) }));
+  method('runs/read', { runDir: 'string' }, (p) => {
+    const f = runFiles(p.runDir);
+    if (!existsSync(f.status) && !existsSync(f.config)) throw new RunsError('not-found', `No run folder at ${p.runDir} (no status.json or config.json).`);
+    return readRunSnapshot(p.runDir);
+  });
   method('sample', { checkpoint: 'string', out: 'string', n: 'number?', seed: 'number?', mcmcSteps: 'number?' }, async (p, signal) => {
     await selectBackend('auto');
     const r = sampleToFile(p, signal);

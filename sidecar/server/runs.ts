@@ -2,11 +2,10 @@
  * Training runs owned by the sidecar: start, stop, pause, resume, and a listing of run
  * folders on disk. One run trains at a time (the sidecar owns the accelerator).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadConfigFile, formatDiagnostics } from '../engine/config.ts';
 import { train, type RunEvents, type TrainResult } from '../engine/run.ts';
-import type { RunSummary, TrainStartParams } from '../protocol.ts';
+import type { TrainStartParams } from '../protocol.ts';
 
 export class RunsError extends Error {
   constructor(readonly code: 'not-found' | 'busy' | 'invalid-config', message: string) {
@@ -83,44 +82,4 @@ export class RunManager {
     all.forEach((id) => this.stop(id));
     await Promise.allSettled(all.map((id) => this.runs.get(id)?.done));
   }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Run folders directly under `dir` (those with a status.json or checkpoints/). */
-export function listRuns(dir: string): RunSummary[] {
-  if (!existsSync(dir)) return [];
-  const out: RunSummary[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const runDir = join(dir, name);
-    if (!statSync(runDir).isDirectory()) continue;
-    const statusFile = join(runDir, 'status.json');
-    const ckDir = join(runDir, 'checkpoints');
-    if (!existsSync(statusFile) && !existsSync(ckDir)) continue;
-    let status: RunSummary['status'] = 'unknown';
-    let iteration = 0;
-    let total: number | undefined;
-    let message: string | undefined;
-    try {
-      const s = JSON.parse(readFileSync(statusFile, 'utf8')) as { status: RunSummary['status']; iteration: number; total: number; message?: string; pid: number };
-      ({ status, iteration, total } = s);
-      message = s.message;
-      if (status === 'running' && !processAlive(s.pid)) {
-        status = 'failed';
-        message = `interrupted (process ${s.pid} ended without finishing); resume to continue from the last checkpoint`;
-      }
-    } catch {
-      // no or unreadable status: still listed, as unknown
-    }
-    const checkpoints = existsSync(ckDir) ? readdirSync(ckDir).filter((f) => f.endsWith('.ckpt')).sort().map((f) => join(ckDir, f)) : [];
-    out.push({ runDir, name: basename(runDir), status, iteration, ...(total !== undefined ? { total } : {}), checkpoints, ...(message ? { message } : {}) });
-  }
-  return out;
 }

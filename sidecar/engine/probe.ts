@@ -1,0 +1,51 @@
+/**
+ * The calibration watch of a run: at each logged iteration it measures the energy of a
+ * fixed held-out batch (E(data) on examples the energy never trained on, so that a gap
+ * eNeg - eHeld > 0 means the energy tells data from samples rather than memorising the
+ * training set), adds it to the record, and keeps the verdict of health.ts over a window
+ * of records, logging when calibration turns inactive and when it is active again.
+ */
+import type { RunConfig } from './config.ts';
+import { loadProbe, type Dataset } from './data/index.ts';
+import { calibrationHealth, HEALTH_DEFAULTS } from './health.ts';
+import type { EcvaeModel } from './models/index.ts';
+import type { Params } from './params.ts';
+import type { MetricsRecord } from './runFolder.ts';
+import * as tf from './tf.ts';
+
+/** Examples in the held-out energy probe. */
+const PROBE_SIZE = 256;
+
+export class CalibrationWatch {
+  private readonly recent: MetricsRecord[] = [];
+  private healthy = true;
+
+  private constructor(private readonly model: EcvaeModel, private readonly probe: tf.Tensor, private readonly log: (m: string) => void) {}
+
+  /** Undefined for a plain VAE: nothing to watch. */
+  static create(config: RunConfig, dataset: Dataset, model: EcvaeModel, log: (m: string) => void): CalibrationWatch | undefined {
+    if (!config.calibration.enabled) return undefined;
+    const p = loadProbe(config.data, config.seed, PROBE_SIZE, dataset);
+    if (!p.heldOut) log('note: this dataset has no held-out part; the energy probe (eHeld) uses training examples');
+    return new CalibrationWatch(model, tf.tensor(p.x, [p.size, ...dataset.shape]), log);
+  }
+
+  /** Adds eHeld, gap and (while inactive) calibrationWarning to a logged record. */
+  observe(record: MetricsRecord, ebm: Params): void {
+    if (record.eNeg === undefined) return;
+    const eHeld = tf.tidy(() => this.model.energy(ebm, this.probe, true).mean().dataSync()[0]!);
+    Object.assign(record, { eHeld, gap: record.eNeg - eHeld });
+    this.recent.push(record);
+    if (this.recent.length > HEALTH_DEFAULTS.window) this.recent.shift();
+    const verdict = calibrationHealth(this.recent);
+    if (verdict?.reason) record.calibrationWarning = verdict.reason;
+    if (verdict && verdict.active !== this.healthy) {
+      this.log(verdict.active ? `calibration active again at iteration ${record.iteration}` : `warning: ${verdict.reason}`);
+      this.healthy = verdict.active;
+    }
+  }
+
+  dispose(): void {
+    this.probe.dispose();
+  }
+}
