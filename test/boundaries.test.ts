@@ -26,3 +26,9 @@ test('extension/ and media/ import from sidecar/ only sidecar/protocol.ts', () =
   }
   assert.deepEqual(offending, []);
 });
+
+test('the protocol schema defines params for exactly the methods of sidecar/protocol.ts', async () => {
+  const { METHOD_NAMES } = await import('../sidecar/protocol.ts');
+  const { schemaMethods } = await import('../sidecar/params.ts');
+  assert.deepEqual(schemaMethods().sort(), [...METHOD_NAMES].sort());
+});

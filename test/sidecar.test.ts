@@ -21,7 +21,25 @@ const peer = new JSONRPCServerAndClient(server, new JSONRPCClient((payload) => {
   child.stdin.write(JSON.stringify(payload) + '\n');
   return Promise.resolve();
 }));
-createInterface({ input: child.stdout }).on('line', (line) => void peer.receiveAndSend(JSON.parse(line), undefined, undefined));
+interface RawAnswer { id: string | null; error: { code: number; message: string } }
+let rawWaiter: ((m: RawAnswer) => void) | undefined;
+createInterface({ input: child.stdout }).on('line', (line) => {
+  const msg = JSON.parse(line) as RawAnswer;
+  // Answers to raw lines the test writes itself (ids "raw-…", or null) are not the client's.
+  if (msg.id === null || (typeof msg.id === 'string' && msg.id.startsWith('raw-'))) return rawWaiter?.(msg);
+  void peer.receiveAndSend(msg as never, undefined, undefined);
+});
+
+/** The next `k` answers to raw lines, in order. */
+function rawAnswers(k: number): Promise<RawAnswer[]> {
+  const got: RawAnswer[] = [];
+  return new Promise((resolve) => {
+    rawWaiter = (m) => {
+      got.push(m);
+      if (got.length === k) resolve(got);
+    };
+  });
+}
 
 const received: { name: string; params: unknown }[] = [];
 for (const name of ['train/progress', 'train/samples', 'train/checkpoint', 'train/finished', 'log'] as const) {
@@ -127,7 +145,15 @@ test('bad requests get JSON-RPC errors with clear messages, and the sidecar keep
   assert.match(missing.message, /missing required param "configPath"/);
   const typed = await callError('sample', { checkpoint: 3, out: 'x.png' });
   assert.match(typed.message, /param "checkpoint" must be a string/);
-  assert.match((await callError('runs/list', { dir: dir, extra: 1 })).message, /unknown param\(s\) "extra"/);
+  assert.match((await callError('runs/list', { dir: dir, extra: 1 })).message, /runs\/list: unknown param "extra"/);
+  // Limits from schemas/ecvae-protocol.schema.json, naming the param and the value.
+  for (const [n, why] of [[0, 'must be >= 1'], [-3, 'must be >= 1'], [1.5, 'must be an integer'], [1e7, 'must be <= 10000']] as const) {
+    const e = await callError('sample', { checkpoint: dir, out: join(dir, 'x.png'), n });
+    assert.equal(e.code, -32602);
+    assert.equal(e.message, `sample: param "n" ${why} (got ${n}).`);
+  }
+  assert.match((await callError('train/start', { configPath: config, iterations: -5 })).message, /param "iterations" must be >= 1 \(got -5\)/);
+  assert.match((await callError('restore', { checkpoint: dir, image: 'x.png', task: 'inpaint', out: 'y.png', steps: 0 })).message, /param "steps" must be >= 1/);
   const nf = await callError('train/stop', { runId: 'run-999' });
   assert.equal(nf.code, -32001);
   assert.match(nf.message, /No active run "run-999"/);
@@ -141,7 +167,17 @@ test('bad requests get JSON-RPC errors with clear messages, and the sidecar keep
   assert.match(noRun.message, /No run folder at .*nothing/);
   const task = await callError('restore', { checkpoint: join(dir, 'run'), image: 'x.png', task: 'sharpen', out: 'y.png' });
   assert.equal(task.code, -32602);
-  // A malformed line is answered with a parse error, and the next request still works.
+  // Lines that are not requests each get their JSON-RPC answer, and the sidecar keeps serving.
+  const answers = rawAnswers(4);
   child.stdin.write('this is not json\n');
+  child.stdin.write('{"id": "raw-7", "method": "initialize", "params": {}}\n');
+  child.stdin.write('[{"jsonrpc": "2.0", "id": "raw-8", "method": "initialize"}]\n');
+  child.stdin.write('{"jsonrpc": "2.0", "id": "raw-9", "method": "initialize", "params": 3}\n');
+  assert.deepEqual((await answers).map((a) => [a.id, a.error.code, a.error.message]), [
+    [null, -32700, 'Parse error: each line must be one JSON-RPC message.'],
+    ['raw-7', -32600, 'Invalid request: the "jsonrpc" member must be "2.0".'],
+    [null, -32600, 'Invalid request: batch requests are not supported; send one message per line.'],
+    ['raw-9', -32600, 'Invalid request: the "params" member must be an object or an array.'],
+  ]);
   assert.equal((await call('initialize', {})).protocolVersion, 1);
 });

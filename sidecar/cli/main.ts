@@ -20,6 +20,7 @@ import { compare } from '../engine/eval/compare.ts';
 import { evaluate } from '../engine/eval/index.ts';
 import { SamplerError } from '../engine/sample.ts';
 import { RestoreError } from '../engine/restore/index.ts';
+import { paramsProblem } from '../params.ts';
 import { formatDuration, formatMetrics } from './format.ts';
 
 const USAGE = `Usage:
@@ -51,6 +52,19 @@ function intFlag(v: string | undefined, name: string, min: number): number | und
   return n;
 }
 
+/** The CLI's flag for a protocol param, where the names differ. */
+const FLAG_OF_PARAM: Record<string, string> = { mcmcSteps: 'mcmc-steps', fromClean: 'from-clean' };
+
+/**
+ * The same limits as the sidecar's (schemas/ecvae-protocol.schema.json), on the values
+ * the flags gave; the message names the flag. Undefined values are left out.
+ */
+function checkParams(method: string, params: Record<string, unknown>): void {
+  const given = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+  const problem = paramsProblem(method, given);
+  if (problem) throw new UsageError(problem.replace(/param "([^"]+)"/g, (_, k: string) => `--${FLAG_OF_PARAM[k] ?? k}`));
+}
+
 function backendFlag(v: string | undefined): 'auto' | BackendName | undefined {
   if (v === undefined) return undefined;
   if (v !== 'auto' && !BACKEND_ORDER.includes(v as BackendName)) throw new UsageError(`--backend must be one of auto, ${BACKEND_ORDER.join(', ')} (got "${v}").`);
@@ -78,6 +92,7 @@ function configFromArgs(cmd: string, pos: string[], f: Record<string, string | b
 async function cmdTrain(pos: string[], f: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
   const config = configFromArgs('train', pos, f);
   const iterations = intFlag(f.iterations as string | undefined, 'iterations', 1);
+  checkParams('train/start', { configPath: pos[0], iterations });
   const ac = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -85,8 +100,8 @@ async function cmdTrain(pos: string[], f: Record<string, string | boolean | unde
     process.stderr.write('\nstopping after this iteration (Ctrl-C again to quit at once)...\n');
     ac.abort();
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  // Ctrl-C, kill (SIGTERM) and a closed terminal (SIGHUP) all stop after the current iteration, with a checkpoint.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSigint);
   const tty = process.stderr.isTTY;
   const progress = (m: MetricsRecord, total: number): void => {
     if (out.json && !tty) return;
@@ -119,11 +134,13 @@ async function cmdSample(pos: string[], f: Record<string, string | boolean | und
   if (!ck) throw new UsageError('sample needs a checkpoint file or run folder.');
   const file = f.out as string | undefined;
   if (!file) throw new UsageError('sample needs --out grid.png.');
-  const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
-  const r = sampleToFile({
+  const request = {
     checkpoint: ck, out: file, n: intFlag(f.n as string | undefined, 'n', 1) ?? 64,
     mcmcSteps: intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? 0, seed: intFlag(f.seed as string | undefined, 'seed', 0) ?? 0,
-  });
+  };
+  checkParams('sample', request);
+  const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
+  const r = sampleToFile(request);
   emit(out, { ok: true, ...r, backend: report.backend }, `wrote ${r.n} samples to ${file} (checkpoint ${r.checkpoint}, iteration ${r.iteration})`);
   return 0;
 }
@@ -153,6 +170,9 @@ async function cmdRestore(pos: string[], f: Record<string, string | boolean | un
     ...(f['energy-weight'] !== undefined ? { energyWeight: numFlag(f['energy-weight'] as string, 'energy-weight')! } : {}),
     ...(f.seed !== undefined ? { seed: intFlag(f.seed as string, 'seed', 0)! } : {}),
   };
+  checkParams('restore', {
+    checkpoint: ck, image: imageFile, task, out: file, mask: f.mask, factor, sigma, reference: f.reference, fromClean: Boolean(f['from-clean']), steps: options.steps,
+  });
   const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
   const r = await restoreToFile({
     checkpoint: ck, image: imageFile, task, out: file, options, fromClean: Boolean(f['from-clean']),

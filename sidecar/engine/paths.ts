@@ -20,3 +20,4 @@ export function packageRoot(): string {
 }
 
 export const schemaPath = (): string => join(packageRoot(), 'schemas', 'ecvae-run.schema.json');
+export const protocolSchemaPath = (): string => join(packageRoot(), 'schemas', 'ecvae-protocol.schema.json');

@@ -24,7 +24,27 @@ import { startServer } from './rpc.ts';
 
 const server = startServer(process.stdin, process.stdout);
 void server.closed.then(() => process.exit(0));
-process.on('SIGTERM', () => process.stdin.destroy());
+
+/**
+ * SIGTERM, SIGINT, SIGHUP (and stdin EOF, through `closed`): every active run stops after
+ * its current iteration, writes a checkpoint and says "stopped"; the process exits at
+ * the latest 10 s later, whatever is still running.
+ */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+let shuttingDown = false;
+function shutdown(why: string): void {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  console.error(`sidecar: ${why}: stopping active runs after their current iteration`);
+  setTimeout(() => {
+    console.error(`sidecar: runs did not stop within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting`);
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
+  void server.stop().then(() => process.exit(0));
+}
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+// A rejected promise nobody awaited is a bug to report, not a reason to kill a training run.
+process.on('unhandledRejection', (reason) => console.error(`sidecar: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
 
 const lspFlag = process.argv.indexOf('--lsp-fd');
 if (lspFlag > 0) {

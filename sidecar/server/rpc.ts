@@ -1,7 +1,9 @@
 /**
  * The sidecar's JSON-RPC 2.0 server over a pair of streams, one JSON message per line.
- * Every method validates its params and turns engine errors into JSON-RPC errors with
- * the engine's message, so a bad request never crashes the process.
+ * Every line gets the answer JSON-RPC 2.0 prescribes: -32700 for a line that is not
+ * JSON, -32600 for JSON that is not a request, -32601 for an unknown method, -32602 for
+ * params that break schemas/ecvae-protocol.schema.json (naming the param), and engine
+ * errors become JSON-RPC errors with the engine's message. No line ends the process.
  */
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -13,33 +15,28 @@ import { CancelledError } from '../engine/cancel.ts';
 import { parseConfig } from '../engine/config.ts';
 import { RestoreError } from '../engine/restore/index.ts';
 import { SamplerError } from '../engine/sample.ts';
+import { paramsProblem } from '../params.ts';
 import { ErrorCode, PROTOCOL_VERSION, type Methods, type NotificationName, type Notifications } from '../protocol.ts';
 import { listRuns, readRunSnapshot, runFiles } from '../engine/runFolder.ts';
 import { RunManager, RunsError } from './runs.ts';
-
-type Params = Record<string, unknown>;
 
 function invalid(message: string): never {
   throw new JSONRPCErrorException(message, ErrorCode.InvalidParams);
 }
 
-/** Checks a params object against a field spec: name -> type ('string' | 'number' | 'boolean'), '?' suffix = optional. */
-function check(method: string, params: unknown, spec: Record<string, string>): Params {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) invalid(`${method}: params must be an object.`);
-  const p = params as Params;
-  for (const [name, t] of Object.entries(spec)) {
-    const optional = t.endsWith('?');
-    const type = t.replace('?', '');
-    const v = p[name];
-    if (v === undefined) {
-      if (!optional) invalid(`${method}: missing required param "${name}" (${type}).`);
-      continue;
-    }
-    if (typeof v !== type) invalid(`${method}: param "${name}" must be a ${type}, got ${JSON.stringify(v)}.`);
-  }
-  const unknown = Object.keys(p).filter((k) => !(k in spec));
-  if (unknown.length) invalid(`${method}: unknown param(s) ${unknown.map((k) => `"${k}"`).join(', ')}.`);
-  return p;
+/**
+ * Why a parsed line is not a JSON-RPC 2.0 request or notification (undefined when it is
+ * one). Responses are not expected: the sidecar sends no requests.
+ */
+function notARequest(payload: unknown): string | undefined {
+  if (Array.isArray(payload)) return 'batch requests are not supported; send one message per line';
+  if (typeof payload !== 'object' || payload === null) return 'a request must be a JSON object';
+  const p = payload as Record<string, unknown>;
+  if (p.jsonrpc !== '2.0') return 'the "jsonrpc" member must be "2.0"';
+  if (typeof p.method !== 'string' || !p.method) return 'the "method" member must be a non-empty string';
+  if ('id' in p && !(typeof p.id === 'string' || (typeof p.id === 'number' && Number.isFinite(p.id)) || p.id === null)) return 'the "id" member must be a string, a number or null';
+  if ('params' in p && (typeof p.params !== 'object' || p.params === null)) return 'the "params" member must be an object or an array';
+  return undefined;
 }
 
 /** Maps engine errors to JSON-RPC errors; the message is the engine's, written for users. */
@@ -55,8 +52,10 @@ function asRpcError(err: unknown): JSONRPCErrorException {
 }
 
 export interface SidecarServer {
-  /** Resolves when the input stream ends and active runs have stopped. */
+  /** Resolves when the input stream ends (or stop() is called) and active runs have stopped. */
   closed: Promise<void>;
+  /** Stops every active run after its current iteration (each writes a checkpoint and "stopped"). */
+  stop(): Promise<void>;
 }
 
 export function startServer(input: Readable, output: Writable): SidecarServer {
@@ -79,10 +78,12 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
   }));
 
   type Run<M extends keyof Methods> = (p: Methods[M]['params'], signal: AbortSignal) => Promise<Methods[M]['result']> | Methods[M]['result'];
-  const method = <M extends keyof Methods>(name: M, spec: Record<string, string>, run: Run<M>): void => {
+  const method = <M extends keyof Methods>(name: M, run: Run<M>): void => {
     rpc.addMethod(name, async (params, ctx) => {
       try {
-        return await run(check(name, params ?? {}, spec) as Methods[M]['params'], ctx.signal);
+        const problem = paramsProblem(name, params ?? {});
+        if (problem) invalid(`${name}: ${problem}`);
+        return await run((params ?? {}) as Methods[M]['params'], ctx.signal);
       } catch (err) {
         if (err instanceof CancelledError) notify('log', { message: `${name}: ${err.message}` });
         throw asRpcError(err);
@@ -90,40 +91,36 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
     });
   };
 
-  method('initialize', {}, async () => ({ protocolVersion: PROTOCOL_VERSION, backend: await selectBackend('auto'), pid: process.pid }));
-  method('config/validate', { text: 'string', baseDir: 'string' }, (p) => {
+  method('initialize', async () => ({ protocolVersion: PROTOCOL_VERSION, backend: await selectBackend('auto'), pid: process.pid }));
+  method('config/validate', (p) => {
     const r = parseConfig(p.text, p.baseDir);
     return r.ok ? { ok: true, diagnostics: r.warnings } : { ok: false, diagnostics: r.diagnostics };
   });
-  method('train/start', { configPath: 'string', runDir: 'string?', iterations: 'number?', resume: 'boolean?' }, (p) => runs.start(p));
-  method('train/stop', { runId: 'string' }, (p) => {
+  method('train/start', (p) => runs.start(p));
+  method('train/stop', (p) => {
     runs.stop(p.runId);
     return { runId: p.runId, stopping: true };
   });
-  method('train/pause', { runId: 'string' }, (p) => {
+  method('train/pause', (p) => {
     runs.pause(p.runId);
     return { runId: p.runId, paused: true };
   });
-  method('train/resume', { runId: 'string' }, (p) => {
+  method('train/resume', (p) => {
     runs.resume(p.runId);
     return { runId: p.runId, paused: false };
   });
-  method('runs/list', { dir: 'string' }, (p) => ({ runs: listRuns(p.dir) }));
-  method('runs/read', { runDir: 'string' }, (p) => {
+  method('runs/list', (p) => ({ runs: listRuns(p.dir) }));
+  method('runs/read', (p) => {
     const f = runFiles(p.runDir);
     if (!existsSync(f.status) && !existsSync(f.config)) throw new RunsError('not-found', `No run folder at ${p.runDir} (no status.json or config.json).`);
     return readRunSnapshot(p.runDir);
   });
-  method('sample', { checkpoint: 'string', out: 'string', n: 'number?', seed: 'number?', mcmcSteps: 'number?' }, async (p, signal) => {
+  method('sample', async (p, signal) => {
     await selectBackend('auto');
     const r = sampleToFile(p, signal);
     return { out: r.out, n: r.n, iteration: r.iteration, checkpoint: r.checkpoint };
   });
-  method('restore', {
-    checkpoint: 'string', image: 'string', task: 'string', out: 'string', mask: 'string?', factor: 'number?', sigma: 'number?',
-    reference: 'string?', fromClean: 'boolean?', steps: 'number?',
-  }, async (p, signal) => {
-    if (!['inpaint', 'colorize', 'sr', 'denoise'].includes(p.task)) invalid(`restore: param "task" must be one of inpaint, colorize, sr, denoise (got "${p.task}").`);
+  method('restore', async (p, signal) => {
     await selectBackend('auto');
     const { steps, ...rest } = p;
     return restoreToFile({ ...rest, ...(steps ? { options: { steps } } : {}) }, signal);
@@ -136,29 +133,36 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
   const lines = createInterface({ input, crlfDelay: Infinity });
   lines.on('line', (line) => {
     if (!line.trim()) return;
-    let payload: { method?: unknown; id?: unknown; params?: { id?: unknown } };
+    let payload: unknown;
     try {
       payload = JSON.parse(line);
     } catch {
       send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: each line must be one JSON-RPC message.' } });
       return;
     }
-    if (payload?.method === '$/cancelRequest') {
-      const id = payload.params?.id;
+    const problem = notARequest(payload);
+    const request = payload as { method: string; id?: string | number | null; params?: { id?: unknown } };
+    if (problem) {
+      const id = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as { id?: unknown }).id : undefined;
+      send({ jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: -32600, message: `Invalid request: ${problem}.` } });
+      return;
+    }
+    if (request.method === '$/cancelRequest') {
+      const id = request.params?.id;
       if (typeof id === 'string' || typeof id === 'number') inFlight.get(id)?.abort();
       return;
     }
-    const id = typeof payload?.method === 'string' && (typeof payload.id === 'string' || typeof payload.id === 'number') ? payload.id : undefined;
+    const id = typeof request.id === 'string' || typeof request.id === 'number' ? request.id : undefined;
     const abort = new AbortController();
     if (id !== undefined) inFlight.set(id, abort);
-    void rpc.receiveAndSend(payload, { signal: abort.signal }, undefined).finally(() => {
-      if (id !== undefined && inFlight.get(id) === abort) inFlight.delete(id);
-    });
+    rpc.receiveAndSend(request as Parameters<typeof rpc.receiveAndSend>[0], { signal: abort.signal }, undefined)
+      .catch((err: unknown) => notify('log', { message: `internal error answering ${request.method}: ${err instanceof Error ? err.message : String(err)}` }))
+      .finally(() => {
+        if (id !== undefined && inFlight.get(id) === abort) inFlight.delete(id);
+      });
   });
-  const closed = new Promise<void>((resolveClosed) => {
-    lines.on('close', () => {
-      void runs.stopAll().then(() => resolveClosed());
-    });
-  });
-  return { closed };
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= runs.stopAll());
+  const closed = new Promise<void>((resolveClosed) => lines.on('close', () => void stop().then(() => resolveClosed())));
+  return { closed, stop };
 }
