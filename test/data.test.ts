@@ -1,12 +1,13 @@
 /** Data: MNIST splits, 25 Gaussians, image folders (PNG + JPEG, recursive, resized), bad files. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { batchIndices, gather, loadDataset } from '../sidecar/engine/data/index.ts';
 import { gaussianModes } from '../sidecar/engine/data/gaussians.ts';
-import { encodePng } from '../sidecar/engine/data/images.ts';
+import { decodeImage, encodePng, imageDimensions, readImage } from '../sidecar/engine/data/images.ts';
 import { tempDir, useBackend, withDefaults } from './helpers.ts';
 
 function rgbImage(w: number, h: number, f: (x: number, y: number) => [number, number, number]): Uint8Array {
@@ -100,4 +101,38 @@ test('corrupt or empty image files: a clear error naming the file, or skipped wi
   assert.ok(d.warnings.some((w) => /empty\.jpg: the file is empty/.test(w)));
   const none = tempDir();
   assert.throws(() => loadDataset(withDefaults({ data: { kind: 'folder', path: none, size: 4 } }).data, 0), /No PNG or JPEG images found under/);
+});
+
+test('image headers are read before decoding: a huge PNG or JPEG is refused by its size, a FIFO or folder without blocking', async () => {
+  await useBackend('wasm');
+  const dir = tempDir();
+  const small = encodePng(new Float32Array(4 * 4), 4, 4, 1);
+  assert.deepEqual(imageDimensions(small), { width: 4, height: 4 });
+  const jpg = Buffer.from(jpeg.encode({ data: Buffer.alloc(6 * 5 * 4, 128), width: 6, height: 5 }, 90).data);
+  assert.deepEqual(imageDimensions(jpg), { width: 6, height: 5 });
+  // The same bytes claiming 20000 x 20000: refused from the header, nothing decoded.
+  const hugePng = Buffer.from(small);
+  hugePng.writeUInt32BE(20000, 16);
+  hugePng.writeUInt32BE(20000, 20);
+  writeFileSync(join(dir, 'huge.png'), hugePng);
+  assert.throws(() => readImage(join(dir, 'huge.png')), /Cannot read image .*huge\.png: 20000x20000 pixels \(400\.0 MP\) is over the limit of 16\.8 MP; downscale it first/);
+  const hugeJpg = Buffer.from(jpg);
+  const sof = hugeJpg.indexOf(Buffer.from([0xff, 0xc0]));
+  hugeJpg.writeUInt16BE(60000, sof + 5);
+  hugeJpg.writeUInt16BE(60000, sof + 7);
+  assert.throws(() => decodeImage(hugeJpg, 'huge.jpg'), /60000x60000 pixels .* over the limit/);
+  assert.equal(imageDimensions(Buffer.from('not an image')), undefined);
+  // Special files: refused at once (a FIFO opened for reading would otherwise wait for a writer).
+  const fifo = join(dir, 'pipe.png');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  assert.throws(() => readImage(fifo), /pipe\.png: it is a FIFO \(named pipe\), not a regular file/);
+  mkdirSync(join(dir, 'folder.png'));
+  assert.throws(() => readImage(join(dir, 'folder.png')), /folder\.png: it is a folder, not a regular file/);
+  // A training folder with such files: named in the error, or skipped with a warning.
+  writeFileSync(join(dir, 'ok.png'), small);
+  const cfg = (onBadImage: string) => withDefaults({ data: { kind: 'folder', path: dir, size: 4, channels: 1, onBadImage }, model: { levels: 1 } }).data;
+  assert.throws(() => loadDataset(cfg('error'), 0), /huge\.png: 20000x20000 pixels/);
+  const ds = loadDataset(cfg('skip'), 0);
+  assert.equal(ds.size, 1);
+  assert.equal(ds.warnings.length, 2, ds.warnings.join('\n'));
 });

@@ -2,7 +2,7 @@
  * Image file I/O with maintained codecs (pngjs, jpeg-js). Everything in the engine uses
  * float images in [-1, 1]; conversion happens here, at the boundary.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
@@ -20,18 +20,52 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
-const MAX_PIXELS = 64 * 1024 * 1024;
+/**
+ * The largest image decoded: 16.8 megapixels (4096 x 4096). Decoding takes 4 bytes per
+ * pixel and the float copy 12 more, so this bounds one image at ~270 MB; a small file can
+ * declare 20000 x 20000 (a 389 KB PNG did) and would need 6.4 GB.
+ */
+export const MAX_PIXELS = 4096 * 4096;
+
+/**
+ * Width and height from the header alone (PNG IHDR; JPEG SOFn marker), so that a huge
+ * image is refused before anything is decoded. Undefined when the header does not say.
+ */
+export function imageDimensions(buf: Buffer): { width: number; height: number } | undefined {
+  if (buf.length >= 24 && buf.readUInt32BE(0) === 0x89504e47 && buf.toString('latin1', 12, 16) === 'IHDR') {
+    return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+  }
+  if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) return undefined;
+  let i = 2;
+  while (i + 4 <= buf.length) {
+    if (buf[i] !== 0xff) return undefined;
+    const marker = buf[i + 1]!;
+    if (marker === 0xff) { i++; continue; } // fill byte
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { i += 2; continue; } // no length
+    const length = buf.readUInt16BE(i + 2);
+    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC): precision, height, width.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return i + 9 <= buf.length ? { width: buf.readUInt16BE(i + 7), height: buf.readUInt16BE(i + 5) } : undefined;
+    }
+    i += 2 + length;
+  }
+  return undefined;
+}
 
 export function decodeImage(buf: Buffer, file: string): RgbaImage {
   const isPng = buf.length >= 8 && buf.readUInt32BE(0) === 0x89504e47;
   const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
+  const dims = isPng || isJpeg ? imageDimensions(buf) : undefined;
+  if (dims && dims.width * dims.height > MAX_PIXELS) {
+    throw new ImageError(file, `${dims.width}x${dims.height} pixels (${((dims.width * dims.height) / 1e6).toFixed(1)} MP) is over the limit of ${(MAX_PIXELS / 1e6).toFixed(1)} MP; downscale it first`);
+  }
   try {
     if (isPng) {
       const png = PNG.sync.read(buf);
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
     }
     if (isJpeg) {
-      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024, maxResolutionInMP: MAX_PIXELS / 1e6 });
+      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512, maxResolutionInMP: MAX_PIXELS / 1e6 });
       return { width: img.width, height: img.height, data: img.data };
     }
   } catch (err) {
@@ -40,13 +74,28 @@ export function decodeImage(buf: Buffer, file: string): RgbaImage {
   throw new ImageError(file, buf.length === 0 ? 'the file is empty' : 'not a PNG or JPEG file');
 }
 
+/**
+ * Reads and decodes an image file. Only regular files are read: the file is opened
+ * non-blocking and checked with fstat first, so a FIFO, a device or a folder (or a link
+ * to one) is refused at once instead of blocking or reading forever.
+ */
 export function readImage(file: string): RgbaImage {
   let buf: Buffer;
+  let fd: number | undefined;
   try {
-    buf = readFileSync(file);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : 'a device or other special file';
+      throw new ImageError(file, `it is ${what}, not a regular file`);
+    }
+    buf = readFileSync(fd);
   } catch (err) {
+    if (err instanceof ImageError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new ImageError(file, e.code === 'ENOENT' ? 'file not found' : e.code === 'EISDIR' ? 'it is a folder' : e.message);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   return decodeImage(buf, file);
 }
