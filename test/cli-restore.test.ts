@@ -55,9 +55,13 @@ test('restore refuses bad inputs with clear messages', () => {
   const corrupt = join(dir, 'corrupt.png');
   writeFileSync(corrupt, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really')]));
   const cases: [string[], number, RegExp][] = [
-    [[corrupt, '--task', 'denoise'], 1, /Cannot read image .*corrupt\.png: corrupt or unsupported PNG data/],
-    [[join(dir, 'missing.png'), '--task', 'denoise'], 1, /Cannot read image .*missing\.png: file not found/],
-    [[digit, '--task', 'inpaint', '--mask', digit.replace('digit', 'nomask')], 1, /Cannot read image .*nomask\.png/],
+    [[corrupt, '--task', 'denoise'], 2, /Cannot read image .*corrupt\.png: corrupt or unsupported PNG data/],
+    [[join(dir, 'missing.png'), '--task', 'denoise'], 2, /Cannot read image .*missing\.png: file not found/],
+    [[digit, '--task', 'inpaint', '--mask', digit.replace('digit', 'nomask')], 2, /Cannot read image .*nomask\.png/],
+    [[digit, '--task', 'inpaint', '--mask', 'random:2'], 2, /random mask probability must be in \[0, 1\), got "2"/],
+    [[digit, '--task', 'denoise', '--step-size', '1e30'], 2, /The restoration diverged \(non-finite values\) with step size 1e\+30: lower the step size/],
+    [[digit, '--task', 'sr', '--factor', '3'], 2, /--factor must be one of 2, 4, 8 \(got 3\)/],
+    [[digit, '--task', 'denoise', '--steps', '0'], 2, /--steps must be an integer >= 1/],
     [[digit, '--task', 'sr'], 2, /needs a 7x7 input with 1 channel\(s\); got 28x28/],
     [[digit, '--task', 'colorize'], 2, /Colorization needs an RGB model/],
     [[digit, '--task', 'sharpen'], 2, /restore needs --task inpaint\|colorize\|sr\|denoise/],
@@ -65,10 +69,30 @@ test('restore refuses bad inputs with clear messages', () => {
   ];
   const smallMask = join(dir, 'small-mask.png');
   writeFileSync(smallMask, encodePng(new Float32Array(10 * 10).fill(1), 10, 10, 1));
-  cases.push([[digit, '--task', 'inpaint', '--mask', smallMask], 1, /Mask .*small-mask\.png is 10x10, but the model works at 28x28/]);
+  cases.push([[digit, '--task', 'inpaint', '--mask', smallMask], 2, /Mask .*small-mask\.png is 10x10, but the model works at 28x28/]);
+  const out = join(dir, 'x.png');
   for (const [args, code, message] of cases) {
-    const r = cli(['restore', run, ...args, '--out', join(dir, 'x.png'), '--json']);
+    const r = cli(['restore', run, ...args, '--out', out, '--json']);
     assert.equal(r.status, code, `${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
     assert.match(String(lastJson(r.stdout).error), message, args.join(' '));
+    assert.ok(!existsSync(out), `${args.join(' ')}: nothing written`);
   }
+  const gif = cli(['restore', run, digit, '--task', 'denoise', '--out', join(dir, 'x.gif'), '--json']);
+  assert.equal(gif.status, 2);
+  assert.match(String(lastJson(gif.stdout).error), /Output file .*x\.gif must end in \.png, \.jpg or \.jpeg/);
+  // A 2-D toy model cannot restore images: said at once, not a shape error.
+  writeFileSync(join(dir, 'toy.ecvae.json'), JSON.stringify({ data: { kind: 'gaussians25', count: 500 }, model: { hidden: 8, depth: 1, latentDim: 2 }, training: { iterations: 2, batchSize: 16 }, calibration: { sgldSteps: 1 } }));
+  assert.equal(cli(['train', join(dir, 'toy.ecvae.json'), '--out', join(dir, 'toy'), '--json']).status, 0);
+  const toy = cli(['restore', join(dir, 'toy'), digit, '--task', 'denoise', '--out', out, '--json']);
+  assert.equal(toy.status, 2);
+  assert.match(String(lastJson(toy.stdout).error), /Restoration works on image models; .* models 2-D points \(gaussians25\)/);
+});
+
+test('restore and sample write JPEG when the output name asks for it', () => {
+  const jpg = join(dir, 'restored.jpg');
+  assert.equal(cli(['restore', run, digit, '--task', 'denoise', '--steps', '2', '--out', jpg, '--json']).status, 0);
+  assert.deepEqual([...readFileSync(jpg).subarray(0, 3)], [0xff, 0xd8, 0xff], 'JPEG bytes');
+  const grid = join(dir, 'grid.jpeg');
+  assert.equal(cli(['sample', run, '--n', '4', '--out', grid, '--json']).status, 0);
+  assert.deepEqual([...readFileSync(grid).subarray(0, 3)], [0xff, 0xd8, 0xff]);
 });

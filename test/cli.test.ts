@@ -73,7 +73,8 @@ test('train --json then sample --json: run folder layout and a PNG grid', () => 
   assert.ok(png.width > 0 && png.height > 0);
   // A second train into the same folder must not silently overwrite it.
   const again = cli(['train', cfg, '--out', join(dir, 'run'), '--json']);
-  assert.equal(again.status, 1);
+  assert.equal(again.status, 2, 'a user error (engine/errors.ts): exit 2');
+  assert.equal(lastJson(again.stdout).kind, 'run');
   assert.match(String(lastJson(again.stdout).error), /already has checkpoints. Use --resume/);
 });
 
@@ -104,7 +105,9 @@ test('bad inputs: config errors with file:line:column (exit 2), usage errors, mi
   assert.match(usage.stderr, /Unknown command "frobnicate"/);
   assert.equal(cli(['train', bad, '--iterations', 'many']).status, 2);
   const noCk = cli(['sample', join(dir, 'nothing'), '--out', join(dir, 'x.png'), '--json']);
-  assert.equal(noCk.status, 1);
+  assert.equal(noCk.status, 2);
+  assert.equal(lastJson(noCk.stdout).kind, 'checkpoint');
+  assert.doesNotMatch(noCk.stderr, /Usage:/, 'no usage text for a bad file: only for bad usage');
   assert.match(String(lastJson(noCk.stdout).error), /No such checkpoint or run folder/);
   const noOut = cli(['sample', join(dir, 'nothing')]);
   assert.equal(noOut.status, 2);

@@ -120,6 +120,6 @@ test('ecvae eval and compare end to end (25 Gaussians, MNIST) with their JSON co
   for (const k of ['fd', 'precision', 'recall', 'reconMse']) assert.equal(typeof j.metrics[k], 'number', k);
   assert.ok(j.notes.some((n) => /not Inception FID/.test(n)));
   const bad = cli(['eval', join(dir, 'missing'), '--json']);
-  assert.equal(bad.status, 1);
+  assert.equal(bad.status, 2);
   assert.match(String(lastJson(bad.stdout).error), /No such checkpoint or run folder/);
 });

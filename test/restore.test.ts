@@ -130,6 +130,11 @@ test('restoreTask on a small trained model: observed pixels kept exactly, baseli
   await assert.rejects(restoreTask(m, { task: 'sr', observed: rand([1, 14, 14, 1], 8), factor: 4, options }), /needs a 7x7 input with 1 channel\(s\); got 14x14 with 1\. Give the low-resolution image/);
   await assert.rejects(restoreTask(m, { task: 'denoise', observed: rand([1, 56, 56, 1], 8), options }), /needs a 28x28 input .* got 56x56 .*Larger images are not tiled/);
   await assert.rejects(restoreTask(m, { task: 'sr', clean, factor: 3, options }), /factor must be 2, 4 or 8/);
+  // Refused requests and a diverged chain leave no tensors behind (a refused inpaint leaked its mask).
+  const refusedBefore = tf.memory().numTensors;
+  await assert.rejects(restoreTask(m, { task: 'inpaint', mask: 'center', observed: rand([1, 14, 14, 1], 9), options }), /needs a 28x28 input/);
+  await assert.rejects(restoreTask(m, { task: 'denoise', clean, noiseSigma: 0.2, options: { ...options, stepSize: 1e30 } }), /diverged \(non-finite values\) with step size 1e\+30/);
+  assert.equal(tf.memory().numTensors, refusedBefore + 1, 'only the test\'s own random input remains');
   const plain = loadTrained(join(dir, 'vae'));
   await assert.rejects(restoreTask(plain, { task: 'denoise', clean, options }), /needs the energy model, but .* is a plain VAE/);
   plain.dispose();

@@ -1,8 +1,9 @@
 /**
  * `ecvae`: the command-line face of the engine (SPEC §4). Human progress goes to stderr;
  * with --json the last stdout line is exactly one JSON object, also on failure
- * ({"ok": false, "error": ...}). Exit codes: 0 ok, 1 failure, 2 bad usage or config,
- * 130 stopped by Ctrl-C (after a checkpoint).
+ * ({"ok": false, "error": ...}). Exit codes: 0 ok, 1 failure, 2 bad usage, an invalid
+ * config or any other input the user can fix (engine/errors.ts UserError), 130 stopped
+ * by Ctrl-C (after a checkpoint).
  */
 // TF.js and its backends print notices with console.log; stdout is reserved for results.
 console.log = console.error;
@@ -15,11 +16,10 @@ import { BACKEND_ORDER, describeBackend, selectBackend } from '../engine/backend
 import { formatDiagnostics, loadConfigFile, type BackendName, type Diagnostic, type RunConfig } from '../engine/config.ts';
 import { train, type MetricsRecord } from '../engine/run.ts';
 import { loadTrained } from '../engine/trained.ts';
-import { ActionError, restoreToFile, sampleToFile } from '../engine/actions.ts';
+import { restoreToFile, sampleToFile } from '../engine/actions.ts';
+import { UserError } from '../engine/errors.ts';
 import { compare } from '../engine/eval/compare.ts';
 import { evaluate } from '../engine/eval/index.ts';
-import { SamplerError } from '../engine/sample.ts';
-import { RestoreError } from '../engine/restore/index.ts';
 import { paramsProblem } from '../params.ts';
 import { formatDuration, formatMetrics } from './format.ts';
 
@@ -264,11 +264,12 @@ export async function main(argv: string[]): Promise<number> {
       emit(out, { ok: false, error: err.message, diagnostics: err.diagnostics });
       return 2;
     }
-    const usage = err instanceof UsageError || err instanceof RestoreError || err instanceof SamplerError || err instanceof ActionError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    // Bad usage and every UserError (bad input a user can fix) exit 2; anything else is a failure.
+    const usage = err instanceof UsageError || Boolean((err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'));
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`ecvae: error: ${message}\n${usage ? USAGE + '\n' : ''}`);
-    emit(out, { ok: false, error: message });
-    return usage ? 2 : 1;
+    emit(out, { ok: false, error: message, ...(err instanceof UserError ? { kind: err.kind } : {}) });
+    return usage || err instanceof UserError ? 2 : 1;
   }
 }
 

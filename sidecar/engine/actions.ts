@@ -5,20 +5,20 @@
  */
 import { writeFileAtomic } from './atomic.ts';
 import { throwIfCancelled } from './cancel.ts';
-import { encodePng, isGrayImage, readImage, toFloat, writePng } from './data/images.ts';
-import { RestoreError, restoreTask, type RestoreReport } from './restore/index.ts';
+import { encodeImageFor, isGrayImage, outputFormat, readImage, toFloat } from './data/images.ts';
+import { requireImageModel, RestoreError, restoreTask, type RestoreReport } from './restore/index.ts';
 import type { Task } from './restore/operators.ts';
 import { RESTORE_DEFAULTS, type RestoreOptions } from './restore/restore.ts';
 import { writeSamples } from './run.ts';
 import { drawSamples, imageGrid } from './sample.ts';
 import * as tf from './tf.ts';
 import { loadTrained } from './trained.ts';
+import { UserError } from './errors.ts';
 
 /** A request that cannot be served as asked (as opposed to an internal failure). */
-export class ActionError extends Error {
+export class ActionError extends UserError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ActionError';
+    super('request', message);
   }
 }
 
@@ -44,8 +44,14 @@ export interface SampleOutcome {
  * Sampling is one decoder pass plus optional short MCMC: seconds at most, so `signal` is
  * checked before and after drawing (a cancelled request writes no file).
  */
+/** Refuses an output name whose extension is not an image format we write (the format follows the extension). */
+function requireImageOutput(file: string): void {
+  if (!outputFormat(file)) throw new ActionError(`Output file ${file} must end in .png, .jpg or .jpeg (the format follows the extension).`);
+}
+
 export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutcome {
   const n = r.n ?? 64, seed = r.seed ?? 0, steps = r.mcmcSteps ?? 0;
+  requireImageOutput(r.out);
   throwIfCancelled(signal, 'Sampling');
   const m = loadTrained(r.checkpoint);
   try {
@@ -90,10 +96,13 @@ export interface RestoreOutcome extends RestoreReport {
 /** Cancellable between Langevin steps through `signal` (CancelledError); a cancelled request writes no file. */
 export async function restoreToFile(r: RestoreFileRequest, signal?: AbortSignal): Promise<RestoreOutcome> {
   if (r.reference && r.fromClean) throw new ActionError('A reference image and "from clean" exclude each other (from clean makes the input its own reference).');
+  requireImageOutput(r.out);
+  if (r.compare) requireImageOutput(r.compare);
   const m = loadTrained(r.checkpoint);
   const notes: string[] = [];
   const tensors: tf.Tensor[] = [];
   try {
+    requireImageModel(m);
     const [size, , channels] = m.model.dataShape as [number, number, number];
     const load = (path: string, c: number): tf.Tensor4D => {
       const img = readImage(path);
@@ -117,14 +126,14 @@ export async function restoreToFile(r: RestoreFileRequest, signal?: AbortSignal)
       ...(r.mask ? { mask: r.mask } : {}), ...(r.factor ? { factor: r.factor } : {}), ...(r.sigma !== undefined ? { noiseSigma: r.sigma } : {}),
     }, signal);
     try {
-      writePng(r.out, result.output.dataSync() as Float32Array, size, size, channels);
+      writeFileAtomic(r.out, [encodeImageFor(r.out, result.output.dataSync() as Float32Array, size, size, channels)]);
       if (r.compare) {
         const truth = reference ?? (fromClean ? input : undefined);
         const shown = [result.baselines.pinv!, result.output, ...(truth ? [truth] : [])];
         const strip = tf.concat(shown);
         const pic = imageGrid(strip.dataSync() as Float32Array, shown.length, m.model.dataShape, shown.length);
         strip.dispose();
-        writeFileAtomic(r.compare, [encodePng(pic.rgb, pic.width, pic.height, 3, false)]);
+        writeFileAtomic(r.compare, [encodeImageFor(r.compare, pic.rgb, pic.width, pic.height, 3, false)]);
       }
       return { ...result.report, out: r.out, checkpoint: m.file, notes };
     } finally {

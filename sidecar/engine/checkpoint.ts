@@ -14,6 +14,7 @@ import type { Params } from './params.ts';
 import { encodeTensorFile, readTensorFile, TensorFileError, type TensorFile, type TensorIndexEntry } from './tensorfile.ts';
 import * as tf from './tf.ts';
 import type { TrainState } from './trainer.ts';
+import { UserError } from './errors.ts';
 
 export const CHECKPOINT_FORMAT = 1;
 
@@ -30,10 +31,9 @@ export interface CheckpointHeader {
   crc32: number;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends UserError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CheckpointError';
+    super('checkpoint', message);
   }
 }
 

@@ -10,7 +10,7 @@ import { writeFileAtomic } from './atomic.ts';
 import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
 import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts';
-import { encodePng } from './data/images.ts';
+import { encodeImageFor } from './data/images.ts';
 import { buildModel, type EcvaeModel } from './models/index.ts';
 import { Pool, resolveParallelism } from './parallel/pool.ts';
 import { allFinite } from './params.ts';
@@ -19,6 +19,7 @@ import { acquireRunLock, appendMetrics, prepareRunFolder, runFiles, samplePath, 
 import { generate, refine, samplesPicture } from './sample.ts';
 import * as tf from './tf.ts';
 import { DivergenceError, disposeTrainState, initTrainState, trainIteration, type IterationMetrics, type TrainState } from './trainer.ts';
+import { UserError } from './errors.ts';
 
 export type { MetricsRecord, RunStatus } from './runFolder.ts';
 
@@ -55,17 +56,16 @@ export interface TrainResult {
   resumedFrom?: number;
 }
 
-export class RunError extends Error {
+export class RunError extends UserError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RunError';
+    super('run', message);
   }
 }
 
 export function writeSamples(file: string, model: EcvaeModel, x: tf.Tensor, reference?: Float32Array): void {
   const data = x.dataSync() as Float32Array;
   const pic = samplesPicture(data, x.shape[0]!, model.dataShape, reference);
-  writeFileAtomic(file, [encodePng(pic.rgb, pic.width, pic.height, 3, false)]);
+  writeFileAtomic(file, [encodeImageFor(file, pic.rgb, pic.width, pic.height, 3, false)]);
 }
 
 function referencePoints(ds: Dataset, n: number): Float32Array | undefined {

@@ -15,6 +15,7 @@ import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import type { IterationMetrics } from './trainer.ts';
+import { UserError } from './errors.ts';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
 /** What a reader sees: a "running" folder whose writer died is "interrupted". */
@@ -127,10 +128,9 @@ export function truncateMetrics(runDir: string, iteration: number): void {
   writeFileAtomic(runFiles(runDir).metrics, [Buffer.from(kept.map((r) => JSON.stringify(r) + '\n').join(''))]);
 }
 
-export class RunLockedError extends Error {
+export class RunLockedError extends UserError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RunLockedError';
+    super('run', message);
   }
 }
 

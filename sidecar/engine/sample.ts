@@ -10,6 +10,7 @@ import { sgld } from './sgld.ts';
 import * as tf from './tf.ts';
 import type { TrainedModel } from './trained.ts';
 import { sgldOptions } from './trainer.ts';
+import { UserError } from './errors.ts';
 
 const CHUNK = 256;
 
@@ -39,10 +40,9 @@ export function refine(model: EcvaeModel, ebm: Params, x: tf.Tensor, steps: numb
 }
 
 /** A sampling request the model cannot serve (as opposed to an internal failure). */
-export class SamplerError extends Error {
+export class SamplerError extends UserError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SamplerError';
+    super('sample', message);
   }
 }
 

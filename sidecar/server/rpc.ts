@@ -9,15 +9,14 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
-import { ActionError, restoreToFile, sampleToFile } from '../engine/actions.ts';
+import { restoreToFile, sampleToFile } from '../engine/actions.ts';
 import { selectBackend } from '../engine/backend.ts';
 import { CancelledError } from '../engine/cancel.ts';
 import { parseConfig } from '../engine/config.ts';
-import { RestoreError } from '../engine/restore/index.ts';
-import { SamplerError } from '../engine/sample.ts';
+import { UserError } from '../engine/errors.ts';
 import { paramsProblem } from '../params.ts';
 import { ErrorCode, PROTOCOL_VERSION, type Methods, type NotificationName, type Notifications } from '../protocol.ts';
-import { listRuns, readRunSnapshot, runFiles } from '../engine/runFolder.ts';
+import { listRuns, readRunSnapshot, runFiles, RunLockedError } from '../engine/runFolder.ts';
 import { RunManager, RunsError } from './runs.ts';
 
 function invalid(message: string): never {
@@ -47,7 +46,8 @@ function asRpcError(err: unknown): JSONRPCErrorException {
     const code = err.code === 'not-found' ? ErrorCode.RunNotFound : err.code === 'busy' ? ErrorCode.Busy : ErrorCode.InvalidConfig;
     return new JSONRPCErrorException(err.message, code);
   }
-  if (err instanceof RestoreError || err instanceof ActionError || err instanceof SamplerError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidParams);
+  if (err instanceof RunLockedError) return new JSONRPCErrorException(err.message, ErrorCode.Busy);
+  if (err instanceof UserError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidParams, { kind: err.kind });
   return new JSONRPCErrorException(err instanceof Error ? err.message : String(err), ErrorCode.Failed);
 }
 

@@ -2,14 +2,15 @@
  * Image file I/O with maintained codecs (pngjs, jpeg-js). Everything in the engine uses
  * float images in [-1, 1]; conversion happens here, at the boundary.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { UserError } from '../errors.ts';
 
-export class ImageError extends Error {
+export class ImageError extends UserError {
   constructor(readonly file: string, reason: string) {
-    super(`Cannot read image ${file}: ${reason}`);
-    this.name = 'ImageError';
+    super('image', `Cannot read image ${file}: ${reason}`);
   }
 }
 
@@ -120,19 +121,36 @@ export function toFloat(img: RgbaImage, channels: 1 | 3): Float32Array {
   return out;
 }
 
-/** Float [-1, 1] HWC (1 or 3 channels) -> PNG bytes. */
-export function encodePng(pixels: Float32Array | Uint8Array, width: number, height: number, channels: number, isFloat = true): Buffer {
-  const png = new PNG({ width, height });
+/** Float [-1, 1] HWC (1 or 3 channels), or byte values with isFloat false -> opaque RGBA bytes. */
+function toRgba(pixels: Float32Array | Uint8Array, width: number, height: number, channels: number, isFloat: boolean): Buffer {
+  const rgba = Buffer.alloc(width * height * 4);
   for (let i = 0; i < width * height; i++) {
     for (let c = 0; c < 3; c++) {
       const v = pixels[i * channels + (channels === 1 ? 0 : c)]!;
-      png.data[4 * i + c] = isFloat ? Math.round(Math.min(Math.max((v + 1) / 2, 0), 1) * 255) : v;
+      rgba[4 * i + c] = isFloat ? Math.round(Math.min(Math.max((v + 1) / 2, 0), 1) * 255) : v;
     }
-    png.data[4 * i + 3] = 255;
+    rgba[4 * i + 3] = 255;
   }
+  return rgba;
+}
+
+/** Float [-1, 1] HWC (1 or 3 channels) -> PNG bytes. */
+export function encodePng(pixels: Float32Array | Uint8Array, width: number, height: number, channels: number, isFloat = true): Buffer {
+  const png = new PNG({ width, height });
+  toRgba(pixels, width, height, channels, isFloat).copy(png.data);
   return PNG.sync.write(png);
 }
 
-export function writePng(file: string, pixels: Float32Array | Uint8Array, width: number, height: number, channels: number, isFloat = true): void {
-  writeFileSync(file, encodePng(pixels, width, height, channels, isFloat));
+export type ImageFormat = 'png' | 'jpeg';
+
+/** The format an output file's name asks for; undefined for anything but .png, .jpg, .jpeg. */
+export function outputFormat(file: string): ImageFormat | undefined {
+  const ext = extname(file).toLowerCase();
+  return ext === '.png' ? 'png' : ext === '.jpg' || ext === '.jpeg' ? 'jpeg' : undefined;
+}
+
+/** Float [-1, 1] HWC (or RGB bytes with isFloat false) encoded as the file name asks: PNG, or JPEG at quality 95. */
+export function encodeImageFor(file: string, pixels: Float32Array | Uint8Array, width: number, height: number, channels: number, isFloat = true): Buffer {
+  if (outputFormat(file) !== 'jpeg') return encodePng(pixels, width, height, channels, isFloat);
+  return Buffer.from(jpeg.encode({ data: toRgba(pixels, width, height, channels, isFloat), width, height }, 95).data);
 }

@@ -8,12 +8,13 @@ import type { TrainedModel } from '../trained.ts';
 import { loadMask } from './masks.ts';
 import { meanSsim, psnr } from './metrics.ts';
 import { colorization, denoising, inpainting, observe, superResolution, type Degradation, type Task } from './operators.ts';
-import { baselines, restore, type RestoreOptions } from './restore.ts';
+import { baselines, restore, RESTORE_DEFAULTS, type RestoreOptions } from './restore.ts';
+import { allFinite, type Params } from '../params.ts';
+import { UserError } from '../errors.ts';
 
-export class RestoreError extends Error {
+export class RestoreError extends UserError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RestoreError';
+    super('restore', message);
   }
 }
 
@@ -93,16 +94,22 @@ function scores(x: tf.Tensor4D, ref: tf.Tensor4D | undefined): Scores {
   return ref ? { psnr: psnr(x, ref), ssim: meanSsim(x, ref) } : {};
 }
 
-export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: AbortSignal): Promise<RestoreResult> {
+/** Restoration needs an image model with its energy model. */
+export function requireImageModel(m: TrainedModel): asserts m is TrainedModel & { ebm: Params } {
+  if (m.model.dataShape.length !== 3) throw new RestoreError(`Restoration works on image models; ${m.file} models ${m.model.dataShape.join('x')}-D points (${m.config.data.kind}).`);
   if (!m.ebm) throw new RestoreError(`Restoration needs the energy model, but ${m.file} is a plain VAE (trained with calibration.enabled false).`);
-  if (m.model.kind !== 'conv') throw new RestoreError('Restoration works on image models; this checkpoint models 2-D points.');
+}
+
+export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: AbortSignal): Promise<RestoreResult> {
+  requireImageModel(m);
+  if (!r.observed && !r.clean) throw new RestoreError('Nothing to restore: give an observed (degraded) image or a clean one to degrade.');
   const { op, mask } = degradation(m, r);
   const want = observedShape(m, r.task, r.factor);
-  const y = r.observed ? r.observed.clone() : r.clean ? observe(op, r.clean, r.options.seed + 1) : undefined;
-  if (!y) throw new RestoreError('Nothing to restore: give an observed (degraded) image or a clean one to degrade.');
+  const y = r.observed ? r.observed.clone() : observe(op, r.clean!, r.options.seed + 1);
   const got = y.shape.slice(1);
   if (got.join('x') !== want.join('x')) {
     y.dispose();
+    mask?.dispose();
     const [size] = m.model.dataShape;
     throw new RestoreError(`For ${op.describe} this model (${size}x${size}) needs a ${want[0]}x${want[1]} input with ${want[2]} channel(s); got ${got[0]}x${got[1]} with ${got[2]}. ` +
       (r.task === 'sr' ? 'Give the low-resolution image.' : 'Larger images are not tiled: crop or resize to the model size first.'));
@@ -118,6 +125,11 @@ export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: A
     throw err;
   }
   const seconds = (performance.now() - t0) / 1000;
+  if (!allFinite({ output })) {
+    [output, y].forEach((t) => t.dispose());
+    mask?.dispose();
+    throw new RestoreError(`The restoration diverged (non-finite values) with step size ${r.options.stepSize}: lower the step size (default ${RESTORE_DEFAULTS.stepSize}).`);
+  }
   const base = baselines(op, y, mask, r.factor ?? 4);
   const report: RestoreReport = {
     task: r.task, degradation: op.describe, n: y.shape[0], ...scores(output, reference),

@@ -2,8 +2,13 @@
 import { readImage, toFloat } from '../data/images.ts';
 import { uniformStream } from '../rng.ts';
 import * as tf from '../tf.ts';
+import { UserError } from '../errors.ts';
 
-export class MaskError extends Error {}
+export class MaskError extends UserError {
+  constructor(message: string) {
+    super('mask', message);
+  }
+}
 
 /**
  * `spec`: "center" (the middle half-by-half box missing), "half" (bottom half missing),

@@ -1,0 +1,17 @@
+/**
+ * The one error type for what a user can fix: bad input, a missing or foreign file, a
+ * busy run folder. Every front end shows it the same way, as its message alone (written
+ * for users, naming the file or field and what to do): the CLI exits 2, the sidecar
+ * answers with a JSON-RPC error (protocol.ts ErrorCode.InvalidParams, or Busy for a busy
+ * run folder), the extension shows the message. Anything else is a failure (exit 1,
+ * ErrorCode.Failed). Each module keeps its own subclass, so its messages stay next to
+ * the code that detects them.
+ */
+export type UserErrorKind = 'config' | 'image' | 'mask' | 'checkpoint' | 'run' | 'restore' | 'sample' | 'request';
+
+export class UserError extends Error {
+  constructor(readonly kind: UserErrorKind, message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
