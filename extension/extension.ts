@@ -23,8 +23,17 @@ interface ActiveRun {
 
 const CONFIG_GLOB = '**/*.ecvae.json';
 
-// The new-config template is the shipped, measured MNIST example (docs/calibration.md), bundled.
-const TEMPLATE = { ...mnistExample, $schema: 'https://ecvae.studio/schemas/ecvae-run.schema.json' };
+// The new-config template is the shipped, measured MNIST example (docs/calibration.md),
+// bundled. Its "$schema" (a path inside this repository) is dropped: in a workspace the
+// extension's jsonValidation binds *.ecvae.json files to the schema it ships.
+const { $schema: _repoSchemaPath, ...TEMPLATE } = mnistExample;
+
+/** Commands that read and write files a workspace names: not in an untrusted workspace. */
+function requireTrust(what: string): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showWarningMessage(`EC-VAE: ${what} is disabled in an untrusted workspace (it reads and writes files the workspace names). Trust the workspace to use it.`);
+  return false;
+}
 
 let languageClient: ReturnType<typeof startConfigLanguageClient> | undefined;
 
@@ -147,6 +156,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
 
   const commands: Record<string, (...args: never[]) => unknown> = {
     'ecvae.train': async () => {
+      if (!requireTrust('training')) return;
       if (active) {
         void vscode.window.showWarningMessage('A run is already training; stop it first (EC-VAE: Stop Training).');
         return;
@@ -182,6 +192,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       void vscode.window.showInformationMessage(`EC-VAE backend: ${r.backend.backend} (${r.backend.reason})`);
     },
     'ecvae.generateSamples': async (node?: RunsNode) => {
+      if (!requireTrust('sampling')) return;
       try {
         const checkpoint = await pickCheckpoint(node);
         if (!checkpoint) return;
@@ -193,6 +204,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       }
     },
     'ecvae.restoreImage': async (resource: unknown) => {
+      if (!requireTrust('restoration')) return;
       const image = resource instanceof vscode.Uri ? resource : (await vscode.window.showOpenDialog({ filters: { Images: ['png', 'jpg', 'jpeg'] } }))?.[0];
       if (!image) return;
       const tasks = [

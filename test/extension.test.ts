@@ -21,6 +21,7 @@ interface Double {
   panels: { html: string; posted: { type: string }[]; receive(m: unknown): void }[];
   quickPick: (items: { label: string }[]) => unknown;
   workspaceRoot: string;
+  trusted: boolean;
   files: unknown[];
   trees: Map<string, TreeProvider>;
   watchers: { pattern: { base: { fsPath: string }; pattern: string } }[];
@@ -153,4 +154,32 @@ test('Generate Samples from a tree item writes and opens a grid; cancelling its 
   await double.commands.get('ecvae.generateSamples')!(run);
   assert.ok(double.messages.some((m) => m.level === 'info' && m.text === 'EC-VAE: generating samples: cancelled.'), JSON.stringify(double.messages));
   assert.equal(double.executed.slice(before).filter((e) => e.id === 'vscode.open').length, 0, 'nothing opened after a cancel');
+});
+
+test('an untrusted workspace: training, sampling and restoration are refused with the reason; the manifest says so', async () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { capabilities: { untrustedWorkspaces: { supported: string }; virtualWorkspaces: { supported: boolean } } };
+  assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+  assert.equal(pkg.capabilities.virtualWorkspaces.supported, false);
+  double.trusted = false;
+  try {
+    const before = double.messages.length;
+    for (const id of ['ecvae.train', 'ecvae.generateSamples', 'ecvae.restoreImage']) await double.commands.get(id)!();
+    assert.deepEqual(double.messages.slice(before).map((m) => m.text.replace(/ is disabled.*/, '')), ['EC-VAE: training', 'EC-VAE: sampling', 'EC-VAE: restoration']);
+    assert.ok(double.messages.slice(before).every((m) => m.level === 'warning' && /untrusted workspace .* Trust the workspace to use it\./.test(m.text)));
+  } finally {
+    double.trusted = true;
+  }
+});
+
+test('a new config from the template is the shipped MNIST example, bound to the schema by the extension (no $schema path)', async () => {
+  double.files = [];
+  double.quickPick = (items) => items.find((i) => /Create a config/.test(i.label));
+  const before = double.messages.length;
+  await double.commands.get('ecvae.train')!();
+  const created = JSON.parse(readFileSync(join(ws, 'mnist.ecvae.json'), 'utf8')) as Record<string, unknown>;
+  const example = JSON.parse(readFileSync(join(repoRoot, 'examples', 'mnist.ecvae.json'), 'utf8')) as Record<string, unknown>;
+  delete example.$schema;
+  assert.deepEqual(created, example);
+  await double.commands.get('ecvae.stopTraining')!();
+  await until('the template run to stop', () => double.messages.slice(before).some((m) => /EC-VAE training (stopped|finished|failed)/.test(m.text)));
 });

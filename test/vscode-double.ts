@@ -72,6 +72,7 @@ const state = {
   panels: [] as PanelDouble[],
   quickPick: (items: unknown[]): unknown => items[0],
   workspaceRoot: process.cwd(),
+  trusted: true,
   files: [] as Uri[],
   serializers: new Map<string, unknown>(),
   trees: new Map<string, unknown>(),
@@ -143,6 +144,7 @@ export const commands = {
 
 export const workspace = {
   get workspaceFolders() { return [{ uri: Uri.file(state.workspaceRoot) }]; },
+  get isTrusted() { return state.trusted; },
   findFiles: async () => state.files,
   asRelativePath: (u: Uri) => relative(state.workspaceRoot, u.fsPath),
   getConfiguration: () => ({ get: <T>(_k: string, d: T) => d }),
