@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkpointIO } from '../sidecar/engine/atomic.ts';
+import { encodeTensorFile } from '../sidecar/engine/tensorfile.ts';
 import { assertMatchesModel, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../sidecar/engine/checkpoint.ts';
 import { buildModel } from '../sidecar/engine/models/index.ts';
 import * as tf from '../sidecar/engine/tf.ts';
@@ -104,6 +105,37 @@ test('corrupt, truncated and foreign files are refused with a reason', async () 
   writeFileSync(join(dir, 'foreign.ckpt'), 'hello world, not a checkpoint');
   assert.throws(() => readCheckpoint(join(dir, 'foreign.ckpt')), /is not an EC-VAE checkpoint/);
   assert.throws(() => readCheckpoint(join(dir, 'missing.ckpt')), /Cannot read checkpoint .*file not found/);
+  // A hand-edited header (same length, another iteration) is caught by the header checksum.
+  const edited = Buffer.from(bytes.toString('latin1').replace('"iteration":1,', '"iteration":9,'), 'latin1');
+  assert.notDeepEqual(edited, bytes);
+  writeFileSync(join(dir, 'edited.ckpt'), edited);
+  assert.throws(() => readCheckpoint(join(dir, 'edited.ckpt')), /is corrupt \(header checksum mismatch: edited or damaged\)/);
+  // Well-formed files whose header lies are refused by what it says, before any tensor is built.
+  const file1 = (meta: object, entries: [string, tf.Tensor][]): string => {
+    const f = join(dir, `h${Math.random().toString(36).slice(2)}.ckpt`);
+    writeFileSync(f, Buffer.concat(encodeTensorFile(meta, entries)));
+    return f;
+  };
+  const good = readCheckpoint(file).header;
+  const t = tf.zeros([2, 3]);
+  assert.throws(() => readCheckpoint(file1({ ...good, tensors: undefined, iteration: -1 }, [['vae/x', t]])), /is corrupt \(bad iteration -1\)/);
+  assert.throws(() => readCheckpoint(file1({ ...good, lambda: 'NaN' }, [['vae/x', t]])), /bad lambda "NaN"/);
+  assert.throws(() => readCheckpoint(file1({ ...good, dataShape: [0] }, [['vae/x', t]])), /bad data shape \[0\]/);
+  // An index that does not describe the payload (the v1 format had no header checksum to stop this).
+  const lying = Buffer.concat(encodeTensorFile(good, [['vae/x', t]]));
+  const v1 = (header: object, payload: Buffer): Buffer => {
+    const h = Buffer.from(JSON.stringify(header));
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(h.length);
+    return Buffer.concat([Buffer.from('ECVAECK1'), len, h, payload]);
+  };
+  const payload = lying.subarray(lying.length - 24);
+  const crc = readCheckpoint(file1(good, [['vae/x', t]])).header.crc32;
+  writeFileSync(join(dir, 'v1-shape.ckpt'), v1({ ...good, crc32: crc, tensors: [{ name: 'vae/x', shape: [3, 3], offset: 0 }] }, payload));
+  assert.throws(() => readCheckpoint(join(dir, 'v1-shape.ckpt')), /is corrupt \(tensor vae\/x lies outside the payload\)/);
+  writeFileSync(join(dir, 'v1-ok.ckpt'), v1({ ...good, crc32: crc, tensors: [{ name: 'vae/x', shape: [2, 3], offset: 0 }] }, payload));
+  assert.deepEqual(readCheckpoint(join(dir, 'v1-ok.ckpt')).tensors.get('vae/x')!.shape, [2, 3], 'the first format still reads');
+  t.dispose();
   disposeTrainState(state);
 });
 

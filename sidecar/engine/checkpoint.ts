@@ -84,7 +84,21 @@ export function readCheckpoint(file: string): LoadedCheckpoint {
     throw err;
   }
   if (c.header.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`Checkpoint ${file} has format ${c.header.format}; this version reads format ${CHECKPOINT_FORMAT}.`);
+  const problem = headerProblem(c.header);
+  if (problem) throw new CheckpointError(`Checkpoint ${file} is corrupt (${problem}). Use an earlier checkpoint from the same folder.`);
   return c;
+}
+
+const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+
+/** The header fields a resume and a model build rely on, checked (the tensor index is checked by tensorfile.ts). */
+function headerProblem(h: CheckpointHeader): string | undefined {
+  if (!isCount(h.iteration)) return `bad iteration ${JSON.stringify(h.iteration)}`;
+  if (typeof h.lambda !== 'number' || !Number.isFinite(h.lambda) || h.lambda < 0) return `bad lambda ${JSON.stringify(h.lambda)}`;
+  if (!isCount(h.adamSteps?.vae) || (h.adamSteps.ebm !== undefined && !isCount(h.adamSteps.ebm))) return `bad optimiser step counts ${JSON.stringify(h.adamSteps)}`;
+  if (!Array.isArray(h.dataShape) || !h.dataShape.length || !h.dataShape.every((d) => Number.isInteger(d) && d > 0)) return `bad data shape ${JSON.stringify(h.dataShape)}`;
+  if (typeof h.config !== 'object' || h.config === null || typeof h.config.model !== 'object' || typeof h.config.data !== 'object') return 'no run config';
+  return undefined;
 }
 
 /**
