@@ -1,10 +1,12 @@
 /** The run loop in-process: stop requests, divergence handling, no leaked tensors. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../sidecar/engine/backend.ts';
 import { readCheckpoint, resolveCheckpoint } from '../sidecar/engine/checkpoint.ts';
+import { estimateTrainingMemory, WASM_HEAP_BUDGET } from '../sidecar/engine/memory.ts';
+import { buildModel } from '../sidecar/engine/models/index.ts';
 import { train } from '../sidecar/engine/run.ts';
 import * as tf from '../sidecar/engine/tf.ts';
 import { DivergenceError } from '../sidecar/engine/trainer.ts';
@@ -56,4 +58,17 @@ test('divergence stops the run with a clear message; the last good checkpoint st
 
 test('batch size larger than the dataset is refused before training', async () => {
   await assert.rejects(train(withDefaults({ ...base, data: { kind: 'mnist', limit: 10 }, training: { batchSize: 32 } }), { runDir: tempDir() }), /training\.batchSize \(32\) is larger than the dataset \(10 examples\)/);
+});
+
+test('a config past the wasm heap is refused before anything is written, with what to lower', async () => {
+  const runDir = join(tempDir(), 'huge');
+  const huge = withDefaults({ ...base, data: { kind: 'mnist', limit: 64 }, model: { kind: 'conv', width: 1024, levels: 2 }, training: { batchSize: 32, parallelism: 1 }, backend: 'wasm' });
+  // Measured: width 1024 aborted inside XNNPACK ("Aborted()") before this check existed.
+  await assert.rejects(train(huge, { runDir }), /need about [\d.]+ GB per thread on the wasm backend .* more than its 3\.5 GB heap\. Lower model\.width, model\.hidden or training\.batchSize\./);
+  assert.ok(!existsSync(runDir), 'no run folder left behind');
+  // The shipped examples and the reference architecture fit with room to spare.
+  for (const [c, shape] of [[{ data: { kind: 'mnist' }, model: { kind: 'conv', latentDim: 8, width: 8, ebmHidden: 64 } }, [28, 28, 1]], [{ data: { kind: 'mnist' }, model: { kind: 'conv', width: 32, latentDim: 64, ebmHidden: 256 } }, [32, 32, 3]]] as const) {
+    const cfg = withDefaults(c);
+    assert.ok(estimateTrainingMemory(buildModel(cfg.model, [...shape]), 32, 1).perThreadBytes < WASM_HEAP_BUDGET / 10);
+  }
 });

@@ -13,6 +13,7 @@ import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts
 import { encodeImageFor } from './data/images.ts';
 import { buildModel, type EcvaeModel } from './models/index.ts';
 import { Pool, resolveParallelism } from './parallel/pool.ts';
+import { memoryProblem } from './memory.ts';
 import { allFinite } from './params.ts';
 import { CalibrationWatch } from './probe.ts';
 import { acquireRunLock, appendMetrics, prepareRunFolder, runFiles, samplePath, truncateMetrics, writeStatus, type MetricsRecord, type RunStatus, type SampleKind } from './runFolder.ts';
@@ -107,6 +108,9 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   log(`data: ${dataset.name}`);
   const model = buildModel(config.model, dataset.shape);
   const total = opts.iterations ?? config.training.iterations;
+  const threads = resolveParallelism(config.training.parallelism, backend.backend, model.kind);
+  const tooBig = memoryProblem(model, config.training.batchSize, threads, backend.backend);
+  if (tooBig) throw new RunError(tooBig);
 
   let state: TrainState;
   if (resumeFile) {
@@ -156,7 +160,6 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   };
 
   const watch = CalibrationWatch.create(config, dataset, model, log);
-  const threads = resolveParallelism(config.training.parallelism, backend.backend, model.kind);
   const pool = await Pool.create(model, config.model, backend.backend, threads);
   if (pool.threads > 1) log(`batch rows (SGLD chains and gradients) are split across ${pool.threads} threads`);
   let status: RunStatus = 'finished';

@@ -64,7 +64,12 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
   };
   /** Per-request context: the signal that `$/cancelRequest` aborts. */
   interface RequestContext { signal: AbortSignal }
-  const rpc = new JSONRPCServerAndClient(new JSONRPCServer<RequestContext>(), new JSONRPCClient((payload) => {
+  // A failing notification (no id) has nobody to answer: say so in one log line, not a stack on stderr.
+  const errorListener = (message: string, data: unknown): void => {
+    const reason = data instanceof Error ? data.message : String(data);
+    process.stderr.write(`sidecar: ${message.replace(/ JSON-RPC method:$/, '')}: ${reason}\n`);
+  };
+  const rpc = new JSONRPCServerAndClient(new JSONRPCServer<RequestContext>({ errorListener }), new JSONRPCClient((payload) => {
     send(payload);
     return Promise.resolve();
   }));
