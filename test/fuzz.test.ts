@@ -25,7 +25,7 @@ import { tempDir, useBackend, withDefaults } from './helpers.ts';
 const SEED = 20261128;
 const dir = tempDir();
 
-test('protocol: random and mutated lines each get one JSON-RPC answer; the server keeps serving', async () => {
+test('protocol: random and mutated lines each get one JSON-RPC answer; the server keeps serving', async (t) => {
   await useBackend('wasm');
   const input = new PassThrough();
   const output = new PassThrough();
@@ -59,10 +59,13 @@ test('protocol: random and mutated lines each get one JSON-RPC answer; the serve
   input.write(JSON.stringify({ jsonrpc: '2.0', id: 'last', method: 'initialize', params: {} }) + '\n');
   for (let i = 0; i < 500 && !answers.some((a) => a.id === 'last'); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(answers.some((a) => a.id === 'last' && a.result), `the server answers after ${sent} fuzzed lines`);
+  const errors = answers.filter((a) => a.error).length;
+  t.diagnostic(`protocol: ${sent} lines, ${errors} error answers, ${answers.length - errors - 1} results, 0 crashes, 0 hangs`);
   input.end();
 });
 
-test('config text: mutated configs are never a crash, only diagnostics with a location', () => {
+test('config text: mutated configs are never a crash, only diagnostics with a location', (t) => {
+  let valid = 0, refused = 0;
   const base = JSON.stringify({ data: { kind: 'gaussians25' }, model: { hidden: 8, energyFourier: { count: 4 } }, training: { iterations: 10 }, calibration: { distance: 'drift', epsilon: 0.001 } }, null, 2);
   const mutation = fc.oneof(
     // Replace a value with anything JSON.
@@ -72,13 +75,19 @@ test('config text: mutated configs are never a crash, only diagnostics with a lo
   );
   fc.assert(fc.property(mutation, (text) => {
     const r = parseConfig(text, dir);
-    if (r.ok) return;
+    if (r.ok) {
+      valid++;
+      return;
+    }
+    refused++;
     assert.ok(r.diagnostics.length > 0);
     for (const d of r.diagnostics) assert.ok(d.message.length > 0 && d.line >= 1 && d.column >= 1, JSON.stringify(d));
   }), { seed: SEED, numRuns: 400 });
+  t.diagnostic(`config: ${valid + refused} texts, ${refused} refused with located diagnostics, ${valid} valid`);
 });
 
-test('image bytes: mutated PNG and JPEG files decode within the pixel limit or fail with an ImageError', () => {
+test('image bytes: mutated PNG and JPEG files decode within the pixel limit or fail with an ImageError', (t) => {
+  let decoded = 0, refused = 0;
   const png = encodePng(new Float32Array(8 * 8).map((_, i) => Math.sin(i)), 8, 8, 1);
   const jpg = Buffer.from(jpeg.encode({ data: Buffer.alloc(8 * 8 * 4, 90), width: 8, height: 8 }, 80).data);
   const mutated = fc.tuple(fc.constantFrom(png, jpg), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.option(fc.nat())).map(([src, flips, cut]) => {
@@ -90,13 +99,17 @@ test('image bytes: mutated PNG and JPEG files decode within the pixel limit or f
     try {
       const img = decodeImage(buf, 'fuzz.png');
       assert.ok(img.width * img.height <= MAX_PIXELS && img.data.length >= img.width * img.height * 4);
+      decoded++;
     } catch (err) {
       assert.ok(err instanceof ImageError, `not an ImageError: ${String(err)}`);
+      refused++;
     }
   }), { seed: SEED, numRuns: 400 });
+  t.diagnostic(`images: ${decoded + refused} files, ${refused} refused with an ImageError, ${decoded} decoded within the limit`);
 });
 
-test('checkpoint bytes: flipped, cut or spliced checkpoints are refused with a CheckpointError; no tensor is left behind', async () => {
+test('checkpoint bytes: flipped, cut or spliced checkpoints are refused with a CheckpointError; no tensor is left behind', async (t) => {
+  let refused = 0, unchanged = 0;
   await useBackend('wasm');
   const cfg = withDefaults({ data: { kind: 'gaussians25' }, model: { hidden: 4, depth: 1, latentDim: 2 }, training: { batchSize: 8 } });
   const state = initTrainState(buildModel(cfg.model, [2]), cfg);
@@ -113,9 +126,12 @@ test('checkpoint bytes: flipped, cut or spliced checkpoints are refused with a C
       readCheckpoint(file);
       // Only a mutation that changed nothing (a byte set to its own value) may read back.
       assert.ok(cut === null && b.equals(bytes), 'a changed checkpoint was accepted');
+      unchanged++;
     } catch (err) {
       assert.ok(err instanceof CheckpointError, `not a CheckpointError: ${String(err)}`);
+      refused++;
     }
   }), { seed: SEED, numRuns: 300 });
   assert.equal(tf.memory().numTensors, before);
+  t.diagnostic(`checkpoints: ${refused + unchanged} files, ${refused} refused with a CheckpointError, ${unchanged} unchanged by their mutation`);
 });
