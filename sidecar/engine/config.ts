@@ -3,10 +3,12 @@
  * semantic checks, with every problem reported as a diagnostic that points at a
  * line/column of the config text. Errors are values here; callers decide how to show them.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { semanticChecks } from './configChecks.ts';
+import { DiagnosticBuilder, lineColumn } from './configDiagnostics.ts';
 import { schemaPath } from './paths.ts';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -118,19 +120,6 @@ function compiledSchema(): ReturnType<Ajv['compile']> {
   return validator;
 }
 
-/** Converts a character offset into a 1-based line and column. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-
 function segmentsOf(instancePath: string): (string | number)[] {
   if (!instancePath) return [];
   return instancePath
@@ -138,28 +127,6 @@ function segmentsOf(instancePath: string): (string | number)[] {
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-class DiagnosticBuilder {
-  readonly items: Diagnostic[] = [];
-  constructor(
-    private readonly text: string,
-    private readonly root: Node | undefined,
-  ) {}
-
-  /** Adds a diagnostic located at the value of `path` (or its key when `atKey`). */
-  add(severity: Diagnostic['severity'], path: (string | number)[], message: string, atKey = false): void {
-    let node = this.root ? findNodeAtLocation(this.root, path) : undefined;
-    // Walk up to the closest existing ancestor when the field itself is absent.
-    for (let p = path.slice(0, -1); !node && this.root && p.length >= 0; p = p.slice(0, -1)) {
-      node = findNodeAtLocation(this.root, p);
-      if (p.length === 0) break;
-    }
-    if (atKey && node?.parent?.type === 'property') node = node.parent.children?.[0];
-    const offset = node?.offset ?? 0;
-    const length = node?.length ?? 0;
-    this.items.push({ severity, field: path.join('.'), message, offset, length, ...lineColumn(this.text, offset) });
-  }
 }
 
 function describeAjvError(e: ErrorObject): { path: (string | number)[]; message: string; atKey: boolean } {
@@ -192,101 +159,6 @@ function describeAjvError(e: ErrorObject): { path: (string | number)[]; message:
 /** Stride-2 stages for an image size when the config does not say: the largest of 3, 2, 1 that divides it. */
 export function autoLevels(size: number): number {
   return [3, 2, 1].find((l) => size % 2 ** l === 0) ?? 1;
-}
-
-/** Checks that the schema cannot express. Paths in `config` are already defaulted. */
-function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {
-  const { data, model, calibration } = config;
-  const isImage = data.kind !== 'gaussians25';
-  if (data.kind === 'folder') {
-    if (!data.path) d.add('error', ['data'], 'data.kind "folder" needs "data.path": the folder that holds the PNG/JPEG images.');
-    if (!data.size) d.add('error', ['data'], 'data.kind "folder" needs "data.size": the square image size to train at, e.g. 32.');
-    if (data.path) {
-      const abs = isAbsolute(data.path) ? data.path : resolve(baseDir, data.path);
-      let isDir = false;
-      try {
-        isDir = statSync(abs).isDirectory();
-      } catch {
-        d.add('error', ['data', 'path'], `Dataset path does not exist: ${abs}. Give a folder of PNG/JPEG images (relative paths are relative to the config file).`);
-      }
-      if (!isDir && existsQuiet(abs)) d.add('error', ['data', 'path'], `Dataset path is not a folder: ${abs}.`);
-    }
-  } else {
-    // (channels and onBadImage always carry schema defaults, so only these two can tell.)
-    for (const f of ['path', 'size'] as const) {
-      if (data[f] !== undefined) d.add('warning', ['data', f], `"data.${f}" is only used with data.kind "folder"; it is ignored for "${data.kind}".`);
-    }
-  }
-  const kind = model.kind === 'auto' ? (isImage ? 'conv' : 'mlp') : model.kind;
-  if (kind === 'conv' && !isImage) {
-    d.add('error', ['model', 'kind'], 'model.kind "conv" needs image data; use "mlp" (or "auto") for gaussians25.');
-  }
-  if (kind === 'conv' && isImage && model.levels !== undefined) {
-    const size = data.kind === 'folder' ? data.size : 28;
-    const f = 2 ** model.levels;
-    if (size !== undefined && size % f !== 0) {
-      const fits = [1, 2, 3, 4, 5, 6].filter((l) => size % 2 ** l === 0);
-      d.add('error', ['model', 'levels'], `Image size ${size} is not divisible by 2^levels = ${f}. ` +
-        (fits.length ? `Use model.levels ${fits.join(' or ')}, or change the image size.` : 'Use an even image size.'));
-    }
-  }
-  if (kind === 'conv') {
-    for (const f of ['energyFourier', 'decoderFourier'] as const) {
-      if (model[f].count !== 'auto' && model[f].count > 0) d.add('warning', ['model', f, 'count'], `"model.${f}" is only used by mlp models; it is ignored for model.kind "conv".`);
-    }
-  }
-  if (calibration.enabled) calibrationChecks(config, d);
-  if (calibration.lambdaInit > calibration.lambdaMax) {
-    d.add('error', ['calibration', 'lambdaInit'], `calibration.lambdaInit (${calibration.lambdaInit}) is above calibration.lambdaMax (${calibration.lambdaMax}).`);
-  }
-  if (config.logging.every > config.training.iterations) {
-    d.add('warning', ['logging', 'every'], `logging.every (${config.logging.every}) is larger than training.iterations (${config.training.iterations}); only the final iteration is logged.`);
-  }
-}
-
-/** Values per example: what the calibration distance and the noise floor scale with. */
-export function dataDimensions(data: DataConfig): number | undefined {
-  switch (data.kind) {
-    case 'gaussians25':
-      return 2;
-    case 'mnist':
-    case 'fashion-mnist':
-      return 28 * 28;
-    case 'folder':
-      return data.size === undefined ? undefined : data.size * data.size * data.channels;
-  }
-}
-
-/**
- * The expected squared norm of a chain's injected noise, K·D·eta·noiseScale^2: with
- * distance "chain" cal can never go below it (shared/oracle/README.md §2).
- */
-export function noiseFloor(c: CalibrationConfig, dims: number): number {
-  return c.sgldSteps * dims * c.sgldStepSize * c.sgldNoiseScale ** 2;
-}
-
-function calibrationChecks(config: RunConfig, d: DiagnosticBuilder): void {
-  const c = config.calibration;
-  if (c.distance === 'drift' && c.epsilon <= 0) {
-    d.add('error', ['calibration', 'epsilon'], 'calibration.epsilon must be > 0 with calibration.distance "drift" (the dual step is relative to it).');
-  }
-  const dims = dataDimensions(config.data);
-  if (c.distance !== 'chain' || dims === undefined) return;
-  const floor = noiseFloor(c, dims);
-  if (floor >= c.epsilon) {
-    d.add('warning', ['calibration', 'epsilon'], `With distance "chain", cal includes the Langevin noise, at least K·D·eta·noiseScale^2 = ${floor.toPrecision(3)} here, which is above epsilon ${c.epsilon}: the constraint is always violated and lambda grows on noise alone. Use distance "drift", or raise epsilon above the floor.`);
-  } else if (floor < c.epsilon / 20) {
-    d.add('warning', ['calibration', 'epsilon'], `With distance "chain", epsilon ${c.epsilon} is ${Math.round(c.epsilon / floor)}x the noise floor ${floor.toPrecision(3)}: the constraint may never be active, and lambda only decays. Use distance "drift" for a constraint on the energy's pull alone.`);
-  }
-}
-
-function existsQuiet(p: string): boolean {
-  try {
-    statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

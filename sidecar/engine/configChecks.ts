@@ -1,0 +1,104 @@
+/**
+ * The config checks a JSON schema cannot express: dataset paths on disk, folder-only
+ * fields, image size against model.levels, lambda bounds, and the calibration constraint
+ * against the chain's noise floor (docs/calibration.md). Paths in `config` are already
+ * defaulted; each problem is added to the builder at its field.
+ */
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { CalibrationConfig, DataConfig, RunConfig } from './config.ts';
+import type { DiagnosticBuilder } from './configDiagnostics.ts';
+
+export function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {
+  const { data, model, calibration } = config;
+  const isImage = data.kind !== 'gaussians25';
+  if (data.kind === 'folder') {
+    if (!data.path) d.add('error', ['data'], 'data.kind "folder" needs "data.path": the folder that holds the PNG/JPEG images.');
+    if (!data.size) d.add('error', ['data'], 'data.kind "folder" needs "data.size": the square image size to train at, e.g. 32.');
+    if (data.path) {
+      const abs = isAbsolute(data.path) ? data.path : resolve(baseDir, data.path);
+      let isDir = false;
+      try {
+        isDir = statSync(abs).isDirectory();
+      } catch {
+        d.add('error', ['data', 'path'], `Dataset path does not exist: ${abs}. Give a folder of PNG/JPEG images (relative paths are relative to the config file).`);
+      }
+      if (!isDir && existsQuiet(abs)) d.add('error', ['data', 'path'], `Dataset path is not a folder: ${abs}.`);
+    }
+  } else {
+    // (channels and onBadImage always carry schema defaults, so only these two can tell.)
+    for (const f of ['path', 'size'] as const) {
+      if (data[f] !== undefined) d.add('warning', ['data', f], `"data.${f}" is only used with data.kind "folder"; it is ignored for "${data.kind}".`);
+    }
+  }
+  const kind = model.kind === 'auto' ? (isImage ? 'conv' : 'mlp') : model.kind;
+  if (kind === 'conv' && !isImage) {
+    d.add('error', ['model', 'kind'], 'model.kind "conv" needs image data; use "mlp" (or "auto") for gaussians25.');
+  }
+  if (kind === 'conv' && isImage && model.levels !== undefined) {
+    const size = data.kind === 'folder' ? data.size : 28;
+    const f = 2 ** model.levels;
+    if (size !== undefined && size % f !== 0) {
+      const fits = [1, 2, 3, 4, 5, 6].filter((l) => size % 2 ** l === 0);
+      d.add('error', ['model', 'levels'], `Image size ${size} is not divisible by 2^levels = ${f}. ` +
+        (fits.length ? `Use model.levels ${fits.join(' or ')}, or change the image size.` : 'Use an even image size.'));
+    }
+  }
+  if (kind === 'conv') {
+    for (const f of ['energyFourier', 'decoderFourier'] as const) {
+      if (model[f].count !== 'auto' && model[f].count > 0) d.add('warning', ['model', f, 'count'], `"model.${f}" is only used by mlp models; it is ignored for model.kind "conv".`);
+    }
+  }
+  if (calibration.enabled) calibrationChecks(config, d);
+  if (calibration.lambdaInit > calibration.lambdaMax) {
+    d.add('error', ['calibration', 'lambdaInit'], `calibration.lambdaInit (${calibration.lambdaInit}) is above calibration.lambdaMax (${calibration.lambdaMax}).`);
+  }
+  if (config.logging.every > config.training.iterations) {
+    d.add('warning', ['logging', 'every'], `logging.every (${config.logging.every}) is larger than training.iterations (${config.training.iterations}); only the final iteration is logged.`);
+  }
+}
+
+/** Values per example: what the calibration distance and the noise floor scale with. */
+function dataDimensions(data: DataConfig): number | undefined {
+  switch (data.kind) {
+    case 'gaussians25':
+      return 2;
+    case 'mnist':
+    case 'fashion-mnist':
+      return 28 * 28;
+    case 'folder':
+      return data.size === undefined ? undefined : data.size * data.size * data.channels;
+  }
+}
+
+/**
+ * The expected squared norm of a chain's injected noise, K·D·eta·noiseScale^2: with
+ * distance "chain" cal can never go below it (shared/oracle/README.md §2).
+ */
+function noiseFloor(c: CalibrationConfig, dims: number): number {
+  return c.sgldSteps * dims * c.sgldStepSize * c.sgldNoiseScale ** 2;
+}
+
+function calibrationChecks(config: RunConfig, d: DiagnosticBuilder): void {
+  const c = config.calibration;
+  if (c.distance === 'drift' && c.epsilon <= 0) {
+    d.add('error', ['calibration', 'epsilon'], 'calibration.epsilon must be > 0 with calibration.distance "drift" (the dual step is relative to it).');
+  }
+  const dims = dataDimensions(config.data);
+  if (c.distance !== 'chain' || dims === undefined) return;
+  const floor = noiseFloor(c, dims);
+  if (floor >= c.epsilon) {
+    d.add('warning', ['calibration', 'epsilon'], `With distance "chain", cal includes the Langevin noise, at least K·D·eta·noiseScale^2 = ${floor.toPrecision(3)} here, which is above epsilon ${c.epsilon}: the constraint is always violated and lambda grows on noise alone. Use distance "drift", or raise epsilon above the floor.`);
+  } else if (floor < c.epsilon / 20) {
+    d.add('warning', ['calibration', 'epsilon'], `With distance "chain", epsilon ${c.epsilon} is ${Math.round(c.epsilon / floor)}x the noise floor ${floor.toPrecision(3)}: the constraint may never be active, and lambda only decays. Use distance "drift" for a constraint on the energy's pull alone.`);
+  }
+}
+
+function existsQuiet(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Located diagnostics for config text: a problem found at a field path becomes a message
+ * at the line and column of that field's value (or key) in the text, for the CLI's
+ * compiler-style output and the editor's squiggles.
+ */
+import { findNodeAtLocation, type Node } from 'jsonc-parser';
+import type { Diagnostic } from './config.ts';
+
+/** Converts a character offset into a 1-based line and column. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+
+export class DiagnosticBuilder {
+  readonly items: Diagnostic[] = [];
+  constructor(
+    private readonly text: string,
+    private readonly root: Node | undefined,
+  ) {}
+
+  /** Adds a diagnostic located at the value of `path` (or its key when `atKey`). */
+  add(severity: Diagnostic['severity'], path: (string | number)[], message: string, atKey = false): void {
+    let node = this.root ? findNodeAtLocation(this.root, path) : undefined;
+    // Walk up to the closest existing ancestor when the field itself is absent.
+    for (let p = path.slice(0, -1); !node && this.root && p.length >= 0; p = p.slice(0, -1)) {
+      node = findNodeAtLocation(this.root, p);
+      if (p.length === 0) break;
+    }
+    if (atKey && node?.parent?.type === 'property') node = node.parent.children?.[0];
+    const offset = node?.offset ?? 0;
+    const length = node?.length ?? 0;
+    this.items.push({ severity, field: path.join('.'), message, offset, length, ...lineColumn(this.text, offset) });
+  }
+}
