@@ -39,7 +39,7 @@ const weights = values['energy-weights'] ? values['energy-weights'].split(',').m
 const tasks = [
   { name: 'inpaint-center', task: 'inpaint' as const, mask: 'center' },
   { name: 'sr4', task: 'sr' as const, factor: 4 },
-  { name: 'denoise-0.2', task: 'denoise' as const, noiseSigma: 0.2 },
+  { name: 'denoise-0.2', task: 'denoise' as const, sigma: 0.2 },
 ];
 type Scores = Record<string, { psnr: number; ssim: number }>;
 const byWeight: Scores[] = [];

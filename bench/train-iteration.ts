@@ -11,7 +11,7 @@ import type { BackendName } from '../sidecar/engine/config.ts';
 import { withDefaults } from '../sidecar/engine/config.ts';
 import { buildModel } from '../sidecar/engine/models/index.ts';
 import { loadMask } from '../sidecar/engine/restore/masks.ts';
-import { inpainting, observe } from '../sidecar/engine/restore/operators.ts';
+import { inpainting, observe } from '../sidecar/engine/restore/degradations.ts';
 import { restore, RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
 import { generate } from '../sidecar/engine/sample.ts';
 import { resolveParallelism, Pool } from '../sidecar/engine/parallel/pool.ts';

@@ -5,7 +5,7 @@
  */
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { Notifications, RunStatus } from '../sidecar/protocol.ts';
+import { RESTORATION_TASKS, TASK_NAMES, type Notifications, type RunStatus } from '../sidecar/protocol.ts';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, type DashboardHost } from './dashboard/panel.ts';
 import type { FromDashboard } from './dashboard/messages.ts';
 import { startConfigLanguageClient } from './languageClient.ts';
@@ -207,20 +207,16 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       if (!requireTrust('restoration')) return;
       const image = resource instanceof vscode.Uri ? resource : (await vscode.window.showOpenDialog({ filters: { Images: ['png', 'jpg', 'jpeg'] } }))?.[0];
       if (!image) return;
-      const tasks = [
-        { label: 'inpaint', description: 'fill the centre box from the model' },
-        { label: 'colorize', description: 'gray to colour (RGB models)' },
-        { label: 'sr', description: '4x super-resolution of a low-resolution image' },
-        { label: 'denoise', description: 'remove Gaussian noise (sigma 0.1)' },
-      ] as const;
-      const task = (await vscode.window.showQuickPick([...tasks], { placeHolder: 'Restoration task' }))?.label;
+      // Until the restoration panel lets a user choose them: the centre box, and the table's defaults.
+      const tasks = TASK_NAMES.map((name) => ({ label: name, name, description: `${RESTORATION_TASKS[name].title}: ${RESTORATION_TASKS[name].description}${name === 'inpaint' ? ' (the centre box)' : ''}` }));
+      const task = (await vscode.window.showQuickPick(tasks, { placeHolder: 'Restoration task' }))?.name;
       if (!task) return;
       const out = image.fsPath.replace(/\.(png|jpe?g)$/i, `.${task}-restored.png`);
       try {
         const checkpoint = await pickCheckpoint();
         if (!checkpoint) return;
         const r = await cancellable(`EC-VAE: ${task}`, (signal) =>
-          client.request('restore', { checkpoint, image: image.fsPath, task, out, ...(task === 'inpaint' ? { mask: 'center' } : {}), ...(task === 'denoise' ? { sigma: 0.1 } : {}) }, signal));
+          client.request('restore', { checkpoint, image: image.fsPath, task, out, ...RESTORATION_TASKS[task].defaults, ...(task === 'inpaint' ? { mask: 'center' } : {}) }, signal));
         if (!r) return;
         // Before | after: both in VS Code's image preview, side by side (a diff editor would show PNGs as binary text).
         await vscode.commands.executeCommand('vscode.openWith', image, 'imagePreview.previewEditor', vscode.ViewColumn.Active);

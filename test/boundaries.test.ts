@@ -32,3 +32,18 @@ test('the protocol schema defines params for exactly the methods of sidecar/prot
   const { schemaMethods } = await import('../sidecar/params.ts');
   assert.deepEqual(schemaMethods().sort(), [...METHOD_NAMES].sort());
 });
+
+test('the restoration tasks exist once: the protocol schema, the README and the protocol module read the one table', async () => {
+  const { RESTORATION_TASKS, TASK_NAMES } = await import('../sidecar/protocol.ts');
+  const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'ecvae-protocol.schema.json'), 'utf8')) as { methods: { restore: { properties: { task: { enum: string[] } } } } };
+  assert.deepEqual(schema.methods.restore.properties.task.enum, TASK_NAMES);
+  // The README's task table is the table's rendering (paste this when a task changes).
+  const rows = TASK_NAMES.map((name) => { const t = RESTORATION_TASKS[name]; return `| \`${name}\` | ${t.operator} | ${t.pinv} | ${t.input} |`; });
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  assert.ok(readme.includes(['| task | A | A+ | input image |', '| --- | --- | --- | --- |', ...rows].join('\n')), `README.md's task table must read:\n${rows.join('\n')}`);
+  // The table is pure data both ends bundle: it imports nothing, and it is protocol.ts's only runtime import.
+  assert.doesNotMatch(readFileSync(join(repoRoot, 'sidecar', 'restorationTasks.ts'), 'utf8'), /^import /m);
+  const protocol = readFileSync(join(repoRoot, 'sidecar', 'protocol.ts'), 'utf8');
+  const runtime = [...protocol.matchAll(/^(?:import|export) (?!type )[^;]*from '([^']+)'/gm)].map((m) => m[1]);
+  assert.deepEqual(runtime, ['./restorationTasks.ts']);
+});

@@ -12,7 +12,8 @@ import { CancelledError } from '../sidecar/engine/cancel.ts';
 import { restoreTask } from '../sidecar/engine/restore/index.ts';
 import { loadMask } from '../sidecar/engine/restore/masks.ts';
 import { meanSsim, psnr } from '../sidecar/engine/restore/metrics.ts';
-import { colorization, denoising, inpainting, rangeNullProject, superResolution, type Degradation } from '../sidecar/engine/restore/operators.ts';
+import { colorization, DEGRADATIONS, denoising, inpainting, rangeNullProject, superResolution, type Degradation } from '../sidecar/engine/restore/degradations.ts';
+import { RESTORATION_TASKS, TASK_NAMES } from '../sidecar/restorationTasks.ts';
 import { RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
 import { train } from '../sidecar/engine/run.ts';
 import * as tf from '../sidecar/engine/tf.ts';
@@ -41,6 +42,18 @@ test('degradation operators: A(A+ y) = y, A+A idempotent, A P(x^) = y', async ()
   checkAlgebra(colorization(), x3, 'colorization');
   for (const f of [2, 4, 8]) checkAlgebra(superResolution(f), x1, `sr x${f}`);
   checkAlgebra(denoising(0.2), x1, 'denoising');
+  // Every task of the table has behaviour, with the baselines the table promises.
+  for (const task of TASK_NAMES) {
+    const params = task === 'inpaint' ? { mask: 'half' } : {};
+    const model = { size: 16, channels: 3, seed: 1 };
+    const op = DEGRADATIONS[task].create(params, model);
+    const y = rand([1, ...DEGRADATIONS[task].observedShape(params, model)], 5);
+    const base = op.baselines(y);
+    assert.deepEqual(Object.keys(base), RESTORATION_TASKS[task].baselines, task);
+    for (const b of Object.values(base)) assert.deepEqual(b.shape, x3.shape.map((d, i) => (i ? d : 1)), `${task}: a baseline is an image of the model size`);
+    [y, ...Object.values(base)].forEach((t) => t.dispose());
+    op.dispose();
+  }
   // Super-resolution's A+ is the Moore–Penrose inverse: A A+ = I on the low-res space.
   const y = rand([1, 4, 4, 1], 3);
   const sr = superResolution(4);
@@ -114,12 +127,12 @@ test('restoreTask on a small trained model: observed pixels kept exactly, baseli
   assert.ok('bicubic' in sr.report.baselines);
   sr.dispose();
 
-  const dn = await restoreTask(m, { task: 'denoise', clean, noiseSigma: 0.2, options });
+  const dn = await restoreTask(m, { task: 'denoise', clean, sigma: 0.2, options });
   assert.deepEqual(dn.output.shape, clean.shape);
   assert.equal(dn.report.degradation, 'denoising (sigma 0.2)');
   dn.dispose();
   const cancel = new AbortController();
-  const long = restoreTask(m, { task: 'denoise', clean, noiseSigma: 0.2, options: { ...options, steps: 100_000 } }, cancel.signal);
+  const long = restoreTask(m, { task: 'denoise', clean, sigma: 0.2, options: { ...options, steps: 100_000 } }, cancel.signal);
   setTimeout(() => cancel.abort(), 50);
   await assert.rejects(long, (err: unknown) => err instanceof CancelledError && /Restoration was cancelled/.test(err.message));
   mask.dispose();
@@ -133,7 +146,7 @@ test('restoreTask on a small trained model: observed pixels kept exactly, baseli
   // Refused requests and a diverged chain leave no tensors behind (a refused inpaint leaked its mask).
   const refusedBefore = tf.memory().numTensors;
   await assert.rejects(restoreTask(m, { task: 'inpaint', mask: 'center', observed: rand([1, 14, 14, 1], 9), options }), /needs a 28x28 input/);
-  await assert.rejects(restoreTask(m, { task: 'denoise', clean, noiseSigma: 0.2, options: { ...options, stepSize: 1e30 } }), /diverged \(non-finite values\) with step size 1e\+30/);
+  await assert.rejects(restoreTask(m, { task: 'denoise', clean, sigma: 0.2, options: { ...options, stepSize: 1e30 } }), /diverged \(non-finite values\) with step size 1e\+30/);
   assert.equal(tf.memory().numTensors, refusedBefore + 1, 'only the test\'s own random input remains');
   const plain = loadTrained(join(dir, 'vae'));
   await assert.rejects(restoreTask(plain, { task: 'denoise', clean, options }), /needs the energy model, but .* is a plain VAE/);

@@ -7,7 +7,7 @@ import { writeFileAtomic } from './atomic.ts';
 import { throwIfCancelled } from './cancel.ts';
 import { encodeImageFor, isGrayImage, outputFormat, readImage, toFloat } from './data/images.ts';
 import { requireImageModel, RestoreError, restoreTask, type RestoreReport } from './restore/index.ts';
-import type { Task } from './restore/operators.ts';
+import type { Task } from './restore/degradations.ts';
 import { RESTORE_DEFAULTS, type RestoreOptions } from './restore/restore.ts';
 import { writeSamples } from './run.ts';
 import { drawSamples, imageGrid } from './sample.ts';
@@ -123,7 +123,7 @@ export async function restoreToFile(r: RestoreFileRequest, signal?: AbortSignal)
     }
     const result = await restoreTask(m, {
       task: r.task, options: { ...RESTORE_DEFAULTS, ...r.options }, ...(fromClean ? { clean: input } : { observed: input }), ...(reference ? { reference } : {}),
-      ...(r.mask ? { mask: r.mask } : {}), ...(r.factor ? { factor: r.factor } : {}), ...(r.sigma !== undefined ? { noiseSigma: r.sigma } : {}),
+      ...(r.mask ? { mask: r.mask } : {}), ...(r.factor ? { factor: r.factor } : {}), ...(r.sigma !== undefined ? { sigma: r.sigma } : {}),
     }, signal);
     try {
       writeFileAtomic(r.out, [encodeImageFor(r.out, result.output.dataSync() as Float32Array, size, size, channels)]);

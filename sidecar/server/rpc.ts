@@ -64,10 +64,13 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
   };
   /** Per-request context: the signal that `$/cancelRequest` aborts. */
   interface RequestContext { signal: AbortSignal }
-  // A failing notification (no id) has nobody to answer: say so in one log line, not a stack on stderr.
+  // The library reports every failing method here, answered or not (a notification has
+  // nobody to answer): one log line naming the method, not a stack, and not "unexpected"
+  // for the errors a user causes.
   const errorListener = (message: string, data: unknown): void => {
+    const method = /"(.*)" JSON-RPC method/.exec(message)?.[1] ?? 'a method';
     const reason = data instanceof Error ? data.message : String(data);
-    process.stderr.write(`sidecar: ${message.replace(/ JSON-RPC method:$/, '')}: ${reason}\n`);
+    process.stderr.write(`sidecar: ${method} failed: ${reason}\n`);
   };
   const rpc = new JSONRPCServerAndClient(new JSONRPCServer<RequestContext>({ errorListener }), new JSONRPCClient((payload) => {
     send(payload);

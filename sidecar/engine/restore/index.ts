@@ -5,20 +5,14 @@
  */
 import * as tf from '../tf.ts';
 import type { TrainedModel } from '../trained.ts';
-import { loadMask } from './masks.ts';
 import { meanSsim, psnr } from './metrics.ts';
-import { colorization, denoising, inpainting, observe, superResolution, type Degradation, type Task } from './operators.ts';
-import { baselines, restore, RESTORE_DEFAULTS, type RestoreOptions } from './restore.ts';
+import { DEGRADATIONS, observe, RestoreError, type ModelImage, type Task, type TaskParams } from './degradations.ts';
+import { restore, RESTORE_DEFAULTS, type RestoreOptions } from './restore.ts';
 import { allFinite, type Params } from '../params.ts';
-import { UserError } from '../errors.ts';
 
-export class RestoreError extends UserError {
-  constructor(message: string) {
-    super('restore', message);
-  }
-}
+export { RestoreError };
 
-export interface RestoreRequest {
+export interface RestoreRequest extends TaskParams {
   task: Task;
   /** The degraded observation y ([B, h, w, c]); or give `clean` to have it degraded here. */
   observed?: tf.Tensor4D;
@@ -26,12 +20,6 @@ export interface RestoreRequest {
   clean?: tf.Tensor4D;
   /** Ground truth for metrics when `observed` is given. */
   reference?: tf.Tensor4D;
-  /** inpaint: "center" | "half" | "random:P" | a PNG path (white = known). */
-  mask?: string;
-  /** sr: 2, 4 or 8. */
-  factor?: number;
-  /** denoise: noise std in [0, 1] pixel units. */
-  noiseSigma?: number;
   options: RestoreOptions;
 }
 
@@ -57,37 +45,9 @@ export interface RestoreResult {
   dispose(): void;
 }
 
-function degradation(m: TrainedModel, r: RestoreRequest): { op: Degradation; mask?: tf.Tensor4D } {
+function modelImage(m: TrainedModel, seed: number): ModelImage {
   const [size, , channels] = m.model.dataShape as [number, number, number];
-  switch (r.task) {
-    case 'inpaint': {
-      if (!r.mask) throw new RestoreError('Inpainting needs a mask: a PNG of the model size (white = known, black = missing) or a built-in: center, half, random:P.');
-      const { mask, describe } = loadMask(r.mask, size, r.options.seed);
-      return { op: inpainting(mask, describe), mask };
-    }
-    case 'colorize':
-      if (channels !== 3) throw new RestoreError(`Colorization needs an RGB model; this checkpoint's images have ${channels} channel.`);
-      return { op: colorization() };
-    case 'sr': {
-      const f = r.factor ?? 4;
-      if (![2, 4, 8].includes(f)) throw new RestoreError(`Super-resolution factor must be 2, 4 or 8 (got ${f}).`);
-      if (size % f !== 0) throw new RestoreError(`The model size ${size} is not divisible by the factor ${f}.`);
-      return { op: superResolution(f) };
-    }
-    case 'denoise': {
-      const s = r.noiseSigma ?? 0.1;
-      if (!(s > 0 && s <= 1)) throw new RestoreError(`Denoising sigma must be in (0, 1] (pixel units), got ${s}.`);
-      return { op: denoising(s) };
-    }
-  }
-}
-
-/** The shape y must have for this model and task. */
-export function observedShape(m: TrainedModel, task: Task, factor = 4): [number, number, number] {
-  const [size, , channels] = m.model.dataShape as [number, number, number];
-  if (task === 'sr') return [size / factor, size / factor, channels];
-  if (task === 'colorize') return [size, size, 1];
-  return [size, size, channels];
+  return { size, channels, seed };
 }
 
 function scores(x: tf.Tensor4D, ref: tf.Tensor4D | undefined): Scores {
@@ -103,46 +63,46 @@ export function requireImageModel(m: TrainedModel): asserts m is TrainedModel & 
 export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: AbortSignal): Promise<RestoreResult> {
   requireImageModel(m);
   if (!r.observed && !r.clean) throw new RestoreError('Nothing to restore: give an observed (degraded) image or a clean one to degrade.');
-  const { op, mask } = degradation(m, r);
-  const want = observedShape(m, r.task, r.factor);
-  const y = r.observed ? r.observed.clone() : observe(op, r.clean!, r.options.seed + 1);
-  const got = y.shape.slice(1);
-  if (got.join('x') !== want.join('x')) {
-    y.dispose();
-    mask?.dispose();
-    const [size] = m.model.dataShape;
-    throw new RestoreError(`For ${op.describe} this model (${size}x${size}) needs a ${want[0]}x${want[1]} input with ${want[2]} channel(s); got ${got[0]}x${got[1]} with ${got[2]}. ` +
-      (r.task === 'sr' ? 'Give the low-resolution image.' : 'Larger images are not tiled: crop or resize to the model size first.'));
-  }
-  const reference = r.clean ?? r.reference;
-  const t0 = performance.now();
-  let output: tf.Tensor4D;
+  const op = DEGRADATIONS[r.task].create(r, modelImage(m, r.options.seed));
   try {
-    output = await restore(m.model, m.vae, m.ebm, op, y, r.options, signal);
-  } catch (err) {
-    y.dispose();
-    mask?.dispose();
-    throw err;
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  if (!allFinite({ output })) {
-    [output, y].forEach((t) => t.dispose());
-    mask?.dispose();
-    throw new RestoreError(`The restoration diverged (non-finite values) with step size ${r.options.stepSize}: lower the step size (default ${RESTORE_DEFAULTS.stepSize}).`);
-  }
-  const base = baselines(op, y, mask, r.factor ?? 4);
-  const report: RestoreReport = {
-    task: r.task, degradation: op.describe, n: y.shape[0], ...scores(output, reference),
-    baselines: Object.fromEntries(Object.entries(base).map(([k, v]) => [k, scores(v, reference)])),
-    secondsPerImage: seconds / y.shape[0], options: r.options,
-  };
-  mask?.dispose();
-  return {
-    output, observed: y, baselines: base, report,
-    dispose() {
-      output.dispose();
+    const want = DEGRADATIONS[r.task].observedShape(r, modelImage(m, 0));
+    const y = r.observed ? r.observed.clone() : observe(op, r.clean!, r.options.seed + 1);
+    const got = y.shape.slice(1);
+    if (got.join('x') !== want.join('x')) {
       y.dispose();
-      Object.values(base).forEach((b) => b.dispose());
-    },
-  };
+      const [size] = m.model.dataShape;
+      throw new RestoreError(`For ${op.describe} this model (${size}x${size}) needs a ${want[0]}x${want[1]} input with ${want[2]} channel(s); got ${got[0]}x${got[1]} with ${got[2]}. ` +
+        (r.task === 'sr' ? 'Give the low-resolution image.' : 'Larger images are not tiled: crop or resize to the model size first.'));
+    }
+    const reference = r.clean ?? r.reference;
+    const t0 = performance.now();
+    let output: tf.Tensor4D;
+    try {
+      output = await restore(m.model, m.vae, m.ebm, op, y, r.options, signal);
+    } catch (err) {
+      y.dispose();
+      throw err;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (!allFinite({ output })) {
+      [output, y].forEach((t) => t.dispose());
+      throw new RestoreError(`The restoration diverged (non-finite values) with step size ${r.options.stepSize}: lower the step size (default ${RESTORE_DEFAULTS.stepSize}).`);
+    }
+    const base = op.baselines(y);
+    const report: RestoreReport = {
+      task: r.task, degradation: op.describe, n: y.shape[0], ...scores(output, reference),
+      baselines: Object.fromEntries(Object.entries(base).map(([k, v]) => [k, scores(v, reference)])),
+      secondsPerImage: seconds / y.shape[0], options: r.options,
+    };
+    return {
+      output, observed: y, baselines: base, report,
+      dispose() {
+        output.dispose();
+        y.dispose();
+        Object.values(base).forEach((b) => b.dispose());
+      },
+    };
+  } finally {
+    op.dispose();
+  }
 }

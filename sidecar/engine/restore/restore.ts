@@ -14,8 +14,7 @@ import { yieldAndCheck } from '../cancel.ts';
 import { FilterCache } from '../ops/conv.ts';
 import { deriveSeed } from '../rng.ts';
 import * as tf from '../tf.ts';
-import { bicubicUpsample } from './bicubic.ts';
-import { rangeNullProject, type Degradation } from './operators.ts';
+import { rangeNullProject, type Degradation } from './degradations.ts';
 
 export interface RestoreOptions {
   steps: number;
@@ -71,23 +70,5 @@ export async function restore(model: EcvaeModel, vae: Params, ebm: Params, op: D
     return op.task === 'denoise' ? xhat : rangeNullProject(op, y, xhat);
   });
   z.dispose();
-  return out;
-}
-
-/**
- * Simple restorations without the model, so a user sees what the model adds:
- * A+ y always; mean fill (inpainting); bicubic upsampling (super-resolution).
- */
-export function baselines(op: Degradation, y: tf.Tensor4D, mask?: tf.Tensor4D, factor?: number): Record<string, tf.Tensor4D> {
-  const out: Record<string, tf.Tensor4D> = { pinv: tf.tidy(() => op.pinv(y)) };
-  if (op.task === 'inpaint' && mask) {
-    out.meanFill = tf.tidy(() => {
-      // mask [1,H,W,1] broadcasts over batch and channels; each image's mean of its known pixels.
-      const known = y.mul(mask);
-      const mean = known.sum([1, 2, 3], true).div(mask.sum().mul(y.shape[3]).maximum(1));
-      return known.add(tf.scalar(1).sub(mask).mul(mean)) as tf.Tensor4D;
-    });
-  }
-  if (op.task === 'sr' && factor) out.bicubic = bicubicUpsample(y, factor);
   return out;
 }

@@ -1,0 +1,46 @@
+/** `ecvae train`: a config to its iterations; Ctrl-C, SIGTERM and SIGHUP stop after the iteration with a checkpoint (exit 130). */
+import { train, type MetricsRecord } from '../../engine/run.ts';
+import { checkParams, configFromArgs, emit, intFlag, type Flags, type Out } from '../args.ts';
+import { formatDuration, formatMetrics } from '../format.ts';
+
+export const usage = `ecvae train <config.ecvae.json> [--out DIR] [--iterations N] [--resume] [--backend B] [--json]`;
+
+export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
+  const config = configFromArgs('train', pos, f);
+  const iterations = intFlag(f.iterations as string | undefined, 'iterations', 1);
+  checkParams('train/start', { configPath: pos[0], iterations });
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write('\nstopping after this iteration (Ctrl-C again to quit at once)...\n');
+    ac.abort();
+  };
+  // Ctrl-C, kill (SIGTERM) and a closed terminal (SIGHUP) all stop after the current iteration, with a checkpoint.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSigint);
+  const tty = process.stderr.isTTY;
+  const progress = (m: MetricsRecord, total: number): void => {
+    if (out.json && !tty) return;
+    const eta = m.itPerSec > 0 ? formatDuration((total - m.iteration) / m.itPerSec) : '?';
+    const line = `iter ${m.iteration}/${total}  ${formatMetrics(m)}  ${m.itPerSec.toFixed(2)} it/s  ETA ${eta}`;
+    process.stderr.write(tty ? `\r${line}\x1b[K` : line + '\n');
+  };
+  const result = await train(config, {
+    ...(f.out ? { runDir: f.out as string } : {}),
+    ...(iterations ? { iterations } : {}),
+    resume: Boolean(f.resume),
+    signal: ac.signal,
+    events: {
+      onLog: (m) => process.stderr.write(`${tty ? '\n' : ''}${m}\n`),
+      onMetrics: progress,
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  const summary = {
+    ok: true, runDir: result.runDir, status: result.status, iteration: result.iteration, checkpoint: result.checkpoint,
+    secPerIter: result.secPerIter, iterationsThisSession: result.iterationsThisSession, backend: result.backend.backend,
+    dataset: result.dataset, metrics: result.last, ...(result.resumedFrom !== undefined ? { resumedFrom: result.resumedFrom } : {}),
+  };
+  emit(out, summary, `${result.status}: ${result.runDir} at iteration ${result.iteration} (${result.secPerIter.toFixed(3)} s/iter on ${result.backend.backend})\ncheckpoint: ${result.checkpoint}`);
+  return result.status === 'stopped' ? 130 : 0;
+}
