@@ -21,9 +21,13 @@ console.log = console.error; // stdout carries the JSON lines only
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    seeds: { type: 'string', default: '0,1,2' }, iterations: { type: 'string' }, n: { type: 'string', default: '1000' },
-    'mcmc-steps': { type: 'string', default: '50' }, variants: { type: 'string', default: 'vae,ecvae' },
-    set: { type: 'string', multiple: true, default: [] }, out: { type: 'string' },
+    seeds: { type: 'string', default: '0,1,2' },
+    iterations: { type: 'string' },
+    n: { type: 'string', default: '1000' },
+    'mcmc-steps': { type: 'string', default: '50' },
+    variants: { type: 'string', default: 'vae,ecvae' },
+    set: { type: 'string', multiple: true, default: [] },
+    out: { type: 'string' },
   },
 });
 const file = positionals[0];
@@ -77,7 +81,9 @@ for (const seed of seeds) {
         const e = evaluate(m, { n, mcmcSteps: steps, seed: seed + 1 });
         const row = { variant, sampler: e.sampler, metrics: e.metrics, secPerIter: r.secPerIter, secondsPerImage: e.secondsPerImage };
         rows.push(row);
-        process.stdout.write(JSON.stringify({ seed, ...row, iterations: r.iteration, trainSeconds, lambda: r.last?.lambda, last: r.last, sets: values.set }) + '\n');
+        process.stdout.write(
+          JSON.stringify({ seed, ...row, iterations: r.iteration, trainSeconds, lambda: r.last?.lambda, last: r.last, sets: values.set }) + '\n',
+        );
       }
     } finally {
       m.dispose();
@@ -89,11 +95,13 @@ const summary: Record<string, Record<string, { mean: number; sd: number }>> = {}
 for (const key of [...new Set(rows.map((r) => `${r.variant} ${r.sampler}`))]) {
   const group = rows.filter((r) => `${r.variant} ${r.sampler}` === key);
   const metricNames = Object.keys(group[0]!.metrics);
-  summary[key] = Object.fromEntries(metricNames.map((k) => {
-    const v = group.map((g) => g.metrics[k]!);
-    const mean = v.reduce((a, b) => a + b, 0) / v.length;
-    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(v.length - 1, 1));
-    return [k, { mean, sd }];
-  }));
+  summary[key] = Object.fromEntries(
+    metricNames.map((k) => {
+      const v = group.map((g) => g.metrics[k]!);
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(v.length - 1, 1));
+      return [k, { mean, sd }];
+    }),
+  );
 }
 process.stdout.write(JSON.stringify({ summary, seeds, sets: values.set, out }) + '\n');

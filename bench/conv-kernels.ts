@@ -34,14 +34,23 @@ function ms(f: () => tf.Tensor): number {
 }
 
 const layers: Record<string, unknown>[] = [];
-for (const [H, C, K] of [[32, 32, 32], [16, 32, 64], [8, 64, 128]] as const) {
+for (const [H, C, K] of [
+  [32, 32, 32],
+  [16, 32, 64],
+  [8, 64, 128],
+] as const) {
   for (const N of [32, 16, 1]) {
     const x = tf.randomNormal([N, H, H, C]) as tf.Tensor4D;
     const w = tf.randomNormal([3, 3, C, K], 0, 0.1) as tf.Tensor4D;
     const b = tf.randomNormal([K]) as tf.Tensor1D;
     const direct = (): tf.Tensor4D => tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'same' });
     const directMs = ms(direct);
-    const row: Record<string, unknown> = { layer: `${H}x${H} ${C}->${K}`, batch: N, direct_ms: directMs, direct_gflops: (2 * N * H * H * 9 * C * K) / directMs / 1e6 };
+    const row: Record<string, unknown> = {
+      layer: `${H}x${H} ${C}->${K}`,
+      batch: N,
+      direct_ms: directMs,
+      direct_gflops: (2 * N * H * H * 9 * C * K) / directMs / 1e6,
+    };
     if (winogradAvailable()) {
       const u = winogradFilter(w);
       row.winograd_cached_ms = ms(() => winogradConv2d(x, u, b, [1, 1, 1, 1]));

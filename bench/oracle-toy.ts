@@ -20,7 +20,8 @@ import { loadTrained } from '../sidecar/engine/trained.ts';
 console.log = console.error;
 const { values } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '0' }, iterations: { type: 'string', default: '3000' },
+    seeds: { type: 'string', default: '0' },
+    iterations: { type: 'string', default: '3000' },
     oracle: { type: 'string', default: join(import.meta.dirname, '..', '..', 'shared', 'oracle', 'toy_ecvae.py') },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
@@ -38,11 +39,33 @@ for (const seed of values.seeds.split(',').map(Number)) {
   const cfg = { ...base, seed, calibration: { ...base.calibration, distance: 'chain' as const, epsilon: 0.05 } };
   const { model: m, training: t, calibration: c } = cfg;
   const flags = {
-    seed, iters: iterations, bs: t.batchSize, scale: cfg.data.scale, count: cfg.data.count, hidden: m.hidden, depth: m.depth, zdim: m.latentDim,
-    temperature: m.temperature, vae_lr: t.vaeLearningRate, ebm_lr: t.ebmLearningRate, b1: t.adamBeta1, b2: t.adamBeta2, beta: t.beta,
-    alpha: t.ebmRegularization, K: c.sgldSteps, eta: c.sgldStepSize, noise: c.sgldNoiseScale, prox_t: c.proxThreshold, lam0: c.lambdaInit,
-    lam_lr: c.lambdaLearningRate, lam_max: c.lambdaMax, eps: c.epsilon,
-    ebm_rff: 64, ebm_rff_sigma: m.energyFourier.sigma, dec_rff: 64, dec_rff_sigma: m.decoderFourier.sigma,
+    seed,
+    iters: iterations,
+    bs: t.batchSize,
+    scale: cfg.data.scale,
+    count: cfg.data.count,
+    hidden: m.hidden,
+    depth: m.depth,
+    zdim: m.latentDim,
+    temperature: m.temperature,
+    vae_lr: t.vaeLearningRate,
+    ebm_lr: t.ebmLearningRate,
+    b1: t.adamBeta1,
+    b2: t.adamBeta2,
+    beta: t.beta,
+    alpha: t.ebmRegularization,
+    K: c.sgldSteps,
+    eta: c.sgldStepSize,
+    noise: c.sgldNoiseScale,
+    prox_t: c.proxThreshold,
+    lam0: c.lambdaInit,
+    lam_lr: c.lambdaLearningRate,
+    lam_max: c.lambdaMax,
+    eps: c.epsilon,
+    ebm_rff: 64,
+    ebm_rff_sigma: m.energyFourier.sigma,
+    dec_rff: 64,
+    dec_rff_sigma: m.decoderFourier.sigma,
   };
   const py = spawnSync(values.python, [values.oracle, ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)])], { encoding: 'utf8' });
   if (py.status !== 0) throw new Error(`oracle failed (${py.status}): ${py.stderr.slice(-2000)}`);

@@ -18,8 +18,13 @@ console.log = console.error;
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    n: { type: 'string', default: '100' }, steps: { type: 'string' }, 'step-size': { type: 'string' }, sigma: { type: 'string' },
-    'energy-weights': { type: 'string' }, backend: { type: 'string', default: 'auto' }, json: { type: 'boolean' },
+    n: { type: 'string', default: '100' },
+    steps: { type: 'string' },
+    'step-size': { type: 'string' },
+    sigma: { type: 'string' },
+    'energy-weights': { type: 'string' },
+    backend: { type: 'string', default: 'auto' },
+    json: { type: 'boolean' },
   },
 });
 const ck = positionals[0];
@@ -28,7 +33,13 @@ await selectBackend(values.backend as 'auto');
 const m = loadTrained(ck);
 const n = Number(values.n);
 const ds = loadDataset({ ...m.config.data, split: 'test', limit: n }, 0);
-const x = tf.tensor4d(gather(ds, Array.from({ length: ds.size }, (_, i) => i)), [ds.size, ...(ds.shape as [number, number, number])]);
+const x = tf.tensor4d(
+  gather(
+    ds,
+    Array.from({ length: ds.size }, (_, i) => i),
+  ),
+  [ds.size, ...(ds.shape as [number, number, number])],
+);
 const opts = {
   ...RESTORE_DEFAULTS,
   ...(values.steps ? { steps: Number(values.steps) } : {}),
@@ -56,9 +67,17 @@ for (const energyWeight of weights) {
   process.stdout.write(JSON.stringify({ checkpoint: m.file, iteration: m.iteration, n: ds.size, options: { ...opts, energyWeight }, results }) + '\n');
 }
 if (weights.length > 1) {
-  const gain = Object.fromEntries(weights.slice(1).map((w, i) => [w, Object.fromEntries(tasks.map((t) => {
-    const a = byWeight[0]![t.name]!, b = byWeight[i + 1]![t.name]!;
-    return [t.name, { psnr: b.psnr - a.psnr, ssim: b.ssim - a.ssim }];
-  }))]));
+  const gain = Object.fromEntries(
+    weights.slice(1).map((w, i) => [
+      w,
+      Object.fromEntries(
+        tasks.map((t) => {
+          const a = byWeight[0]![t.name]!,
+            b = byWeight[i + 1]![t.name]!;
+          return [t.name, { psnr: b.psnr - a.psnr, ssim: b.ssim - a.ssim }];
+        }),
+      ),
+    ]),
+  );
   process.stdout.write(JSON.stringify({ gainOver: weights[0], gain }) + '\n');
 }

@@ -45,9 +45,15 @@ function iterationFlops(a: { B: number; S: number; C: number; W: number; L: numb
 }
 const { values } = parseArgs({
   options: {
-    batch: { type: 'string', default: '32' }, size: { type: 'string', default: '32' }, width: { type: 'string', default: '32' },
-    steps: { type: 'string', default: '15' }, iters: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' },
-    backend: { type: 'string', default: 'auto' }, threads: { type: 'string', default: 'auto' }, json: { type: 'boolean' },
+    batch: { type: 'string', default: '32' },
+    size: { type: 'string', default: '32' },
+    width: { type: 'string', default: '32' },
+    steps: { type: 'string', default: '15' },
+    iters: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    backend: { type: 'string', default: 'auto' },
+    threads: { type: 'string', default: 'auto' },
+    json: { type: 'boolean' },
   },
 });
 const [B, S, W, K, iters, warmup] = ['batch', 'size', 'width', 'steps', 'iters', 'warmup'].map((k) => Number(values[k as keyof typeof values]));
@@ -90,5 +96,21 @@ disposeTrainState(state);
 x.dispose();
 await pool.close();
 const flops = iterationFlops({ B: B!, S: S!, C: 3, W: W!, L: 3, Z: 64, H: 256, K: K! });
-process.stdout.write(JSON.stringify({ impl: `ecvae-tfjs-${report.backend}`, backend: report.backend, threads: pool.threads, batch: B, size: S, width: W, steps: K, sec_per_iter: secPerIter, times,
-  gflop_per_iter: flops / 1e9, gflops: flops / 1e9 / secPerIter, sampling_images_per_sec: imagesPerSec, restore_seconds_per_image: restoreSeconds, restore_steps: RESTORE_DEFAULTS.steps }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    impl: `ecvae-tfjs-${report.backend}`,
+    backend: report.backend,
+    threads: pool.threads,
+    batch: B,
+    size: S,
+    width: W,
+    steps: K,
+    sec_per_iter: secPerIter,
+    times,
+    gflop_per_iter: flops / 1e9,
+    gflops: flops / 1e9 / secPerIter,
+    sampling_images_per_sec: imagesPerSec,
+    restore_seconds_per_image: restoreSeconds,
+    restore_steps: RESTORE_DEFAULTS.steps,
+  }) + '\n',
+);

@@ -31,7 +31,9 @@ const { $schema: _repoSchemaPath, ...TEMPLATE } = mnistExample;
 /** Commands that read and write files a workspace names: not in an untrusted workspace. */
 function requireTrust(what: string): boolean {
   if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showWarningMessage(`EC-VAE: ${what} is disabled in an untrusted workspace (it reads and writes files the workspace names). Trust the workspace to use it.`);
+  void vscode.window.showWarningMessage(
+    `EC-VAE: ${what} is disabled in an untrusted workspace (it reads and writes files the workspace names). Trust the workspace to use it.`,
+  );
   return false;
 }
 
@@ -132,7 +134,10 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       return undefined;
     }
     if (usable.length === 1) return usable[0]!.runDir;
-    const picked = await vscode.window.showQuickPick(usable.map((r) => ({ label: r.name, description: `${r.status} · iteration ${r.iteration}`, runDir: r.runDir })), { placeHolder: 'Trained run to use' });
+    const picked = await vscode.window.showQuickPick(
+      usable.map((r) => ({ label: r.name, description: `${r.status} · iteration ${r.iteration}`, runDir: r.runDir })),
+      { placeHolder: 'Trained run to use' },
+    );
     return picked?.runDir;
   };
 
@@ -208,7 +213,11 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       const image = resource instanceof vscode.Uri ? resource : (await vscode.window.showOpenDialog({ filters: { Images: ['png', 'jpg', 'jpeg'] } }))?.[0];
       if (!image) return;
       // Until the restoration panel lets a user choose them: the centre box, and the table's defaults.
-      const tasks = TASK_NAMES.map((name) => ({ label: name, name, description: `${RESTORATION_TASKS[name].title}: ${RESTORATION_TASKS[name].description}${name === 'inpaint' ? ' (the centre box)' : ''}` }));
+      const tasks = TASK_NAMES.map((name) => ({
+        label: name,
+        name,
+        description: `${RESTORATION_TASKS[name].title}: ${RESTORATION_TASKS[name].description}${name === 'inpaint' ? ' (the centre box)' : ''}`,
+      }));
       const task = (await vscode.window.showQuickPick(tasks, { placeHolder: 'Restoration task' }))?.name;
       if (!task) return;
       const out = image.fsPath.replace(/\.(png|jpe?g)$/i, `.${task}-restored.png`);
@@ -216,7 +225,12 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
         const checkpoint = await pickCheckpoint();
         if (!checkpoint) return;
         const r = await cancellable(`EC-VAE: ${task}`, (signal) =>
-          client.request('restore', { checkpoint, image: image.fsPath, task, out, ...RESTORATION_TASKS[task].defaults, ...(task === 'inpaint' ? { mask: 'center' } : {}) }, signal));
+          client.request(
+            'restore',
+            { checkpoint, image: image.fsPath, task, out, ...RESTORATION_TASKS[task].defaults, ...(task === 'inpaint' ? { mask: 'center' } : {}) },
+            signal,
+          ),
+        );
         if (!r) return;
         // Before | after: both in VS Code's image preview, side by side (a diff editor would show PNGs as binary text).
         await vscode.commands.executeCommand('vscode.openWith', image, 'imagePreview.previewEditor', vscode.ViewColumn.Active);
@@ -229,7 +243,9 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
   };
 
   context.subscriptions.push(
-    output, status, runsTree,
+    output,
+    status,
+    runsTree,
     vscode.window.createTreeView('ecvae.runs', { treeDataProvider: runsTree, showCollapseAll: true }),
     ...Object.entries(commands).map(([id, f]) => vscode.commands.registerCommand(id, f)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {

@@ -10,13 +10,15 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '../sidecar/protocol.ts';
 import type { SidecarClient } from './sidecarClient.ts';
 
-export type RunsNode =
-  | { kind: 'run'; run: RunSummary }
-  | { kind: 'checkpoint'; file: string; run: RunSummary }
-  | { kind: 'error'; message: string };
+export type RunsNode = { kind: 'run'; run: RunSummary } | { kind: 'checkpoint'; file: string; run: RunSummary } | { kind: 'error'; message: string };
 
 const STATUS_ICONS: Record<RunSummary['status'], string> = {
-  running: 'sync~spin', finished: 'pass', stopped: 'debug-stop', failed: 'error', interrupted: 'debug-disconnect', unknown: 'question',
+  running: 'sync~spin',
+  finished: 'pass',
+  stopped: 'debug-stop',
+  failed: 'error',
+  interrupted: 'debug-disconnect',
+  unknown: 'question',
 };
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
@@ -24,7 +26,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   readonly onDidChangeTreeData = this.changed.event;
   private readonly watcher: vscode.FileSystemWatcher;
 
-  constructor(private readonly client: SidecarClient, private readonly runsDir: () => string) {
+  constructor(
+    private readonly client: SidecarClient,
+    private readonly runsDir: () => string,
+  ) {
     this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(runsDir()), '*/status.json'));
     for (const on of [this.watcher.onDidCreate, this.watcher.onDidChange, this.watcher.onDidDelete]) on(() => this.refresh());
   }

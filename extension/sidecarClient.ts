@@ -12,8 +12,14 @@ import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndCl
 import { ErrorCode, type ClientNotifications, type Methods, type NotificationName, type Notifications } from '../sidecar/protocol.ts';
 
 export class SidecarDiedError extends Error {
-  constructor(readonly exitCode: number | null, readonly signal: NodeJS.Signals | null, readonly stderrTail: string) {
-    super(`The EC-VAE sidecar stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${exitCode}`}). It will be restarted on the next command.${stderrTail ? `\nLast output:\n${stderrTail}` : ''}`);
+  constructor(
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly stderrTail: string,
+  ) {
+    super(
+      `The EC-VAE sidecar stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${exitCode}`}). It will be restarted on the next command.${stderrTail ? `\nLast output:\n${stderrTail}` : ''}`,
+    );
     this.name = 'SidecarDiedError';
   }
 }
@@ -75,7 +81,8 @@ export class SidecarClient {
     // Inside VS Code process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it a plain Node.
     // fd 3 is a socket for the config language server (see sidecar/server/main.ts).
     const child = spawn(this.opts.nodePath ?? process.execPath, [this.opts.sidecarPath, '--lsp-fd', '3'], {
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     const server = new JSONRPCServer();
     for (const name of ['train/progress', 'train/samples', 'train/checkpoint', 'train/finished', 'log'] as const) {
@@ -83,10 +90,13 @@ export class SidecarClient {
         for (const h of this.handlers.get(name) ?? []) h(params);
       });
     }
-    const rpc = new JSONRPCServerAndClient(server, new JSONRPCClient((payload) => {
-      if (child.stdin.writable) child.stdin.write(JSON.stringify(payload) + '\n');
-      return Promise.resolve();
-    }));
+    const rpc = new JSONRPCServerAndClient(
+      server,
+      new JSONRPCClient((payload) => {
+        if (child.stdin.writable) child.stdin.write(JSON.stringify(payload) + '\n');
+        return Promise.resolve();
+      }),
+    );
     const conn: Connection = { child, rpc, pending: new Set(), stderrTail: [] };
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
@@ -111,7 +121,8 @@ export class SidecarClient {
       const runs = [...this.activeRuns];
       this.activeRuns.clear();
       for (const runId of runs) {
-        for (const h of this.handlers.get('train/finished') ?? []) h({ runId, status: 'failed', iteration: -1, error: err.message } satisfies Notifications['train/finished']);
+        for (const h of this.handlers.get('train/finished') ?? [])
+          h({ runId, status: 'failed', iteration: -1, error: err.message } satisfies Notifications['train/finished']);
       }
       this.opts.onDied?.(err, runs);
     });
@@ -150,15 +161,16 @@ export class SidecarClient {
       conn.pending.add(reject);
       signal?.addEventListener('abort', onAbort, { once: true });
       conn.rpc.requestAdvanced({ jsonrpc: '2.0', id, method, params: params as never }, undefined).then(
-        (response) => settle(() => {
-          if (response.error) {
-            const { code, message, data } = response.error;
-            reject(code === ErrorCode.RequestCancelled ? new RequestCancelledError(method) : new JSONRPCErrorException(message, code, data));
-            return;
-          }
-          if (method === 'train/start') this.activeRuns.add((response.result as Methods['train/start']['result']).runId);
-          resolve(response.result as Methods[M]['result']);
-        }),
+        (response) =>
+          settle(() => {
+            if (response.error) {
+              const { code, message, data } = response.error;
+              reject(code === ErrorCode.RequestCancelled ? new RequestCancelledError(method) : new JSONRPCErrorException(message, code, data));
+              return;
+            }
+            if (method === 'train/start') this.activeRuns.add((response.result as Methods['train/start']['result']).runId);
+            resolve(response.result as Methods[M]['result']);
+          }),
         (err: unknown) => settle(() => reject(err)),
       );
     });

@@ -25,7 +25,10 @@ function themeColor(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
-type Field = keyof Pick<MetricsRecord, 'rec' | 'kl' | 'cal' | 'eData' | 'eHeld' | 'eNeg' | 'calDistance' | 'epsilon' | 'drift' | 'noise' | 'lambda' | 'itPerSec'>;
+type Field = keyof Pick<
+  MetricsRecord,
+  'rec' | 'kl' | 'cal' | 'eData' | 'eHeld' | 'eNeg' | 'calDistance' | 'epsilon' | 'drift' | 'noise' | 'lambda' | 'itPerSec'
+>;
 interface ChartSpec {
   id: string;
   fields: { key: Field; label: string; color: string; dash?: number[] }[];
@@ -60,24 +63,37 @@ const color = {
 // What tells a user whether calibration works (docs/calibration.md): E(held-out data)
 // well below E(neg), the drift of the chains above their noise, and the distance vs epsilon.
 const charts: ChartSpec[] = [
-  { id: 'chart-losses', fields: [
-    { key: 'rec', label: 'rec', color: color.blue },
-    { key: 'kl', label: 'kl', color: color.orange },
-    { key: 'cal', label: 'cal', color: color.green },
-  ] },
-  { id: 'chart-energy', fields: [
-    { key: 'eData', label: 'E(data)', color: color.blue },
-    { key: 'eHeld', label: 'E(held-out)', color: color.green },
-    { key: 'eNeg', label: 'E(neg)', color: color.red },
-  ] },
-  { id: 'chart-distance', log: true, fields: [
-    { key: 'calDistance', label: 'distance', color: color.green },
-    { key: 'epsilon', label: 'ε', color: color.grey, dash: [4, 4] },
-  ] },
-  { id: 'chart-drift', fields: [
-    { key: 'drift', label: 'drift', color: color.purple },
-    { key: 'noise', label: 'noise', color: color.grey, dash: [4, 4] },
-  ] },
+  {
+    id: 'chart-losses',
+    fields: [
+      { key: 'rec', label: 'rec', color: color.blue },
+      { key: 'kl', label: 'kl', color: color.orange },
+      { key: 'cal', label: 'cal', color: color.green },
+    ],
+  },
+  {
+    id: 'chart-energy',
+    fields: [
+      { key: 'eData', label: 'E(data)', color: color.blue },
+      { key: 'eHeld', label: 'E(held-out)', color: color.green },
+      { key: 'eNeg', label: 'E(neg)', color: color.red },
+    ],
+  },
+  {
+    id: 'chart-distance',
+    log: true,
+    fields: [
+      { key: 'calDistance', label: 'distance', color: color.green },
+      { key: 'epsilon', label: 'ε', color: color.grey, dash: [4, 4] },
+    ],
+  },
+  {
+    id: 'chart-drift',
+    fields: [
+      { key: 'drift', label: 'drift', color: color.purple },
+      { key: 'noise', label: 'noise', color: color.grey, dash: [4, 4] },
+    ],
+  },
   { id: 'chart-lambda', fields: [{ key: 'lambda', label: 'λ', color: color.purple }] },
   { id: 'chart-speed', fields: [{ key: 'itPerSec', label: 'it/s', color: color.yellow }] },
 ];
@@ -97,13 +113,21 @@ function createPlots(): void {
   for (const spec of charts) {
     const el = $(spec.id);
     const axis = { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor } };
-    const plot = new uPlot({
-      width: Math.max(el.clientWidth, 300), height: 180,
-      scales: { x: { time: false }, ...(spec.log ? { y: { distr: 3 } } : {}) },
-      // y labels like "-0.2531" need more than uPlot's default 50 px, or the sign is clipped.
-      axes: [axis, { ...axis, size: 64, values: (_u: uPlot, splits: (number | null)[]) => splits.map(tick), ...(spec.log ? { splits: decades } : {}) }],
-      series: [{ label: 'iteration' }, ...spec.fields.map((f) => ({ label: f.label, stroke: f.color, width: 1.5, spanGaps: true, ...(f.dash ? { dash: f.dash } : {}) }))],
-    }, columns(spec), el);
+    const plot = new uPlot(
+      {
+        width: Math.max(el.clientWidth, 300),
+        height: 180,
+        scales: { x: { time: false }, ...(spec.log ? { y: { distr: 3 } } : {}) },
+        // y labels like "-0.2531" need more than uPlot's default 50 px, or the sign is clipped.
+        axes: [axis, { ...axis, size: 64, values: (_u: uPlot, splits: (number | null)[]) => splits.map(tick), ...(spec.log ? { splits: decades } : {}) }],
+        series: [
+          { label: 'iteration' },
+          ...spec.fields.map((f) => ({ label: f.label, stroke: f.color, width: 1.5, spanGaps: true, ...(f.dash ? { dash: f.dash } : {}) })),
+        ],
+      },
+      columns(spec),
+      el,
+    );
     plots.set(spec.id, plot);
   }
   new ResizeObserver(() => {

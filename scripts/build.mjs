@@ -46,4 +46,8 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
-console.error(`built ${Object.keys(entries).map((e) => `dist/${e}.js`).join(', ')}, dist/extension.cjs, dist/media/dashboard.{js,css}`);
+console.error(
+  `built ${Object.keys(entries)
+    .map((e) => `dist/${e}.js`)
+    .join(', ')}, dist/extension.cjs, dist/media/dashboard.{js,css}`,
+);

@@ -56,7 +56,8 @@ await build({
 cpSync(join(root, 'dist', 'extension.cjs'), join(stage, 'dist', 'extension.cjs'));
 cpSync(join(root, 'dist', 'media'), join(stage, 'dist', 'media'), { recursive: true });
 const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) cpSync(join(wasmDir, f), join(stage, 'dist', f));
+for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'])
+  cpSync(join(wasmDir, f), join(stage, 'dist', f));
 cpSync(join(root, 'schemas'), join(stage, 'schemas'), { recursive: true });
 cpSync(join(root, 'docs', 'screenshots'), join(stage, 'docs', 'screenshots'), { recursive: true });
 for (const f of ['README.md', 'LICENSE']) cpSync(join(root, f), join(stage, f));
@@ -66,5 +67,9 @@ for (const f of ['LICENSE', 'src/digits']) cpSync(join(mnist, f), join(stage, 'd
 const { scripts, dependencies, devDependencies, optionalDependencies, bin, private: _private, ...manifest } = pkg;
 writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
 
-execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], { cwd: stage, stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out],
+  { cwd: stage, stdio: 'inherit' },
+);
 console.error(`packaged ${out}`);

@@ -29,7 +29,13 @@ for (const kind of kinds) {
   for (let t = 1; t <= ITERATIONS; t++) {
     const idx = batchIndices(train.size, BATCH, t, SEED);
     const x = tf.tensor4d(gather(train, idx), [BATCH, 28, 28, 1]);
-    const y = tf.oneHot(tf.tensor1d(Array.from(idx, (i) => train.labels![i]!), 'int32'), 10);
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Array.from(idx, (i) => train.labels![i]!),
+        'int32',
+      ),
+      10,
+    );
     const { value, grads } = valueAndParamGrads(params, (q) => tf.losses.softmaxCrossEntropy(y, classifierLogits(q, x)) as tf.Scalar);
     const next = adamStep(params, grads, opt, { lr: 1e-3, beta1: 0.9, beta2: 0.999 });
     params = next.params;
@@ -41,12 +47,26 @@ for (const kind of kinds) {
   for (let i = 0; i < testSet.size; i += 500) {
     const n = Math.min(500, testSet.size - i);
     const idx = Array.from({ length: n }, (_, k) => i + k);
-    const pred = tf.tidy(() => classifierLogits(params, tf.tensor4d(gather(testSet, idx), [n, 28, 28, 1])).argMax(1).dataSync());
-    idx.forEach((j, k) => { if (pred[k] === testSet.labels![j]) correct++; });
+    const pred = tf.tidy(() =>
+      classifierLogits(params, tf.tensor4d(gather(testSet, idx), [n, 28, 28, 1]))
+        .argMax(1)
+        .dataSync(),
+    );
+    idx.forEach((j, k) => {
+      if (pred[k] === testSet.labels![j]) correct++;
+    });
   }
   const meta: ClassifierMeta = { kind: 'classifier', dataset: kind, testAccuracy: correct / testSet.size, seed: SEED };
   const file = classifierPath(kind);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileAtomic(file, encodeTensorFile(meta, Object.keys(params).sort().map((k) => [k, params[k]!])));
+  writeFileAtomic(
+    file,
+    encodeTensorFile(
+      meta,
+      Object.keys(params)
+        .sort()
+        .map((k) => [k, params[k]!]),
+    ),
+  );
   process.stderr.write(`${kind}: test accuracy ${(100 * meta.testAccuracy).toFixed(2)}% -> ${file}\n`);
 }

@@ -58,7 +58,16 @@ export interface Methods {
 
 /** Every method, at run time: schemas/ecvae-protocol.schema.json defines params for exactly these (a test checks). */
 export const METHOD_NAMES = [
-  'initialize', 'config/validate', 'train/start', 'train/stop', 'train/pause', 'train/resume', 'runs/list', 'runs/read', 'sample', 'restore',
+  'initialize',
+  'config/validate',
+  'train/start',
+  'train/stop',
+  'train/pause',
+  'train/resume',
+  'runs/list',
+  'runs/read',
+  'sample',
+  'restore',
 ] as const satisfies readonly (keyof Methods)[];
 /** Compiles only while METHOD_NAMES lists every key of Methods. */
 export const METHOD_NAMES_COMPLETE: [Exclude<keyof Methods, (typeof METHOD_NAMES)[number]>] extends [never] ? true : never = true;

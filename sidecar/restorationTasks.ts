@@ -33,25 +33,41 @@ export interface TaskInfo {
 
 export const RESTORATION_TASKS = {
   inpaint: {
-    title: 'Inpainting', description: 'fill missing pixels from the model',
-    operator: 'pixel mask M (PNG: white = known; or `center`, `half`, `random:P`)', pinv: 'M', input: 'model size',
+    title: 'Inpainting',
+    description: 'fill missing pixels from the model',
+    operator: 'pixel mask M (PNG: white = known; or `center`, `half`, `random:P`)',
+    pinv: 'M',
+    input: 'model size',
     // No default mask: which pixels are missing is a fact about the user's image, not a preference.
-    defaults: {}, baselines: ['pinv', 'meanFill'],
+    defaults: {},
+    baselines: ['pinv', 'meanFill'],
   },
   colorize: {
-    title: 'Colorization', description: 'gray to colour (RGB models)',
-    operator: 'per-pixel mean of RGB', pinv: 'gray copied to 3 channels', input: 'model size, gray (RGB models only)',
-    defaults: {}, baselines: ['pinv'],
+    title: 'Colorization',
+    description: 'gray to colour (RGB models)',
+    operator: 'per-pixel mean of RGB',
+    pinv: 'gray copied to 3 channels',
+    input: 'model size, gray (RGB models only)',
+    defaults: {},
+    baselines: ['pinv'],
   },
   sr: {
-    title: 'Super-resolution', description: 'upsample a low-resolution image by 2, 4 or 8',
-    operator: 'F×F average pooling (`--factor` 2, 4, 8)', pinv: 'F×F replication (the Moore–Penrose inverse)', input: 'the low-resolution image, model size / F',
-    defaults: { factor: 4 }, baselines: ['pinv', 'bicubic'],
+    title: 'Super-resolution',
+    description: 'upsample a low-resolution image by 2, 4 or 8',
+    operator: 'F×F average pooling (`--factor` 2, 4, 8)',
+    pinv: 'F×F replication (the Moore–Penrose inverse)',
+    input: 'the low-resolution image, model size / F',
+    defaults: { factor: 4 },
+    baselines: ['pinv', 'bicubic'],
   },
   denoise: {
-    title: 'Denoising', description: 'remove Gaussian noise of a known sigma',
-    operator: 'identity plus Gaussian noise (`--sigma` in [0, 1] pixel units)', pinv: 'identity', input: 'model size',
-    defaults: { sigma: 0.1 }, baselines: ['pinv'],
+    title: 'Denoising',
+    description: 'remove Gaussian noise of a known sigma',
+    operator: 'identity plus Gaussian noise (`--sigma` in [0, 1] pixel units)',
+    pinv: 'identity',
+    input: 'model size',
+    defaults: { sigma: 0.1 },
+    baselines: ['pinv'],
   },
 } as const satisfies Record<string, TaskInfo>;
 

@@ -6,7 +6,27 @@ import { join } from 'node:path';
 import { lastJson, repoRoot } from './helpers.ts';
 
 test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'train-iteration.ts'), '--batch', '2', '--size', '8', '--width', '2', '--steps', '2', '--iters', '1', '--warmup', '0'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'bench', 'train-iteration.ts'),
+      '--batch',
+      '2',
+      '--size',
+      '8',
+      '--width',
+      '2',
+      '--steps',
+      '2',
+      '--iters',
+      '1',
+      '--warmup',
+      '0',
+    ],
+    { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const j = lastJson(r.stdout);
   assert.equal(j.backend, 'wasm');
@@ -16,13 +36,20 @@ test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
 });
 
 test('bench/conv-kernels.ts prints direct vs Winograd timings per layer and batch as JSON', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'conv-kernels.ts'), '--reps', '1'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'conv-kernels.ts'), '--reps', '1'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   const j = lastJson(r.stdout);
   assert.equal(j.backend, 'wasm');
   assert.equal(j.winograd, true);
   const layers = j.layers as Record<string, number | string>[];
-  assert.deepEqual(layers.map((l) => `${l.layer} b${l.batch}`), ['32x32 32->32', '16x16 32->64', '8x8 64->128'].flatMap((l) => [32, 16, 1].map((b) => `${l} b${b}`)));
+  assert.deepEqual(
+    layers.map((l) => `${l.layer} b${l.batch}`),
+    ['32x32 32->32', '16x16 32->64', '8x8 64->128'].flatMap((l) => [32, 16, 1].map((b) => `${l} b${b}`)),
+  );
   for (const l of layers) {
     for (const k of ['direct_ms', 'direct_gflops', 'winograd_cached_ms', 'winograd_uncached_ms']) assert.ok((l[k] as number) > 0, `${l.layer} ${k}`);
     assert.ok((l.winograd_relative_error as number) < 1e-4, `${l.layer} b${l.batch} error ${l.winograd_relative_error}`);

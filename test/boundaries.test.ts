@@ -2,6 +2,8 @@
  * The module boundary between the two ends: the extension and the webview script import
  * from the sidecar only its protocol module (types and the tables both ends need), never
  * the engine, so that the extension host stays free of TF.js and of run-file formats.
+ * ESLint's no-restricted-imports (eslint.config.mjs) says so in the editor; the scan
+ * below also covers dynamic import(), which that rule does not see.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -10,7 +12,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { repoRoot } from './helpers.ts';
 
 function sources(dir: string): string[] {
-  return readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+  return readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f));
 }
 
 test('extension/ and media/ import from sidecar/ only sidecar/protocol.ts', () => {
@@ -27,6 +31,17 @@ test('extension/ and media/ import from sidecar/ only sidecar/protocol.ts', () =
   assert.deepEqual(offending, []);
 });
 
+test('the lint rule guards the boundary in the editor and in CI: engine imports from extension/ or media/ are errors', async () => {
+  const { ESLint } = await import('eslint');
+  const eslint = new ESLint({ cwd: repoRoot });
+  const restricted = async (file: string, text: string): Promise<number> =>
+    (await eslint.lintText(text, { filePath: join(repoRoot, file) }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-imports').length;
+  assert.equal(await restricted('extension/probe.ts', "import { train } from '../sidecar/engine/run.ts';\nvoid train;\n"), 1);
+  assert.equal(await restricted('media/probe.ts', "import type { RunConfig } from '../sidecar/engine/config.ts';\nexport type C = RunConfig;\n"), 1);
+  assert.equal(await restricted('extension/probe.ts', "import { TASK_NAMES } from '../sidecar/protocol.ts';\nvoid TASK_NAMES;\n"), 0);
+  assert.equal(await restricted('sidecar/probe.ts', "import { train } from './engine/run.ts';\nvoid train;\n"), 0);
+});
+
 test('the protocol schema defines params for exactly the methods of sidecar/protocol.ts', async () => {
   const { METHOD_NAMES } = await import('../sidecar/protocol.ts');
   const { schemaMethods } = await import('../sidecar/params.ts');
@@ -35,12 +50,20 @@ test('the protocol schema defines params for exactly the methods of sidecar/prot
 
 test('the restoration tasks exist once: the protocol schema, the README and the protocol module read the one table', async () => {
   const { RESTORATION_TASKS, TASK_NAMES } = await import('../sidecar/protocol.ts');
-  const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'ecvae-protocol.schema.json'), 'utf8')) as { methods: { restore: { properties: { task: { enum: string[] } } } } };
+  const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'ecvae-protocol.schema.json'), 'utf8')) as {
+    methods: { restore: { properties: { task: { enum: string[] } } } };
+  };
   assert.deepEqual(schema.methods.restore.properties.task.enum, TASK_NAMES);
   // The README's task table is the table's rendering (paste this when a task changes).
-  const rows = TASK_NAMES.map((name) => { const t = RESTORATION_TASKS[name]; return `| \`${name}\` | ${t.operator} | ${t.pinv} | ${t.input} |`; });
+  const rows = TASK_NAMES.map((name) => {
+    const t = RESTORATION_TASKS[name];
+    return `| \`${name}\` | ${t.operator} | ${t.pinv} | ${t.input} |`;
+  });
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  assert.ok(readme.includes(['| task | A | A+ | input image |', '| --- | --- | --- | --- |', ...rows].join('\n')), `README.md's task table must read:\n${rows.join('\n')}`);
+  assert.ok(
+    readme.includes(['| task | A | A+ | input image |', '| --- | --- | --- | --- |', ...rows].join('\n')),
+    `README.md's task table must read:\n${rows.join('\n')}`,
+  );
   // The table is pure data both ends bundle: it imports nothing, and it is protocol.ts's only runtime import.
   assert.doesNotMatch(readFileSync(join(repoRoot, 'sidecar', 'restorationTasks.ts'), 'utf8'), /^import /m);
   const protocol = readFileSync(join(repoRoot, 'sidecar', 'protocol.ts'), 'utf8');

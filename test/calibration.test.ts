@@ -16,11 +16,22 @@ import { sgldChain } from '../sidecar/engine/sgld.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
 import { assertClose, useBackend, withDefaults } from './helpers.ts';
 
-const quadratic = (x: tf.Tensor): tf.Tensor1D => tf.tidy(() => tf.squaredDifference(x, tf.tensor2d([[0.5, -0.25]])).sum(1).mul(2) as tf.Tensor1D);
+const quadratic = (x: tf.Tensor): tf.Tensor1D =>
+  tf.tidy(
+    () =>
+      tf
+        .squaredDifference(x, tf.tensor2d([[0.5, -0.25]]))
+        .sum(1)
+        .mul(2) as tf.Tensor1D,
+  );
 
 test('an SGLD chain ends at start + drift + noise; without noise, at start + drift exactly', async () => {
   await useBackend('wasm');
-  const start = tf.tensor2d([[-0.5, 0.5], [0.9, 0.9], [0.1, -0.3]]);
+  const start = tf.tensor2d([
+    [-0.5, 0.5],
+    [0.9, 0.9],
+    [0.1, -0.3],
+  ]);
   const noisy = sgldChain(quadratic, start, start, { steps: 6, stepSize: 0.05, noiseScale: 1, proxThreshold: 0.07, seed: 3 });
   const noise = noisy.x.sub(start).sub(noisy.drift);
   // The injected noise has std sqrt(K·eta) per coordinate: clearly there, and not the drift.
@@ -29,7 +40,8 @@ test('an SGLD chain ends at start + drift + noise; without noise, at start + dri
   const quiet = sgldChain(quadratic, start, start, { steps: 6, stepSize: 0.05, noiseScale: 0, proxThreshold: 0.07, seed: 3 });
   assertClose(quiet.x.dataSync(), start.add(quiet.drift).dataSync(), 1e-5, 1e-6, 'noise-free chain');
   // The drift moves each row toward the minimum c = (0.5, -0.25).
-  const before = quadratic(start).dataSync(), after = quadratic(quiet.x).dataSync();
+  const before = quadratic(start).dataSync(),
+    after = quadratic(quiet.x).dataSync();
   for (let i = 0; i < 3; i++) assert.ok(after[i]! < before[i]!, `row ${i}: energy ${before[i]} -> ${after[i]}`);
   [start, noisy.x, noisy.drift, noise, quiet.x, quiet.drift].forEach((t) => t.dispose());
 });
@@ -74,19 +86,28 @@ test('trainer: the drift target leaves the noise out of cal; calDistance is cal 
 
 test('Fourier features: fixed frequencies stay exactly as initialised while every other parameter trains', async () => {
   await useBackend('wasm');
-  const cfg = withDefaults({ data: { kind: 'gaussians25' }, model: { hidden: 8, depth: 1, latentDim: 2, energyFourier: { count: 4 }, decoderFourier: { count: 3 } }, training: { batchSize: 8, ebmRegularization: 0.1 }, calibration: { sgldSteps: 2 } });
+  const cfg = withDefaults({
+    data: { kind: 'gaussians25' },
+    model: { hidden: 8, depth: 1, latentDim: 2, energyFourier: { count: 4 }, decoderFourier: { count: 3 } },
+    training: { batchSize: 8, ebmRegularization: 0.1 },
+    calibration: { sgldSteps: 2 },
+  });
   const model = buildModel(cfg.model, [2]);
   assert.deepEqual(model.specs.ebm[0], { name: 'ebm.rff.B', shape: [2, 4], fanIn: 2, normalStd: 1, fixed: true });
   assert.deepEqual(model.specs.dec.find((s) => s.fixed)?.shape, [2, 3]);
   const state = initTrainState(model, cfg);
   const snap = (p: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, Array.from(t.dataSync())]));
-  const vae0 = snap(state.vae), ebm0 = snap(state.ebm!);
+  const vae0 = snap(state.vae),
+    ebm0 = snap(state.ebm!);
   for (let i = 0; i < 3; i++) {
     const x = tf.randomUniform([8, 2], -0.8, 0.8, 'float32', i);
     await trainIteration(model, cfg, state, x);
     x.dispose();
   }
-  for (const [before, after] of [[vae0, state.vae], [ebm0, state.ebm!]] as const) {
+  for (const [before, after] of [
+    [vae0, state.vae],
+    [ebm0, state.ebm!],
+  ] as const) {
     for (const [k, v] of Object.entries(before)) {
       const same = Array.from(after[k]!.dataSync()).every((a, i) => a === v[i]);
       assert.equal(same, k.endsWith('.rff.B'), `${k} ${same ? 'unchanged' : 'changed'}`);
@@ -99,7 +120,10 @@ test('a fixed parameter gets a zero gradient, so an Adam step leaves it bit for 
   await useBackend('wasm');
   const model = buildModel(withDefaults({ data: { kind: 'gaussians25' }, model: { hidden: 4, depth: 1, energyFourier: { count: 2 } } }).model, [2]);
   const p = initParams(model.specs.ebm, 1);
-  const x = tf.tensor2d([[0.1, 0.2], [-0.3, 0.4]]);
+  const x = tf.tensor2d([
+    [0.1, 0.2],
+    [-0.3, 0.4],
+  ]);
   const g = tf.grads((b: tf.Tensor) => model.energy({ ...p, 'ebm.rff.B': b }, x).sum())([p['ebm.rff.B']!])[0]!;
   assert.deepEqual(Array.from(g.dataSync()), [0, 0, 0, 0]);
   const B0 = Array.from(p['ebm.rff.B']!.dataSync());
@@ -142,15 +166,25 @@ test('inactive calibration is recognised from the logged metrics, with the reaso
   const flat = Array.from({ length: 8 }, (_, i) => rec(i + 1, { gap: i % 2 ? 0.01 : -0.02, drift: 0.002 }));
   const v = calibrationHealth(flat)!;
   assert.equal(v.active, false);
-  assert.match(v.reason!, /^calibration inactive \(iterations 25–200\): the energy does not separate held-out data from samples \(mean gap E\(neg\) - E\(data\) = -0\.0050 < 0\.05\), so the Langevin chains are mostly noise \(mean drift 0\.0020 vs injected noise 0\.020\)/);
+  assert.match(
+    v.reason!,
+    /^calibration inactive \(iterations 25–200\): the energy does not separate held-out data from samples \(mean gap E\(neg\) - E\(data\) = -0\.0050 < 0\.05\), so the Langevin chains are mostly noise \(mean drift 0\.0020 vs injected noise 0\.020\)/,
+  );
   assert.match(v.reason!, /energyFourier/);
   // MNIST with noise scale 0.1 (measured): the energy knows (gap 20), the noise drowns its pull.
   const noisy = Array.from({ length: 8 }, (_, i) => rec(i + 1, { gap: 20, drift: 0.15, noise: 0.63 }));
-  assert.match(calibrationHealth(noisy)!.reason!, /the energy separates data from samples \(gap 20\), but the chains are mostly noise \(mean drift 0\.15 vs injected noise 0\.63\).*sgldNoiseScale/);
+  assert.match(
+    calibrationHealth(noisy)!.reason!,
+    /the energy separates data from samples \(gap 20\), but the chains are mostly noise \(mean drift 0\.15 vs injected noise 0\.63\).*sgldNoiseScale/,
+  );
   // A calibrated toy decoder (measured at 3000 iterations): samples look like data, so the
   // gap is ~0, but the chains still pull harder than the noise: not a warning.
   assert.deepEqual(calibrationHealth(Array.from({ length: 8 }, (_, i) => rec(i + 1, { gap: 0.004, drift: 0.025 }))), { active: true });
-  assert.deepEqual(calibrationHealth(Array.from({ length: 8 }, (_, i) => rec(i + 1, { gap: 0, drift: 0, noise: 0 }))), { active: true }, 'noise-free chains: no ratio to judge');
+  assert.deepEqual(
+    calibrationHealth(Array.from({ length: 8 }, (_, i) => rec(i + 1, { gap: 0, drift: 0, noise: 0 }))),
+    { active: true },
+    'noise-free chains: no ratio to judge',
+  );
   // One bad batch in a healthy window does not trip it: the verdict averages.
   assert.equal(calibrationHealth([...healthy.slice(0, 7), rec(8, { drift: 0.001 })])!.active, true);
 });

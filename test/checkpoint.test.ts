@@ -11,7 +11,12 @@ import * as tf from '../sidecar/engine/tf.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
 import { assertClose, tempDir, useBackend, withDefaults } from './helpers.ts';
 
-const cfg = withDefaults({ data: { kind: 'gaussians25' }, model: { hidden: 6, depth: 1, latentDim: 2 }, training: { batchSize: 8 }, calibration: { sgldSteps: 2 } });
+const cfg = withDefaults({
+  data: { kind: 'gaussians25' },
+  model: { hidden: 6, depth: 1, latentDim: 2 },
+  training: { batchSize: 8 },
+  calibration: { sgldSteps: 2 },
+});
 
 async function trainedState(iterations: number) {
   await useBackend('wasm');
@@ -35,7 +40,11 @@ test('a checkpoint restores params, Adam moments, lambda and iteration exactly',
   assert.equal(back.lambda, state.lambda);
   assert.equal(back.vaeOpt.t, 3);
   assert.equal(back.ebmOpt!.t, 3);
-  for (const [group, a, b] of [['vae', state.vae, back.vae], ['m', state.vaeOpt.m, back.vaeOpt.m], ['ebm.v', state.ebmOpt!.v, back.ebmOpt!.v]] as const) {
+  for (const [group, a, b] of [
+    ['vae', state.vae, back.vae],
+    ['m', state.vaeOpt.m, back.vaeOpt.m],
+    ['ebm.v', state.ebmOpt!.v, back.ebmOpt!.v],
+  ] as const) {
     assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
     for (const k of Object.keys(a)) assertClose(b[k]!.dataSync(), a[k]!.dataSync(), 0, 0, `${group}/${k}`);
   }
@@ -52,8 +61,10 @@ test('a checkpoint without Fourier features is refused by a model with them, wit
   const ck = readCheckpoint(file);
   assertMatchesModel(ck, [...model.specs.enc, ...model.specs.dec], 'vae');
   const withFeatures = buildModel(cfg.model, [2]); // "auto": on for 2-D data
-  assert.throws(() => assertMatchesModel(ck, [...withFeatures.specs.enc, ...withFeatures.specs.dec], 'vae'),
-    /lacks parameter vae\/dec\.rff\.B; it was trained with a different architecture\. It was trained without Fourier features: set model\.energyFourier\.count and model\.decoderFourier\.count to 0 to continue it\./);
+  assert.throws(
+    () => assertMatchesModel(ck, [...withFeatures.specs.enc, ...withFeatures.specs.dec], 'vae'),
+    /lacks parameter vae\/dec\.rff\.B; it was trained with a different architecture\. It was trained without Fourier features: set model\.energyFourier\.count and model\.decoderFourier\.count to 0 to continue it\./,
+  );
   disposeTrainState(state);
 });
 
@@ -81,7 +92,10 @@ test('disk full while writing: clear error, no temp file, previous checkpoint in
   };
   try {
     state.iteration = 2;
-    assert.throws(() => saveCheckpoint(dir, state, cfg, [2], 3), /Could not write .*iter-000002\.ckpt: the disk is full\. Nothing was overwritten; the previous version is intact\./);
+    assert.throws(
+      () => saveCheckpoint(dir, state, cfg, [2], 3),
+      /Could not write .*iter-000002\.ckpt: the disk is full\. Nothing was overwritten; the previous version is intact\./,
+    );
   } finally {
     checkpointIO.write = original;
   }

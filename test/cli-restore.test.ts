@@ -13,10 +13,16 @@ const run = join(dir, 'run');
 const digit = join(dir, 'digit.png');
 
 before(() => {
-  writeFileSync(join(dir, 'c.ecvae.json'), JSON.stringify({
-    data: { kind: 'mnist', limit: 64 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
-    training: { iterations: 10, batchSize: 16 }, calibration: { sgldSteps: 2 }, logging: { every: 5, sampleEvery: 100, checkpointEvery: 10 },
-  }));
+  writeFileSync(
+    join(dir, 'c.ecvae.json'),
+    JSON.stringify({
+      data: { kind: 'mnist', limit: 64 },
+      model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+      training: { iterations: 10, batchSize: 16 },
+      calibration: { sgldSteps: 2 },
+      logging: { every: 5, sampleEvery: 100, checkpointEvery: 10 },
+    }),
+  );
   const r = cli(['train', join(dir, 'c.ecvae.json'), '--out', run, '--json']);
   assert.equal(r.status, 0, r.stderr);
   const ds = loadDataset({ kind: 'mnist', split: 'test', limit: 1, channels: 1, onBadImage: 'error', scale: 0.4, count: 100 }, 0);
@@ -81,7 +87,15 @@ test('restore refuses bad inputs with clear messages', () => {
   assert.equal(gif.status, 2);
   assert.match(String(lastJson(gif.stdout).error), /Output file .*x\.gif must end in \.png, \.jpg or \.jpeg/);
   // A 2-D toy model cannot restore images: said at once, not a shape error.
-  writeFileSync(join(dir, 'toy.ecvae.json'), JSON.stringify({ data: { kind: 'gaussians25', count: 500 }, model: { hidden: 8, depth: 1, latentDim: 2 }, training: { iterations: 2, batchSize: 16 }, calibration: { sgldSteps: 1 } }));
+  writeFileSync(
+    join(dir, 'toy.ecvae.json'),
+    JSON.stringify({
+      data: { kind: 'gaussians25', count: 500 },
+      model: { hidden: 8, depth: 1, latentDim: 2 },
+      training: { iterations: 2, batchSize: 16 },
+      calibration: { sgldSteps: 1 },
+    }),
+  );
   assert.equal(cli(['train', join(dir, 'toy.ecvae.json'), '--out', join(dir, 'toy'), '--json']).status, 0);
   const toy = cli(['restore', join(dir, 'toy'), digit, '--task', 'denoise', '--out', out, '--json']);
   assert.equal(toy.status, 2);

@@ -11,7 +11,8 @@ import { PNG } from 'pngjs';
 import { cli, lastJson, repoRoot, tempDir } from './helpers.ts';
 
 const toy = (iterations: number, extra: Record<string, unknown> = {}) => ({
-  name: 'toy', seed: 3,
+  name: 'toy',
+  seed: 3,
   data: { kind: 'gaussians25', count: 2000 },
   model: { kind: 'mlp', hidden: 16, depth: 2, latentDim: 2 },
   training: { iterations, batchSize: 32 },
@@ -26,7 +27,11 @@ function writeConfig(dir: string, cfg: object, name = 'c.ecvae.json'): string {
   return f;
 }
 
-const metricsOf = (runDir: string) => readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+const metricsOf = (runDir: string) =>
+  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number>);
 
 test('ecvae info --json names the backend and why the others were not used', () => {
   const r = cli(['info', '--json']);
@@ -62,7 +67,10 @@ test('train --json then sample --json: run folder layout and a PNG grid', () => 
   for (const f of ['config.json', 'metrics.jsonl', 'status.json', 'checkpoints/latest', 'checkpoints/iter-000020.ckpt', 'samples/iter-000020.png']) {
     assert.ok(existsSync(join(dir, 'run', f)), `${f} exists`);
   }
-  assert.deepEqual(metricsOf(join(dir, 'run')).map((m) => m.iteration), [5, 10, 15, 20]);
+  assert.deepEqual(
+    metricsOf(join(dir, 'run')).map((m) => m.iteration),
+    [5, 10, 15, 20],
+  );
   const out = join(dir, 'grid.png');
   const s = cli(['sample', join(dir, 'run'), '--out', out, '--n', '50', '--mcmc-steps', '2', '--json']);
   assert.equal(s.status, 0, s.stderr);
@@ -161,10 +169,17 @@ test('resume after SIGKILL continues from the last checkpoint and reproduces the
 
   const got = metricsOf(runDir);
   const want = metricsOf(join(dir, 'ref'));
-  assert.deepEqual(got.map((m) => m.iteration), want.map((m) => m.iteration), 'one metrics line per logged iteration, no gaps or duplicates');
+  assert.deepEqual(
+    got.map((m) => m.iteration),
+    want.map((m) => m.iteration),
+    'one metrics line per logged iteration, no gaps or duplicates',
+  );
   for (let i = 0; i < want.length; i++) {
     for (const k of ['rec', 'kl', 'cal', 'eData', 'eNeg', 'lambda']) {
-      assert.ok(Math.abs(got[i]![k]! - want[i]![k]!) <= 1e-6 * Math.max(1, Math.abs(want[i]![k]!)), `iteration ${want[i]!.iteration} ${k}: resumed ${got[i]![k]} vs uninterrupted ${want[i]![k]}`);
+      assert.ok(
+        Math.abs(got[i]![k]! - want[i]![k]!) <= 1e-6 * Math.max(1, Math.abs(want[i]![k]!)),
+        `iteration ${want[i]!.iteration} ${k}: resumed ${got[i]![k]} vs uninterrupted ${want[i]![k]}`,
+      );
     }
   }
 });

@@ -18,7 +18,16 @@ function rand(shape: number[], seed: number): Float32Array {
   return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => g());
 }
 
-interface Case { b: number; h: number; w: number; cin: number; cout: number; k: number; stride: number; pad: number }
+interface Case {
+  b: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+  stride: number;
+  pad: number;
+}
 
 /** Loss = sum(conv(x, w) * r) so that dy = r is arbitrary, not all ones. */
 async function grads(c: Case, backend: 'cpu' | 'wasm', composed: boolean, seed: number) {
@@ -28,15 +37,21 @@ async function grads(c: Case, backend: 'cpu' | 'wasm', composed: boolean, seed: 
     const w = tf.tensor4d(rand([c.k, c.k, c.cin, c.cout], seed + 1), [c.k, c.k, c.cin, c.cout]);
     const bias = tf.tensor1d(rand([c.cout], seed + 3));
     const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar => {
-      const y = composed ? conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, bb as tf.Tensor1D, c) : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad).add(bb);
+      const y = composed
+        ? conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, bb as tf.Tensor1D, c)
+        : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad).add(bb);
       const r = tf.tensor(rand(y.shape, seed + 2), y.shape);
       return y.mul(r).sum() as tf.Scalar;
     };
     const [dx, dw, db] = tf.grads(f)([x, w, bias]);
-    const dxFrozen = composed ? tf.grad((xx: tf.Tensor) => {
-      const y = conv2d(xx as tf.Tensor4D, w, bias, c, true);
-      return y.mul(tf.tensor(rand(y.shape, seed + 2), y.shape)).sum() as tf.Scalar;
-    })(x).dataSync() : undefined;
+    const dxFrozen = composed
+      ? tf
+          .grad((xx: tf.Tensor) => {
+            const y = conv2d(xx as tf.Tensor4D, w, bias, c, true);
+            return y.mul(tf.tensor(rand(y.shape, seed + 2), y.shape)).sum() as tf.Scalar;
+          })(x)
+          .dataSync()
+      : undefined;
     return { dx: dx!.dataSync(), dw: dw!.dataSync(), db: db!.dataSync(), dxFrozen };
   });
 }
@@ -63,34 +78,76 @@ for (const [i, c] of cases.entries()) {
 }
 
 /** Reference gradients of `ref(x)` vs our op `mine(x)` for loss sum(f(x)·r), on the given backend. */
-async function compareOp(backend: 'cpu' | 'wasm', shape: number[], mine: (x: tf.Tensor) => tf.Tensor, ref: (x: tf.Tensor) => tf.Tensor, what: string): Promise<void> {
+async function compareOp(
+  backend: 'cpu' | 'wasm',
+  shape: number[],
+  mine: (x: tf.Tensor) => tf.Tensor,
+  ref: (x: tf.Tensor) => tf.Tensor,
+  what: string,
+): Promise<void> {
   await useBackend(backend);
   tf.tidy(() => {
     const x = tf.tensor(rand(shape, 31), shape);
     const y = ref(x);
     const r = tf.tensor(rand(y.shape, 32), y.shape);
     assertClose(mine(x).dataSync(), y.dataSync(), 1e-6, 1e-6, `${what} value`);
-    const gMine = tf.grad((v: tf.Tensor) => mine(v).mul(r).sum() as tf.Scalar)(x).dataSync();
-    const gRef = tf.grad((v: tf.Tensor) => ref(v).mul(r).sum() as tf.Scalar)(x).dataSync();
+    const gMine = tf
+      .grad((v: tf.Tensor) => mine(v).mul(r).sum() as tf.Scalar)(x)
+      .dataSync();
+    const gRef = tf
+      .grad((v: tf.Tensor) => ref(v).mul(r).sum() as tf.Scalar)(x)
+      .dataSync();
     assertClose(gMine, gRef, 1e-5, 1e-6, `${backend} ${what} gradient`);
   });
 }
 
 test('leaky ReLU, clipping, 2x2 average pooling, 2x upsampling and the spatial mean with composed gradients match TF.js', async () => {
   for (const backend of ['cpu', 'wasm'] as const) {
-    await compareOp(backend, [2, 6, 6, 3], (x) => leakyRelu(x, 0.2), (x) => tf.leakyRelu(x, 0.2), 'leakyRelu');
+    await compareOp(
+      backend,
+      [2, 6, 6, 3],
+      (x) => leakyRelu(x, 0.2),
+      (x) => tf.leakyRelu(x, 0.2),
+      'leakyRelu',
+    );
     // Values of 0 and the clip ends exactly: TF.js passes the gradient at both ends.
-    const withEnds = (x: tf.Tensor): tf.Tensor => x.mul(0.8).concat(tf.tensor([-1, 1, 0, -0.5, 0.5, 1, -1, 0, 2, -2, 1, -1]).reshape([1, 2, 2, 3]).tile([2, 1, 1, 1]), 1);
-    await compareOp(backend, [2, 4, 2, 3], (x) => clip(withEnds(x), -1, 1), (x) => withEnds(x).clipByValue(-1, 1), 'clip');
+    const withEnds = (x: tf.Tensor): tf.Tensor =>
+      x.mul(0.8).concat(tf.tensor([-1, 1, 0, -0.5, 0.5, 1, -1, 0, 2, -2, 1, -1]).reshape([1, 2, 2, 3]).tile([2, 1, 1, 1]), 1);
+    await compareOp(
+      backend,
+      [2, 4, 2, 3],
+      (x) => clip(withEnds(x), -1, 1),
+      (x) => withEnds(x).clipByValue(-1, 1),
+      'clip',
+    );
     // TF.js's cpu ResizeNearestNeighborGrad mixes up the images of a batch > 1 (its wasm
     // kernel is right), so the cpu reference upsamples through gathers instead.
-    const up2Ref = backend === 'cpu'
-      ? (x: tf.Tensor): tf.Tensor => tf.gather(tf.gather(x, [0, 0, 1, 1, 2, 2], 1), [0, 0, 1, 1, 2, 2, 3, 3], 2)
-      : (x: tf.Tensor): tf.Tensor => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [6, 8]);
+    const up2Ref =
+      backend === 'cpu'
+        ? (x: tf.Tensor): tf.Tensor => tf.gather(tf.gather(x, [0, 0, 1, 1, 2, 2], 1), [0, 0, 1, 1, 2, 2, 3, 3], 2)
+        : (x: tf.Tensor): tf.Tensor => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [6, 8]);
     await compareOp(backend, [2, 3, 4, 3], (x) => upsample2(x as tf.Tensor4D), up2Ref, 'upsample2');
-    await compareOp(backend, [3, 5, 4, 2], (x) => spatialMean(x as tf.Tensor4D), (x) => x.mean([1, 2]), 'spatialMean');
-    await compareOp(backend, [2, 8, 6, 3], (x) => avgPool2(x as tf.Tensor4D), (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), 'avgPool2');
-    await compareOp(backend, [1, 7, 5, 2], (x) => avgPool2(x as tf.Tensor4D), (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), 'avgPool2 (odd size, fallback)');
+    await compareOp(
+      backend,
+      [3, 5, 4, 2],
+      (x) => spatialMean(x as tf.Tensor4D),
+      (x) => x.mean([1, 2]),
+      'spatialMean',
+    );
+    await compareOp(
+      backend,
+      [2, 8, 6, 3],
+      (x) => avgPool2(x as tf.Tensor4D),
+      (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'),
+      'avgPool2',
+    );
+    await compareOp(
+      backend,
+      [1, 7, 5, 2],
+      (x) => avgPool2(x as tf.Tensor4D),
+      (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'),
+      'avgPool2 (odd size, fallback)',
+    );
   }
 });
 
@@ -102,10 +159,27 @@ test('dense layer with composed gradients matches TF.js (trainable and frozen)',
       const w = tf.tensor2d(rand([7, 4], 42), [7, 4]);
       const b = tf.tensor1d(rand([4], 43));
       const r = tf.tensor2d(rand([5, 4], 44), [5, 4]);
-      const ours = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => denseOp(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D).mul(r).sum() as tf.Scalar)([x, w, b]);
-      const ref = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D).add(bb).mul(r).sum() as tf.Scalar)([x, w, b]);
+      const ours = tf.grads(
+        (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+          denseOp(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D)
+            .mul(r)
+            .sum() as tf.Scalar,
+      )([x, w, b]);
+      const ref = tf.grads(
+        (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+          tf
+            .matMul(xx as tf.Tensor2D, ww as tf.Tensor2D)
+            .add(bb)
+            .mul(r)
+            .sum() as tf.Scalar,
+      )([x, w, b]);
       ['dx', 'dw', 'db'].forEach((k, i) => assertClose(ours[i]!.dataSync(), ref[i]!.dataSync(), 1e-5, 1e-6, `${backend} dense ${k}`));
-      const frozen = tf.grad((xx: tf.Tensor) => denseOp(xx as tf.Tensor2D, w, b, true).mul(r).sum() as tf.Scalar)(x);
+      const frozen = tf.grad(
+        (xx: tf.Tensor) =>
+          denseOp(xx as tf.Tensor2D, w, b, true)
+            .mul(r)
+            .sum() as tf.Scalar,
+      )(x);
       assertClose(frozen.dataSync(), ref[0]!.dataSync(), 1e-5, 1e-6, `${backend} frozen dense dx`);
     });
   }

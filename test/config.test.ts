@@ -25,7 +25,13 @@ test('a minimal config gets every default from the schema', () => {
   assert.deepEqual([c.calibration.sgldSteps, c.calibration.sgldStepSize, c.calibration.proxThreshold], [15, 0.01, 0.07]);
   assert.deepEqual([c.calibration.lambdaInit, c.calibration.lambdaLearningRate, c.calibration.lambdaMax, c.calibration.epsilon], [30, 0.01, 100, 0.001]);
   assert.equal(c.calibration.distance, 'drift', 'the noise-free distance is the default; "chain" is the paper-exact choice');
-  assert.deepEqual([c.model.energyFourier, c.model.decoderFourier], [{ count: 'auto', sigma: 1 }, { count: 'auto', sigma: 0.5 }]);
+  assert.deepEqual(
+    [c.model.energyFourier, c.model.decoderFourier],
+    [
+      { count: 'auto', sigma: 1 },
+      { count: 'auto', sigma: 0.5 },
+    ],
+  );
   assert.equal(c.calibration.enabled, true);
   assert.equal(c.model.latentDim, 64);
   assert.equal(c.model.levels, undefined, 'levels follow the image size unless given');
@@ -33,7 +39,14 @@ test('a minimal config gets every default from the schema', () => {
 
 test('the reference architecture of shared/bench is expressible as a config', () => {
   const dir = tempDir();
-  const r = parseConfig(JSON.stringify({ data: { kind: 'folder', path: dir, size: 32, channels: 3 }, model: { kind: 'conv', width: 32, levels: 3, latentDim: 64, ebmHidden: 256 }, training: { batchSize: 32 } }), dir);
+  const r = parseConfig(
+    JSON.stringify({
+      data: { kind: 'folder', path: dir, size: 32, channels: 3 },
+      model: { kind: 'conv', width: 32, levels: 3, latentDim: 64, ebmHidden: 256 },
+      training: { batchSize: 32 },
+    }),
+    dir,
+  );
   assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
 });
 
@@ -57,7 +70,9 @@ test('wrong types and enum values say what is allowed', () => {
 });
 
 test('out-of-range numbers and a missing data section are reported', () => {
-  assert.ok(errorsOf('{"data": {"kind": "mnist"}, "training": {"batchSize": 0}}').some((d) => d.field === 'training.batchSize' && /must be >= 1/.test(d.message)));
+  assert.ok(
+    errorsOf('{"data": {"kind": "mnist"}, "training": {"batchSize": 0}}').some((d) => d.field === 'training.batchSize' && /must be >= 1/.test(d.message)),
+  );
   assert.ok(errorsOf('{}').some((d) => /Missing required field "data"/.test(d.message)));
   assert.ok(errorsOf('').some((d) => /Invalid JSON|empty/.test(d.message)));
 });
@@ -73,7 +88,11 @@ test('semantic checks: dataset path, folder fields, image size vs levels, lambda
   const levels = errorsOf(JSON.stringify({ data: { kind: 'mnist' }, model: { levels: 3 } }));
   assert.ok(levels.some((d) => d.field === 'model.levels' && /28 is not divisible by 2\^levels = 8. Use model.levels 1 or 2/.test(d.message)));
   assert.ok(errorsOf(JSON.stringify({ data: { kind: 'gaussians25' }, model: { kind: 'conv' } })).some((d) => /needs image data/.test(d.message)));
-  assert.ok(errorsOf(JSON.stringify({ data: { kind: 'mnist' }, model: { levels: 2 }, calibration: { lambdaInit: 200 } })).some((d) => /lambdaInit \(200\) is above calibration.lambdaMax \(100\)/.test(d.message)));
+  assert.ok(
+    errorsOf(JSON.stringify({ data: { kind: 'mnist' }, model: { levels: 2 }, calibration: { lambdaInit: 200 } })).some((d) =>
+      /lambdaInit \(200\) is above calibration.lambdaMax \(100\)/.test(d.message),
+    ),
+  );
 });
 
 test('calibration checks: the chain distance against its noise floor, epsilon for drift, Fourier fields on conv models', () => {
@@ -83,14 +102,30 @@ test('calibration checks: the chain distance against its noise floor, epsilon fo
     return r.warnings;
   };
   // MNIST example constants: floor = 5·784·0.01·0.1^2 = 0.392 > epsilon 0.05 (shared/oracle/README.md §2).
-  const mnist = { data: { kind: 'mnist' }, model: { levels: 2 }, calibration: { distance: 'chain', sgldSteps: 5, sgldStepSize: 0.01, sgldNoiseScale: 0.1, epsilon: 0.05 } };
-  assert.ok(warningsOf(mnist).some((w) => w.field === 'calibration.epsilon' && /at least K·D·eta·noiseScale\^2 = 0.392 here, which is above epsilon 0.05/.test(w.message)));
+  const mnist = {
+    data: { kind: 'mnist' },
+    model: { levels: 2 },
+    calibration: { distance: 'chain', sgldSteps: 5, sgldStepSize: 0.01, sgldNoiseScale: 0.1, epsilon: 0.05 },
+  };
+  assert.ok(
+    warningsOf(mnist).some(
+      (w) => w.field === 'calibration.epsilon' && /at least K·D·eta·noiseScale\^2 = 0.392 here, which is above epsilon 0.05/.test(w.message),
+    ),
+  );
   // Toy example constants: floor = 10·2·4e-4·0.25^2 = 5e-4, 100x below epsilon.
   const toy = { data: { kind: 'gaussians25' }, calibration: { distance: 'chain', sgldSteps: 10, sgldStepSize: 4e-4, sgldNoiseScale: 0.25, epsilon: 0.05 } };
   assert.ok(warningsOf(toy).some((w) => /epsilon 0.05 is 100x the noise floor 0.000500/.test(w.message)));
   assert.deepEqual(warningsOf({ ...toy, calibration: { ...toy.calibration, distance: 'drift', epsilon: 0.001 } }), [], 'drift has no floor to warn about');
-  assert.ok(errorsOf(JSON.stringify({ data: { kind: 'gaussians25' }, calibration: { epsilon: 0 } })).some((d) => d.field === 'calibration.epsilon' && /must be > 0 with calibration.distance "drift"/.test(d.message)));
-  assert.ok(warningsOf({ data: { kind: 'mnist' }, model: { kind: 'conv', energyFourier: { count: 16 } } }).some((w) => w.field === 'model.energyFourier.count' && /only used by mlp models/.test(w.message)));
+  assert.ok(
+    errorsOf(JSON.stringify({ data: { kind: 'gaussians25' }, calibration: { epsilon: 0 } })).some(
+      (d) => d.field === 'calibration.epsilon' && /must be > 0 with calibration.distance "drift"/.test(d.message),
+    ),
+  );
+  assert.ok(
+    warningsOf({ data: { kind: 'mnist' }, model: { kind: 'conv', energyFourier: { count: 16 } } }).some(
+      (w) => w.field === 'model.energyFourier.count' && /only used by mlp models/.test(w.message),
+    ),
+  );
 });
 
 test('folder-only fields on other datasets are warnings, not errors; relative paths resolve against the config', () => {

@@ -26,14 +26,25 @@ const page_ = join(dir, 'dashboard.html');
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does this).`);
-  writeFileSync(page_, dashboardHtml({
-    cspSource: 'file:',
-    scriptUri: pathToFileURL(join(repoRoot, 'dist', 'media', 'dashboard.js')).href,
-    styleUri: pathToFileURL(join(repoRoot, 'dist', 'media', 'dashboard.css')).href,
-  }));
+  writeFileSync(
+    page_,
+    dashboardHtml({
+      cspSource: 'file:',
+      scriptUri: pathToFileURL(join(repoRoot, 'dist', 'media', 'dashboard.js')).href,
+      styleUri: pathToFileURL(join(repoRoot, 'dist', 'media', 'dashboard.css')).href,
+    }),
+  );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -45,7 +56,9 @@ after(async () => {
 async function open(saved?: DashboardState): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(String(e)));
   // A string, not a function: the test runner's TypeScript transform would add helpers the page lacks.
   await page.addInitScript(`
@@ -61,12 +74,28 @@ async function open(saved?: DashboardState): Promise<{ page: Page; errors: strin
 }
 
 // Dispatched synchronously (window.postMessage would deliver it in a later task and race the assertions).
-const send = (page: Page, msg: ToDashboard): Promise<void> => page.evaluate(`window.dispatchEvent(new MessageEvent('message', { data: ${JSON.stringify(msg)} }))`);
+const send = (page: Page, msg: ToDashboard): Promise<void> =>
+  page.evaluate(`window.dispatchEvent(new MessageEvent('message', { data: ${JSON.stringify(msg)} }))`);
 
 function record(i: number) {
   return {
-    iteration: i * 10, rec: 100 / i, kl: 5 + Math.sin(i), elbo: 0, cal: 0.5 / i, calDistance: 0.01 / i, epsilon: 0.001, eData: -i / 5, eNeg: i / 10,
-    eHeld: -i / 6, gap: i / 10 + i / 6, drift: 0.05 + i / 1000, noise: 0.02, ebmLoss: 0, lambda: 30 + i / 10, itPerSec: 3 + (i % 3) / 10, elapsed: i,
+    iteration: i * 10,
+    rec: 100 / i,
+    kl: 5 + Math.sin(i),
+    elbo: 0,
+    cal: 0.5 / i,
+    calDistance: 0.01 / i,
+    epsilon: 0.001,
+    eData: -i / 5,
+    eNeg: i / 10,
+    eHeld: -i / 6,
+    gap: i / 10 + i / 6,
+    drift: 0.05 + i / 1000,
+    noise: 0.02,
+    ebmLoss: 0,
+    lambda: 30 + i / 10,
+    itPerSec: 3 + (i % 3) / 10,
+    elapsed: i,
   };
 }
 
@@ -97,7 +126,7 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   assert.equal(await page.isHidden('#calibration-warning'), true, 'no calibration warning while the records carry none');
   const warning = 'calibration inactive (iterations 220–290): the chains are mostly noise';
   await send(page, { type: 'metrics', records: [{ ...record(22), calibrationWarning: warning }] });
-  assert.equal(await page.textContent('#calibration-warning'), warning, 'the newest record\'s warning is shown');
+  assert.equal(await page.textContent('#calibration-warning'), warning, "the newest record's warning is shown");
   await send(page, { type: 'metrics', records: [record(23)] });
   assert.equal(await page.isHidden('#calibration-warning'), true, 'the warning goes once calibration is active again');
   const imgWidth = await page.evaluate(`document.getElementById('img-one-step').naturalWidth`);
@@ -131,17 +160,32 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
 
 test('a real run folder replayed into the dashboard (metrics.jsonl, newest grids, status); screenshot', async () => {
   const runDir = join(dir, 'mnist-run');
-  await train(withDefaults({
-    name: 'mnist-tiny', data: { kind: 'mnist', limit: 256 }, model: { kind: 'conv', width: 4, latentDim: 8, ebmHidden: 16 },
-    training: { iterations: 60, batchSize: 16, vaeLearningRate: 0.002 }, calibration: { sgldSteps: 3 },
-    logging: { every: 5, sampleEvery: 30, checkpointEvery: 60, sampleCount: 16, sampleMcmcSteps: 3 },
-  }), { runDir });
+  await train(
+    withDefaults({
+      name: 'mnist-tiny',
+      data: { kind: 'mnist', limit: 256 },
+      model: { kind: 'conv', width: 4, latentDim: 8, ebmHidden: 16 },
+      training: { iterations: 60, batchSize: 16, vaeLearningRate: 0.002 },
+      calibration: { sgldSteps: 3 },
+      logging: { every: 5, sampleEvery: 30, checkpointEvery: 60, sampleCount: 16, sampleMcmcSteps: 3 },
+    }),
+    { runDir },
+  );
   const dataUri = (f: string): string => `data:image/png;base64,${readFileSync(f).toString('base64')}`;
   const msgs = replayMessages(readRunSnapshot(runDir), dataUri);
-  assert.deepEqual(msgs.map((m) => m.type), ['reset', 'metrics', 'samples', 'samples', 'status']);
+  assert.deepEqual(
+    msgs.map((m) => m.type),
+    ['reset', 'metrics', 'samples', 'samples', 'status'],
+  );
   const metrics = msgs[1] as Extract<ToDashboard, { type: 'metrics' }>;
-  assert.deepEqual(metrics.records.map((r) => r.iteration), Array.from({ length: 12 }, (_, i) => 5 * (i + 1)));
-  assert.deepEqual(msgs.filter((m) => m.type === 'samples').map((m) => (m as { iteration: number }).iteration), [60, 60]);
+  assert.deepEqual(
+    metrics.records.map((r) => r.iteration),
+    Array.from({ length: 12 }, (_, i) => 5 * (i + 1)),
+  );
+  assert.deepEqual(
+    msgs.filter((m) => m.type === 'samples').map((m) => (m as { iteration: number }).iteration),
+    [60, 60],
+  );
 
   const { page, errors } = await open();
   for (const m of msgs) await send(page, m);
@@ -153,7 +197,12 @@ test('a real run folder replayed into the dashboard (metrics.jsonl, newest grids
 });
 
 test('the dashboard HTML has a strict CSP: no remote sources, no inline script without the nonce', () => {
-  const html = dashboardHtml({ cspSource: 'vscode-webview://abc', scriptUri: 'vscode-webview://abc/dashboard.js', styleUri: 'vscode-webview://abc/dashboard.css', nonce: 'N0nce' });
+  const html = dashboardHtml({
+    cspSource: 'vscode-webview://abc',
+    scriptUri: 'vscode-webview://abc/dashboard.js',
+    styleUri: 'vscode-webview://abc/dashboard.css',
+    nonce: 'N0nce',
+  });
   const csp = /content="([^"]+)"/.exec(html)![1]!;
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'nonce-N0nce'(;|$)/);

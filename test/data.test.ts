@@ -28,8 +28,12 @@ test('MNIST: deterministic class-balanced 90/10 split, 28x28x1 in [-1, 1]', () =
   assert.deepEqual(train.shape, [28, 28, 1]);
   assert.ok(train.size > 8900 && train.size < 9100, `train size ${train.size}`);
   assert.ok(testSplit.size > 900 && testSplit.size < 1100, `test size ${testSplit.size}`);
-  let min = Infinity, max = -Infinity;
-  for (const v of train.x) { min = Math.min(min, v); max = Math.max(max, v); }
+  let min = Infinity,
+    max = -Infinity;
+  for (const v of train.x) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
   assert.ok(min >= -1 && max <= 1 && max > 0.9 && min === -1);
   const limited = loadDataset(withDefaults({ data: { kind: 'mnist', limit: 20 } }).data, 0);
   assert.equal(limited.size, 20);
@@ -73,12 +77,18 @@ test('image folders: PNG and JPEG found recursively, centre-cropped, resized, gr
   // 40x20 red-left / blue-right image: the centre crop is 20x20 around the middle.
   const wide = rgbImage(40, 20, (x) => (x < 20 ? [255, 0, 0] : [0, 0, 255]));
   writeFileSync(join(dir, 'a.png'), encodePng(wide, 40, 20, 3, false));
-  writeJpeg(join(dir, 'sub', 'deeper', 'b.JPG'), 16, 16, rgbImage(16, 16, () => [0, 255, 0]));
+  writeJpeg(
+    join(dir, 'sub', 'deeper', 'b.JPG'),
+    16,
+    16,
+    rgbImage(16, 16, () => [0, 255, 0]),
+  );
   writeFileSync(join(dir, 'notes.txt'), 'ignored');
   const rgb = loadDataset(withDefaults({ data: { kind: 'folder', path: dir, size: 8, channels: 3 } }).data, 0);
   assert.equal(rgb.size, 2);
   assert.deepEqual(rgb.shape, [8, 8, 3]);
-  const px = (img: number, y: number, x: number) => Array.from(gather(rgb, [img]).subarray((y * 8 + x) * 3, (y * 8 + x) * 3 + 3)).map((v) => Math.round(v * 10) / 10);
+  const px = (img: number, y: number, x: number) =>
+    Array.from(gather(rgb, [img]).subarray((y * 8 + x) * 3, (y * 8 + x) * 3 + 3)).map((v) => Math.round(v * 10) / 10);
   assert.deepEqual(px(0, 4, 0), [1, -1, -1], 'left of the crop is red');
   assert.deepEqual(px(0, 4, 7), [-1, -1, 1], 'right of the crop is blue');
   assert.ok(Math.abs(gather(rgb, [1])[1]! - 1) < 0.05, 'the JPEG is green');
@@ -89,12 +99,24 @@ test('image folders: PNG and JPEG found recursively, centre-cropped, resized, gr
 test('corrupt or empty image files: a clear error naming the file, or skipped with a warning', async () => {
   await useBackend('wasm');
   const dir = tempDir();
-  writeFileSync(join(dir, 'good.png'), encodePng(rgbImage(4, 4, () => [9, 9, 9]), 4, 4, 3, false));
+  writeFileSync(
+    join(dir, 'good.png'),
+    encodePng(
+      rgbImage(4, 4, () => [9, 9, 9]),
+      4,
+      4,
+      3,
+      false,
+    ),
+  );
   const pngHeaderOnly = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('garbage garbage')]);
   writeFileSync(join(dir, 'broken.png'), pngHeaderOnly);
   writeFileSync(join(dir, 'empty.jpg'), '');
   const cfg = (onBadImage: string) => withDefaults({ data: { kind: 'folder', path: dir, size: 4, onBadImage } }).data;
-  assert.throws(() => loadDataset(cfg('error'), 0), /Cannot read image .*broken\.png: corrupt or unsupported PNG data.*Fix or remove the file, or set "data.onBadImage": "skip"/);
+  assert.throws(
+    () => loadDataset(cfg('error'), 0),
+    /Cannot read image .*broken\.png: corrupt or unsupported PNG data.*Fix or remove the file, or set "data.onBadImage": "skip"/,
+  );
   const d = loadDataset(cfg('skip'), 0);
   assert.equal(d.size, 1);
   assert.equal(d.warnings.length, 2);
@@ -115,7 +137,10 @@ test('image headers are read before decoding: a huge PNG or JPEG is refused by i
   hugePng.writeUInt32BE(20000, 16);
   hugePng.writeUInt32BE(20000, 20);
   writeFileSync(join(dir, 'huge.png'), hugePng);
-  assert.throws(() => readImage(join(dir, 'huge.png')), /Cannot read image .*huge\.png: 20000x20000 pixels \(400\.0 MP\) is over the limit of 16\.8 MP; downscale it first/);
+  assert.throws(
+    () => readImage(join(dir, 'huge.png')),
+    /Cannot read image .*huge\.png: 20000x20000 pixels \(400\.0 MP\) is over the limit of 16\.8 MP; downscale it first/,
+  );
   const hugeJpg = Buffer.from(jpg);
   const sof = hugeJpg.indexOf(Buffer.from([0xff, 0xc0]));
   hugeJpg.writeUInt16BE(60000, sof + 5);

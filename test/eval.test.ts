@@ -65,7 +65,20 @@ test('the shipped classifiers load and classify held-out digits', async () => {
   const { params, meta } = loadClassifier('mnist');
   assert.ok(meta.testAccuracy > 0.9, `recorded accuracy ${meta.testAccuracy}`);
   const ds = loadDataset({ kind: 'mnist', split: 'test', limit: 200, channels: 1, onBadImage: 'error', scale: 0.4, count: 100 }, 0);
-  const pred = tf.tidy(() => classifierLogits(params, tf.tensor4d(gather(ds, Array.from({ length: 200 }, (_, i) => i)), [200, 28, 28, 1])).argMax(1).dataSync());
+  const pred = tf.tidy(() =>
+    classifierLogits(
+      params,
+      tf.tensor4d(
+        gather(
+          ds,
+          Array.from({ length: 200 }, (_, i) => i),
+        ),
+        [200, 28, 28, 1],
+      ),
+    )
+      .argMax(1)
+      .dataSync(),
+  );
   const acc = Array.from(pred).filter((p, i) => p === ds.labels![i]).length / 200;
   assert.ok(acc > 0.9, `accuracy on 200 held-out digits ${acc}`);
   assert.equal(FEATURE_DIM, 64);
@@ -74,7 +87,14 @@ test('the shipped classifiers load and classify held-out digits', async () => {
 
 test('the comparison picture embeds each image grid as a PNG and escapes its text', () => {
   const img = (v: number) => ({ values: new Float32Array(4 * 6 * 6).fill(v), n: 4 });
-  const svg = comparisonSvg('A <b> & "c"', [{ title: 'data', caption: 'x < y', ...img(-1) }, { title: 'EC-VAE', caption: 'FD 1.0', ...img(1) }], [6, 6, 1]);
+  const svg = comparisonSvg(
+    'A <b> & "c"',
+    [
+      { title: 'data', caption: 'x < y', ...img(-1) },
+      { title: 'EC-VAE', caption: 'FD 1.0', ...img(1) },
+    ],
+    [6, 6, 1],
+  );
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(svg, />A &lt;b&gt; &amp; &quot;c&quot;</);
   assert.match(svg, />x &lt; y</);
@@ -89,30 +109,52 @@ test('the comparison picture embeds each image grid as a PNG and escapes its tex
 test('ecvae eval and compare end to end (25 Gaussians, MNIST) with their JSON contracts', () => {
   const dir = tempDir();
   const toy = join(dir, 'toy.ecvae.json');
-  writeFileSync(toy, JSON.stringify({
-    name: 'toy', data: { kind: 'gaussians25', count: 2000 }, model: { hidden: 16, depth: 2, latentDim: 2 },
-    training: { iterations: 30, batchSize: 32 }, calibration: { sgldSteps: 2, sgldStepSize: 0.001 }, logging: { every: 10, sampleEvery: 100, checkpointEvery: 30 },
-  }));
+  writeFileSync(
+    toy,
+    JSON.stringify({
+      name: 'toy',
+      data: { kind: 'gaussians25', count: 2000 },
+      model: { hidden: 16, depth: 2, latentDim: 2 },
+      training: { iterations: 30, batchSize: 32 },
+      calibration: { sgldSteps: 2, sgldStepSize: 0.001 },
+      logging: { every: 10, sampleEvery: 100, checkpointEvery: 30 },
+    }),
+  );
   const c = cli(['compare', toy, '--out', join(dir, 'cmp'), '--n', '500', '--mcmc-steps', '2', '--json']);
   assert.equal(c.status, 0, c.stderr);
   const report = lastJson(c.stdout) as { rows: { variant: string; sampler: string; metrics: Record<string, number> }[]; mainMetric: string };
   assert.equal(report.mainMetric, 'hqRatio');
-  assert.deepEqual(report.rows.map((r) => `${r.variant} ${r.sampler}`), ['vae one-step', 'ecvae one-step', 'ecvae mcmc']);
+  assert.deepEqual(
+    report.rows.map((r) => `${r.variant} ${r.sampler}`),
+    ['vae one-step', 'ecvae one-step', 'ecvae mcmc'],
+  );
   for (const r of report.rows) for (const k of ['hqRatio', 'modes', 'reverseKL']) assert.equal(typeof r.metrics[k], 'number');
   for (const f of ['report.md', 'report.json', 'vae-one-step.png', 'ecvae-mcmc.png']) assert.ok(existsSync(join(dir, 'cmp', f)), f);
   assert.match(readFileSync(join(dir, 'cmp', 'report.md'), 'utf8'), /\| ecvae mcmc \|/);
   // One picture: data | VAE | EC-VAE one-step | EC-VAE + MCMC, each with its metrics under it.
   const svg = readFileSync(join(dir, 'cmp', 'comparison.svg'), 'utf8');
-  assert.deepEqual([...svg.matchAll(/font-weight="bold">([^<]+)</g)].map((m) => m[1]), ['data', 'VAE one-step', 'EC-VAE one-step', 'EC-VAE + 2 MCMC steps']);
+  assert.deepEqual(
+    [...svg.matchAll(/font-weight="bold">([^<]+)</g)].map((m) => m[1]),
+    ['data', 'VAE one-step', 'EC-VAE one-step', 'EC-VAE + 2 MCMC steps'],
+  );
   const captions = [...svg.matchAll(/hqRatio (\d\.\d{3}) · (\d+)\/25 modes/g)].map((m) => [Number(m[1]), Number(m[2])]);
-  assert.deepEqual(captions, report.rows.map((r) => [Number(r.metrics.hqRatio!.toFixed(3)), r.metrics.modes]));
+  assert.deepEqual(
+    captions,
+    report.rows.map((r) => [Number(r.metrics.hqRatio!.toFixed(3)), r.metrics.modes]),
+  );
   assert.equal((svg.match(/<path fill=/g) ?? []).length, 4, 'one scatter per panel');
 
   const mnist = join(dir, 'mnist.ecvae.json');
-  writeFileSync(mnist, JSON.stringify({
-    data: { kind: 'mnist', limit: 64 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
-    training: { iterations: 10, batchSize: 16 }, calibration: { sgldSteps: 2 }, logging: { every: 5, sampleEvery: 100, checkpointEvery: 10 },
-  }));
+  writeFileSync(
+    mnist,
+    JSON.stringify({
+      data: { kind: 'mnist', limit: 64 },
+      model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+      training: { iterations: 10, batchSize: 16 },
+      calibration: { sgldSteps: 2 },
+      logging: { every: 5, sampleEvery: 100, checkpointEvery: 10 },
+    }),
+  );
   assert.equal(cli(['train', mnist, '--out', join(dir, 'm'), '--json']).status, 0);
   const e = cli(['eval', join(dir, 'm'), '--n', '100', '--json']);
   assert.equal(e.status, 0, e.stderr);

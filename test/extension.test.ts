@@ -29,7 +29,11 @@ interface Double {
   progressTitles: string[];
   executed: { id: string; args: unknown[] }[];
 }
-interface LanguageClientRecord { id: string; documentSelector: { language: string; pattern: string }[]; initialize?: Promise<{ serverInfo?: { name: string } }> }
+interface LanguageClientRecord {
+  id: string;
+  documentSelector: { language: string; pattern: string }[];
+  initialize?: Promise<{ serverInfo?: { name: string } }>;
+}
 
 type Node = { kind: string; run?: { name: string; runDir: string }; file?: string };
 interface TreeProvider {
@@ -54,8 +58,13 @@ before(async () => {
   mkdirSync(join(repoRoot, '.tmp'), { recursive: true });
   const outfile = join(repoRoot, '.tmp', 'extension-under-test.mjs');
   await build({
-    entryPoints: [join(repoRoot, 'extension', 'extension.ts')], outfile, bundle: true, platform: 'node', format: 'esm',
-    packages: 'external', logLevel: 'warning',
+    entryPoints: [join(repoRoot, 'extension', 'extension.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
     alias: { vscode: resolve(repoRoot, 'test', 'vscode-double.ts'), 'vscode-languageclient/node.js': resolve(repoRoot, 'test', 'languageclient-double.ts') },
   });
   const ext = (await import(pathToFileURL(outfile).href)) as { activate(ctx: unknown): unknown };
@@ -74,12 +83,23 @@ after(async () => {
 
 test('activation registers every command the package contributes; menus and schema binding are wired', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
-    contributes: { commands: { command: string; title: string; category: string }[]; menus: Record<string, { command: string; when: string }[]>; jsonValidation: { fileMatch: string; url: string }[] };
+    contributes: {
+      commands: { command: string; title: string; category: string }[];
+      menus: Record<string, { command: string; when: string }[]>;
+      jsonValidation: { fileMatch: string; url: string }[];
+    };
   };
   const contributed = pkg.contributes.commands.map((c) => c.command).sort();
   assert.deepEqual([...double.commands.keys()].sort(), contributed);
-  assert.deepEqual(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort(),
-    ['EC-VAE: Generate Samples', 'EC-VAE: Open Dashboard', 'EC-VAE: Refresh Runs', 'EC-VAE: Restore Image…', 'EC-VAE: Show Backend Info', 'EC-VAE: Stop Training', 'EC-VAE: Train']);
+  assert.deepEqual(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort(), [
+    'EC-VAE: Generate Samples',
+    'EC-VAE: Open Dashboard',
+    'EC-VAE: Refresh Runs',
+    'EC-VAE: Restore Image…',
+    'EC-VAE: Show Backend Info',
+    'EC-VAE: Stop Training',
+    'EC-VAE: Train',
+  ]);
   const menu = pkg.contributes.menus['explorer/context']!.find((m) => m.command === 'ecvae.restoreImage')!;
   const when = new RegExp(/\/(.+)\/i$/.exec(menu.when)![1]!, 'i');
   assert.ok(['.png', '.jpg', '.JPEG'].every((e) => when.test(e)) && !when.test('.gif'), menu.when);
@@ -88,11 +108,17 @@ test('activation registers every command the package contributes; menus and sche
 
 test('Train -> dashboard and status bar follow the run; Stop Training ends it', async () => {
   const config = join(ws, 'toy.ecvae.json');
-  writeFileSync(config, JSON.stringify({
-    name: 'toy', data: { kind: 'gaussians25', count: 2000 }, model: { hidden: 16, depth: 2, latentDim: 2 },
-    training: { iterations: 100000, batchSize: 32 }, calibration: { sgldSteps: 2, sgldStepSize: 0.001 },
-    logging: { every: 5, sampleEvery: 100000, checkpointEvery: 100 },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'toy',
+      data: { kind: 'gaussians25', count: 2000 },
+      model: { hidden: 16, depth: 2, latentDim: 2 },
+      training: { iterations: 100000, batchSize: 32 },
+      calibration: { sgldSteps: 2, sgldStepSize: 0.001 },
+      logging: { every: 5, sampleEvery: 100000, checkpointEvery: 100 },
+    }),
+  );
   double.files = [vscodeUri.file(config)];
   double.quickPick = (items) => items.find((i) => i.label === 'toy.ecvae.json');
   await double.commands.get('ecvae.train')!();
@@ -105,21 +131,30 @@ test('Train -> dashboard and status bar follow the run; Stop Training ends it', 
   await double.commands.get('ecvae.train')!();
   assert.ok(double.messages.some((m) => m.level === 'warning' && /already training/.test(m.text)));
   // sgldStepSize 0.001 with noise scale 1: the chains are all noise, and the user is told so, once.
-  const calibrationWarnings = (): string[] => double.messages.filter((m) => m.level === 'warning' && /^EC-VAE: calibration inactive/.test(m.text)).map((m) => m.text);
+  const calibrationWarnings = (): string[] =>
+    double.messages.filter((m) => m.level === 'warning' && /^EC-VAE: calibration inactive/.test(m.text)).map((m) => m.text);
   await until('the calibration warning', () => calibrationWarnings().length > 0);
   assert.match(calibrationWarnings()[0]!, /chains are mostly noise \(mean drift [\d.e-]+ vs injected noise [\d.e-]+\)/);
   await until('more progress after the warning', () => panel.posted.filter((m) => m.type === 'metrics').length > 12);
   assert.equal(calibrationWarnings().length, 1, 'shown once per run');
   panel.receive({ type: 'stop' }); // the dashboard's Stop button
   await until('the run to stop', () => double.messages.some((m) => /EC-VAE training stopped at iteration \d+/.test(m.text)));
-  await until('stopped status in the dashboard', () => panel.posted.some((m) => m.type === 'status' && (m as unknown as { status: string }).status === 'stopped'));
+  await until('stopped status in the dashboard', () =>
+    panel.posted.some((m) => m.type === 'status' && (m as unknown as { status: string }).status === 'stopped'),
+  );
 });
 
-test('the language client is bound to *.ecvae.json and reaches the sidecar\'s config language server', async () => {
+test("the language client is bound to *.ecvae.json and reaches the sidecar's config language server", async () => {
   const [lc] = (globalThis as unknown as { __languageClients: LanguageClientRecord[] }).__languageClients;
   assert.ok(lc, 'a language client was created on activation');
-  assert.deepEqual(lc.documentSelector.map((d) => d.pattern), ['**/*.ecvae.json', '**/*.ecvae.json']);
-  assert.deepEqual(lc.documentSelector.map((d) => d.language), ['json', 'jsonc']);
+  assert.deepEqual(
+    lc.documentSelector.map((d) => d.pattern),
+    ['**/*.ecvae.json', '**/*.ecvae.json'],
+  );
+  assert.deepEqual(
+    lc.documentSelector.map((d) => d.language),
+    ['json', 'jsonc'],
+  );
   const init = await lc.initialize!;
   assert.equal(init.serverInfo?.name, 'ecvae-config');
 });
@@ -152,19 +187,27 @@ test('Generate Samples from a tree item writes and opens a grid; cancelling its 
   double.cancelNextProgress = true;
   const before = double.executed.length;
   await double.commands.get('ecvae.generateSamples')!(run);
-  assert.ok(double.messages.some((m) => m.level === 'info' && m.text === 'EC-VAE: generating samples: cancelled.'), JSON.stringify(double.messages));
+  assert.ok(
+    double.messages.some((m) => m.level === 'info' && m.text === 'EC-VAE: generating samples: cancelled.'),
+    JSON.stringify(double.messages),
+  );
   assert.equal(double.executed.slice(before).filter((e) => e.id === 'vscode.open').length, 0, 'nothing opened after a cancel');
 });
 
 test('an untrusted workspace: training, sampling and restoration are refused with the reason; the manifest says so', async () => {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { capabilities: { untrustedWorkspaces: { supported: string }; virtualWorkspaces: { supported: boolean } } };
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    capabilities: { untrustedWorkspaces: { supported: string }; virtualWorkspaces: { supported: boolean } };
+  };
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.equal(pkg.capabilities.virtualWorkspaces.supported, false);
   double.trusted = false;
   try {
     const before = double.messages.length;
     for (const id of ['ecvae.train', 'ecvae.generateSamples', 'ecvae.restoreImage']) await double.commands.get(id)!();
-    assert.deepEqual(double.messages.slice(before).map((m) => m.text.replace(/ is disabled.*/, '')), ['EC-VAE: training', 'EC-VAE: sampling', 'EC-VAE: restoration']);
+    assert.deepEqual(
+      double.messages.slice(before).map((m) => m.text.replace(/ is disabled.*/, '')),
+      ['EC-VAE: training', 'EC-VAE: sampling', 'EC-VAE: restoration'],
+    );
     assert.ok(double.messages.slice(before).every((m) => m.level === 'warning' && /untrusted workspace .* Trust the workspace to use it\./.test(m.text)));
   } finally {
     double.trusted = true;

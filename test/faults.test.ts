@@ -19,10 +19,16 @@ const run = join(dir, 'run');
 const OLD = encodePng(new Float32Array(4 * 4).fill(0.5), 4, 4, 1);
 
 before(() => {
-  writeFileSync(join(dir, 'c.ecvae.json'), JSON.stringify({
-    data: { kind: 'mnist', limit: 64 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
-    training: { iterations: 4, batchSize: 16 }, calibration: { sgldSteps: 1 }, logging: { every: 2, sampleEvery: 100, checkpointEvery: 4 },
-  }));
+  writeFileSync(
+    join(dir, 'c.ecvae.json'),
+    JSON.stringify({
+      data: { kind: 'mnist', limit: 64 },
+      model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+      training: { iterations: 4, batchSize: 16 },
+      calibration: { sgldSteps: 1 },
+      logging: { every: 2, sampleEvery: 100, checkpointEvery: 4 },
+    }),
+  );
   assert.equal(cli(['train', join(dir, 'c.ecvae.json'), '--out', run, '--json']).status, 0);
   writeFileSync(join(dir, 'digit.png'), encodePng(new Float32Array(28 * 28).fill(-0.2), 28, 28, 1));
 });
@@ -31,10 +37,12 @@ before(() => {
 function killedAfter(args: string[], ms: number): Promise<void> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'ecvae.js'), ...args], { stdio: 'ignore' });
   const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-  return new Promise((resolve) => child.on('exit', () => {
-    clearTimeout(timer);
-    resolve();
-  }));
+  return new Promise((resolve) =>
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    }),
+  );
 }
 
 /** The file is the old picture or a complete new PNG: decodes, and is not the 4x4 one only if complete. */

@@ -18,7 +18,10 @@ import { tinyConv, useBackend } from './helpers.ts';
 
 const randT = (shape: number[], seed: number, scale = 1): tf.Tensor => {
   const g = normalStream(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * g()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * g()),
+    shape,
+  );
 };
 
 /**
@@ -44,10 +47,21 @@ function checkDirectional(p: Params, loss: (q: Params) => tf.Scalar, what: strin
 const models: [string, () => { model: EcvaeModel; x: tf.Tensor }][] = [
   ['conv', () => ({ model: convModel({ ...tinyConv }), x: randT([3, 8, 8, 1], 7, 0.5).clipByValue(-1, 1) })],
   ['mlp', () => ({ model: mlpModel({ dataShape: [2], hidden: 5, depth: 2, latentDim: 2, temperature: 0.7 }), x: randT([4, 2], 7, 0.5) })],
-  ['mlp with Fourier features', () => ({
-    model: mlpModel({ dataShape: [2], hidden: 5, depth: 2, latentDim: 2, temperature: 0.7, energyFourier: { count: 3, sigma: 1 }, decoderFourier: { count: 4, sigma: 0.5 } }),
-    x: randT([4, 2], 7, 0.5),
-  })],
+  [
+    'mlp with Fourier features',
+    () => ({
+      model: mlpModel({
+        dataShape: [2],
+        hidden: 5,
+        depth: 2,
+        latentDim: 2,
+        temperature: 0.7,
+        energyFourier: { count: 3, sigma: 1 },
+        decoderFourier: { count: 4, sigma: 0.5 },
+      }),
+      x: randT([4, 2], 7, 0.5),
+    }),
+  ],
 ];
 
 const fixedNames = (m: EcvaeModel): Set<string> => new Set([...m.specs.enc, ...m.specs.dec, ...m.specs.ebm].filter((s) => s.fixed).map((s) => s.name));
@@ -60,10 +74,16 @@ for (const [name, make] of models) {
     const eps = randT([x.shape[0]!, model.latentDim], 11) as tf.Tensor2D;
     const n = randT([x.shape[0]!, model.latentDim], 12) as tf.Tensor2D;
     const target = randT(x.shape, 13, 0.3);
-    checkDirectional(vae, (p) => {
-      const { rec, kl } = vaeTerms(model, p, x, eps);
-      return rec.add(kl.mul(0.1)).add(sumSquaredPerExample(model.decode(p, n), target).mul(3)) as tf.Scalar;
-    }, `${name} VAE loss`, 1, fixedNames(model));
+    checkDirectional(
+      vae,
+      (p) => {
+        const { rec, kl } = vaeTerms(model, p, x, eps);
+        return rec.add(kl.mul(0.1)).add(sumSquaredPerExample(model.decode(p, n), target).mul(3)) as tf.Scalar;
+      },
+      `${name} VAE loss`,
+      1,
+      fixedNames(model),
+    );
   });
 
   test(`finite differences: energy loss and the energy's input gradient (${name})`, async () => {

@@ -23,7 +23,8 @@ export function tempDir(prefix = 'ecvae-test-'): string {
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what = 'values'): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
       assert.fail(`${what}[${i}]: got ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
     }
@@ -35,7 +36,9 @@ export const repoRoot = join(import.meta.dirname, '..');
 /** Runs the built CLI (dist/) synchronously. */
 export function cli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [join(repoRoot, 'bin', 'ecvae.js'), ...args], {
-    cwd: opts.cwd ?? repoRoot, encoding: 'utf8', timeout: opts.timeoutMs ?? 300_000,
+    cwd: opts.cwd ?? repoRoot,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 300_000,
   });
 }
 

@@ -37,13 +37,19 @@ test('hover: description, default, valid range and the effective value of the fi
 test('completion of dataset names and backends replaces the literal under the cursor', () => {
   const text = '{ "data": { "kind": "mn" }, "backend":  }';
   const kinds = completions(text, at(text, '"mn"') + 3);
-  assert.deepEqual(kinds.map((c) => c.label), ['gaussians25', 'mnist', 'fashion-mnist', 'folder']);
+  assert.deepEqual(
+    kinds.map((c) => c.label),
+    ['gaussians25', 'mnist', 'fashion-mnist', 'folder'],
+  );
   const mnist = kinds.find((c) => c.label === 'mnist')!;
   assert.equal(mnist.insertText, '"mnist"');
   assert.equal(text.slice(mnist.offset, mnist.offset + mnist.length), '"mn"');
   assert.match(mnist.documentation!, /70,000 images/);
   const backends = completions(text, at(text, '"backend": ') + 11);
-  assert.deepEqual(backends.map((c) => c.label), ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
+  assert.deepEqual(
+    backends.map((c) => c.label),
+    ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
+  );
   assert.equal(backends[0]!.length, 0, 'no literal yet: inserted at the cursor');
   const installed = installedBackends();
   assert.equal(installed.wasm, true);
@@ -112,7 +118,8 @@ test('the sidecar serves LSP on fd 3: diagnostics, hover, completion, and a rest
 
   // Fixing the value clears the diagnostics (incremental change, checked once typing pauses).
   await conn.sendNotification(rpc.DidChangeTextDocumentNotification.type, {
-    textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 2, character: 29 }, end: { line: 2, character: 30 } }, text: '16' }],
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ range: { start: { line: 2, character: 29 }, end: { line: 2, character: 30 } }, text: '16' }],
   });
   assert.deepEqual(await waitDiagnostics(2), []);
 

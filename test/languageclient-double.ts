@@ -17,7 +17,12 @@ interface Recorded {
 
 export class LanguageClient {
   private readonly rec: Recorded;
-  constructor(id: string, _name: string, private readonly serverOptions: () => Promise<{ reader: Duplex; writer: Duplex }>, clientOptions: { documentSelector: unknown }) {
+  constructor(
+    id: string,
+    _name: string,
+    private readonly serverOptions: () => Promise<{ reader: Duplex; writer: Duplex }>,
+    clientOptions: { documentSelector: unknown },
+  ) {
     this.rec = { id, documentSelector: clientOptions.documentSelector };
     const g = globalThis as unknown as { __languageClients?: Recorded[] };
     (g.__languageClients ??= []).push(this.rec);

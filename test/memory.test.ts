@@ -25,7 +25,13 @@ test('tensors and backend bytes are flat across 1,000 iterations of examples/toy
     x.dispose();
     if (t % 100 === 0) samples.push({ tensors: tf.memory().numTensors, bytes: tf.memory().numBytes });
   }
-  assert.ok(samples.every((s) => s.tensors === samples[0]!.tensors), `tensor counts: ${samples.map((s) => s.tensors).join(', ')}`);
-  assert.ok(samples.every((s) => s.bytes === samples[0]!.bytes), `bytes: ${samples.map((s) => s.bytes).join(', ')}`);
+  assert.ok(
+    samples.every((s) => s.tensors === samples[0]!.tensors),
+    `tensor counts: ${samples.map((s) => s.tensors).join(', ')}`,
+  );
+  assert.ok(
+    samples.every((s) => s.bytes === samples[0]!.bytes),
+    `bytes: ${samples.map((s) => s.bytes).join(', ')}`,
+  );
   disposeTrainState(state);
 });

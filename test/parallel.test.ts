@@ -8,8 +8,10 @@ import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/en
 import { assertClose, useBackend, withDefaults } from './helpers.ts';
 
 const cfg = withDefaults({
-  data: { kind: 'mnist' }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
-  training: { batchSize: 7 }, calibration: { sgldSteps: 3 },
+  data: { kind: 'mnist' },
+  model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+  training: { batchSize: 7 },
+  calibration: { sgldSteps: 3 },
 });
 
 test('training iterations on 3 threads equal the single-thread run', async () => {
@@ -25,7 +27,8 @@ test('training iterations on 3 threads equal the single-thread run', async () =>
       const ma = await trainIteration(model, cfg, a, x);
       const mb = await trainIteration(model, cfg, b, x, pool);
       x.dispose();
-      for (const k of ['rec', 'kl', 'cal', 'calDistance', 'eData', 'eNeg', 'lambda', 'drift', 'noise'] as const) assert.ok(Math.abs(ma[k]! - mb[k]!) <= 1e-5 * Math.max(1, Math.abs(ma[k]!)), `iteration ${i + 1} ${k}: ${ma[k]} vs ${mb[k]}`);
+      for (const k of ['rec', 'kl', 'cal', 'calDistance', 'eData', 'eNeg', 'lambda', 'drift', 'noise'] as const)
+        assert.ok(Math.abs(ma[k]! - mb[k]!) <= 1e-5 * Math.max(1, Math.abs(ma[k]!)), `iteration ${i + 1} ${k}: ${ma[k]} vs ${mb[k]}`);
     }
     for (const k of Object.keys(a.ebm!)) assertClose(b.ebm![k]!.dataSync(), a.ebm![k]!.dataSync(), 1e-4, 1e-6, `ebm ${k}`);
     const before = tf.memory().numTensors;
@@ -37,7 +40,10 @@ test('training iterations on 3 threads equal the single-thread run', async () =>
     // Gradients of both objectives: the shards' sum is the batch gradient.
     const inputs = { x: s, eps: tf.randomNormal([5, 4], 0, 1, 'float32', 1), n: tf.randomNormal([5, 4], 0, 1, 'float32', 2), target: ref };
     const o = { lambda: 2, beta: 0.5, regularization: 0.1 };
-    for (const [kind, params, inp] of [['vae', a.vae, inputs], ['ebm', a.ebm!, { x: s, neg: out }]] as const) {
+    for (const [kind, params, inp] of [
+      ['vae', a.vae, inputs],
+      ['ebm', a.ebm!, { x: s, neg: out }],
+    ] as const) {
       const split = await pool.grads(kind, params, inp, o);
       const whole = await localRunner(model).grads(kind, params, inp, o);
       assertClose(split.terms.dataSync(), whole.terms.dataSync(), 1e-5, 1e-6, `${kind} terms`);

@@ -12,7 +12,15 @@ import { CancelledError } from '../sidecar/engine/cancel.ts';
 import { restoreTask } from '../sidecar/engine/restore/index.ts';
 import { loadMask } from '../sidecar/engine/restore/masks.ts';
 import { meanSsim, psnr } from '../sidecar/engine/restore/metrics.ts';
-import { colorization, DEGRADATIONS, denoising, inpainting, rangeNullProject, superResolution, type Degradation } from '../sidecar/engine/restore/degradations.ts';
+import {
+  colorization,
+  DEGRADATIONS,
+  denoising,
+  inpainting,
+  rangeNullProject,
+  superResolution,
+  type Degradation,
+} from '../sidecar/engine/restore/degradations.ts';
 import { RESTORATION_TASKS, TASK_NAMES } from '../sidecar/restorationTasks.ts';
 import { RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
 import { train } from '../sidecar/engine/run.ts';
@@ -50,7 +58,12 @@ test('degradation operators: A(A+ y) = y, A+A idempotent, A P(x^) = y', async ()
     const y = rand([1, ...DEGRADATIONS[task].observedShape(params, model)], 5);
     const base = op.baselines(y);
     assert.deepEqual(Object.keys(base), RESTORATION_TASKS[task].baselines, task);
-    for (const b of Object.values(base)) assert.deepEqual(b.shape, x3.shape.map((d, i) => (i ? d : 1)), `${task}: a baseline is an image of the model size`);
+    for (const b of Object.values(base))
+      assert.deepEqual(
+        b.shape,
+        x3.shape.map((d, i) => (i ? d : 1)),
+        `${task}: a baseline is an image of the model size`,
+      );
     [y, ...Object.values(base)].forEach((t) => t.dispose());
     op.dispose();
   }
@@ -81,7 +94,10 @@ test('bicubic upsampling keeps constants and reproduces linear ramps away from t
   await useBackend('wasm');
   const c = tf.fill([1, 4, 4, 1], 0.3) as tf.Tensor4D;
   assertClose(bicubicUpsample(c, 4).dataSync(), new Float32Array(256).fill(0.3), 1e-5, 1e-6, 'constant');
-  const ramp = tf.tensor4d(Array.from({ length: 8 * 8 }, (_, i) => ((i % 8) - 3.5) / 4), [1, 8, 8, 1]);
+  const ramp = tf.tensor4d(
+    Array.from({ length: 8 * 8 }, (_, i) => ((i % 8) - 3.5) / 4),
+    [1, 8, 8, 1],
+  );
   const up = bicubicUpsample(ramp, 2).dataSync();
   // Output column o samples input coordinate (o + 0.5)/2 - 0.5; interior columns are exact.
   for (let o = 4; o < 12; o++) assert.ok(Math.abs(up[5 * 16 + o]! - ((o + 0.5) / 2 - 0.5 - 3.5) / 4) < 1e-5, `column ${o}`);
@@ -103,8 +119,10 @@ test('PSNR and SSIM against known values', async () => {
 test('restoreTask on a small trained model: observed pixels kept exactly, baselines reported, bad requests refused', async () => {
   const dir = tempDir();
   const cfg = withDefaults({
-    data: { kind: 'mnist', limit: 64 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
-    training: { iterations: 20, batchSize: 16 }, calibration: { sgldSteps: 2 },
+    data: { kind: 'mnist', limit: 64 },
+    model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+    training: { iterations: 20, batchSize: 16 },
+    calibration: { sgldSteps: 2 },
     logging: { every: 10, sampleEvery: 100, checkpointEvery: 20 },
   });
   await train(cfg, { runDir: join(dir, 'ec') });
@@ -140,14 +158,23 @@ test('restoreTask on a small trained model: observed pixels kept exactly, baseli
 
   await assert.rejects(restoreTask(m, { task: 'colorize', clean, options }), /Colorization needs an RGB model; this checkpoint's images have 1 channel/);
   await assert.rejects(restoreTask(m, { task: 'inpaint', clean, options }), /Inpainting needs a mask/);
-  await assert.rejects(restoreTask(m, { task: 'sr', observed: rand([1, 14, 14, 1], 8), factor: 4, options }), /needs a 7x7 input with 1 channel\(s\); got 14x14 with 1\. Give the low-resolution image/);
-  await assert.rejects(restoreTask(m, { task: 'denoise', observed: rand([1, 56, 56, 1], 8), options }), /needs a 28x28 input .* got 56x56 .*Larger images are not tiled/);
+  await assert.rejects(
+    restoreTask(m, { task: 'sr', observed: rand([1, 14, 14, 1], 8), factor: 4, options }),
+    /needs a 7x7 input with 1 channel\(s\); got 14x14 with 1\. Give the low-resolution image/,
+  );
+  await assert.rejects(
+    restoreTask(m, { task: 'denoise', observed: rand([1, 56, 56, 1], 8), options }),
+    /needs a 28x28 input .* got 56x56 .*Larger images are not tiled/,
+  );
   await assert.rejects(restoreTask(m, { task: 'sr', clean, factor: 3, options }), /factor must be 2, 4 or 8/);
   // Refused requests and a diverged chain leave no tensors behind (a refused inpaint leaked its mask).
   const refusedBefore = tf.memory().numTensors;
   await assert.rejects(restoreTask(m, { task: 'inpaint', mask: 'center', observed: rand([1, 14, 14, 1], 9), options }), /needs a 28x28 input/);
-  await assert.rejects(restoreTask(m, { task: 'denoise', clean, sigma: 0.2, options: { ...options, stepSize: 1e30 } }), /diverged \(non-finite values\) with step size 1e\+30/);
-  assert.equal(tf.memory().numTensors, refusedBefore + 1, 'only the test\'s own random input remains');
+  await assert.rejects(
+    restoreTask(m, { task: 'denoise', clean, sigma: 0.2, options: { ...options, stepSize: 1e30 } }),
+    /diverged \(non-finite values\) with step size 1e\+30/,
+  );
+  assert.equal(tf.memory().numTensors, refusedBefore + 1, "only the test's own random input remains");
   const plain = loadTrained(join(dir, 'vae'));
   await assert.rejects(restoreTask(plain, { task: 'denoise', clean, options }), /needs the energy model, but .* is a plain VAE/);
   plain.dispose();

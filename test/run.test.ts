@@ -27,8 +27,14 @@ test('an abort request stops after the current iteration with a checkpoint, and 
   const before = tf.memory().numTensors;
   const metrics: number[] = [];
   const r = await train(withDefaults(base), {
-    runDir: dir, signal: ac.signal,
-    events: { onMetrics: (m) => { metrics.push(m.iteration); if (m.iteration >= 25) ac.abort(); } },
+    runDir: dir,
+    signal: ac.signal,
+    events: {
+      onMetrics: (m) => {
+        metrics.push(m.iteration);
+        if (m.iteration >= 25) ac.abort();
+      },
+    },
   });
   assert.equal(r.status, 'stopped');
   assert.ok(r.iteration >= 25 && r.iteration < 200);
@@ -41,7 +47,11 @@ test('an abort request stops after the current iteration with a checkpoint, and 
 test('divergence stops the run with a clear message; the last good checkpoint stays', async () => {
   const dir = tempDir();
   // An absurd learning rate: parameters blow up, exp(logvar) overflows, the losses turn NaN/Inf.
-  const cfg = withDefaults({ ...base, training: { iterations: 200, batchSize: 32, vaeLearningRate: 1e4, ebmLearningRate: 1e4 }, logging: { ...base.logging, checkpointEvery: 1 } });
+  const cfg = withDefaults({
+    ...base,
+    training: { iterations: 200, batchSize: 32, vaeLearningRate: 1e4, ebmLearningRate: 1e4 },
+    logging: { ...base.logging, checkpointEvery: 1 },
+  });
   const logs: string[] = [];
   await assert.rejects(train(cfg, { runDir: dir, events: { onLog: (m) => logs.push(m) } }), (err: unknown) => {
     assert.ok(err instanceof DivergenceError, String(err));
@@ -57,17 +67,32 @@ test('divergence stops the run with a clear message; the last good checkpoint st
 });
 
 test('batch size larger than the dataset is refused before training', async () => {
-  await assert.rejects(train(withDefaults({ ...base, data: { kind: 'mnist', limit: 10 }, training: { batchSize: 32 } }), { runDir: tempDir() }), /training\.batchSize \(32\) is larger than the dataset \(10 examples\)/);
+  await assert.rejects(
+    train(withDefaults({ ...base, data: { kind: 'mnist', limit: 10 }, training: { batchSize: 32 } }), { runDir: tempDir() }),
+    /training\.batchSize \(32\) is larger than the dataset \(10 examples\)/,
+  );
 });
 
 test('a config past the wasm heap is refused before anything is written, with what to lower', async () => {
   const runDir = join(tempDir(), 'huge');
-  const huge = withDefaults({ ...base, data: { kind: 'mnist', limit: 64 }, model: { kind: 'conv', width: 1024, levels: 2 }, training: { batchSize: 32, parallelism: 1 }, backend: 'wasm' });
+  const huge = withDefaults({
+    ...base,
+    data: { kind: 'mnist', limit: 64 },
+    model: { kind: 'conv', width: 1024, levels: 2 },
+    training: { batchSize: 32, parallelism: 1 },
+    backend: 'wasm',
+  });
   // Measured: width 1024 aborted inside XNNPACK ("Aborted()") before this check existed.
-  await assert.rejects(train(huge, { runDir }), /need about [\d.]+ GB per thread on the wasm backend .* more than its 3\.5 GB heap\. Lower model\.width, model\.hidden or training\.batchSize\./);
+  await assert.rejects(
+    train(huge, { runDir }),
+    /need about [\d.]+ GB per thread on the wasm backend .* more than its 3\.5 GB heap\. Lower model\.width, model\.hidden or training\.batchSize\./,
+  );
   assert.ok(!existsSync(runDir), 'no run folder left behind');
   // The shipped examples and the reference architecture fit with room to spare.
-  for (const [c, shape] of [[{ data: { kind: 'mnist' }, model: { kind: 'conv', latentDim: 8, width: 8, ebmHidden: 64 } }, [28, 28, 1]], [{ data: { kind: 'mnist' }, model: { kind: 'conv', width: 32, latentDim: 64, ebmHidden: 256 } }, [32, 32, 3]]] as const) {
+  for (const [c, shape] of [
+    [{ data: { kind: 'mnist' }, model: { kind: 'conv', latentDim: 8, width: 8, ebmHidden: 64 } }, [28, 28, 1]],
+    [{ data: { kind: 'mnist' }, model: { kind: 'conv', width: 32, latentDim: 64, ebmHidden: 256 } }, [32, 32, 3]],
+  ] as const) {
     const cfg = withDefaults(c);
     assert.ok(estimateTrainingMemory(buildModel(cfg.model, [...shape]), 32, 1).perThreadBytes < WASM_HEAP_BUDGET / 10);
   }

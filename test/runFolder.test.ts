@@ -11,13 +11,25 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { train } from '../sidecar/engine/run.ts';
 import {
-  acquireRunLock, appendMetrics, listRuns, prepareRunFolder, readMetrics, readRunSnapshot, readRunSummary, RunLockedError, runFiles, samplePath, truncateMetrics, writeStatus,
+  acquireRunLock,
+  appendMetrics,
+  listRuns,
+  prepareRunFolder,
+  readMetrics,
+  readRunSnapshot,
+  readRunSummary,
+  RunLockedError,
+  runFiles,
+  samplePath,
+  truncateMetrics,
+  writeStatus,
   type MetricsRecord,
 } from '../sidecar/engine/runFolder.ts';
 import { tempDir, useBackend, withDefaults } from './helpers.ts';
 
 /** The pid of a process that has exited (so no live process has it, barring reuse within the test). */
-const deadPid = (): number => spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout as unknown as number;
+const deadPid = (): number =>
+  spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout as unknown as number;
 
 const record = (iteration: number): MetricsRecord => ({ iteration, rec: 1, kl: 1, elbo: 1, lambda: 1, itPerSec: 1, elapsed: iteration });
 
@@ -26,25 +38,34 @@ test('the writer lock: a live holder is refused by name; the lock goes with its 
   const release = acquireRunLock(dir, () => assert.fail('no notice for a fresh lock'));
   const held = JSON.parse(readFileSync(runFiles(dir).lock, 'utf8')) as { pid: number; host: string };
   assert.deepEqual([held.pid, held.host], [process.pid, hostname()]);
-  assert.throws(() => acquireRunLock(dir, () => {}), (err: unknown) => {
-    assert.ok(err instanceof RunLockedError);
-    assert.match(err.message, new RegExp(`is being written by process ${process.pid} on ${hostname()} \\(since .+\\)\\. Stop that run first, or train into another folder\\.`));
-    return true;
-  });
+  assert.throws(
+    () => acquireRunLock(dir, () => {}),
+    (err: unknown) => {
+      assert.ok(err instanceof RunLockedError);
+      assert.match(
+        err.message,
+        new RegExp(`is being written by process ${process.pid} on ${hostname()} \\(since .+\\)\\. Stop that run first, or train into another folder\\.`),
+      );
+      return true;
+    },
+  );
   release();
   assert.ok(!existsSync(dir), 'a folder the lock created and nothing else used is removed again');
   const again = acquireRunLock(dir, () => {});
   again();
 });
 
-test('the writer lock: a dead process\'s lock is recovered with a notice; another host\'s is refused with how to clear it', () => {
+test("the writer lock: a dead process's lock is recovered with a notice; another host's is refused with how to clear it", () => {
   const dir = join(tempDir(), 'run');
   mkdirSync(dir);
   const pid = Number(deadPid());
   writeFileSync(runFiles(dir).lock, JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00Z' }));
   const notices: string[] = [];
   const release = acquireRunLock(dir, (m) => notices.push(m));
-  assert.match(notices.join('\n'), new RegExp(`recovered the lock of .*run left by process ${pid} \\(started 2026-01-01T00:00:00Z\\), which is no longer running`));
+  assert.match(
+    notices.join('\n'),
+    new RegExp(`recovered the lock of .*run left by process ${pid} \\(started 2026-01-01T00:00:00Z\\), which is no longer running`),
+  );
   release();
   writeFileSync(runFiles(dir).lock, JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: '2026-01-01T00:00:00Z' }));
   assert.throws(() => acquireRunLock(dir, () => {}), /being written by process 1 on elsewhere .* If that process is gone, delete .*run\.lock\./);
@@ -53,14 +74,23 @@ test('the writer lock: a dead process\'s lock is recovered with a notice; anothe
 test('two trainers on one run folder: the second is refused while the first trains, and nothing of the first is lost', async () => {
   await useBackend('wasm');
   const runDir = join(tempDir(), 'run');
-  const cfg = withDefaults({ data: { kind: 'gaussians25', count: 500 }, model: { hidden: 8, depth: 1, latentDim: 2 }, training: { iterations: 400, batchSize: 16 }, calibration: { sgldSteps: 1 }, logging: { every: 10, checkpointEvery: 400, sampleEvery: 400 } });
+  const cfg = withDefaults({
+    data: { kind: 'gaussians25', count: 500 },
+    model: { hidden: 8, depth: 1, latentDim: 2 },
+    training: { iterations: 400, batchSize: 16 },
+    calibration: { sgldSteps: 1 },
+    logging: { every: 10, checkpointEvery: 400, sampleEvery: 400 },
+  });
   const abort = new AbortController();
   const first = train(cfg, { runDir, signal: abort.signal });
   await assert.rejects(train(cfg, { runDir, resume: true }), /is being written by process \d+ on .*Stop that run first/);
   abort.abort();
   const r = await first;
   assert.equal(r.status, 'stopped');
-  assert.deepEqual(readMetrics(runDir).map((m) => m.iteration), Array.from({ length: Math.floor(r.iteration / 10) }, (_, i) => 10 * (i + 1)));
+  assert.deepEqual(
+    readMetrics(runDir).map((m) => m.iteration),
+    Array.from({ length: Math.floor(r.iteration / 10) }, (_, i) => 10 * (i + 1)),
+  );
   assert.equal(readRunSummary(runDir).status, 'stopped');
 });
 
@@ -77,16 +107,36 @@ test('a run whose writer died reads as interrupted; status, metrics, samples and
   assert.match(s.message!, /^interrupted: process \d+ ended without finishing; resume to continue from the last checkpoint$/);
   for (const i of [10, 20, 30]) appendMetrics(runDir, record(i));
   writeFileSync(runFiles(runDir).metrics, readFileSync(runFiles(runDir).metrics, 'utf8') + '{"iteration": 40, "rec"'); // torn by a kill
-  assert.deepEqual(readMetrics(runDir).map((r) => r.iteration), [10, 20, 30]);
+  assert.deepEqual(
+    readMetrics(runDir).map((r) => r.iteration),
+    [10, 20, 30],
+  );
   truncateMetrics(runDir, 20);
-  assert.deepEqual(readMetrics(runDir).map((r) => r.iteration), [10, 20]);
-  for (const [it, kind] of [[10, 'one-step'], [20, 'one-step'], [10, 'mcmc']] as const) writeFileSync(samplePath(runDir, it, kind), '');
+  assert.deepEqual(
+    readMetrics(runDir).map((r) => r.iteration),
+    [10, 20],
+  );
+  for (const [it, kind] of [
+    [10, 'one-step'],
+    [20, 'one-step'],
+    [10, 'mcmc'],
+  ] as const)
+    writeFileSync(samplePath(runDir, it, kind), '');
   writeFileSync(join(runFiles(runDir).checkpoints, 'iter-000020.ckpt'), '');
   const snap = readRunSnapshot(runDir);
-  assert.deepEqual(snap.samples.map((x) => [x.kind, x.iteration]), [['one-step', 20], ['mcmc', 10]]);
+  assert.deepEqual(
+    snap.samples.map((x) => [x.kind, x.iteration]),
+    [
+      ['one-step', 20],
+      ['mcmc', 10],
+    ],
+  );
   assert.deepEqual([snap.name, snap.total, snap.checkpoints.length], ['toy', 100, 1]);
   mkdirSync(join(root, 'not-a-run'));
   writeFileSync(join(root, 'file.txt'), '');
-  assert.deepEqual(listRuns(root).map((r) => [r.name, r.status]), [['toy', 'interrupted']]);
+  assert.deepEqual(
+    listRuns(root).map((r) => [r.name, r.status]),
+    [['toy', 'interrupted']],
+  );
   assert.deepEqual(listRuns(join(root, 'missing')), []);
 });

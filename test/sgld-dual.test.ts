@@ -7,14 +7,24 @@ import { proximity, sgld } from '../sidecar/engine/sgld.ts';
 import { assertClose, useBackend } from './helpers.ts';
 
 /** E(x) = 2·||x - c||^2 per example with c = (0.5, -0.25): gradient 4(x - c). */
-const quadratic = (x: tf.Tensor): tf.Tensor1D => tf.tidy(() => tf.squaredDifference(x, tf.tensor2d([[0.5, -0.25]])).sum(1).mul(2) as tf.Tensor1D);
+const quadratic = (x: tf.Tensor): tf.Tensor1D =>
+  tf.tidy(
+    () =>
+      tf
+        .squaredDifference(x, tf.tensor2d([[0.5, -0.25]]))
+        .sum(1)
+        .mul(2) as tf.Tensor1D,
+  );
 
 test('SGLD without noise follows the exact gradient steps of a quadratic energy', async () => {
   await useBackend('wasm');
-  const start = tf.tensor2d([[-0.5, 0.5], [0.9, 0.9]]);
+  const start = tf.tensor2d([
+    [-0.5, 0.5],
+    [0.9, 0.9],
+  ]);
   const out = sgld(quadratic, start, start, { steps: 1, stepSize: 0.1, noiseScale: 0, proxThreshold: 0.07, seed: 0 });
   // One step, prox weight (K-0-1)/K = 0: x - (eta/2)·4(x - c) = x - 0.2(x - c).
-  const expected = [-0.5 - 0.2 * (-1), 0.5 - 0.2 * 0.75, 0.9 - 0.2 * 0.4, 0.9 - 0.2 * 1.15];
+  const expected = [-0.5 - 0.2 * -1, 0.5 - 0.2 * 0.75, 0.9 - 0.2 * 0.4, 0.9 - 0.2 * 1.15];
   assertClose(out.dataSync(), expected, 1e-5, 1e-6, 'one SGLD step');
 });
 
@@ -31,8 +41,16 @@ test('SGLD lowers a quadratic energy on average, with noise', async () => {
 
 test('proximity is relu(||clip(x)-clip(s)||^2 - t) + t per example', async () => {
   await useBackend('wasm');
-  const x = tf.tensor2d([[0.1, 0.2], [2.0, -3.0], [0.0, 0.0]]);
-  const s = tf.tensor2d([[0.1, 0.25], [0.0, 0.0], [0.5, 0.5]]);
+  const x = tf.tensor2d([
+    [0.1, 0.2],
+    [2.0, -3.0],
+    [0.0, 0.0],
+  ]);
+  const s = tf.tensor2d([
+    [0.1, 0.25],
+    [0.0, 0.0],
+    [0.5, 0.5],
+  ]);
   // Row 1: d = 0.0025 < t -> t. Row 2: clip -> (1,-1), d = 2 -> 2. Row 3: d = 0.5.
   assertClose(proximity(x, s, 0.07).dataSync(), [0.07, 2, 0.5], 1e-5, 1e-6, 'proximity');
 });
@@ -54,7 +72,10 @@ test('the annealed proximity term keeps early SGLD steps near the source sample'
 
 test('SGLD is reproducible for a seed and leaks no tensors', async () => {
   await useBackend('wasm');
-  const start = tf.tensor2d([[0.3, 0.1], [0.2, -0.4]]);
+  const start = tf.tensor2d([
+    [0.3, 0.1],
+    [0.2, -0.4],
+  ]);
   const o = { steps: 5, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 42 };
   const a = sgld(quadratic, start, start, o);
   const before = tf.memory().numTensors;

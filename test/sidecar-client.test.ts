@@ -17,14 +17,24 @@ import { cli, repoRoot, tempDir } from './helpers.ts';
 test('sidecar death: pending request rejected, run marked failed, next request restarts the sidecar', async () => {
   const dir = tempDir();
   const config = join(dir, 'toy.ecvae.json');
-  writeFileSync(config, JSON.stringify({
-    name: 'toy', data: { kind: 'gaussians25', count: 2000 }, model: { hidden: 16, depth: 2, latentDim: 2 },
-    training: { iterations: 100000, batchSize: 32 }, calibration: { sgldSteps: 2, sgldStepSize: 0.001 },
-    logging: { every: 5, sampleEvery: 100000, checkpointEvery: 50 },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'toy',
+      data: { kind: 'gaussians25', count: 2000 },
+      model: { hidden: 16, depth: 2, latentDim: 2 },
+      training: { iterations: 100000, batchSize: 32 },
+      calibration: { sgldSteps: 2, sgldStepSize: 0.001 },
+      logging: { every: 5, sampleEvery: 100000, checkpointEvery: 50 },
+    }),
+  );
   const died: { err: SidecarDiedError; runs: string[] }[] = [];
   const logs: string[] = [];
-  const client = new SidecarClient({ sidecarPath: join(repoRoot, 'dist', 'sidecar.js'), onLog: (l) => logs.push(l), onDied: (err, runs) => died.push({ err, runs }) });
+  const client = new SidecarClient({
+    sidecarPath: join(repoRoot, 'dist', 'sidecar.js'),
+    onLog: (l) => logs.push(l),
+    onDied: (err, runs) => died.push({ err, runs }),
+  });
   const finished: Notifications['train/finished'][] = [];
   client.on('train/finished', (p) => finished.push(p));
   let progress = 0;
@@ -65,10 +75,16 @@ test('sidecar death: pending request rejected, run marked failed, next request r
 
 test('cancellation: a long restoration stops within a step, writes nothing, and the sidecar keeps serving', async () => {
   const dir = tempDir();
-  writeFileSync(join(dir, 'c.ecvae.json'), JSON.stringify({
-    data: { kind: 'mnist', limit: 32 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
-    training: { iterations: 4, batchSize: 16 }, calibration: { sgldSteps: 1 }, logging: { every: 2, sampleEvery: 100, checkpointEvery: 4 },
-  }));
+  writeFileSync(
+    join(dir, 'c.ecvae.json'),
+    JSON.stringify({
+      data: { kind: 'mnist', limit: 32 },
+      model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+      training: { iterations: 4, batchSize: 16 },
+      calibration: { sgldSteps: 1 },
+      logging: { every: 2, sampleEvery: 100, checkpointEvery: 4 },
+    }),
+  );
   const trained = cli(['train', join(dir, 'c.ecvae.json'), '--out', join(dir, 'run'), '--json']);
   assert.equal(trained.status, 0, trained.stderr);
   const image = join(dir, 'gray.png');

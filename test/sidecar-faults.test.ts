@@ -36,10 +36,17 @@ async function until(what: string, f: () => boolean, ms = 60_000): Promise<void>
 
 function toyConfig(dir: string): string {
   const file = join(dir, 'toy.ecvae.json');
-  writeFileSync(file, JSON.stringify({
-    name: 'toy', data: { kind: 'gaussians25', count: 2000 }, model: { hidden: 16, depth: 2, latentDim: 2 },
-    training: { iterations: 1000000, batchSize: 32 }, calibration: { sgldSteps: 2 }, logging: { every: 5, sampleEvery: 1000000, checkpointEvery: 1000000 },
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'toy',
+      data: { kind: 'gaussians25', count: 2000 },
+      model: { hidden: 16, depth: 2, latentDim: 2 },
+      training: { iterations: 1000000, batchSize: 32 },
+      calibration: { sgldSteps: 2 },
+      logging: { every: 5, sampleEvery: 1000000, checkpointEvery: 1000000 },
+    }),
+  );
   return file;
 }
 
@@ -48,9 +55,19 @@ const progress = (s: Sidecar): number => s.messages.filter((m) => m.method === '
 test('lines that are not requests, sent while a run trains, get their errors and the run goes on', async () => {
   const dir = tempDir();
   const s = startSidecar();
-  s.child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'train/start', params: { configPath: toyConfig(dir), runDir: join(dir, 'run') } }) + '\n');
+  s.child.stdin.write(
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'train/start', params: { configPath: toyConfig(dir), runDir: join(dir, 'run') } }) + '\n',
+  );
   await until('training progress', () => progress(s) >= 2);
-  for (const line of ['{"id": 1, "method": "train/stop"}', 'null', '42', '"x"', '{"jsonrpc": "2.0", "method": 7}', '{"jsonrpc": "2.0", "result": 1, "id": 3}', '{"jsonrpc":']) {
+  for (const line of [
+    '{"id": 1, "method": "train/stop"}',
+    'null',
+    '42',
+    '"x"',
+    '{"jsonrpc": "2.0", "method": 7}',
+    '{"jsonrpc": "2.0", "result": 1, "id": 3}',
+    '{"jsonrpc":',
+  ]) {
     s.child.stdin.write(line + '\n');
   }
   const before = progress(s);
@@ -67,7 +84,9 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   test(`${signal} while training: the run stops after its iteration with a checkpoint, the sidecar exits within 10 s`, async () => {
     const dir = tempDir();
     const s = startSidecar();
-    s.child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'train/start', params: { configPath: toyConfig(dir), runDir: join(dir, 'run') } }) + '\n');
+    s.child.stdin.write(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'train/start', params: { configPath: toyConfig(dir), runDir: join(dir, 'run') } }) + '\n',
+    );
     await until('training progress', () => progress(s) >= 2);
     const t0 = Date.now();
     s.child.kill(signal);

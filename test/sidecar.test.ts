@@ -17,11 +17,17 @@ const child = spawn(process.execPath, [join(repoRoot, 'dist', 'sidecar.js')], { 
 let stderr = '';
 child.stderr.on('data', (d) => (stderr += String(d)));
 const server = new JSONRPCServer();
-const peer = new JSONRPCServerAndClient(server, new JSONRPCClient((payload) => {
-  child.stdin.write(JSON.stringify(payload) + '\n');
-  return Promise.resolve();
-}));
-interface RawAnswer { id: string | null; error: { code: number; message: string } }
+const peer = new JSONRPCServerAndClient(
+  server,
+  new JSONRPCClient((payload) => {
+    child.stdin.write(JSON.stringify(payload) + '\n');
+    return Promise.resolve();
+  }),
+);
+interface RawAnswer {
+  id: string | null;
+  error: { code: number; message: string };
+}
 let rawWaiter: ((m: RawAnswer) => void) | undefined;
 createInterface({ input: child.stdout }).on('line', (line) => {
   const msg = JSON.parse(line) as RawAnswer;
@@ -84,11 +90,17 @@ after(() => {
 
 const dir = tempDir();
 const config = join(dir, 'toy.ecvae.json');
-writeFileSync(config, JSON.stringify({
-  name: 'toy', data: { kind: 'gaussians25', count: 2000 }, model: { hidden: 16, depth: 2, latentDim: 2 },
-  training: { iterations: 100000, batchSize: 32 }, calibration: { sgldSteps: 2, sgldStepSize: 0.001 },
-  logging: { every: 5, sampleEvery: 50, checkpointEvery: 50, sampleCount: 4 },
-}));
+writeFileSync(
+  config,
+  JSON.stringify({
+    name: 'toy',
+    data: { kind: 'gaussians25', count: 2000 },
+    model: { hidden: 16, depth: 2, latentDim: 2 },
+    training: { iterations: 100000, batchSize: 32 },
+    calibration: { sgldSteps: 2, sgldStepSize: 0.001 },
+    logging: { every: 5, sampleEvery: 50, checkpointEvery: 50, sampleCount: 4 },
+  }),
+);
 
 test('initialize reports the protocol version and the backend', async () => {
   const r = await call('initialize', {});
@@ -147,13 +159,21 @@ test('bad requests get JSON-RPC errors with clear messages, and the sidecar keep
   assert.match(typed.message, /param "checkpoint" must be a string/);
   assert.match((await callError('runs/list', { dir: dir, extra: 1 })).message, /runs\/list: unknown param "extra"/);
   // Limits from schemas/ecvae-protocol.schema.json, naming the param and the value.
-  for (const [n, why] of [[0, 'must be >= 1'], [-3, 'must be >= 1'], [1.5, 'must be an integer'], [1e7, 'must be <= 10000']] as const) {
+  for (const [n, why] of [
+    [0, 'must be >= 1'],
+    [-3, 'must be >= 1'],
+    [1.5, 'must be an integer'],
+    [1e7, 'must be <= 10000'],
+  ] as const) {
     const e = await callError('sample', { checkpoint: dir, out: join(dir, 'x.png'), n });
     assert.equal(e.code, -32602);
     assert.equal(e.message, `sample: param "n" ${why} (got ${n}).`);
   }
   assert.match((await callError('train/start', { configPath: config, iterations: -5 })).message, /param "iterations" must be >= 1 \(got -5\)/);
-  assert.match((await callError('restore', { checkpoint: dir, image: 'x.png', task: 'inpaint', out: 'y.png', steps: 0 })).message, /param "steps" must be >= 1/);
+  assert.match(
+    (await callError('restore', { checkpoint: dir, image: 'x.png', task: 'inpaint', out: 'y.png', steps: 0 })).message,
+    /param "steps" must be >= 1/,
+  );
   const nf = await callError('train/stop', { runId: 'run-999' });
   assert.equal(nf.code, -32001);
   assert.match(nf.message, /No active run "run-999"/);
@@ -173,11 +193,14 @@ test('bad requests get JSON-RPC errors with clear messages, and the sidecar keep
   child.stdin.write('{"id": "raw-7", "method": "initialize", "params": {}}\n');
   child.stdin.write('[{"jsonrpc": "2.0", "id": "raw-8", "method": "initialize"}]\n');
   child.stdin.write('{"jsonrpc": "2.0", "id": "raw-9", "method": "initialize", "params": 3}\n');
-  assert.deepEqual((await answers).map((a) => [a.id, a.error.code, a.error.message]), [
-    [null, -32700, 'Parse error: each line must be one JSON-RPC message.'],
-    ['raw-7', -32600, 'Invalid request: the "jsonrpc" member must be "2.0".'],
-    [null, -32600, 'Invalid request: batch requests are not supported; send one message per line.'],
-    ['raw-9', -32600, 'Invalid request: the "params" member must be an object or an array.'],
-  ]);
+  assert.deepEqual(
+    (await answers).map((a) => [a.id, a.error.code, a.error.message]),
+    [
+      [null, -32700, 'Parse error: each line must be one JSON-RPC message.'],
+      ['raw-7', -32600, 'Invalid request: the "jsonrpc" member must be "2.0".'],
+      [null, -32600, 'Invalid request: batch requests are not supported; send one message per line.'],
+      ['raw-9', -32600, 'Invalid request: the "params" member must be an object or an array.'],
+    ],
+  );
   assert.equal((await call('initialize', {})).protocolVersion, 1);
 });

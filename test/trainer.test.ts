@@ -7,14 +7,15 @@ import type { Params } from '../sidecar/engine/params.ts';
 import { disposeTrainState, DivergenceError, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
 import { useBackend, withDefaults } from './helpers.ts';
 
-const imageConfig = (calibration = true) => withDefaults({
-  data: { kind: 'mnist' },
-  model: { kind: 'conv', width: 2, levels: 2, latentDim: 3, ebmHidden: 4 },
-  // alpha > 0: without it the last bias (and biases whose units keep one slope across the
-  // batch) get an exactly zero gradient from mean E(x) - mean E(x-), by construction.
-  training: { batchSize: 4, ebmRegularization: 0.1 },
-  calibration: { enabled: calibration, sgldSteps: 3 },
-});
+const imageConfig = (calibration = true) =>
+  withDefaults({
+    data: { kind: 'mnist' },
+    model: { kind: 'conv', width: 2, levels: 2, latentDim: 3, ebmHidden: 4 },
+    // alpha > 0: without it the last bias (and biases whose units keep one slope across the
+    // batch) get an exactly zero gradient from mean E(x) - mean E(x-), by construction.
+    training: { batchSize: 4, ebmRegularization: 0.1 },
+    calibration: { enabled: calibration, sgldSteps: 3 },
+  });
 
 const snapshot = (p: Params): Map<string, Float32Array> => new Map(Object.entries(p).map(([k, t]) => [k, (t.dataSync() as Float32Array).slice()]));
 
@@ -34,7 +35,8 @@ test('one iteration changes every VAE and EBM parameter and updates lambda', asy
   assert.equal(state.iteration, 1);
   assert.deepEqual(changed(vae0, state.vae).sort(), [...vae0.keys()].sort(), 'all VAE params move');
   assert.deepEqual(changed(ebm0, state.ebm!).sort(), [...ebm0.keys()].sort(), 'all EBM params move');
-  for (const k of ['rec', 'kl', 'elbo', 'cal', 'calDistance', 'eData', 'eNeg', 'ebmLoss', 'drift', 'noise'] as const) assert.ok(Number.isFinite(m[k]), `${k} finite`);
+  for (const k of ['rec', 'kl', 'elbo', 'cal', 'calDistance', 'eData', 'eNeg', 'ebmLoss', 'drift', 'noise'] as const)
+    assert.ok(Number.isFinite(m[k]), `${k} finite`);
   assert.equal(m.lambda, 30, 'the iteration reports the lambda it used');
   // Default distance "drift": calDistance = cal per dimension, relative dual step.
   assert.ok(Math.abs(m.calDistance! - m.cal! / 784) < 1e-9);
@@ -50,7 +52,15 @@ test('tf.memory().numTensors stays flat across training iterations (conv and mlp
   await useBackend('wasm');
   const cases = [
     { cfg: imageConfig(), shape: [28, 28, 1] },
-    { cfg: withDefaults({ data: { kind: 'gaussians25' }, model: { hidden: 8, depth: 2, latentDim: 2 }, training: { batchSize: 16 }, calibration: { sgldSteps: 4 } }), shape: [2] },
+    {
+      cfg: withDefaults({
+        data: { kind: 'gaussians25' },
+        model: { hidden: 8, depth: 2, latentDim: 2 },
+        training: { batchSize: 16 },
+        calibration: { sgldSteps: 4 },
+      }),
+      shape: [2],
+    },
   ];
   for (const { cfg, shape } of cases) {
     const model = buildModel(cfg.model, shape);
@@ -62,7 +72,10 @@ test('tf.memory().numTensors stays flat across training iterations (conv and mlp
       x.dispose();
       counts.push(tf.memory().numTensors);
     }
-    assert.ok(counts.every((c) => c === counts[0]), `${model.kind}: tensor counts per iteration ${counts.join(', ')}`);
+    assert.ok(
+      counts.every((c) => c === counts[0]),
+      `${model.kind}: tensor counts per iteration ${counts.join(', ')}`,
+    );
     disposeTrainState(state);
   }
 });
@@ -85,7 +98,12 @@ test('calibration disabled trains a plain VAE: no EBM, lambda 0, no calibration 
 
 test('a non-finite loss stops with DivergenceError naming the iteration and the bad terms', async () => {
   await useBackend('wasm');
-  const cfg = withDefaults({ data: { kind: 'gaussians25' }, model: { hidden: 8, depth: 1, latentDim: 2 }, training: { batchSize: 8 }, calibration: { sgldSteps: 2 } });
+  const cfg = withDefaults({
+    data: { kind: 'gaussians25' },
+    model: { hidden: 8, depth: 1, latentDim: 2 },
+    training: { batchSize: 8 },
+    calibration: { sgldSteps: 2 },
+  });
   const model = buildModel(cfg.model, [2]);
   const state = initTrainState(model, cfg);
   const x = tf.tensor2d(Array.from({ length: 8 }, (_, i) => [i === 3 ? NaN : 0.1, 0.2]));

@@ -36,8 +36,15 @@ export class Uri {
   }
 }
 
-export enum ViewColumn { Active = -1, Beside = -2 }
-export enum TreeItemCollapsibleState { None = 0, Collapsed = 1, Expanded = 2 }
+export enum ViewColumn {
+  Active = -1,
+  Beside = -2,
+}
+export enum TreeItemCollapsibleState {
+  None = 0,
+  Collapsed = 1,
+  Expanded = 2,
+}
 export class TreeItem {
   id?: string;
   description?: string;
@@ -45,16 +52,26 @@ export class TreeItem {
   contextValue?: string;
   iconPath?: ThemeIcon;
   command?: { command: string; title: string; arguments?: unknown[] };
-  constructor(readonly label: string, readonly collapsibleState: TreeItemCollapsibleState) {}
+  constructor(
+    readonly label: string,
+    readonly collapsibleState: TreeItemCollapsibleState,
+  ) {}
 }
 export class ThemeIcon {
   constructor(readonly id: string) {}
 }
 export class RelativePattern {
-  constructor(readonly base: Uri, readonly pattern: string) {}
+  constructor(
+    readonly base: Uri,
+    readonly pattern: string,
+  ) {}
 }
-export enum StatusBarAlignment { Left = 1 }
-export enum ProgressLocation { Notification = 15 }
+export enum StatusBarAlignment {
+  Left = 1,
+}
+export enum ProgressLocation {
+  Notification = 15,
+}
 
 export interface PanelDouble {
   viewType: string;
@@ -100,14 +117,23 @@ export const window = {
         options: {},
         cspSource: 'vscode-webview://double',
         asWebviewUri: (u: Uri) => `vscode-webview://double${u.fsPath}`,
-        set html(h: string) { double.html = h; },
-        get html() { return double.html; },
-        postMessage: (m: unknown) => { double.posted.push(m); return Promise.resolve(true); },
+        set html(h: string) {
+          double.html = h;
+        },
+        get html() {
+          return double.html;
+        },
+        postMessage: (m: unknown) => {
+          double.posted.push(m);
+          return Promise.resolve(true);
+        },
         onDidReceiveMessage: (l: Listener<unknown>) => received.event(l),
       },
       reveal: () => undefined,
       onDidDispose: (l: Listener<void>) => disposed.event(l),
-      dispose: () => { double.disposed = true; },
+      dispose: () => {
+        double.disposed = true;
+      },
     };
   },
   showQuickPick: async (items: unknown[]) => state.quickPick(items),
@@ -131,11 +157,17 @@ export const window = {
   },
   showOpenDialog: async () => undefined,
   showTextDocument: async () => undefined,
-  registerWebviewPanelSerializer: (viewType: string, s: unknown) => { state.serializers.set(viewType, s); return { dispose: () => undefined }; },
+  registerWebviewPanelSerializer: (viewType: string, s: unknown) => {
+    state.serializers.set(viewType, s);
+    return { dispose: () => undefined };
+  },
 };
 
 export const commands = {
-  registerCommand: (id: string, f: (...a: unknown[]) => unknown) => { state.commands.set(id, f); return { dispose: () => state.commands.delete(id) }; },
+  registerCommand: (id: string, f: (...a: unknown[]) => unknown) => {
+    state.commands.set(id, f);
+    return { dispose: () => state.commands.delete(id) };
+  },
   executeCommand: async (id: string, ...args: unknown[]) => {
     state.executed.push({ id, args });
     return state.commands.get(id)?.(...args);
@@ -143,8 +175,12 @@ export const commands = {
 };
 
 export const workspace = {
-  get workspaceFolders() { return [{ uri: Uri.file(state.workspaceRoot) }]; },
-  get isTrusted() { return state.trusted; },
+  get workspaceFolders() {
+    return [{ uri: Uri.file(state.workspaceRoot) }];
+  },
+  get isTrusted() {
+    return state.trusted;
+  },
   findFiles: async () => state.files,
   asRelativePath: (u: Uri) => relative(state.workspaceRoot, u.fsPath),
   getConfiguration: () => ({ get: <T>(_k: string, d: T) => d }),

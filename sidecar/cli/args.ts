@@ -50,12 +50,16 @@ export function checkParams(method: string, params: Record<string, unknown>): vo
 
 export function backendFlag(v: string | undefined): 'auto' | BackendName | undefined {
   if (v === undefined) return undefined;
-  if (v !== 'auto' && !BACKEND_ORDER.includes(v as BackendName)) throw new UsageError(`--backend must be one of auto, ${BACKEND_ORDER.join(', ')} (got "${v}").`);
+  if (v !== 'auto' && !BACKEND_ORDER.includes(v as BackendName))
+    throw new UsageError(`--backend must be one of auto, ${BACKEND_ORDER.join(', ')} (got "${v}").`);
   return v as 'auto' | BackendName;
 }
 
 export class InvalidConfigError extends Error {
-  constructor(readonly file: string, readonly diagnostics: Diagnostic[]) {
+  constructor(
+    readonly file: string,
+    readonly diagnostics: Diagnostic[],
+  ) {
     super(`invalid config ${file}`);
   }
 }

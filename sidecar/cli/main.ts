@@ -24,19 +24,36 @@ import * as train from './commands/train.ts';
 /** One module per command (cli/commands/), each with its usage and its run. */
 const COMMANDS: Record<string, Command> = { train, sample, restore, eval: evalCommand, compare, info };
 
-const USAGE = `Usage:\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}\nBackends: auto, ${BACKEND_ORDER.join(', ')}.`;
+const USAGE = `Usage:\n${Object.values(COMMANDS)
+  .map((c) => `  ${c.usage}`)
+  .join('\n')}\nBackends: auto, ${BACKEND_ORDER.join(', ')}.`;
 
 export async function main(argv: string[]): Promise<number> {
   let out: Out = { json: argv.includes('--json') };
   try {
     const { values, positionals } = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
+      args: argv,
+      allowPositionals: true,
+      strict: true,
       options: {
-        json: { type: 'boolean' }, out: { type: 'string' }, iterations: { type: 'string' }, resume: { type: 'boolean' },
-        backend: { type: 'string' }, n: { type: 'string' }, seed: { type: 'string' }, 'mcmc-steps': { type: 'string' },
-        task: { type: 'string' }, mask: { type: 'string' }, factor: { type: 'string' }, sigma: { type: 'string' },
-        reference: { type: 'string' }, 'from-clean': { type: 'boolean' }, steps: { type: 'string' }, 'step-size': { type: 'string' },
-        'energy-weight': { type: 'string' }, compare: { type: 'string' },
+        json: { type: 'boolean' },
+        out: { type: 'string' },
+        iterations: { type: 'string' },
+        resume: { type: 'boolean' },
+        backend: { type: 'string' },
+        n: { type: 'string' },
+        seed: { type: 'string' },
+        'mcmc-steps': { type: 'string' },
+        task: { type: 'string' },
+        mask: { type: 'string' },
+        factor: { type: 'string' },
+        sigma: { type: 'string' },
+        reference: { type: 'string' },
+        'from-clean': { type: 'boolean' },
+        steps: { type: 'string' },
+        'step-size': { type: 'string' },
+        'energy-weight': { type: 'string' },
+        compare: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

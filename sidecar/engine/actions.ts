@@ -50,7 +50,9 @@ function requireImageOutput(file: string): void {
 }
 
 export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutcome {
-  const n = r.n ?? 64, seed = r.seed ?? 0, steps = r.mcmcSteps ?? 0;
+  const n = r.n ?? 64,
+    seed = r.seed ?? 0,
+    steps = r.mcmcSteps ?? 0;
   requireImageOutput(r.out);
   throwIfCancelled(signal, 'Sampling');
   const m = loadTrained(r.checkpoint);
@@ -63,7 +65,12 @@ export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutc
       x.dispose();
     }
     return {
-      out: r.out, n, seed, mcmcSteps: steps, checkpoint: m.file, iteration: m.iteration,
+      out: r.out,
+      n,
+      seed,
+      mcmcSteps: steps,
+      checkpoint: m.file,
+      iteration: m.iteration,
       secondsPerImage: { oneStep: seconds.oneStep / n, ...(seconds.mcmc !== undefined ? { mcmc: seconds.mcmc / n } : {}) },
     };
   } finally {
@@ -95,7 +102,8 @@ export interface RestoreOutcome extends RestoreReport {
 
 /** Cancellable between Langevin steps through `signal` (CancelledError); a cancelled request writes no file. */
 export async function restoreToFile(r: RestoreFileRequest, signal?: AbortSignal): Promise<RestoreOutcome> {
-  if (r.reference && r.fromClean) throw new ActionError('A reference image and "from clean" exclude each other (from clean makes the input its own reference).');
+  if (r.reference && r.fromClean)
+    throw new ActionError('A reference image and "from clean" exclude each other (from clean makes the input its own reference).');
   requireImageOutput(r.out);
   if (r.compare) requireImageOutput(r.compare);
   const m = loadTrained(r.checkpoint);
@@ -119,12 +127,22 @@ export async function restoreToFile(r: RestoreFileRequest, signal?: AbortSignal)
     let reference: tf.Tensor4D | undefined;
     if (r.reference) {
       reference = load(r.reference, channels);
-      if (reference.shape[1] !== size || reference.shape[2] !== size) throw new RestoreError(`The reference ${r.reference} is ${reference.shape[2]}x${reference.shape[1]}; it must be the model size ${size}x${size}.`);
+      if (reference.shape[1] !== size || reference.shape[2] !== size)
+        throw new RestoreError(`The reference ${r.reference} is ${reference.shape[2]}x${reference.shape[1]}; it must be the model size ${size}x${size}.`);
     }
-    const result = await restoreTask(m, {
-      task: r.task, options: { ...RESTORE_DEFAULTS, ...r.options }, ...(fromClean ? { clean: input } : { observed: input }), ...(reference ? { reference } : {}),
-      ...(r.mask ? { mask: r.mask } : {}), ...(r.factor ? { factor: r.factor } : {}), ...(r.sigma !== undefined ? { sigma: r.sigma } : {}),
-    }, signal);
+    const result = await restoreTask(
+      m,
+      {
+        task: r.task,
+        options: { ...RESTORE_DEFAULTS, ...r.options },
+        ...(fromClean ? { clean: input } : { observed: input }),
+        ...(reference ? { reference } : {}),
+        ...(r.mask ? { mask: r.mask } : {}),
+        ...(r.factor ? { factor: r.factor } : {}),
+        ...(r.sigma !== undefined ? { sigma: r.sigma } : {}),
+      },
+      signal,
+    );
     try {
       writeFileAtomic(r.out, [encodeImageFor(r.out, result.output.dataSync() as Float32Array, size, size, channels)]);
       if (r.compare) {

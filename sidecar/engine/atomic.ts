@@ -36,7 +36,8 @@ export function writeFileAtomic(file: string, parts: Uint8Array[]): void {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    const why =
+      e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EACCES' ? 'permission denied' : e.message;
     throw new WriteError(`Could not write ${file}: ${why}. Nothing was overwritten; the previous version is intact.`);
   }
   try {
@@ -47,4 +48,3 @@ export function writeFileAtomic(file: string, parts: Uint8Array[]): void {
     // Directory fsync is best effort (not supported everywhere).
   }
 }
-

@@ -34,7 +34,9 @@ async function importOptional(name: string): Promise<Record<string, unknown>> {
 function short(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') return 'package not installed (optional dependency)';
-  return String(e?.message ?? err).split('\n')[0]!.slice(0, 300);
+  return String(e?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 300);
 }
 
 /**
@@ -120,7 +122,10 @@ async function select(requested: 'auto' | BackendName): Promise<BackendReport> {
       const detail = await loaders[name]();
       attempts.push({ name, ok: true, detail });
       const report: BackendReport = {
-        backend: name, requested, attempts, tfjsVersion: tf.version_core,
+        backend: name,
+        requested,
+        attempts,
+        tfjsVersion: tf.version_core,
         reason: requested === 'auto' ? `first that worked of ${BACKEND_ORDER.join(' > ')}: ${detail}` : `forced by config/flag: ${detail}`,
       };
       if (name === 'wasm') {
@@ -135,7 +140,11 @@ async function select(requested: 'auto' | BackendName): Promise<BackendReport> {
     }
   }
   const why = attempts.map((a) => `${a.name}: ${a.detail}`).join('; ');
-  throw new Error(requested === 'auto' ? `No TF.js backend could start (${why}).` : `Backend "${requested}" is not available here: ${why}. Use "backend": "auto" to fall back automatically.`);
+  throw new Error(
+    requested === 'auto'
+      ? `No TF.js backend could start (${why}).`
+      : `Backend "${requested}" is not available here: ${why}. Use "backend": "auto" to fall back automatically.`,
+  );
 }
 
 /** Human-readable report of a selection: the chosen backend, then each attempt and why it failed. */

@@ -58,14 +58,21 @@ export function saveCheckpoint(runDir: string, state: TrainState, config: RunCon
   const dir = join(runDir, 'checkpoints');
   mkdirSync(dir, { recursive: true });
   const meta: Omit<CheckpointHeader, 'tensors' | 'crc32'> = {
-    format: CHECKPOINT_FORMAT, iteration: state.iteration, lambda: state.lambda, seed: config.seed, config, dataShape,
+    format: CHECKPOINT_FORMAT,
+    iteration: state.iteration,
+    lambda: state.lambda,
+    seed: config.seed,
+    config,
+    dataShape,
     adamSteps: { vae: state.vaeOpt.t, ...(state.ebmOpt ? { ebm: state.ebmOpt.t } : {}) },
     createdAt: new Date().toISOString(),
   };
   const file = join(dir, checkpointName(state.iteration));
   writeFileAtomic(file, encodeTensorFile(meta, tensorsOf(state)));
   writeFileAtomic(join(dir, 'latest'), [Buffer.from(basename(file) + '\n', 'utf8')]);
-  const old = readdirSync(dir).filter((f) => /^iter-\d+\.ckpt$/.test(f)).sort();
+  const old = readdirSync(dir)
+    .filter((f) => /^iter-\d+\.ckpt$/.test(f))
+    .sort();
   for (const f of old.slice(0, Math.max(0, old.length - keep))) rmSync(join(dir, f), { force: true });
   return file;
 }
@@ -83,7 +90,8 @@ export function readCheckpoint(file: string): LoadedCheckpoint {
     }
     throw err;
   }
-  if (c.header.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`Checkpoint ${file} has format ${c.header.format}; this version reads format ${CHECKPOINT_FORMAT}.`);
+  if (c.header.format !== CHECKPOINT_FORMAT)
+    throw new CheckpointError(`Checkpoint ${file} has format ${c.header.format}; this version reads format ${CHECKPOINT_FORMAT}.`);
   const problem = headerProblem(c.header);
   if (problem) throw new CheckpointError(`Checkpoint ${file} is corrupt (${problem}). Use an earlier checkpoint from the same folder.`);
   return c;
@@ -95,8 +103,10 @@ const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >=
 function headerProblem(h: CheckpointHeader): string | undefined {
   if (!isCount(h.iteration)) return `bad iteration ${JSON.stringify(h.iteration)}`;
   if (typeof h.lambda !== 'number' || !Number.isFinite(h.lambda) || h.lambda < 0) return `bad lambda ${JSON.stringify(h.lambda)}`;
-  if (!isCount(h.adamSteps?.vae) || (h.adamSteps.ebm !== undefined && !isCount(h.adamSteps.ebm))) return `bad optimiser step counts ${JSON.stringify(h.adamSteps)}`;
-  if (!Array.isArray(h.dataShape) || !h.dataShape.length || !h.dataShape.every((d) => Number.isInteger(d) && d > 0)) return `bad data shape ${JSON.stringify(h.dataShape)}`;
+  if (!isCount(h.adamSteps?.vae) || (h.adamSteps.ebm !== undefined && !isCount(h.adamSteps.ebm)))
+    return `bad optimiser step counts ${JSON.stringify(h.adamSteps)}`;
+  if (!Array.isArray(h.dataShape) || !h.dataShape.length || !h.dataShape.every((d) => Number.isInteger(d) && d > 0))
+    return `bad data shape ${JSON.stringify(h.dataShape)}`;
   if (typeof h.config !== 'object' || h.config === null || typeof h.config.model !== 'object' || typeof h.config.data !== 'object') return 'no run config';
   return undefined;
 }
@@ -153,7 +163,9 @@ export function assertMatchesModel(c: LoadedCheckpoint, expected: { name: string
       throw new CheckpointError(`Checkpoint ${c.file} lacks parameter ${prefix}/${s.name}; it was trained with a different architecture.${hint}`);
     }
     if (t.shape.join('x') !== s.shape.join('x')) {
-      throw new CheckpointError(`Checkpoint ${c.file}: parameter ${s.name} has shape ${t.shape.join('x')}, the config's model needs ${s.shape.join('x')}; it was trained with a different architecture.`);
+      throw new CheckpointError(
+        `Checkpoint ${c.file}: parameter ${s.name} has shape ${t.shape.join('x')}, the config's model needs ${s.shape.join('x')}; it was trained with a different architecture.`,
+      );
     }
   }
 }

@@ -106,9 +106,7 @@ export interface Diagnostic {
   length: number;
 }
 
-export type ConfigResult =
-  | { ok: true; config: RunConfig; warnings: Diagnostic[] }
-  | { ok: false; diagnostics: Diagnostic[] };
+export type ConfigResult = { ok: true; config: RunConfig; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 function compiledSchema(): ReturnType<Ajv['compile']> {
@@ -172,8 +170,12 @@ export function parseConfig(text: string, baseDir: string): ConfigResult {
   if (parseErrors.length || !root) {
     for (const e of parseErrors) {
       d.items.push({
-        severity: 'error', field: '', offset: e.offset, length: e.length,
-        message: `Invalid JSON: ${printParseErrorCode(e.error)}.`, ...lineColumn(text, e.offset),
+        severity: 'error',
+        field: '',
+        offset: e.offset,
+        length: e.length,
+        message: `Invalid JSON: ${printParseErrorCode(e.error)}.`,
+        ...lineColumn(text, e.offset),
       });
     }
     if (!root) d.add('error', [], 'The config is empty; it must be a JSON object with at least a "data" field.');
@@ -213,7 +215,10 @@ export function loadConfigFile(file: string): ConfigResult {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    return { ok: false, diagnostics: [{ severity: 'error', field: '', message: `Cannot read config ${file}: ${reason}.`, line: 1, column: 1, offset: 0, length: 0 }] };
+    return {
+      ok: false,
+      diagnostics: [{ severity: 'error', field: '', message: `Cannot read config ${file}: ${reason}.`, line: 1, column: 1, offset: 0, length: 0 }],
+    };
   }
   return parseConfig(text, dirname(resolve(file)));
 }

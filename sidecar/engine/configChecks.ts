@@ -21,7 +21,11 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
       try {
         isDir = statSync(abs).isDirectory();
       } catch {
-        d.add('error', ['data', 'path'], `Dataset path does not exist: ${abs}. Give a folder of PNG/JPEG images (relative paths are relative to the config file).`);
+        d.add(
+          'error',
+          ['data', 'path'],
+          `Dataset path does not exist: ${abs}. Give a folder of PNG/JPEG images (relative paths are relative to the config file).`,
+        );
       }
       if (!isDir && existsQuiet(abs)) d.add('error', ['data', 'path'], `Dataset path is not a folder: ${abs}.`);
     }
@@ -40,21 +44,34 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
     const f = 2 ** model.levels;
     if (size !== undefined && size % f !== 0) {
       const fits = [1, 2, 3, 4, 5, 6].filter((l) => size % 2 ** l === 0);
-      d.add('error', ['model', 'levels'], `Image size ${size} is not divisible by 2^levels = ${f}. ` +
-        (fits.length ? `Use model.levels ${fits.join(' or ')}, or change the image size.` : 'Use an even image size.'));
+      d.add(
+        'error',
+        ['model', 'levels'],
+        `Image size ${size} is not divisible by 2^levels = ${f}. ` +
+          (fits.length ? `Use model.levels ${fits.join(' or ')}, or change the image size.` : 'Use an even image size.'),
+      );
     }
   }
   if (kind === 'conv') {
     for (const f of ['energyFourier', 'decoderFourier'] as const) {
-      if (model[f].count !== 'auto' && model[f].count > 0) d.add('warning', ['model', f, 'count'], `"model.${f}" is only used by mlp models; it is ignored for model.kind "conv".`);
+      if (model[f].count !== 'auto' && model[f].count > 0)
+        d.add('warning', ['model', f, 'count'], `"model.${f}" is only used by mlp models; it is ignored for model.kind "conv".`);
     }
   }
   if (calibration.enabled) calibrationChecks(config, d);
   if (calibration.lambdaInit > calibration.lambdaMax) {
-    d.add('error', ['calibration', 'lambdaInit'], `calibration.lambdaInit (${calibration.lambdaInit}) is above calibration.lambdaMax (${calibration.lambdaMax}).`);
+    d.add(
+      'error',
+      ['calibration', 'lambdaInit'],
+      `calibration.lambdaInit (${calibration.lambdaInit}) is above calibration.lambdaMax (${calibration.lambdaMax}).`,
+    );
   }
   if (config.logging.every > config.training.iterations) {
-    d.add('warning', ['logging', 'every'], `logging.every (${config.logging.every}) is larger than training.iterations (${config.training.iterations}); only the final iteration is logged.`);
+    d.add(
+      'warning',
+      ['logging', 'every'],
+      `logging.every (${config.logging.every}) is larger than training.iterations (${config.training.iterations}); only the final iteration is logged.`,
+    );
   }
 }
 
@@ -88,9 +105,17 @@ function calibrationChecks(config: RunConfig, d: DiagnosticBuilder): void {
   if (c.distance !== 'chain' || dims === undefined) return;
   const floor = noiseFloor(c, dims);
   if (floor >= c.epsilon) {
-    d.add('warning', ['calibration', 'epsilon'], `With distance "chain", cal includes the Langevin noise, at least K·D·eta·noiseScale^2 = ${floor.toPrecision(3)} here, which is above epsilon ${c.epsilon}: the constraint is always violated and lambda grows on noise alone. Use distance "drift", or raise epsilon above the floor.`);
+    d.add(
+      'warning',
+      ['calibration', 'epsilon'],
+      `With distance "chain", cal includes the Langevin noise, at least K·D·eta·noiseScale^2 = ${floor.toPrecision(3)} here, which is above epsilon ${c.epsilon}: the constraint is always violated and lambda grows on noise alone. Use distance "drift", or raise epsilon above the floor.`,
+    );
   } else if (floor < c.epsilon / 20) {
-    d.add('warning', ['calibration', 'epsilon'], `With distance "chain", epsilon ${c.epsilon} is ${Math.round(c.epsilon / floor)}x the noise floor ${floor.toPrecision(3)}: the constraint may never be active, and lambda only decays. Use distance "drift" for a constraint on the energy's pull alone.`);
+    d.add(
+      'warning',
+      ['calibration', 'epsilon'],
+      `With distance "chain", epsilon ${c.epsilon} is ${Math.round(c.epsilon / floor)}x the noise floor ${floor.toPrecision(3)}: the constraint may never be active, and lambda only decays. Use distance "drift" for a constraint on the energy's pull alone.`,
+    );
   }
 }
 

@@ -19,7 +19,6 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 };
 }
 
-
 export class DiagnosticBuilder {
   readonly items: Diagnostic[] = [];
   constructor(

@@ -10,7 +10,10 @@
 export type UserErrorKind = 'config' | 'image' | 'mask' | 'checkpoint' | 'run' | 'restore' | 'sample' | 'request';
 
 export class UserError extends Error {
-  constructor(readonly kind: UserErrorKind, message: string) {
+  constructor(
+    readonly kind: UserErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }

@@ -58,13 +58,15 @@ export function calibrationHealth(records: readonly HealthInput[], o: HealthOpti
   if (gap < o.minGap) {
     return {
       active: false,
-      reason: `calibration inactive (${span}): the energy does not separate held-out data from samples (mean gap E(neg) - E(data) = ${gap.toPrecision(2)} < ${o.minGap}), so the Langevin chains are mostly noise (${pull}). ` +
+      reason:
+        `calibration inactive (${span}): the energy does not separate held-out data from samples (mean gap E(neg) - E(data) = ${gap.toPrecision(2)} < ${o.minGap}), so the Langevin chains are mostly noise (${pull}). ` +
         'Give the energy model more to learn with: a higher training.ebmLearningRate, more iterations, or (mlp on low-dimensional data) model.energyFourier features.',
     };
   }
   return {
     active: false,
-    reason: `calibration inactive (${span}): the energy separates data from samples (gap ${gap.toPrecision(2)}), but the chains are mostly noise (${pull}), so the decoder is pulled toward random points. ` +
-      'Lower calibration.sgldNoiseScale, or raise calibration.sgldStepSize or sgldSteps so that the energy\'s pull shows.',
+    reason:
+      `calibration inactive (${span}): the energy separates data from samples (gap ${gap.toPrecision(2)}), but the chains are mostly noise (${pull}), so the decoder is pulled toward random points. ` +
+      "Lower calibration.sgldNoiseScale, or raise calibration.sgldStepSize or sgldSteps so that the energy's pull shows.",
   };
 }

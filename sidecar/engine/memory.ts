@@ -71,6 +71,8 @@ export function memoryProblem(model: EcvaeModel, batch: number, threads: number,
   if (backend !== 'wasm') return undefined; // native and GPU backends report their own out-of-memory errors
   const e = estimateTrainingMemory(model, batch, threads);
   if (e.perThreadBytes <= WASM_HEAP_BUDGET) return undefined;
-  return `This model and batch need about ${gib(e.perThreadBytes)} per thread on the wasm backend (parameters and optimiser ${gib(e.paramBytes)}, ` +
-    `activations ${gib(e.activationBytes / Math.max(1, threads))}), more than its ${gib(WASM_HEAP_BUDGET)} heap. Lower model.width, model.hidden or training.batchSize.`;
+  return (
+    `This model and batch need about ${gib(e.perThreadBytes)} per thread on the wasm backend (parameters and optimiser ${gib(e.paramBytes)}, ` +
+    `activations ${gib(e.activationBytes / Math.max(1, threads))}), more than its ${gib(WASM_HEAP_BUDGET)} heap. Lower model.width, model.hidden or training.batchSize.`
+  );
 }

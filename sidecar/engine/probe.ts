@@ -20,7 +20,11 @@ export class CalibrationWatch {
   private readonly recent: MetricsRecord[] = [];
   private healthy = true;
 
-  private constructor(private readonly model: EcvaeModel, private readonly probe: tf.Tensor, private readonly log: (m: string) => void) {}
+  private constructor(
+    private readonly model: EcvaeModel,
+    private readonly probe: tf.Tensor,
+    private readonly log: (m: string) => void,
+  ) {}
 
   /** Undefined for a plain VAE: nothing to watch. */
   static create(config: RunConfig, dataset: Dataset, model: EcvaeModel, log: (m: string) => void): CalibrationWatch | undefined {

@@ -16,7 +16,18 @@ import { Pool, resolveParallelism } from './parallel/pool.ts';
 import { memoryProblem } from './memory.ts';
 import { allFinite } from './params.ts';
 import { CalibrationWatch } from './probe.ts';
-import { acquireRunLock, appendMetrics, prepareRunFolder, runFiles, samplePath, truncateMetrics, writeStatus, type MetricsRecord, type RunStatus, type SampleKind } from './runFolder.ts';
+import {
+  acquireRunLock,
+  appendMetrics,
+  prepareRunFolder,
+  runFiles,
+  samplePath,
+  truncateMetrics,
+  writeStatus,
+  type MetricsRecord,
+  type RunStatus,
+  type SampleKind,
+} from './runFolder.ts';
 import { generate, refine, samplesPicture } from './sample.ts';
 import * as tf from './tf.ts';
 import { DivergenceError, disposeTrainState, initTrainState, trainIteration, type IterationMetrics, type TrainState } from './trainer.ts';
@@ -92,7 +103,8 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   const ev = opts.events ?? {};
   let resumeFile: string | undefined;
   if (existsSync(join(runFiles(runDir).checkpoints, 'latest'))) {
-    if (!opts.resume) throw new RunError(`Run folder ${runDir} already has checkpoints. Use --resume to continue it, or choose another --out folder or "name".`);
+    if (!opts.resume)
+      throw new RunError(`Run folder ${runDir} already has checkpoints. Use --resume to continue it, or choose another --out folder or "name".`);
     resumeFile = resolveCheckpoint(runDir);
   } else if (opts.resume) {
     log(`nothing to resume in ${runDir} (no checkpoint yet); starting from iteration 0`);
@@ -103,7 +115,9 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   const dataset = loadDataset(config.data, config.seed);
   for (const w of dataset.warnings) log(`warning: ${w}`);
   if (config.training.batchSize > dataset.size) {
-    throw new RunError(`training.batchSize (${config.training.batchSize}) is larger than the dataset (${dataset.size} examples). Lower the batch size or add data.`);
+    throw new RunError(
+      `training.batchSize (${config.training.batchSize}) is larger than the dataset (${dataset.size} examples). Lower the batch size or add data.`,
+    );
   }
   log(`data: ${dataset.name}`);
   const model = buildModel(config.model, dataset.shape);
@@ -118,7 +132,10 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
     assertMatchesModel(ck, [...model.specs.enc, ...model.specs.dec], 'vae');
     if (config.calibration.enabled) assertMatchesModel(ck, model.specs.ebm, 'ebm');
     state = stateFromCheckpoint(ck);
-    if (config.calibration.enabled !== Boolean(state.ebm)) throw new CheckpointError(`Checkpoint ${resumeFile} was trained with calibration.enabled = ${Boolean(state.ebm)}; the config says ${config.calibration.enabled}.`);
+    if (config.calibration.enabled !== Boolean(state.ebm))
+      throw new CheckpointError(
+        `Checkpoint ${resumeFile} was trained with calibration.enabled = ${Boolean(state.ebm)}; the config says ${config.calibration.enabled}.`,
+      );
     log(`resuming from ${resumeFile} at iteration ${state.iteration}`);
   } else {
     state = initTrainState(model, config);
@@ -171,7 +188,10 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
         break;
       }
       const t = state.iteration + 1;
-      const x = tf.tensor(gather(dataset, batchIndices(dataset.size, config.training.batchSize, t, config.seed)), [config.training.batchSize, ...dataset.shape]);
+      const x = tf.tensor(gather(dataset, batchIndices(dataset.size, config.training.batchSize, t, config.seed)), [
+        config.training.batchSize,
+        ...dataset.shape,
+      ]);
       let m: IterationMetrics;
       try {
         m = await trainIteration(model, config, state, x, pool);
@@ -200,7 +220,12 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
     writeStatus(runDir, { status, iteration: state.iteration, total });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    writeStatus(runDir, { status: 'failed', iteration: state.iteration, total, message: checkpoint ? `${message} Last good checkpoint: ${checkpoint}` : message });
+    writeStatus(runDir, {
+      status: 'failed',
+      iteration: state.iteration,
+      total,
+      message: checkpoint ? `${message} Last good checkpoint: ${checkpoint}` : message,
+    });
     if (err instanceof DivergenceError) log(`last good checkpoint: ${checkpoint ?? 'none'}`);
     throw err;
   } finally {
@@ -210,8 +235,15 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   }
   const done = state.iteration - startIteration;
   return {
-    runDir, status, iteration: state.iteration, iterationsThisSession: done, ...(checkpoint ? { checkpoint } : {}),
-    secPerIter: done ? (performance.now() - start) / 1000 / done : 0, ...(last ? { last } : {}), backend, dataset: dataset.name,
+    runDir,
+    status,
+    iteration: state.iteration,
+    iterationsThisSession: done,
+    ...(checkpoint ? { checkpoint } : {}),
+    secPerIter: done ? (performance.now() - start) / 1000 / done : 0,
+    ...(last ? { last } : {}),
+    backend,
+    dataset: dataset.name,
     ...(resumedFrom !== undefined ? { resumedFrom } : {}),
   };
 }

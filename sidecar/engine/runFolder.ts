@@ -159,8 +159,10 @@ export function acquireRunLock(runDir: string, notice: (m: string) => void): () 
         continue;
       }
       const who = held ? `process ${held.pid} on ${held.host} (since ${held.startedAt})` : 'another process (unreadable lock file)';
-      throw new RunLockedError(`Run folder ${runDir} is being written by ${who}. Stop that run first, or train into another folder. ` +
-        (held && held.host !== mine.host ? `If that process is gone, delete ${file}.` : ''));
+      throw new RunLockedError(
+        `Run folder ${runDir} is being written by ${who}. Stop that run first, or train into another folder. ` +
+          (held && held.host !== mine.host ? `If that process is gone, delete ${file}.` : ''),
+      );
     }
     writeSync(fd, JSON.stringify(mine) + '\n');
     closeSync(fd);
@@ -193,7 +195,12 @@ export function readMetrics(runDir: string): MetricsRecord[] {
 
 export function listCheckpoints(runDir: string): string[] {
   const dir = runFiles(runDir).checkpoints;
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ckpt')).sort().map((f) => join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.ckpt'))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
 }
 
 function newestSamples(runDir: string): RunSnapshot['samples'] {
@@ -239,5 +246,9 @@ export function listRuns(dir: string): RunSummary[] {
       return false; // a dangling link or an entry removed meanwhile
     }
   };
-  return readdirSync(dir).sort().map((name) => join(dir, name)).filter(isRun).map(readRunSummary);
+  return readdirSync(dir)
+    .sort()
+    .map((name) => join(dir, name))
+    .filter(isRun)
+    .map(readRunSummary);
 }

@@ -26,7 +26,9 @@ function inChunks(n: number, part: (start: number, size: number) => tf.Tensor): 
 
 /** n samples [n, ...dataShape] from the prior through the decoder. */
 export function generate(model: EcvaeModel, vae: Params, n: number, seed: number): tf.Tensor {
-  return inChunks(n, (i, m) => tf.tidy(() => model.decode(vae, tf.randomNormal([m, model.latentDim], 0, 1, 'float32', deriveSeed(seed, Stream.sample, i)) as tf.Tensor2D)));
+  return inChunks(n, (i, m) =>
+    tf.tidy(() => model.decode(vae, tf.randomNormal([m, model.latentDim], 0, 1, 'float32', deriveSeed(seed, Stream.sample, i)) as tf.Tensor2D)),
+  );
 }
 
 /** SGLD refinement of samples on the energy model (conditioned on themselves, as in training). */
@@ -51,7 +53,8 @@ export class SamplerError extends UserError {
  * when asked. Reports the time of each stage (values forced, so the times are real).
  */
 export function drawSamples(m: TrainedModel, n: number, mcmcSteps: number, seed: number): { x: tf.Tensor; seconds: { oneStep: number; mcmc?: number } } {
-  if (mcmcSteps > 0 && !m.ebm) throw new SamplerError(`MCMC refinement (mcmc steps ${mcmcSteps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
+  if (mcmcSteps > 0 && !m.ebm)
+    throw new SamplerError(`MCMC refinement (mcmc steps ${mcmcSteps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
   const t0 = performance.now();
   const one = generate(m.model, m.vae, n, seed);
   one.dataSync();
@@ -103,7 +106,8 @@ export function scatterPlot(samples: Float32Array, reference?: Float32Array, siz
       const py = Math.round(((1 - pts[i + 1]!) / 2) * (size - 1));
       for (let dy = 0; dy <= 1; dy++) {
         for (let dx = 0; dx <= 1; dx++) {
-          const x = px + dx, y = py + dy;
+          const x = px + dx,
+            y = py + dy;
           if (x < 0 || y < 0 || x >= size || y >= size) continue;
           rgb.set(color, (y * size + x) * 3);
         }

@@ -68,7 +68,9 @@ function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptio
         const e = energy(v).sum();
         return (w > 0 ? e.add(proximity(v, cond, o.proxThreshold).sum().mul(w)) : e) as tf.Scalar;
       };
-      const step = tf.grad(objective)(x).mul(-o.stepSize / 2);
+      const step = tf
+        .grad(objective)(x)
+        .mul(-o.stepSize / 2);
       const moved = x.add(step);
       const d = drift.add(step);
       if (o.noiseScale === 0) return [moved, d];

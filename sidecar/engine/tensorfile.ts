@@ -78,7 +78,8 @@ export function readTensorFile<H>(file: string, what: string): TensorFile<H> {
     throw new TensorFileError(`${What} ${file} is corrupt (unreadable header).`);
   }
   const payload = buf.subarray(start + hlen);
-  if (typeof header !== 'object' || header === null || crc32(payload) !== header.crc32) throw new TensorFileError(`${What} ${file} is corrupt or truncated (checksum mismatch).`);
+  if (typeof header !== 'object' || header === null || crc32(payload) !== header.crc32)
+    throw new TensorFileError(`${What} ${file} is corrupt or truncated (checksum mismatch).`);
   const problem = indexProblem(header.tensors, payload.length);
   if (problem) throw new TensorFileError(`${What} ${file} is corrupt (${problem}).`);
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -101,7 +102,8 @@ function indexProblem(index: unknown, payloadBytes: number): string | undefined 
     names.add(t.name);
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) return `tensor ${t.name} has a bad shape ${JSON.stringify(t.shape)}`;
     const bytes = 4 * t.shape.reduce((a, b) => a * b, 1);
-    if (!Number.isInteger(t.offset) || t.offset! < 0 || t.offset! % 4 !== 0 || t.offset! + bytes > payloadBytes) return `tensor ${t.name} lies outside the payload`;
+    if (!Number.isInteger(t.offset) || t.offset! < 0 || t.offset! % 4 !== 0 || t.offset! + bytes > payloadBytes)
+      return `tensor ${t.name} lies outside the payload`;
     covered += bytes;
   }
   return covered === payloadBytes ? undefined : `the index covers ${covered} of ${payloadBytes} payload bytes`;

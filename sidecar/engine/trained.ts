@@ -24,7 +24,12 @@ export function loadTrained(arg: string): TrainedModel {
   const ebm = paramsFrom(c, 'ebm');
   if (ebm) assertMatchesModel(c, model.specs.ebm, 'ebm');
   return {
-    file: c.file, iteration: c.header.iteration, config: c.header.config, model, vae, ...(ebm ? { ebm } : {}),
+    file: c.file,
+    iteration: c.header.iteration,
+    config: c.header.config,
+    model,
+    vae,
+    ...(ebm ? { ebm } : {}),
     dispose() {
       disposeParams(vae);
       if (ebm) disposeParams(ebm);

@@ -47,9 +47,17 @@ export interface IterationMetrics {
 }
 
 export class DivergenceError extends Error {
-  constructor(readonly iteration: number, readonly values: Record<string, number>) {
-    const bad = Object.entries(values).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `${k}=${v}`).join(', ');
-    super(`Training diverged at iteration ${iteration}: ${bad}. Lower training.vaeLearningRate / ebmLearningRate or calibration.sgldStepSize, or raise training.ebmRegularization; resume starts from the last good checkpoint.`);
+  constructor(
+    readonly iteration: number,
+    readonly values: Record<string, number>,
+  ) {
+    const bad = Object.entries(values)
+      .filter(([, v]) => !Number.isFinite(v))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    super(
+      `Training diverged at iteration ${iteration}: ${bad}. Lower training.vaeLearningRate / ebmLearningRate or calibration.sgldStepSize, or raise training.ebmRegularization; resume starts from the last good checkpoint.`,
+    );
     this.name = 'DivergenceError';
   }
 }
@@ -82,7 +90,13 @@ export function sgldOptions(cfg: RunConfig, steps: number, seed: number): SgldOp
  * `runner` computes the SGLD chains and the gradients: in this thread by default, or
  * data-parallel across threads (parallel/pool.ts) with the same result up to rounding.
  */
-export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: TrainState, x: tf.Tensor, runner: Runner = localRunner(model)): Promise<IterationMetrics> {
+export async function trainIteration(
+  model: EcvaeModel,
+  cfg: RunConfig,
+  state: TrainState,
+  x: tf.Tensor,
+  runner: Runner = localRunner(model),
+): Promise<IterationMetrics> {
   const t = state.iteration + 1;
   const B = x.shape[0]!;
   const Z = model.latentDim;
@@ -156,7 +170,12 @@ export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: T
 
   // Step 7: dual ascent on the constraint calDistance <= epsilon.
   if (calibrate) {
-    state.lambda = updateLambda(lambda, calDistance, { learningRate: c.lambdaLearningRate, epsilon: c.epsilon, max: c.lambdaMax, relative: c.distance === 'drift' });
+    state.lambda = updateLambda(lambda, calDistance, {
+      learningRate: c.lambdaLearningRate,
+      epsilon: c.epsilon,
+      max: c.lambdaMax,
+      relative: c.distance === 'drift',
+    });
   }
   state.iteration = t;
   return m;
@@ -164,5 +183,8 @@ export async function trainIteration(model: EcvaeModel, cfg: RunConfig, state: T
 
 /** Euclidean norm of each row (all axes but the first). */
 function rowNorms(x: tf.Tensor): tf.Tensor1D {
-  return x.square().sum(x.shape.slice(1).map((_, i) => i + 1)).sqrt() as tf.Tensor1D;
+  return x
+    .square()
+    .sum(x.shape.slice(1).map((_, i) => i + 1))
+    .sqrt() as tf.Tensor1D;
 }

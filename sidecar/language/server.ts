@@ -74,11 +74,14 @@ function startSession(stream: Duplex, onExit: () => void): { dispose(): void } {
   // Typing fires a change per keystroke: check once the typing pauses.
   const schedule = (doc: TextDocument): void => {
     clearTimeout(timers.get(doc.uri));
-    timers.set(doc.uri, setTimeout(() => {
-      timers.delete(doc.uri);
-      const latest = documents.get(doc.uri);
-      if (latest) publish(latest);
-    }, 150));
+    timers.set(
+      doc.uri,
+      setTimeout(() => {
+        timers.delete(doc.uri);
+        const latest = documents.get(doc.uri);
+        if (latest) publish(latest);
+      }, 150),
+    );
   };
 
   connection.onInitialize(() => ({
@@ -99,7 +102,9 @@ function startSession(stream: Duplex, onExit: () => void): { dispose(): void } {
     const doc = documents.get(textDocument.uri);
     if (!doc) return null;
     const h = hover(doc.getText(), doc.offsetAt(position), baseDirOf(doc.uri));
-    return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: { start: doc.positionAt(h.offset), end: doc.positionAt(h.offset + h.length) } } : null;
+    return h
+      ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: { start: doc.positionAt(h.offset), end: doc.positionAt(h.offset + h.length) } }
+      : null;
   });
   connection.onCompletion(({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);

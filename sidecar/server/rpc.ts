@@ -33,7 +33,8 @@ function notARequest(payload: unknown): string | undefined {
   const p = payload as Record<string, unknown>;
   if (p.jsonrpc !== '2.0') return 'the "jsonrpc" member must be "2.0"';
   if (typeof p.method !== 'string' || !p.method) return 'the "method" member must be a non-empty string';
-  if ('id' in p && !(typeof p.id === 'string' || (typeof p.id === 'number' && Number.isFinite(p.id)) || p.id === null)) return 'the "id" member must be a string, a number or null';
+  if ('id' in p && !(typeof p.id === 'string' || (typeof p.id === 'number' && Number.isFinite(p.id)) || p.id === null))
+    return 'the "id" member must be a string, a number or null';
   if ('params' in p && (typeof p.params !== 'object' || p.params === null)) return 'the "params" member must be an object or an array';
   return undefined;
 }
@@ -63,7 +64,9 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
     output.write(JSON.stringify(payload) + '\n');
   };
   /** Per-request context: the signal that `$/cancelRequest` aborts. */
-  interface RequestContext { signal: AbortSignal }
+  interface RequestContext {
+    signal: AbortSignal;
+  }
   // The library reports every failing method here, answered or not (a notification has
   // nobody to answer): one log line naming the method, not a stack, and not "unexpected"
   // for the errors a user causes.
@@ -72,10 +75,13 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
     const reason = data instanceof Error ? data.message : String(data);
     process.stderr.write(`sidecar: ${method} failed: ${reason}\n`);
   };
-  const rpc = new JSONRPCServerAndClient(new JSONRPCServer<RequestContext>({ errorListener }), new JSONRPCClient((payload) => {
-    send(payload);
-    return Promise.resolve();
-  }));
+  const rpc = new JSONRPCServerAndClient(
+    new JSONRPCServer<RequestContext>({ errorListener }),
+    new JSONRPCClient((payload) => {
+      send(payload);
+      return Promise.resolve();
+    }),
+  );
   const notify = <N extends NotificationName>(name: N, params: Notifications[N]): void => rpc.notify(name, params as never, undefined);
   const runs = new RunManager((runId) => ({
     onLog: (message) => notify('log', { message: `[${runId}] ${message}` }),
@@ -152,7 +158,11 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
     const request = payload as { method: string; id?: string | number | null; params?: { id?: unknown } };
     if (problem) {
       const id = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as { id?: unknown }).id : undefined;
-      send({ jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: { code: -32600, message: `Invalid request: ${problem}.` } });
+      send({
+        jsonrpc: '2.0',
+        id: typeof id === 'string' || typeof id === 'number' ? id : null,
+        error: { code: -32600, message: `Invalid request: ${problem}.` },
+      });
       return;
     }
     if (request.method === '$/cancelRequest') {
@@ -163,7 +173,8 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
     const id = typeof request.id === 'string' || typeof request.id === 'number' ? request.id : undefined;
     const abort = new AbortController();
     if (id !== undefined) inFlight.set(id, abort);
-    rpc.receiveAndSend(request as Parameters<typeof rpc.receiveAndSend>[0], { signal: abort.signal }, undefined)
+    rpc
+      .receiveAndSend(request as Parameters<typeof rpc.receiveAndSend>[0], { signal: abort.signal }, undefined)
       .catch((err: unknown) => notify('log', { message: `internal error answering ${request.method}: ${err instanceof Error ? err.message : String(err)}` }))
       .finally(() => {
         if (id !== undefined && inFlight.get(id) === abort) inFlight.delete(id);

@@ -8,7 +8,10 @@ import { train, type RunEvents, type TrainResult } from '../engine/run.ts';
 import type { TrainStartParams } from '../protocol.ts';
 
 export class RunsError extends Error {
-  constructor(readonly code: 'not-found' | 'busy' | 'invalid-config', message: string) {
+  constructor(
+    readonly code: 'not-found' | 'busy' | 'invalid-config',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -25,7 +28,11 @@ export class RunManager {
   private readonly runs = new Map<string, ActiveRun>();
   private counter = 0;
 
-  constructor(private readonly events: (runId: string) => RunEvents & { onFinished(r: { status: TrainResult['status'] | 'failed'; iteration: number; error?: string }): void }) {}
+  constructor(
+    private readonly events: (
+      runId: string,
+    ) => RunEvents & { onFinished(r: { status: TrainResult['status'] | 'failed'; iteration: number; error?: string }): void },
+  ) {}
 
   start(p: TrainStartParams): { runId: string; runDir: string } {
     const active = [...this.runs.entries()].find(([, r]) => !r.abort.signal.aborted);
@@ -38,17 +45,22 @@ export class RunManager {
     const ev = this.events(runId);
     const run: ActiveRun = { runDir, abort, paused: false, done: Promise.resolve(undefined as unknown as TrainResult) };
     run.done = train(cfg.config, {
-      runDir, resume: p.resume ?? false, signal: abort.signal, events: ev,
+      runDir,
+      resume: p.resume ?? false,
+      signal: abort.signal,
+      events: ev,
       ...(p.iterations ? { iterations: p.iterations } : {}),
       waitWhilePaused: () => (run.paused ? new Promise<void>((r) => (run.resumePaused = r)) : Promise.resolve()),
     });
-    run.done.then(
-      (r) => ev.onFinished({ status: r.status, iteration: r.iteration }),
-      (err: unknown) => ev.onFinished({ status: 'failed', iteration: -1, error: err instanceof Error ? err.message : String(err) }),
-    ).finally(() => {
-      abort.abort();
-      this.runs.delete(runId);
-    });
+    run.done
+      .then(
+        (r) => ev.onFinished({ status: r.status, iteration: r.iteration }),
+        (err: unknown) => ev.onFinished({ status: 'failed', iteration: -1, error: err instanceof Error ? err.message : String(err) }),
+      )
+      .finally(() => {
+        abort.abort();
+        this.runs.delete(runId);
+      });
     this.runs.set(runId, run);
     return { runId, runDir };
   }

@@ -48,25 +48,71 @@ before(async () => {
   const entry = readFileSync(join(host, 'entry-path'), 'utf8').trim();
   const extensions = tempDir('ecvae-e2e-ext-');
   const userData = tempDir('ecvae-e2e-user-');
-  const install = spawnSync(node, [entry, '--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', vsix], { encoding: 'utf8', timeout: 120_000 });
+  const install = spawnSync(node, [entry, '--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', vsix], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(install.status, 0, `installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
   assert.match(install.stdout, /was successfully installed/);
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false, 'workbench.tips.enabled': false, 'editor.hover.delay': 100,
-  }));
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoCheckUpdates': false,
+      'workbench.tips.enabled': false,
+      'editor.hover.delay': 100,
+    }),
+  );
 
-  writeFileSync(join(ws, 'tiny.ecvae.json'), JSON.stringify({
-    name: 'tiny', data: { kind: 'mnist', limit: 256 }, model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 16 },
-    training: { iterations: 40, batchSize: 16 }, calibration: { sgldSteps: 2 }, logging: { every: 5, sampleEvery: 20, checkpointEvery: 20 },
-  }, null, 2));
-  writeFileSync(join(ws, 'digit.png'), encodePng(new Float32Array(28 * 28).map((_, i) => ((i % 28) > 9 && (i % 28) < 18 ? 0.9 : 0.1)), 28, 28, 1));
+  writeFileSync(
+    join(ws, 'tiny.ecvae.json'),
+    JSON.stringify(
+      {
+        name: 'tiny',
+        data: { kind: 'mnist', limit: 256 },
+        model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 16 },
+        training: { iterations: 40, batchSize: 16 },
+        calibration: { sgldSteps: 2 },
+        logging: { every: 5, sampleEvery: 20, checkpointEvery: 20 },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(ws, 'digit.png'),
+    encodePng(
+      new Float32Array(28 * 28).map((_, i) => (i % 28 > 9 && i % 28 < 18 ? 0.9 : 0.1)),
+      28,
+      28,
+      1,
+    ),
+  );
   writeFileSync(join(ws, 'bad.ecvae.json'), '{\n  "data": { "kind": "mnist" },\n  "training": { "batchSize": 0 }\n}\n');
 
   const port = await freePort();
-  server = spawn(node, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--extensions-dir', extensions, '--user-data-dir', userData, ws], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  server = spawn(
+    node,
+    [
+      entry,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--extensions-dir',
+      extensions,
+      '--user-data-dir',
+      userData,
+      ws,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
   server.stdout!.on('data', (d) => (serverLog += String(d)));
   server.stderr!.on('data', (d) => (serverLog += String(d)));
   const t0 = Date.now();
@@ -127,7 +173,7 @@ test('the installed extension activates; Show Backend Info reports WASM', async 
   assert.match(await notification(/EC-VAE backend:/), /EC-VAE backend: wasm/);
 });
 
-test('a bad config gets a squiggle and hover docs from the sidecar\'s language server', async () => {
+test("a bad config gets a squiggle and hover docs from the sidecar's language server", async () => {
   await page.keyboard.press('Control+P');
   await page.locator('.quick-input-widget input').fill('bad.ecvae.json');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'bad.ecvae.json' }).first().click();

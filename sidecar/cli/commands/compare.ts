@@ -11,7 +11,8 @@ export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
   const iterations = intFlag(f.iterations as string | undefined, 'iterations', 1);
   const outDir = (f.out as string | undefined) ?? join(config.output.dir, `${config.name}-compare`);
   const report = await compare(config, {
-    outDir, n: intFlag(f.n as string | undefined, 'n', 10) ?? 1000,
+    outDir,
+    n: intFlag(f.n as string | undefined, 'n', 10) ?? 1000,
     mcmcSteps: intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? config.calibration.sgldSteps,
     ...(iterations ? { iterations } : {}),
     events: { onLog: (m) => process.stderr.write(m + '\n') },

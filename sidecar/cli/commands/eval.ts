@@ -16,11 +16,15 @@ export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
   const m = loadTrained(ck);
   try {
     const r = evaluate(m, { n, mcmcSteps, seed });
-    emit(out, { ok: true, checkpoint: m.file, iteration: m.iteration, backend: report.backend, ...r }, [
-      `${m.file} (iteration ${m.iteration}), ${r.n} ${r.sampler} samples, ${r.secondsPerImage.toExponential(2)} s/image:`,
-      ...Object.entries(r.metrics).map(([k, v]) => `  ${k.padEnd(10)} ${v.toPrecision(5)}`),
-      ...r.notes.map((x) => `note: ${x}`),
-    ].join('\n'));
+    emit(
+      out,
+      { ok: true, checkpoint: m.file, iteration: m.iteration, backend: report.backend, ...r },
+      [
+        `${m.file} (iteration ${m.iteration}), ${r.n} ${r.sampler} samples, ${r.secondsPerImage.toExponential(2)} s/image:`,
+        ...Object.entries(r.metrics).map(([k, v]) => `  ${k.padEnd(10)} ${v.toPrecision(5)}`),
+        ...r.notes.map((x) => `note: ${x}`),
+      ].join('\n'),
+    );
   } finally {
     m.dispose();
   }

@@ -25,19 +25,42 @@ export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
     ...(f.seed !== undefined ? { seed: intFlag(f.seed as string, 'seed', 0)! } : {}),
   };
   checkParams('restore', {
-    checkpoint: ck, image: imageFile, task, out: file, mask: f.mask, factor, sigma, reference: f.reference, fromClean: Boolean(f['from-clean']), steps: options.steps,
+    checkpoint: ck,
+    image: imageFile,
+    task,
+    out: file,
+    mask: f.mask,
+    factor,
+    sigma,
+    reference: f.reference,
+    fromClean: Boolean(f['from-clean']),
+    steps: options.steps,
   });
   const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
   const r = await restoreToFile({
-    checkpoint: ck, image: imageFile, task, out: file, options, fromClean: Boolean(f['from-clean']),
-    ...(f.mask ? { mask: f.mask as string } : {}), ...(factor ? { factor } : {}), ...(sigma !== undefined ? { sigma } : {}),
-    ...(f.reference ? { reference: f.reference as string } : {}), ...(f.compare ? { compare: f.compare as string } : {}),
+    checkpoint: ck,
+    image: imageFile,
+    task,
+    out: file,
+    options,
+    fromClean: Boolean(f['from-clean']),
+    ...(f.mask ? { mask: f.mask as string } : {}),
+    ...(factor ? { factor } : {}),
+    ...(sigma !== undefined ? { sigma } : {}),
+    ...(f.reference ? { reference: f.reference as string } : {}),
+    ...(f.compare ? { compare: f.compare as string } : {}),
   });
-  emit(out, { ok: true, backend: report.backend, ...r }, [
-    `${r.degradation}: wrote ${file} (${r.secondsPerImage.toFixed(2)} s/image)`,
-    ...(r.psnr !== undefined ? [`EC-VAE   PSNR ${r.psnr.toFixed(2)} dB  SSIM ${r.ssim!.toFixed(3)}`] : []),
-    ...Object.entries(r.baselines).filter(([, b]) => b.psnr !== undefined).map(([k, b]) => `${k.padEnd(8)} PSNR ${b.psnr!.toFixed(2)} dB  SSIM ${b.ssim!.toFixed(3)}`),
-    ...r.notes,
-  ].join('\n'));
+  emit(
+    out,
+    { ok: true, backend: report.backend, ...r },
+    [
+      `${r.degradation}: wrote ${file} (${r.secondsPerImage.toFixed(2)} s/image)`,
+      ...(r.psnr !== undefined ? [`EC-VAE   PSNR ${r.psnr.toFixed(2)} dB  SSIM ${r.ssim!.toFixed(3)}`] : []),
+      ...Object.entries(r.baselines)
+        .filter(([, b]) => b.psnr !== undefined)
+        .map(([k, b]) => `${k.padEnd(8)} PSNR ${b.psnr!.toFixed(2)} dB  SSIM ${b.ssim!.toFixed(3)}`),
+      ...r.notes,
+    ].join('\n'),
+  );
   return 0;
 }

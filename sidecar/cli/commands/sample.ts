@@ -11,8 +11,11 @@ export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
   const file = f.out as string | undefined;
   if (!file) throw new UsageError('sample needs --out grid.png.');
   const request = {
-    checkpoint: ck, out: file, n: intFlag(f.n as string | undefined, 'n', 1) ?? 64,
-    mcmcSteps: intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? 0, seed: intFlag(f.seed as string | undefined, 'seed', 0) ?? 0,
+    checkpoint: ck,
+    out: file,
+    n: intFlag(f.n as string | undefined, 'n', 1) ?? 64,
+    mcmcSteps: intFlag(f['mcmc-steps'] as string | undefined, 'mcmc-steps', 0) ?? 0,
+    seed: intFlag(f.seed as string | undefined, 'seed', 0) ?? 0,
   };
   checkParams('sample', request);
   const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');

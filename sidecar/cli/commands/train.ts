@@ -37,10 +37,22 @@ export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
   });
   if (tty) process.stderr.write('\n');
   const summary = {
-    ok: true, runDir: result.runDir, status: result.status, iteration: result.iteration, checkpoint: result.checkpoint,
-    secPerIter: result.secPerIter, iterationsThisSession: result.iterationsThisSession, backend: result.backend.backend,
-    dataset: result.dataset, metrics: result.last, ...(result.resumedFrom !== undefined ? { resumedFrom: result.resumedFrom } : {}),
+    ok: true,
+    runDir: result.runDir,
+    status: result.status,
+    iteration: result.iteration,
+    checkpoint: result.checkpoint,
+    secPerIter: result.secPerIter,
+    iterationsThisSession: result.iterationsThisSession,
+    backend: result.backend.backend,
+    dataset: result.dataset,
+    metrics: result.last,
+    ...(result.resumedFrom !== undefined ? { resumedFrom: result.resumedFrom } : {}),
   };
-  emit(out, summary, `${result.status}: ${result.runDir} at iteration ${result.iteration} (${result.secPerIter.toFixed(3)} s/iter on ${result.backend.backend})\ncheckpoint: ${result.checkpoint}`);
+  emit(
+    out,
+    summary,
+    `${result.status}: ${result.runDir} at iteration ${result.iteration} (${result.secPerIter.toFixed(3)} s/iter on ${result.backend.backend})\ncheckpoint: ${result.checkpoint}`,
+  );
   return result.status === 'stopped' ? 130 : 0;
 }

@@ -9,7 +9,10 @@ import { PNG } from 'pngjs';
 import { UserError } from '../errors.ts';
 
 export class ImageError extends UserError {
-  constructor(readonly file: string, reason: string) {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
     super('image', `Cannot read image ${file}: ${reason}`);
   }
 }
@@ -41,8 +44,14 @@ export function imageDimensions(buf: Buffer): { width: number; height: number } 
   while (i + 4 <= buf.length) {
     if (buf[i] !== 0xff) return undefined;
     const marker = buf[i + 1]!;
-    if (marker === 0xff) { i++; continue; } // fill byte
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { i += 2; continue; } // no length
+    if (marker === 0xff) {
+      i++;
+      continue;
+    } // fill byte
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2;
+      continue;
+    } // no length
     const length = buf.readUInt16BE(i + 2);
     // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC): precision, height, width.
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
@@ -58,7 +67,10 @@ export function decodeImage(buf: Buffer, file: string): RgbaImage {
   const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
   const dims = isPng || isJpeg ? imageDimensions(buf) : undefined;
   if (dims && dims.width * dims.height > MAX_PIXELS) {
-    throw new ImageError(file, `${dims.width}x${dims.height} pixels (${((dims.width * dims.height) / 1e6).toFixed(1)} MP) is over the limit of ${(MAX_PIXELS / 1e6).toFixed(1)} MP; downscale it first`);
+    throw new ImageError(
+      file,
+      `${dims.width}x${dims.height} pixels (${((dims.width * dims.height) / 1e6).toFixed(1)} MP) is over the limit of ${(MAX_PIXELS / 1e6).toFixed(1)} MP; downscale it first`,
+    );
   }
   try {
     if (isPng) {
@@ -114,7 +126,9 @@ export function toFloat(img: RgbaImage, channels: 1 | 3): Float32Array {
   const n = img.width * img.height;
   const out = new Float32Array(n * channels);
   for (let i = 0; i < n; i++) {
-    const r = img.data[4 * i]!, g = img.data[4 * i + 1]!, b = img.data[4 * i + 2]!;
+    const r = img.data[4 * i]!,
+      g = img.data[4 * i + 1]!,
+      b = img.data[4 * i + 2]!;
     if (channels === 1) out[i] = ((0.299 * r + 0.587 * g + 0.114 * b) / 255) * 2 - 1;
     else for (let c = 0; c < 3; c++) out[3 * i + c] = (img.data[4 * i + c]! / 255) * 2 - 1;
   }

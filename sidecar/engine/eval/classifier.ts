@@ -14,7 +14,12 @@ import * as tf from '../tf.ts';
 export const FEATURE_DIM = 64;
 
 export function classifierSpecs(): ParamSpec[] {
-  return [...convSpecs('cls.conv0', 3, 1, 16), ...convSpecs('cls.conv1', 3, 16, 32), ...denseSpecs('cls.fc', 7 * 7 * 32, FEATURE_DIM), ...denseSpecs('cls.out', FEATURE_DIM, 10)];
+  return [
+    ...convSpecs('cls.conv0', 3, 1, 16),
+    ...convSpecs('cls.conv1', 3, 16, 32),
+    ...denseSpecs('cls.fc', 7 * 7 * 32, FEATURE_DIM),
+    ...denseSpecs('cls.out', FEATURE_DIM, 10),
+  ];
 }
 
 const S2 = { stride: 2, pad: 1 };

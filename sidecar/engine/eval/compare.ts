@@ -50,7 +50,9 @@ const MAIN: Record<string, { name: string; lowerIsBetter: boolean }> = {
 function caption(metrics: Record<string, number>): string {
   if (metrics.hqRatio !== undefined) return `hqRatio ${metrics.hqRatio.toFixed(3)} · ${metrics.modes}/25 modes`;
   if (metrics.fd !== undefined) return `FD ${metrics.fd.toFixed(1)} · precision ${metrics.precision!.toFixed(2)} · recall ${metrics.recall!.toFixed(2)}`;
-  return Object.entries(metrics).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' · ');
+  return Object.entries(metrics)
+    .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
+    .join(' · ');
 }
 
 const PICTURE_IMAGES = 64;
@@ -60,12 +62,24 @@ const time = (s: number | null): string => (s === null ? 'not timed (already tra
 function markdown(r: CompareReport): string {
   const keys = [...new Set(r.rows.flatMap((x) => Object.keys(x.metrics)))];
   const head = `| sampler | ${keys.join(' | ')} | s/image | samples |\n| --- | ${keys.map(() => '---').join(' | ')} | --- | --- |`;
-  const lines = r.rows.map((x) => `| ${x.variant} ${x.sampler} | ${keys.map((k) => (x.metrics[k] === undefined ? '' : x.metrics[k]!.toPrecision(4))).join(' | ')} | ${x.secondsPerImage.toExponential(2)} | ${x.samples} |`);
+  const lines = r.rows.map(
+    (x) =>
+      `| ${x.variant} ${x.sampler} | ${keys.map((k) => (x.metrics[k] === undefined ? '' : x.metrics[k]!.toPrecision(4))).join(' | ')} | ${x.secondsPerImage.toExponential(2)} | ${x.samples} |`,
+  );
   return [
-    `# EC-VAE vs VAE: ${r.config}`, '',
-    `Same architecture, data, seed and budget: ${r.iterations} iterations each. Training time: VAE ${time(r.training.vae.secPerIter)}, EC-VAE ${time(r.training.ecvae.secPerIter)}.`, '',
-    `Main metric: **${r.mainMetric}** (${MAIN[r.config]?.lowerIsBetter ? 'lower' : 'higher'} is better).`, '',
-    head, ...lines, '', `![data and samples of each sampler](comparison.svg)`, '', ...r.notes.map((n) => `- ${n}`), '',
+    `# EC-VAE vs VAE: ${r.config}`,
+    '',
+    `Same architecture, data, seed and budget: ${r.iterations} iterations each. Training time: VAE ${time(r.training.vae.secPerIter)}, EC-VAE ${time(r.training.ecvae.secPerIter)}.`,
+    '',
+    `Main metric: **${r.mainMetric}** (${MAIN[r.config]?.lowerIsBetter ? 'lower' : 'higher'} is better).`,
+    '',
+    head,
+    ...lines,
+    '',
+    `![data and samples of each sampler](comparison.svg)`,
+    '',
+    ...r.notes.map((n) => `- ${n}`),
+    '',
   ].join('\n');
 }
 
@@ -113,7 +127,12 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
   const data = loadDataset(config.data, config.seed);
   const shape = data.shape;
   const dataN = Math.min(data.size, shape.length === 3 ? PICTURE_IMAGES : o.n);
-  panels.unshift({ title: 'data', caption: `${dataN} ${shape.length === 3 ? 'training images' : 'training points'}`, values: data.x.subarray(0, dataN * exampleSize(data)), n: dataN });
+  panels.unshift({
+    title: 'data',
+    caption: `${dataN} ${shape.length === 3 ? 'training images' : 'training points'}`,
+    values: data.x.subarray(0, dataN * exampleSize(data)),
+    n: dataN,
+  });
   writeFileSync(picture, comparisonSvg(`EC-VAE vs VAE, ${config.data.kind}, ${iterations} iterations each, seed ${config.seed}`, panels, shape));
   const main = MAIN[config.data.kind]!;
   const report: CompareReport = { config: config.data.kind, iterations, training, rows, mainMetric: main.name, picture, notes: [...notes] };

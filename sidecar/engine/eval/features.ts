@@ -64,7 +64,10 @@ function knnRadii(a: tf.Tensor2D, k: number): Float32Array {
 function coverage(query: tf.Tensor2D, ref: tf.Tensor2D, radii: Float32Array): number {
   return tf.tidy(() => {
     const d = pairwise(query, ref);
-    const inside = d.lessEqual(tf.tensor1d(radii).reshape([1, -1])).cast('float32').max(1);
+    const inside = d
+      .lessEqual(tf.tensor1d(radii).reshape([1, -1]))
+      .cast('float32')
+      .max(1);
     return inside.mean().dataSync()[0]!;
   });
 }

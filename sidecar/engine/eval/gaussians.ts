@@ -20,10 +20,14 @@ export function gaussianMetrics(points: Float32Array, scale: number): GaussianMe
   const n = points.length / 2;
   let hq = 0;
   for (let i = 0; i < n; i++) {
-    let best = Infinity, arg = 0;
+    let best = Infinity,
+      arg = 0;
     modes.forEach(([mx, my], k) => {
       const d = (points[2 * i]! - mx) ** 2 + (points[2 * i + 1]! - my) ** 2;
-      if (d < best) { best = d; arg = k; }
+      if (d < best) {
+        best = d;
+        arg = k;
+      }
     });
     if (Math.sqrt(best) <= radius) {
       hq++;

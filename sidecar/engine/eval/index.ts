@@ -35,7 +35,10 @@ function features(params: Parameters<typeof classifierFeatures>[0], x: tf.Tensor
   const out = new Float32Array(n * FEATURE_DIM);
   for (let i = 0; i < n; i += CHUNK) {
     const m = Math.min(CHUNK, n - i);
-    out.set(tf.tidy(() => classifierFeatures(params, x.slice(i, m) as tf.Tensor4D).dataSync() as Float32Array), i * FEATURE_DIM);
+    out.set(
+      tf.tidy(() => classifierFeatures(params, x.slice(i, m) as tf.Tensor4D).dataSync() as Float32Array),
+      i * FEATURE_DIM,
+    );
   }
   return out;
 }
@@ -48,7 +51,12 @@ function reconMse(m: TrainedModel, x: tf.Tensor): number {
     sum += tf.tidy(() => {
       const b = x.slice(i, k);
       // Squared error in [0, 1] pixel units: ((a - b)/2)^2.
-      return tf.squaredDifference(m.model.decode(m.vae, m.model.encode(m.vae, b).mu), b).div(4).mean([1, 2, 3]).sum().dataSync()[0]!;
+      return tf
+        .squaredDifference(m.model.decode(m.vae, m.model.encode(m.vae, b).mu), b)
+        .div(4)
+        .mean([1, 2, 3])
+        .sum()
+        .dataSync()[0]!;
     });
   }
   return sum / n;
@@ -59,7 +67,12 @@ export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Ten
   const data = m.config.data;
   const notes: string[] = [];
   const { x, seconds } = drawSamples(m, o.n, o.mcmcSteps, o.seed);
-  const base = { sampler: (o.mcmcSteps > 0 ? 'mcmc' : 'one-step') as EvalResult['sampler'], n: o.n, secondsPerImage: (seconds.oneStep + (seconds.mcmc ?? 0)) / o.n, notes };
+  const base = {
+    sampler: (o.mcmcSteps > 0 ? 'mcmc' : 'one-step') as EvalResult['sampler'],
+    n: o.n,
+    secondsPerImage: (seconds.oneStep + (seconds.mcmc ?? 0)) / o.n,
+    notes,
+  };
   try {
     onSamples?.(x);
     if (data.kind === 'gaussians25') {
@@ -67,7 +80,13 @@ export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Ten
       return { ...base, metrics: { hqRatio: g.hqRatio, modes: g.modes, reverseKL: g.reverseKL } };
     }
     const held = data.kind === 'folder' ? loadDataset(data, m.config.seed) : loadDataset({ ...data, split: 'test', limit: o.n }, m.config.seed);
-    const real = tf.tensor(gather(held, Array.from({ length: Math.min(o.n, held.size) }, (_, i) => i)), [Math.min(o.n, held.size), ...held.shape]);
+    const real = tf.tensor(
+      gather(
+        held,
+        Array.from({ length: Math.min(o.n, held.size) }, (_, i) => i),
+      ),
+      [Math.min(o.n, held.size), ...held.shape],
+    );
     try {
       const metrics: Record<string, number> = { reconMse: reconMse(m, real) };
       if (data.kind === 'folder') {
@@ -80,7 +99,9 @@ export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Ten
         const ff = features(cls.params, x);
         const pr = precisionRecall(fr, ff, FEATURE_DIM);
         Object.assign(metrics, { fd: frechetDistance(fr, ff, FEATURE_DIM), precision: pr.precision, recall: pr.recall });
-        notes.push(`fd is a domain-feature Fréchet distance on the features of our own ${data.kind} classifier (test accuracy ${(100 * cls.meta.testAccuracy).toFixed(1)}%), not Inception FID; compare it only with other runs measured the same way.`);
+        notes.push(
+          `fd is a domain-feature Fréchet distance on the features of our own ${data.kind} classifier (test accuracy ${(100 * cls.meta.testAccuracy).toFixed(1)}%), not Inception FID; compare it only with other runs measured the same way.`,
+        );
       } finally {
         Object.values(cls.params).forEach((t) => t.dispose());
       }

@@ -26,7 +26,8 @@ function scatter(values: Float32Array, n: number, color: string): string {
   const px = (v: number): string => (((v + 1) / 2) * (SIZE - 2)).toFixed(1);
   let d = '';
   for (let i = 0; i < n; i++) {
-    const x = values[2 * i]!, y = values[2 * i + 1]!;
+    const x = values[2 * i]!,
+      y = values[2 * i + 1]!;
     if (Math.abs(x) > 1 || Math.abs(y) > 1) continue; // tanh outputs stay inside; guard anyway
     d += `M${px(x)} ${px(-y)}h2v2h-2z`;
   }
@@ -43,13 +44,17 @@ function grid(values: Float32Array, n: number, shape: number[]): string {
 export function comparisonSvg(title: string, panels: Panel[], shape: number[]): string {
   const width = panels.length * (SIZE + GAP) + GAP;
   const height = TITLE + GAP + SIZE + CAPTION;
-  const body = panels.map((p, i) => {
-    const content = shape.length === 1 ? scatter(p.values, p.n, i === 0 ? '#777' : '#e66e14') : grid(p.values, p.n, shape);
-    const cx = SIZE / 2;
-    return `<g transform="translate(${GAP + i * (SIZE + GAP)} ${TITLE + GAP})">${content}` +
-      `<text x="${cx}" y="${SIZE + 16}" text-anchor="middle" font-weight="bold">${escapeXml(p.title)}</text>` +
-      `<text x="${cx}" y="${SIZE + 32}" text-anchor="middle">${escapeXml(p.caption)}</text></g>`;
-  }).join('\n');
+  const body = panels
+    .map((p, i) => {
+      const content = shape.length === 1 ? scatter(p.values, p.n, i === 0 ? '#777' : '#e66e14') : grid(p.values, p.n, shape);
+      const cx = SIZE / 2;
+      return (
+        `<g transform="translate(${GAP + i * (SIZE + GAP)} ${TITLE + GAP})">${content}` +
+        `<text x="${cx}" y="${SIZE + 16}" text-anchor="middle" font-weight="bold">${escapeXml(p.title)}</text>` +
+        `<text x="${cx}" y="${SIZE + 32}" text-anchor="middle">${escapeXml(p.caption)}</text></g>`
+      );
+    })
+    .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${GAP}" y="${TITLE}" font-size="15">${escapeXml(title)}</text>

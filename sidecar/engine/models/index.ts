@@ -17,8 +17,13 @@ export function buildModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
     return convModel({ size, channels, width: m.width, levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
   }
   return mlpModel({
-    dataShape, hidden: m.hidden, depth: m.depth, latentDim: m.latentDim, temperature: m.temperature,
-    energyFourier: resolveFourier(m.energyFourier, dataShape), decoderFourier: resolveFourier(m.decoderFourier, dataShape),
+    dataShape,
+    hidden: m.hidden,
+    depth: m.depth,
+    latentDim: m.latentDim,
+    temperature: m.temperature,
+    energyFourier: resolveFourier(m.energyFourier, dataShape),
+    decoderFourier: resolveFourier(m.decoderFourier, dataShape),
   });
 }
 

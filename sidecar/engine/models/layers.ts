@@ -25,14 +25,18 @@ export const lrelu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, LEAK);
  */
 const fourierOp = tf.customGrad(((x: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   const h = tf.matMul(x as tf.Tensor2D, b as tf.Tensor2D).mul(2 * Math.PI);
-  const sin = tf.sin(h), cos = tf.cos(h);
+  const sin = tf.sin(h),
+    cos = tf.cos(h);
   save([sin, cos, b]);
   return {
     value: tf.concat([sin, cos], 1),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sn, cs, sb] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const [dSin, dCos] = tf.split(dy, 2, 1);
-      const dh = dSin!.mul(cs).sub(dCos!.mul(sn)).mul(2 * Math.PI) as tf.Tensor2D;
+      const dh = dSin!
+        .mul(cs)
+        .sub(dCos!.mul(sn))
+        .mul(2 * Math.PI) as tf.Tensor2D;
       return [tf.matMul(dh, sb, false, true), tf.zerosLike(sb)];
     },
   };

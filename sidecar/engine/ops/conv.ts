@@ -26,18 +26,46 @@ function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, ri
   const [, h, w] = x.shape;
   const cropped =
     top < 0 || bottom < 0 || left < 0 || right < 0
-      ? x.slice([0, Math.max(0, -top), Math.max(0, -left), 0], [-1, h - Math.max(0, -top) - Math.max(0, -bottom), w - Math.max(0, -left) - Math.max(0, -right), -1])
+      ? x.slice(
+          [0, Math.max(0, -top), Math.max(0, -left), 0],
+          [-1, h - Math.max(0, -top) - Math.max(0, -bottom), w - Math.max(0, -left) - Math.max(0, -right), -1],
+        )
       : x;
-  const pt = Math.max(0, top), pb = Math.max(0, bottom), pl = Math.max(0, left), pr = Math.max(0, right);
-  return pt || pb || pl || pr ? cropped.pad([[0, 0], [pt, pb], [pl, pr], [0, 0]]) : cropped;
+  const pt = Math.max(0, top),
+    pb = Math.max(0, bottom),
+    pl = Math.max(0, left),
+    pr = Math.max(0, right);
+  return pt || pb || pl || pr
+    ? cropped.pad([
+        [0, 0],
+        [pt, pb],
+        [pl, pr],
+        [0, 0],
+      ])
+    : cropped;
 }
 
 /** Inserts s-1 zeros between neighbouring pixels: [B,H,W,C] -> [B,(H-1)s+1,(W-1)s+1,C]. */
 export function dilateSpatial(x: tf.Tensor4D, s: number): tf.Tensor4D {
   if (s === 1) return x;
   const [b, h, w, c] = x.shape;
-  const rows = x.reshape([b, h, 1, w * c]).pad([[0, 0], [0, 0], [0, s - 1], [0, 0]]).reshape([b * h * s, w, 1, c]);
-  const both = rows.pad([[0, 0], [0, 0], [0, s - 1], [0, 0]]).reshape([b, h * s, w * s, c]);
+  const rows = x
+    .reshape([b, h, 1, w * c])
+    .pad([
+      [0, 0],
+      [0, 0],
+      [0, s - 1],
+      [0, 0],
+    ])
+    .reshape([b * h * s, w, 1, c]);
+  const both = rows
+    .pad([
+      [0, 0],
+      [0, 0],
+      [0, s - 1],
+      [0, 0],
+    ])
+    .reshape([b, h * s, w * s, c]);
   return both.slice([0, 0, 0, 0], [b, (h - 1) * s + 1, (w - 1) * s + 1, c]) as tf.Tensor4D;
 }
 
@@ -110,14 +138,27 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number,
   const [top, bottom, left, right] = pads;
   const wFlip = flipped(w);
   // Zero padding inside the convolution (no padded copy of dy) where no side needs a crop.
-  if (Math.min(top, bottom, left, right) >= 0) return tf.conv2d(dyd, wFlip, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  if (Math.min(top, bottom, left, right) >= 0)
+    return tf.conv2d(dyd, wFlip, 1, [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ]);
   return tf.conv2d(padOrCrop(dyd, top, bottom, left, right), wFlip, 1, 'valid');
 }
 
 /** Gradient of conv2d with respect to its filter, through a dilated forward convolution. */
 export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D {
   const [kh, kw] = filterShape;
-  const xp = g.pad ? x.pad([[0, 0], [g.pad, g.pad], [g.pad, g.pad], [0, 0]]) : x;
+  const xp = g.pad
+    ? x.pad([
+        [0, 0],
+        [g.pad, g.pad],
+        [g.pad, g.pad],
+        [0, 0],
+      ])
+    : x;
   const xt = xp.transpose([3, 1, 2, 0]) as tf.Tensor4D; // [Ci, Hp, Wp, B]: batch becomes the channel
   const dyt = dy.transpose([1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, B, Co]: a filter
   const full = tf.conv2d(xt, dyt, 1, 'valid', 'NHWC', g.stride); // [Ci, >=KH, >=KW, Co]
@@ -129,7 +170,9 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [nu
 /** Gradient of the bias: dy summed over batch and space (see spatialMean for why so). */
 function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
   const [, h, w] = dy.shape;
-  return spatialMeanValue(dy).sum(0).mul(h * w);
+  return spatialMeanValue(dy)
+    .sum(0)
+    .mul(h * w);
 }
 
 type Op3 = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
@@ -144,7 +187,8 @@ function convBias(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometr
   const [n, h, wd] = x.shape;
   const [kh, kw, , co] = w.shape;
   const out = [n, (h + 2 * g.pad - kh) / g.stride + 1, (wd + 2 * g.pad - kw) / g.stride + 1, co];
-  if (winogradSuits(x.shape, w.shape, out, g.stride, activeCache !== undefined)) return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad]);
+  if (winogradSuits(x.shape, w.shape, out, g.stride, activeCache !== undefined))
+    return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad]);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: g.stride, pad: g.pad });
 }
 

@@ -22,12 +22,16 @@ function cachedOp(cache: Map<string, Op>, key: string, make: () => Op): Op {
 const leakyOps = new Map<string, Op>();
 
 function composedLeakyRelu(alpha: number): Op {
-  return cachedOp(leakyOps, String(alpha), () =>
-    tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-      const slope = tf.step(x, alpha);
-      save([slope]);
-      return { value: x.mul(slope), gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => dy.mul(s!) };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op);
+  return cachedOp(
+    leakyOps,
+    String(alpha),
+    () =>
+      tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+        const slope = tf.step(x, alpha);
+        save([slope]);
+        return { value: x.mul(slope), gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => dy.mul(s!) };
+      }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op,
+  );
 }
 
 export function leakyRelu<T extends tf.Tensor>(x: T, alpha: number): T {
@@ -37,15 +41,20 @@ export function leakyRelu<T extends tf.Tensor>(x: T, alpha: number): T {
 const clipOps = new Map<string, Op>();
 
 function composedClip(lo: number, hi: number): Op {
-  const centre = (lo + hi) / 2, radius = (hi - lo) / 2;
-  return cachedOp(clipOps, `${lo}/${hi}`, () =>
-    tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-      save([x]);
-      return {
-        value: x.clipByValue(lo, hi),
-        gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => dy.mul(tf.sub(1, tf.step(sx!.sub(centre).abs().sub(radius), 0))),
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op);
+  const centre = (lo + hi) / 2,
+    radius = (hi - lo) / 2;
+  return cachedOp(
+    clipOps,
+    `${lo}/${hi}`,
+    () =>
+      tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+        save([x]);
+        return {
+          value: x.clipByValue(lo, hi),
+          gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => dy.mul(tf.sub(1, tf.step(sx!.sub(centre).abs().sub(radius), 0))),
+        };
+      }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op,
+  );
 }
 
 /** clipByValue(x, lo, hi) with a cheaper gradient on WASM/CPU (same values). */

@@ -15,7 +15,10 @@ import { useComposedGradients } from './policy.ts';
 /** Nearest 2x upsampling scaled by `k`, as one broadcasting Multiply. */
 function up2Scaled(x: tf.Tensor4D, k: number): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
-  return x.reshape([b, h, 1, w, 1, c]).mul(tf.fill([1, 1, 2, 1, 2, 1], k)).reshape([b, 2 * h, 2 * w, c]);
+  return x
+    .reshape([b, h, 1, w, 1, c])
+    .mul(tf.fill([1, 1, 2, 1, 2, 1], k))
+    .reshape([b, 2 * h, 2 * w, c]);
 }
 
 const composedAvgPool2 = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {

@@ -91,7 +91,12 @@ function withTables(b: WasmBackendLike, tensors: tf.TensorInfo[], scratchBytes: 
   }
 }
 
-type KernelBody = (inputs: Record<string, tf.TensorInfo | undefined>, attrs: Record<string, number | boolean>, b: WasmBackendLike, k: TransformKernels) => tf.TensorInfo | tf.TensorInfo[];
+type KernelBody = (
+  inputs: Record<string, tf.TensorInfo | undefined>,
+  attrs: Record<string, number | boolean>,
+  b: WasmBackendLike,
+  k: TransformKernels,
+) => tf.TensorInfo | tf.TensorInfo[];
 
 function registerWasmKernel(kernelName: string, body: KernelBody): void {
   tf.registerKernel({
@@ -149,7 +154,8 @@ function requireWinograd(): void {
 export function winogradSuits(x: readonly number[], w: readonly number[], out: readonly number[], stride: number, filterCached: boolean): boolean {
   const [kh, kw, ci, co] = w as [number, number, number, number];
   const macs = out[0]! * out[1]! * out[2]! * ci * co * kh * kw;
-  const shapeFits = stride === 1 && kh === 3 && kw === 3 && x[3] === ci && ci % 4 === 0 && co % 4 === 0 && Math.min(ci, co) >= MIN_CHANNELS && out[1]! > 0 && out[2]! > 0;
+  const shapeFits =
+    stride === 1 && kh === 3 && kw === 3 && x[3] === ci && ci % 4 === 0 && co % 4 === 0 && Math.min(ci, co) >= MIN_CHANNELS && out[1]! > 0 && out[2]! > 0;
   return shapeFits && macs >= (filterCached ? MIN_MACS_CACHED : MIN_MACS_UNCACHED) && winogradAvailable();
 }
 
@@ -171,8 +177,10 @@ export function winogradFilter(w: tf.Tensor4D, flipped = false): tf.Tensor2D[] {
 export function winogradConv2d(x: tf.Tensor4D, u: tf.Tensor2D[], bias: tf.Tensor1D | null, pads: [number, number, number, number]): tf.Tensor4D {
   const [n, h, w] = x.shape;
   const [pt, pb, pl, pr] = pads;
-  const ho = h + pt + pb - 2, wo = w + pl + pr - 2;
-  const th = Math.ceil(ho / 4), tw = Math.ceil(wo / 4);
+  const ho = h + pt + pb - 2,
+    wo = w + pl + pr - 2;
+  const th = Math.ceil(ho / 4),
+    tw = Math.ceil(wo / 4);
   requireWinograd();
   return tf.tidy(() => {
     const v = tf.engine().runKernel(INPUT, { x }, { pt, pl, th, tw }) as unknown as tf.Tensor2D[];

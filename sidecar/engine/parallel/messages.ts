@@ -16,10 +16,7 @@ export type WorkerRequest =
   | { kind: 'grads'; id: number; objective: ObjectiveKind; params: PackedTensors; inputs: PackedTensors; opts: ObjectiveOptions };
 
 /** `out` holds "x" and "drift" (sgld.ts SgldResult) for sgld; the gradients by parameter name plus "terms" for grads. */
-export type WorkerReply =
-  | { kind: 'ready' }
-  | { kind: 'result'; id: number; out: PackedTensors }
-  | { kind: 'error'; id?: number; message: string };
+export type WorkerReply = { kind: 'ready' } | { kind: 'result'; id: number; out: PackedTensors } | { kind: 'error'; id?: number; message: string };
 
 export function pack(t: tf.Tensor): PackedTensor {
   return { shape: t.shape, data: (t.dataSync() as Float32Array).slice() };

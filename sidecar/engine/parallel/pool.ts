@@ -133,7 +133,10 @@ function rows(inputs: Record<string, tf.Tensor>, a: number, b: number): Record<s
 export class Pool implements Runner {
   private readonly local: Runner;
 
-  private constructor(private readonly model: EcvaeModel, private readonly workers: PoolWorker[]) {
+  private constructor(
+    private readonly model: EcvaeModel,
+    private readonly workers: PoolWorker[],
+  ) {
     this.local = localRunner(model);
   }
 
@@ -158,7 +161,12 @@ export class Pool implements Runner {
    * Runs part 0 here while the workers run the others; `remote(i, a, b)` starts part i
    * (rows [a, b)) on worker i - 1. Remote results are unpacked into tensors.
    */
-  private async split<T>(total: number, here: (a: number, b: number) => T, remote: (w: PoolWorker, a: number, b: number) => Promise<PackedTensors>, disposeHere: (t: T) => void): Promise<{ mine: T; others: Record<string, tf.Tensor>[] }> {
+  private async split<T>(
+    total: number,
+    here: (a: number, b: number) => T,
+    remote: (w: PoolWorker, a: number, b: number) => Promise<PackedTensors>,
+    disposeHere: (t: T) => void,
+  ): Promise<{ mine: T; others: Record<string, tf.Tensor>[] }> {
     const b = this.bounds(total);
     const pending = this.workers.slice(0, b.length - 2).map((w, i) => remote(w, b[i + 1]!, b[i + 2]!));
     const mine = here(b[0]!, b[1]!);
@@ -174,7 +182,8 @@ export class Pool implements Runner {
     const total = start.shape[0]!;
     if (this.threads === 1 || total === 1) return this.local.sgld(params, start, opts);
     const packedParams = packAll(params);
-    const { mine, others } = await this.split(total,
+    const { mine, others } = await this.split(
+      total,
       (a, b) => {
         const head = start.slice(a, b - a);
         const r = sgldChain((v) => this.model.energy(params, v, true), head, head, { ...opts, slice: { offset: a, total } });
@@ -187,7 +196,8 @@ export class Pool implements Runner {
         part.dispose();
         return w.run({ kind: 'sgld', params: packedParams, start: packed, opts: { ...opts, slice: { offset: a, total } } });
       },
-      (r) => disposeParams({ ...r }));
+      (r) => disposeParams({ ...r }),
+    );
     const x = tf.concat([mine.x, ...others.map((o) => o.x!)]);
     const drift = tf.concat([mine.drift, ...others.map((o) => o.drift!)]);
     disposeParams({ ...mine });
@@ -199,7 +209,8 @@ export class Pool implements Runner {
     const total = Object.values(inputs)[0]!.shape[0]!;
     if (this.threads === 1 || total === 1) return this.local.grads(kind, params, inputs, opts);
     const packedParams = packAll(params);
-    const { mine, others } = await this.split(total,
+    const { mine, others } = await this.split(
+      total,
       (a, b) => {
         const part = tf.tidy(() => rows(inputs, a, b));
         const r = objectiveGrads(this.model, kind, params, part, { ...opts, scale: (b - a) / total });
@@ -215,7 +226,8 @@ export class Pool implements Runner {
       (r) => {
         disposeParams(r.grads);
         r.terms.dispose();
-      });
+      },
+    );
     const sum = (mineT: tf.Tensor, key: string): tf.Tensor => tf.addN([mineT, ...others.map((o) => o[key]!)]);
     const grads = Object.fromEntries(Object.entries(mine.grads).map(([k, g]) => [k, sum(g, k)]));
     const terms = sum(mine.terms, 'terms') as tf.Tensor1D;

@@ -50,7 +50,10 @@ port.on('message', (msg: WorkerRequest) => {
       const result = compute(model, msg);
       const out = Object.fromEntries(Object.entries(result).map(([k, t]) => [k, pack(t)]));
       disposeParams(result);
-      port.postMessage({ kind: 'result', id: msg.id, out } satisfies WorkerReply, Object.values(out).map((t) => t.data.buffer as ArrayBuffer));
+      port.postMessage(
+        { kind: 'result', id: msg.id, out } satisfies WorkerReply,
+        Object.values(out).map((t) => t.data.buffer as ArrayBuffer),
+      );
     } catch (err) {
       port.postMessage({ kind: 'error', ...(msg.kind !== 'init' ? { id: msg.id } : {}), message: (err as Error).message } satisfies WorkerReply);
     }

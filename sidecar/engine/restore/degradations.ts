@@ -41,7 +41,11 @@ export interface Degradation {
 /** Inpainting: A = A+ = diag(mask), mask [1, H, W, 1] with 1 where pixels are known. */
 export function inpainting(mask: tf.Tensor4D, describe = 'mask'): Degradation {
   const op: Degradation = {
-    task: 'inpaint', apply: (x) => x.mul(mask), pinv: (y) => y.mul(mask), noise: 0, describe: `inpainting (${describe})`,
+    task: 'inpaint',
+    apply: (x) => x.mul(mask),
+    pinv: (y) => y.mul(mask),
+    noise: 0,
+    describe: `inpainting (${describe})`,
     baselines: (y) => ({
       pinv: tf.tidy(() => op.pinv(y)),
       // Each image's mean of its known pixels fills the rest; the mask broadcasts over batch and channels.
@@ -88,7 +92,11 @@ export function superResolution(factor: number): Degradation {
 export function denoising(sigma: number): Degradation {
   // Copies, not the input itself: callers own (and dispose) what an operator returns.
   const op: Degradation = {
-    task: 'denoise', apply: (x) => x.clone(), pinv: (y) => y.clone(), noise: 2 * sigma, describe: `denoising (sigma ${sigma})`,
+    task: 'denoise',
+    apply: (x) => x.clone(),
+    pinv: (y) => y.clone(),
+    noise: 2 * sigma,
+    describe: `denoising (sigma ${sigma})`,
     baselines: (y) => ({ pinv: op.pinv(y) }),
     dispose: () => undefined,
   };
@@ -115,7 +123,8 @@ const srFactor = (p: TaskParams): number => p.factor ?? RESTORATION_TASKS.sr.def
 export const DEGRADATIONS: Record<Task, DegradationKind> = {
   inpaint: {
     create: (p, m) => {
-      if (!p.mask) throw new RestoreError('Inpainting needs a mask: a PNG of the model size (white = known, black = missing) or a built-in: center, half, random:P.');
+      if (!p.mask)
+        throw new RestoreError('Inpainting needs a mask: a PNG of the model size (white = known, black = missing) or a built-in: center, half, random:P.');
       const { mask, describe } = loadMask(p.mask, m.size, m.seed);
       return inpainting(mask, describe);
     },

@@ -56,7 +56,8 @@ function scores(x: tf.Tensor4D, ref: tf.Tensor4D | undefined): Scores {
 
 /** Restoration needs an image model with its energy model. */
 export function requireImageModel(m: TrainedModel): asserts m is TrainedModel & { ebm: Params } {
-  if (m.model.dataShape.length !== 3) throw new RestoreError(`Restoration works on image models; ${m.file} models ${m.model.dataShape.join('x')}-D points (${m.config.data.kind}).`);
+  if (m.model.dataShape.length !== 3)
+    throw new RestoreError(`Restoration works on image models; ${m.file} models ${m.model.dataShape.join('x')}-D points (${m.config.data.kind}).`);
   if (!m.ebm) throw new RestoreError(`Restoration needs the energy model, but ${m.file} is a plain VAE (trained with calibration.enabled false).`);
 }
 
@@ -71,8 +72,10 @@ export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: A
     if (got.join('x') !== want.join('x')) {
       y.dispose();
       const [size] = m.model.dataShape;
-      throw new RestoreError(`For ${op.describe} this model (${size}x${size}) needs a ${want[0]}x${want[1]} input with ${want[2]} channel(s); got ${got[0]}x${got[1]} with ${got[2]}. ` +
-        (r.task === 'sr' ? 'Give the low-resolution image.' : 'Larger images are not tiled: crop or resize to the model size first.'));
+      throw new RestoreError(
+        `For ${op.describe} this model (${size}x${size}) needs a ${want[0]}x${want[1]} input with ${want[2]} channel(s); got ${got[0]}x${got[1]} with ${got[2]}. ` +
+          (r.task === 'sr' ? 'Give the low-resolution image.' : 'Larger images are not tiled: crop or resize to the model size first.'),
+      );
     }
     const reference = r.clean ?? r.reference;
     const t0 = performance.now();
@@ -86,16 +89,25 @@ export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: A
     const seconds = (performance.now() - t0) / 1000;
     if (!allFinite({ output })) {
       [output, y].forEach((t) => t.dispose());
-      throw new RestoreError(`The restoration diverged (non-finite values) with step size ${r.options.stepSize}: lower the step size (default ${RESTORE_DEFAULTS.stepSize}).`);
+      throw new RestoreError(
+        `The restoration diverged (non-finite values) with step size ${r.options.stepSize}: lower the step size (default ${RESTORE_DEFAULTS.stepSize}).`,
+      );
     }
     const base = op.baselines(y);
     const report: RestoreReport = {
-      task: r.task, degradation: op.describe, n: y.shape[0], ...scores(output, reference),
+      task: r.task,
+      degradation: op.describe,
+      n: y.shape[0],
+      ...scores(output, reference),
       baselines: Object.fromEntries(Object.entries(base).map(([k, v]) => [k, scores(v, reference)])),
-      secondsPerImage: seconds / y.shape[0], options: r.options,
+      secondsPerImage: seconds / y.shape[0],
+      options: r.options,
     };
     return {
-      output, observed: y, baselines: base, report,
+      output,
+      observed: y,
+      baselines: base,
+      report,
       dispose() {
         output.dispose();
         y.dispose();

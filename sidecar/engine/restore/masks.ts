@@ -17,7 +17,8 @@ export class MaskError extends UserError {
 export function loadMask(spec: string, size: number, seed = 0): { mask: tf.Tensor4D; describe: string } {
   const m = new Float32Array(size * size).fill(1);
   if (spec === 'center') {
-    const a = Math.floor(size / 4), b = a + Math.floor(size / 2);
+    const a = Math.floor(size / 4),
+      b = a + Math.floor(size / 2);
     for (let i = a; i < b; i++) for (let j = a; j < b; j++) m[i * size + j] = 0;
   } else if (spec === 'half') {
     m.fill(0, Math.floor(size / 2) * size);

@@ -31,25 +31,37 @@ export interface RestoreOptions {
 export const RESTORE_DEFAULTS: RestoreOptions = { steps: 50, stepSize: 0.0002, sigma: 0.1, energyWeight: 1, noiseScale: 1, seed: 0 };
 
 /** Async so that a caller with `signal` can cancel between Langevin steps (CancelledError). */
-export async function restore(model: EcvaeModel, vae: Params, ebm: Params, op: Degradation, y: tf.Tensor4D, o: RestoreOptions, signal?: AbortSignal): Promise<tf.Tensor4D> {
+export async function restore(
+  model: EcvaeModel,
+  vae: Params,
+  ebm: Params,
+  op: Degradation,
+  y: tf.Tensor4D,
+  o: RestoreOptions,
+  signal?: AbortSignal,
+): Promise<tf.Tensor4D> {
   const sigma = op.noise > 0 ? op.noise : o.sigma;
   const start = tf.tidy(() => op.pinv(y));
   let z = tf.tidy(() => model.encode(vae, start).mu);
   start.dispose();
   const target = (xhat: tf.Tensor4D): tf.Tensor4D => (op.task === 'denoise' ? y.clone() : rangeNullProject(op, y, xhat));
-  const step = (z: tf.Tensor2D, t: number): tf.Tensor2D => tf.tidy((): tf.Tensor2D => {
-    const xrn = target(model.decode(vae, z) as tf.Tensor4D);
-    const g = tf.grad((v: tf.Tensor) => {
-      const x = model.decode(vae, v as tf.Tensor2D);
-      const data = tf.squaredDifference(x, xrn).sum().div(sigma * sigma);
-      const prior = v.square().sum().mul(0.5);
-      const energy = o.energyWeight ? model.energy(ebm, x, true).sum().mul(o.energyWeight) : tf.scalar(0);
-      return data.add(prior).add(energy) as tf.Scalar;
-    })(z);
-    const anneal = o.noiseScale * (1 - t / o.steps);
-    const moved = z.sub(g.mul(o.stepSize / 2));
-    return (anneal > 0 ? moved.add(tf.randomNormal(z.shape, 0, Math.sqrt(o.stepSize) * anneal, 'float32', deriveSeed(o.seed, t))) : moved) as tf.Tensor2D;
-  });
+  const step = (z: tf.Tensor2D, t: number): tf.Tensor2D =>
+    tf.tidy((): tf.Tensor2D => {
+      const xrn = target(model.decode(vae, z) as tf.Tensor4D);
+      const g = tf.grad((v: tf.Tensor) => {
+        const x = model.decode(vae, v as tf.Tensor2D);
+        const data = tf
+          .squaredDifference(x, xrn)
+          .sum()
+          .div(sigma * sigma);
+        const prior = v.square().sum().mul(0.5);
+        const energy = o.energyWeight ? model.energy(ebm, x, true).sum().mul(o.energyWeight) : tf.scalar(0);
+        return data.add(prior).add(energy) as tf.Scalar;
+      })(z);
+      const anneal = o.noiseScale * (1 - t / o.steps);
+      const moved = z.sub(g.mul(o.stepSize / 2));
+      return (anneal > 0 ? moved.add(tf.randomNormal(z.shape, 0, Math.sqrt(o.stepSize) * anneal, 'float32', deriveSeed(o.seed, t))) : moved) as tf.Tensor2D;
+    });
   // The weights stay fixed for the whole restoration: filters' derived tensors are made once.
   const filters = new FilterCache();
   try {
