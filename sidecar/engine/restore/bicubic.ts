@@ -19,8 +19,9 @@ export function bicubicMatrix(inSize: number, factor: number): Float32Array {
     const src = (o + 0.5) / factor - 0.5;
     const base = Math.floor(src);
     for (let k = -1; k <= 2; k++) {
-      const i = Math.min(Math.max(base + k, 0), inSize - 1);
-      w[o * inSize + i] += cubic(src - (base + k));
+      // Edge clamping folds taps outside the image onto the border pixel: weights add up there.
+      const at = o * inSize + Math.min(Math.max(base + k, 0), inSize - 1);
+      w[at] = w[at]! + cubic(src - (base + k));
     }
   }
   return w;
