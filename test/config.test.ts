@@ -1,10 +1,10 @@
 /** Run-config validation: schema defaults, and a clear, located message for each mistake. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile, parseConfig, type Diagnostic } from '../sidecar/engine/config.ts';
-import { tempDir } from './helpers.ts';
+import { repoRoot, tempDir } from './helpers.ts';
 
 function errorsOf(text: string, baseDir = process.cwd()): Diagnostic[] {
   const r = parseConfig(text, baseDir);
@@ -155,6 +155,11 @@ test('the shipped examples validate, without warnings', () => {
     assert.ok(r.ok, `${f}: ${JSON.stringify(!r.ok && r.diagnostics)}`);
     assert.deepEqual(r.warnings, [], f);
   }
+});
+
+test('the config is declared once: its TypeScript types are generated from the schema (regenerate with npm run build:config-types)', async () => {
+  const { CONFIG_TYPES_FILE, configTypes } = await import('../scripts/config-types.mjs');
+  assert.equal(readFileSync(join(repoRoot, CONFIG_TYPES_FILE), 'utf8'), await configTypes());
 });
 
 test('README.md documents every config field (regenerate with node scripts/config-docs.mjs --write)', async () => {

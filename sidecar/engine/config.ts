@@ -1,5 +1,5 @@
 /**
- * Run configuration: types, schema validation (Ajv, defaults filled from the schema) and
+ * Run configuration: schema validation (Ajv, defaults filled from the schema) and
  * semantic checks, with every problem reported as a diagnostic that points at a
  * line/column of the config text. Errors are values here; callers decide how to show them.
  */
@@ -11,87 +11,12 @@ import { semanticChecks } from './configChecks.ts';
 import { DiagnosticBuilder, lineColumn } from './configDiagnostics.ts';
 import { schemaPath } from './paths.ts';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+// The config's types are generated from its schema (scripts/config-types.mjs), its one
+// declaration: they describe a config after validation, defaults filled.
+import type { RunConfig } from './config.generated.ts';
+export type { CalibrationConfig, DataConfig, FourierConfig, LoggingConfig, ModelConfig, RunConfig, TrainingConfig } from './config.generated.ts';
 
-export interface DataConfig {
-  kind: 'gaussians25' | 'mnist' | 'fashion-mnist' | 'folder';
-  path?: string;
-  size?: number;
-  channels: 1 | 3;
-  onBadImage: 'error' | 'skip';
-  split: 'train' | 'test' | 'all';
-  limit?: number;
-  scale: number;
-  count: number;
-}
-
-export interface ModelConfig {
-  kind: 'auto' | 'conv' | 'mlp';
-  latentDim: number;
-  width: number;
-  /** Omitted: derived from the image size (autoLevels). */
-  levels?: number;
-  hidden: number;
-  depth: number;
-  ebmHidden: number;
-  temperature: number;
-  /** mlp: random Fourier features at the energy model's input (x) and the decoder's (z). */
-  energyFourier: FourierConfig;
-  decoderFourier: FourierConfig;
-}
-
-/** "auto": on (64 features) for mlp models on vector data of at most 16 dimensions, off otherwise. */
-export interface FourierConfig {
-  count: number | 'auto';
-  sigma: number;
-}
-
-export interface TrainingConfig {
-  iterations: number;
-  batchSize: number;
-  beta: number;
-  vaeLearningRate: number;
-  ebmLearningRate: number;
-  adamBeta1: number;
-  adamBeta2: number;
-  ebmRegularization: number;
-  parallelism: number | 'auto';
-}
-
-export interface CalibrationConfig {
-  enabled: boolean;
-  /** What the decoder is pulled toward and the constraint measures (docs/calibration.md). */
-  distance: 'drift' | 'chain';
-  sgldSteps: number;
-  sgldStepSize: number;
-  sgldNoiseScale: number;
-  proxThreshold: number;
-  lambdaInit: number;
-  lambdaLearningRate: number;
-  lambdaMax: number;
-  epsilon: number;
-}
-
-export interface LoggingConfig {
-  every: number;
-  sampleEvery: number;
-  checkpointEvery: number;
-  keepCheckpoints: number;
-  sampleCount: number;
-  sampleMcmcSteps: number;
-}
-
-export interface RunConfig {
-  name: string;
-  seed: number;
-  backend: 'auto' | BackendName;
-  data: DataConfig;
-  model: ModelConfig;
-  training: TrainingConfig;
-  calibration: CalibrationConfig;
-  logging: LoggingConfig;
-  output: { dir: string };
-}
+export type BackendName = Exclude<RunConfig['backend'], 'auto'>;
 
 export interface Diagnostic {
   severity: 'error' | 'warning';

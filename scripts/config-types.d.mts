@@ -1,0 +1,2 @@
+export const CONFIG_TYPES_FILE: string;
+export function configTypes(): Promise<string>;
