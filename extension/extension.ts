@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
   });
 
   languageClient = startConfigLanguageClient(client, output);
-  const runsTree = new RunsTreeProvider(client, () => runsDir());
+  const runsTree = new RunsTreeProvider(client, () => runsDir(), context.workspaceState);
 
   const dashboardHost: DashboardHost = {
     onMessage: (m: FromDashboard): void => {
@@ -117,9 +117,12 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
     return uri.fsPath;
   };
 
+  function workspaceDir(): string {
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+  }
+
   function runsDir(): string {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
-    return join(folder, vscode.workspace.getConfiguration('ecvae').get<string>('runsDirectory', 'runs'));
+    return join(workspaceDir(), vscode.workspace.getConfiguration('ecvae').get<string>('runsDirectory', 'runs'));
   }
 
   /** The run (or checkpoint) to use: the tree item clicked, else the active run, else a pick among runs with checkpoints. */
@@ -127,10 +130,10 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
     if (node?.kind === 'checkpoint') return node.file;
     if (node?.kind === 'run') return node.run.runDir;
     if (active) return active.runDir;
-    const { runs } = await client.request('runs/list', { dir: runsDir() });
+    const runs = await runsTree.listRuns();
     const usable = runs.filter((r) => r.checkpoints.length);
     if (!usable.length) {
-      void vscode.window.showErrorMessage(`No trained run with a checkpoint in ${runsDir()}. Train one first (EC-VAE: Train).`);
+      void vscode.window.showErrorMessage(`No trained run with a checkpoint in ${runsTree.dirs().join(', ')}. Train one first (EC-VAE: Train).`);
       return undefined;
     }
     if (usable.length === 1) return usable[0]!.runDir;
@@ -169,9 +172,10 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
       const config = await pickConfig();
       if (!config) return;
       try {
-        const name = JSON.parse((await vscode.workspace.fs.readFile(vscode.Uri.file(config))).toString()).name ?? 'run';
-        const r = await client.request('train/start', { configPath: config, runDir: join(runsDir(), String(name)), resume: true });
+        // The run goes where the config says (output.dir, relative to the workspace folder, and name).
+        const r = await client.request('train/start', { configPath: config, baseDir: workspaceDir(), resume: true });
         active = { runId: r.runId, runDir: r.runDir, status: 'running' };
+        runsTree.addRunsDir(dirname(r.runDir));
         runsTree.refresh();
         DashboardPanel.createOrShow(context.extensionUri, dashboardHost, r.runDir);
       } catch (err) {

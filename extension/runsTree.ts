@@ -1,6 +1,7 @@
 /**
- * The "EC-VAE Runs" tree view: run folders under the runs directory with their status
- * and progress, and each run's checkpoints. The listing comes from the sidecar
+ * The "EC-VAE Runs" tree view: run folders with their status and progress, and each
+ * run's checkpoints. It lists the `ecvae.runsDirectory` folder and every folder a run was
+ * started in from this workspace (a config's output.dir), remembered in workspace state. The listing comes from the sidecar
  * (`runs/list`), which also tells an interrupted run from a running one. Refreshed on
  * run events and when any run's status.json changes on disk (runs started from the CLI
  * show up too).
@@ -9,6 +10,8 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../sidecar/protocol.ts';
 import type { SidecarClient } from './sidecarClient.ts';
+
+const RUN_FOLDERS_KEY = 'ecvae.runFolders';
 
 export type RunsNode = { kind: 'run'; run: RunSummary } | { kind: 'checkpoint'; file: string; run: RunSummary } | { kind: 'error'; message: string };
 
@@ -24,14 +27,40 @@ const STATUS_ICONS: Record<RunSummary['status'], string> = {
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly watcher: vscode.FileSystemWatcher;
+  private readonly watchers = new Map<string, vscode.FileSystemWatcher>();
 
   constructor(
     private readonly client: SidecarClient,
     private readonly runsDir: () => string,
+    private readonly state: vscode.Memento,
   ) {
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(runsDir()), '*/status.json'));
-    for (const on of [this.watcher.onDidCreate, this.watcher.onDidChange, this.watcher.onDidDelete]) on(() => this.refresh());
+    for (const dir of this.dirs()) this.watch(dir);
+  }
+
+  /** The folders listed, the setting's first. */
+  dirs(): string[] {
+    return [...new Set([this.runsDir(), ...this.state.get<string[]>(RUN_FOLDERS_KEY, [])])];
+  }
+
+  /** Lists `dir` from now on (and in later sessions of this workspace). */
+  addRunsDir(dir: string): void {
+    if (this.dirs().includes(dir)) return;
+    void this.state.update(RUN_FOLDERS_KEY, [...this.state.get<string[]>(RUN_FOLDERS_KEY, []), dir]);
+    this.watch(dir);
+    this.refresh();
+  }
+
+  /** Every run in the listed folders. */
+  async listRuns(): Promise<RunSummary[]> {
+    const lists = await Promise.all(this.dirs().map((dir) => this.client.request('runs/list', { dir })));
+    return lists.flatMap((l) => l.runs);
+  }
+
+  private watch(dir: string): void {
+    if (this.watchers.has(dir)) return;
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*/status.json'));
+    for (const on of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) on(() => this.refresh());
+    this.watchers.set(dir, watcher);
   }
 
   refresh(): void {
@@ -41,8 +70,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) {
       try {
-        const { runs } = await this.client.request('runs/list', { dir: this.runsDir() });
-        return runs.map((run) => ({ kind: 'run', run }));
+        return (await this.listRuns()).map((run) => ({ kind: 'run', run }));
       } catch (err) {
         return [{ kind: 'error', message: `Cannot list runs: ${(err as Error).message.split('\n')[0]}` }];
       }
@@ -76,7 +104,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   dispose(): void {
-    this.watcher.dispose();
+    for (const w of this.watchers.values()) w.dispose();
     this.changed.dispose();
   }
 }

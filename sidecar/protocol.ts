@@ -30,7 +30,10 @@ export const ErrorCode = {
 export interface TrainStartParams {
   /** Path of a *.ecvae.json file. */
   configPath: string;
+  /** Where the run goes; default: the config's output.dir and name, output.dir resolved against `baseDir`. */
   runDir?: string;
+  /** The folder a relative output.dir is relative to (the extension: the workspace folder; default: the sidecar's current directory). */
+  baseDir?: string;
   iterations?: number;
   resume?: boolean;
 }

@@ -72,7 +72,13 @@ before(async () => {
   const { Uri } = (await import(pathToFileURL(resolve(repoRoot, 'test', 'vscode-double.ts')).href)) as { Uri: typeof vscodeUri };
   vscodeUri = Uri;
   double.workspaceRoot = ws;
-  const context = { extensionPath: repoRoot, extensionUri: Uri.file(repoRoot), subscriptions: [] as { dispose(): unknown }[] };
+  const memento = new Map<string, unknown>();
+  const workspaceState = {
+    get: (k: string, d?: unknown) => (memento.has(k) ? memento.get(k) : d),
+    update: async (k: string, v: unknown) => void memento.set(k, v),
+    keys: () => [...memento.keys()],
+  };
+  const context = { extensionPath: repoRoot, extensionUri: Uri.file(repoRoot), subscriptions: [] as { dispose(): unknown }[], workspaceState };
   ext.activate(context);
   subscriptions = context.subscriptions;
 });
@@ -175,6 +181,34 @@ test('the Runs tree lists run folders with status and checkpoints, and watches s
   const [ck] = await tree.getChildren(run);
   assert.match(ck!.file!, /checkpoints[/\\].+\.ckpt$/);
   assert.equal(tree.getTreeItem(ck!).contextValue, 'ecvae.checkpoint');
+});
+
+test("Train writes the run where the config's output.dir says (relative to the workspace), and the Runs tree lists that folder too", async () => {
+  const config = join(ws, 'elsewhere.ecvae.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'toy-out',
+      data: { kind: 'gaussians25', count: 200 },
+      model: { hidden: 8, depth: 1, latentDim: 2 },
+      training: { iterations: 3, batchSize: 16 },
+      calibration: { sgldSteps: 1 },
+      logging: { every: 1, sampleEvery: 100, checkpointEvery: 100 },
+      output: { dir: 'out/runs' },
+    }),
+  );
+  double.files = [vscodeUri.file(config)];
+  double.quickPick = (items) => items.find((i) => i.label === 'elsewhere.ecvae.json');
+  await double.commands.get('ecvae.train')!();
+  await until('the run to finish', () => double.messages.some((m) => /EC-VAE training finished at iteration 3/.test(m.text)));
+  assert.ok(existsSync(join(ws, 'out', 'runs', 'toy-out', 'status.json')), 'the run folder is <workspace>/<output.dir>/<name>');
+  assert.ok(!existsSync(join(ws, 'runs', 'toy-out')), 'not the runsDirectory setting');
+  assert.ok(
+    double.watchers.some((w) => w.pattern.base.fsPath === join(ws, 'out', 'runs')),
+    'its folder is watched',
+  );
+  const names = (await double.trees.get('ecvae.runs')!.getChildren()).map((n) => n.run?.name);
+  assert.ok(names.includes('toy') && names.includes('toy-out'), JSON.stringify(names));
 });
 
 test('Generate Samples from a tree item writes and opens a grid; cancelling its progress cancels the request', async () => {

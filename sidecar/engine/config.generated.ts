@@ -236,7 +236,7 @@ export interface LoggingConfig {
 }
 export interface OutputConfig {
   /**
-   * Folder for run folders, relative to the current directory (or absolute).
+   * Folder for run folders, relative to the current directory for the CLI and to the workspace folder in VS Code (or absolute).
    */
   dir: string;
 }

@@ -2,7 +2,7 @@
  * Training runs owned by the sidecar: start, stop, pause, resume, and a listing of run
  * folders on disk. One run trains at a time (the sidecar owns the accelerator).
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadConfigFile, formatDiagnostics } from '../engine/config.ts';
 import { train, type RunEvents, type TrainResult } from '../engine/run.ts';
 import type { TrainStartParams } from '../protocol.ts';
@@ -40,7 +40,7 @@ export class RunManager {
     const cfg = loadConfigFile(p.configPath);
     if (!cfg.ok) throw new RunsError('invalid-config', formatDiagnostics(p.configPath, cfg.diagnostics));
     const runId = `run-${++this.counter}`;
-    const runDir = resolve(p.runDir ?? join(cfg.config.output.dir, cfg.config.name));
+    const runDir = p.runDir ? resolve(p.runDir) : resolve(p.baseDir ?? '.', cfg.config.output.dir, cfg.config.name);
     const abort = new AbortController();
     const ev = this.events(runId);
     const run: ActiveRun = { runDir, abort, paused: false, done: Promise.resolve(undefined as unknown as TrainResult) };
