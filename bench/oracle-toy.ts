@@ -1,10 +1,10 @@
 /**
- * Differential check against the PyTorch oracle of the toy (shared/oracle/toy_ecvae.py):
+ * Differential check against the PyTorch oracle of the toy (bench/oracle/toy_ecvae.py):
  * the same settings in both, the same metrics (hqRatio / modes / reverseKL, one-step and
  * after 50 SGLD steps). Both use the paper's chain distance, which is what the oracle
  * implements; random draws differ, so the two agree in distribution, not bit for bit.
  * Prints one JSON line per seed with both results.
- *   npm run bench:oracle -- [--seeds 0,1] [--iterations 3000] [--oracle ../shared/oracle/toy_ecvae.py]
+ *   npm run bench:oracle -- [--seeds 0,1] [--iterations 3000] [--oracle bench/oracle/toy_ecvae.py]
  * Needs Debian's PyTorch: apt-get install -y python3-torch python3-numpy.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,7 +22,7 @@ const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '0' },
     iterations: { type: 'string', default: '3000' },
-    oracle: { type: 'string', default: join(import.meta.dirname, '..', '..', 'shared', 'oracle', 'toy_ecvae.py') },
+    oracle: { type: 'string', default: join(import.meta.dirname, 'oracle', 'toy_ecvae.py') },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
 });

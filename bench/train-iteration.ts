@@ -1,6 +1,6 @@
 /**
  * Benchmark: one EC-VAE training iteration of the reference model of
- * shared/bench/README.md (same layers, shapes, batch, SGLD steps, two SGLD chains, two
+ * bench/reference/README.md (same layers, shapes, batch, SGLD steps, two SGLD chains, two
  * Adam updates) on the selected backend, plus one-step sampling throughput and the
  * latency of restoring one image (centre inpainting, default steps). Prints one JSON line.
  *   npm run bench -- [--batch 32] [--size 32] [--width 32] [--steps 15] [--iters 5] [--warmup 1] [--backend wasm] [--threads auto|N]

@@ -37,7 +37,7 @@ test('a minimal config gets every default from the schema', () => {
   assert.equal(c.model.levels, undefined, 'levels follow the image size unless given');
 });
 
-test('the reference architecture of shared/bench is expressible as a config', () => {
+test('the reference architecture of bench/reference is expressible as a config', () => {
   const dir = tempDir();
   const r = parseConfig(
     JSON.stringify({
@@ -101,7 +101,7 @@ test('calibration checks: the chain distance against its noise floor, epsilon fo
     assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
     return r.warnings;
   };
-  // MNIST example constants: floor = 5·784·0.01·0.1^2 = 0.392 > epsilon 0.05 (shared/oracle/README.md §2).
+  // MNIST example constants: floor = 5·784·0.01·0.1^2 = 0.392 > epsilon 0.05 (bench/oracle/README.md §2).
   const mnist = {
     data: { kind: 'mnist' },
     model: { levels: 2 },

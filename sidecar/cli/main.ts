@@ -1,5 +1,5 @@
 /**
- * `ecvae`: the command-line face of the engine (SPEC §4). Human progress goes to stderr;
+ * `ecvae`: the command-line face of the engine (README.md, CLI). Human progress goes to stderr;
  * with --json the last stdout line is exactly one JSON object, also on failure
  * ({"ok": false, "error": ...}). Exit codes: 0 ok, 1 failure, 2 bad usage, an invalid
  * config or any other input the user can fix (engine/errors.ts UserError), 130 stopped

@@ -90,7 +90,7 @@ function dataDimensions(data: DataConfig): number | undefined {
 
 /**
  * The expected squared norm of a chain's injected noise, K·D·eta·noiseScale^2: with
- * distance "chain" cal can never go below it (shared/oracle/README.md §2).
+ * distance "chain" cal can never go below it (bench/oracle/README.md §2).
  */
 function noiseFloor(c: CalibrationConfig, dims: number): number {
   return c.sgldSteps * dims * c.sgldStepSize * c.sgldNoiseScale ** 2;

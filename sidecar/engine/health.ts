@@ -4,7 +4,7 @@
  * mostly injected noise: the energy's pull (drift) is small next to the Langevin noise,
  * so the decoder is pulled toward random points. The held-out gap E(neg) - E(data) says
  * why: near 0, the energy has not learned to tell data from samples (the toy before
- * Fourier features, shared/oracle/README.md §1: drift ~1e-4 per step for the first
+ * Fourier features, bench/oracle/README.md §1: drift ~1e-4 per step for the first
  * 2,000–3,000 iterations); clearly positive, the energy knows but the noise drowns it.
  * A gap near 0 alone is no warning: it is also what a calibrated decoder reaches, when its
  * samples look like the data (measured on the toy: gap 0.004 at 3,000 iterations, with

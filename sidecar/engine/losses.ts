@@ -1,4 +1,4 @@
-/** The EC-VAE objective terms (SPEC §1), as pure tensor functions. */
+/** The EC-VAE objective terms (README.md, The algorithm), as pure tensor functions. */
 import * as tf from './tf.ts';
 import type { EcvaeModel } from './models/index.ts';
 import type { Params } from './params.ts';

@@ -1,6 +1,6 @@
 /**
  * Convolutional encoder / decoder / energy model: the reference architecture of
- * shared/bench/README.md, generalised to `levels` stride-2 stages.
+ * bench/reference/README.md, generalised to `levels` stride-2 stages.
  *   Encoder: levels x [conv 4x4 s2 p1, lrelu] (C -> W -> 2W -> ...), dense -> (mu, logvar).
  *   Decoder: dense -> top feature map; levels x [2x nearest up, conv 3x3, lrelu]; conv 3x3 -> C; tanh.
  *   EBM:     stem conv 3x3; levels stages [avg-pool 2 (not first), lrelu, conv 3x3]; lrelu;

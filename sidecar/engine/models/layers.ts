@@ -46,7 +46,7 @@ const fourierOp = tf.customGrad(((x: tf.Tensor, b: tf.Tensor, save: tf.GradSaveF
  * Random Fourier features [sin 2πxB, cos 2πxB] with fixed frequencies B (`${name}.B`,
  * fourierSpecs). An MLP on raw 2-D coordinates is biased toward smooth functions and fits
  * 0.02-wide modes only after thousands of iterations; on these features it fits them in
- * hundreds (Tancik et al. 2020; measured on the toy in shared/oracle/README.md §8–9).
+ * hundreds (Tancik et al. 2020; measured on the toy in bench/oracle/README.md §8–9).
  */
 export function fourier(p: Params, name: string, x: tf.Tensor2D): tf.Tensor2D {
   return fourierOp(x, param(p, `${name}.B`) as tf.Tensor2D);

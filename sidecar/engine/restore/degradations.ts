@@ -6,7 +6,7 @@
  * docs) and must cover it: the compiler refuses a task with no behaviour.
  *
  * The range-null projection  P(x^) = A+ y + (I − A+ A) x^  satisfies A P(x^) = y exactly
- * (Wang et al., DDNM, as used for restoration by the EC-VAE paper, §4.3).
+ * (the range-null decomposition of DDNM, Wang et al., ICLR 2023).
  */
 import * as tf from '../tf.ts';
 import { RESTORATION_TASKS, type Task, type TaskParams } from '../../restorationTasks.ts';
