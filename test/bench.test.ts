@@ -22,6 +22,8 @@ test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
       '2',
       '--iters',
       '1',
+      '--backend',
+      'wasm',
       '--warmup',
       '0',
     ],
@@ -36,7 +38,7 @@ test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
 });
 
 test('bench/conv-kernels.ts prints direct vs Winograd timings per layer and batch as JSON', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'conv-kernels.ts'), '--reps', '1'], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'conv-kernels.ts'), '--reps', '1', '--backend', 'wasm'], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 120_000,

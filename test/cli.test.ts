@@ -38,9 +38,13 @@ test('ecvae info --json names the backend and why the others were not used', () 
   assert.equal(r.status, 0, r.stderr);
   const j = lastJson(r.stdout);
   assert.equal(j.ok, true);
-  assert.equal(j.backend, 'wasm');
   const attempts = j.attempts as { name: string; ok: boolean; detail: string }[];
-  assert.ok(attempts.some((a) => a.name === 'tensorflow' && !a.ok && /not installed/.test(a.detail)));
+  // Whatever this machine has: the first backend that works is used, each one before it says why not.
+  const used = attempts.findIndex((a) => a.ok);
+  assert.equal(j.backend, attempts[used]!.name);
+  for (const a of attempts.slice(0, used)) assert.ok(!a.ok && a.detail.length > 0, JSON.stringify(a));
+  const native = attempts.find((a) => a.name === 'tensorflow')!;
+  assert.ok(native.ok || /not installed|failed|cannot/i.test(native.detail), native.detail);
   // WebGPU (Dawn) is installed but finds no adapter on a machine without a GPU: selection falls through.
   const webgpu = attempts.find((a) => a.name === 'webgpu')!;
   assert.ok(webgpu.ok || /no WebGPU adapter|not installed/.test(webgpu.detail), webgpu.detail);
