@@ -2,7 +2,7 @@
  * Compiles our WASM kernels (AssemblyScript, sidecar/kernels/assembly/) and writes each
  * as a base64 module under sidecar/engine/ops/, so that tsx, the pool workers and the
  * esbuild bundle all get the binary without a file lookup. The generated modules are
- * committed; test/winograd.test.ts checks they match a fresh compile of the sources.
+ * committed; test/integration/winograd.test.ts checks they match a fresh compile of the sources.
  *   npm run build:kernels            (rewrites the generated modules)
  *   compileKernel(name) -> Uint8Array (used by the test)
  */

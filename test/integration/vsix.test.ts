@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { buffer } from 'node:stream/consumers';
 import rpc from 'vscode-languageserver-protocol/node.js';
 import yauzl from 'yauzl';
-import { repoRoot, tempDir } from './helpers.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
   name: string;

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { train } from '../sidecar/engine/run.ts';
+import { train } from '../../sidecar/engine/run.ts';
 import {
   acquireRunLock,
   appendMetrics,
@@ -24,8 +24,8 @@ import {
   truncateMetrics,
   writeStatus,
   type MetricsRecord,
-} from '../sidecar/engine/runFolder.ts';
-import { tempDir, useBackend, withDefaults } from './helpers.ts';
+} from '../../sidecar/engine/runFolder.ts';
+import { tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 /** The pid of a process that has exited (so no live process has it, barring reuse within the test). */
 const deadPid = (): number =>

@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { encodePng } from '../sidecar/engine/data/images.ts';
-import { cli, repoRoot, tempDir } from './helpers.ts';
+import { encodePng } from '../../sidecar/engine/data/images.ts';
+import { cli, repoRoot, tempDir } from '../helpers.ts';
 
 const dir = tempDir();
 const run = join(dir, 'run');

@@ -3,16 +3,16 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gaussianModes } from '../sidecar/engine/data/gaussians.ts';
-import { FEATURE_DIM, classifierLogits, loadClassifier } from '../sidecar/engine/eval/classifier.ts';
-import { frechetDistance, precisionRecall } from '../sidecar/engine/eval/features.ts';
-import { gaussianMetrics } from '../sidecar/engine/eval/gaussians.ts';
-import { comparisonSvg } from '../sidecar/engine/eval/picture.ts';
-import { decodeImage } from '../sidecar/engine/data/images.ts';
-import { gather, loadDataset } from '../sidecar/engine/data/index.ts';
-import { normalStream } from '../sidecar/engine/rng.ts';
-import * as tf from '../sidecar/engine/tf.ts';
-import { cli, lastJson, tempDir, useBackend } from './helpers.ts';
+import { gaussianModes } from '../../sidecar/engine/data/gaussians.ts';
+import { FEATURE_DIM, classifierLogits, loadClassifier } from '../../sidecar/engine/eval/classifier.ts';
+import { frechetDistance, precisionRecall } from '../../sidecar/engine/eval/features.ts';
+import { gaussianMetrics } from '../../sidecar/engine/eval/gaussians.ts';
+import { comparisonSvg } from '../../sidecar/engine/eval/picture.ts';
+import { decodeImage } from '../../sidecar/engine/data/images.ts';
+import { gather, loadDataset } from '../../sidecar/engine/data/index.ts';
+import { normalStream } from '../../sidecar/engine/rng.ts';
+import * as tf from '../../sidecar/engine/tf.ts';
+import { cli, lastJson, tempDir, useBackend } from '../helpers.ts';
 
 function gaussianCloud(n: number, d: number, seed: number, shift = 0, scale = 1): Float32Array {
   const g = normalStream(seed);

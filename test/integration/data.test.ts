@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
-import { batchIndices, gather, loadDataset } from '../sidecar/engine/data/index.ts';
-import { gaussianModes } from '../sidecar/engine/data/gaussians.ts';
-import { decodeImage, encodePng, imageDimensions, readImage } from '../sidecar/engine/data/images.ts';
-import { tempDir, useBackend, withDefaults } from './helpers.ts';
+import { batchIndices, gather, loadDataset } from '../../sidecar/engine/data/index.ts';
+import { gaussianModes } from '../../sidecar/engine/data/gaussians.ts';
+import { decodeImage, encodePng, imageDimensions, readImage } from '../../sidecar/engine/data/images.ts';
+import { tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 function rgbImage(w: number, h: number, f: (x: number, y: number) => [number, number, number]): Uint8Array {
   const px = new Uint8Array(w * h * 3);

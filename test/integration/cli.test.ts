@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { cli, lastJson, repoRoot, tempDir } from './helpers.ts';
+import { cli, lastJson, repoRoot, tempDir } from '../helpers.ts';
 
 const toy = (iterations: number, extra: Record<string, unknown> = {}) => ({
   name: 'toy',

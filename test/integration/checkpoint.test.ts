@@ -3,13 +3,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointIO } from '../sidecar/engine/atomic.ts';
-import { encodeTensorFile } from '../sidecar/engine/tensorfile.ts';
-import { assertMatchesModel, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../sidecar/engine/checkpoint.ts';
-import { buildModel } from '../sidecar/engine/models/index.ts';
-import * as tf from '../sidecar/engine/tf.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
-import { assertClose, tempDir, useBackend, withDefaults } from './helpers.ts';
+import { checkpointIO } from '../../sidecar/engine/atomic.ts';
+import { encodeTensorFile } from '../../sidecar/engine/tensorfile.ts';
+import { assertMatchesModel, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../../sidecar/engine/checkpoint.ts';
+import { buildModel } from '../../sidecar/engine/models/index.ts';
+import * as tf from '../../sidecar/engine/tf.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
+import { assertClose, tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 const cfg = withDefaults({
   data: { kind: 'gaussians25' },

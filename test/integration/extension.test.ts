@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { repoRoot, tempDir } from './helpers.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
 
 interface Double {
   commands: Map<string, (...a: unknown[]) => unknown>;

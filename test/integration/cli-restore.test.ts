@@ -4,9 +4,9 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { gather, loadDataset } from '../sidecar/engine/data/index.ts';
-import { encodePng } from '../sidecar/engine/data/images.ts';
-import { cli, lastJson, tempDir } from './helpers.ts';
+import { gather, loadDataset } from '../../sidecar/engine/data/index.ts';
+import { encodePng } from '../../sidecar/engine/data/images.ts';
+import { cli, lastJson, tempDir } from '../helpers.ts';
 
 const dir = tempDir();
 const run = join(dir, 'run');

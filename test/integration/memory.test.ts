@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadConfigFile } from '../sidecar/engine/config.ts';
-import { batchIndices, gather, loadDataset } from '../sidecar/engine/data/index.ts';
-import { buildModel } from '../sidecar/engine/models/index.ts';
-import * as tf from '../sidecar/engine/tf.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
-import { repoRoot, useBackend } from './helpers.ts';
+import { loadConfigFile } from '../../sidecar/engine/config.ts';
+import { batchIndices, gather, loadDataset } from '../../sidecar/engine/data/index.ts';
+import { buildModel } from '../../sidecar/engine/models/index.ts';
+import * as tf from '../../sidecar/engine/tf.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
+import { repoRoot, useBackend } from '../helpers.ts';
 
 test('tensors and backend bytes are flat across 1,000 iterations of examples/toy-25gaussians', async () => {
   await useBackend('wasm');

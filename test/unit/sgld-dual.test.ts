@@ -1,10 +1,10 @@
 /** SGLD on known energies, the proximity term, and the dual update of lambda. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '../sidecar/engine/tf.ts';
-import { updateLambda } from '../sidecar/engine/dual.ts';
-import { proximity, sgld } from '../sidecar/engine/sgld.ts';
-import { assertClose, useBackend } from './helpers.ts';
+import * as tf from '../../sidecar/engine/tf.ts';
+import { updateLambda } from '../../sidecar/engine/dual.ts';
+import { proximity, sgld } from '../../sidecar/engine/sgld.ts';
+import { assertClose, useBackend } from '../helpers.ts';
 
 /** E(x) = 2·||x - c||^2 per example with c = (0.5, -0.25): gradient 4(x - c). */
 const quadratic = (x: tf.Tensor): tf.Tensor1D =>

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigFile, parseConfig, type Diagnostic } from '../sidecar/engine/config.ts';
-import { repoRoot, tempDir } from './helpers.ts';
+import { loadConfigFile, parseConfig, type Diagnostic } from '../../sidecar/engine/config.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
 
 function errorsOf(text: string, baseDir = process.cwd()): Diagnostic[] {
   const r = parseConfig(text, baseDir);
@@ -158,13 +158,13 @@ test('the shipped examples validate, without warnings', () => {
 });
 
 test('the config is declared once: its TypeScript types are generated from the schema (regenerate with npm run build:config-types)', async () => {
-  const { CONFIG_TYPES_FILE, configTypes } = await import('../scripts/config-types.mjs');
+  const { CONFIG_TYPES_FILE, configTypes } = await import('../../scripts/config-types.mjs');
   assert.equal(readFileSync(join(repoRoot, CONFIG_TYPES_FILE), 'utf8'), await configTypes());
 });
 
 test('README.md documents every config field (regenerate with node scripts/config-docs.mjs --write)', async () => {
   const { readFileSync } = await import('node:fs');
-  const { readmeWithTable } = await import('../scripts/config-docs.mjs');
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const { readmeWithTable } = await import('../../scripts/config-docs.mjs');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   assert.equal(readme, readmeWithTable(readme), 'the config table in README.md is out of date');
 });

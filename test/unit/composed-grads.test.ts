@@ -5,13 +5,13 @@
  * on the cpu backend and on WASM, which lacks Conv2DBackpropFilter.
  */
 import { test } from 'node:test';
-import * as tf from '../sidecar/engine/tf.ts';
-import { clip, leakyRelu } from '../sidecar/engine/ops/elementwise.ts';
-import { avgPool2, spatialMean, upsample2 } from '../sidecar/engine/ops/resample.ts';
-import { conv2d } from '../sidecar/engine/ops/conv.ts';
-import { denseOp } from '../sidecar/engine/ops/dense.ts';
-import { normalStream } from '../sidecar/engine/rng.ts';
-import { assertClose, useBackend } from './helpers.ts';
+import * as tf from '../../sidecar/engine/tf.ts';
+import { clip, leakyRelu } from '../../sidecar/engine/ops/elementwise.ts';
+import { avgPool2, spatialMean, upsample2 } from '../../sidecar/engine/ops/resample.ts';
+import { conv2d } from '../../sidecar/engine/ops/conv.ts';
+import { denseOp } from '../../sidecar/engine/ops/dense.ts';
+import { normalStream } from '../../sidecar/engine/rng.ts';
+import { assertClose, useBackend } from '../helpers.ts';
 
 function rand(shape: number[], seed: number): Float32Array {
   const g = normalStream(seed);

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import rpc from 'vscode-languageserver-protocol/node.js';
-import { completions, diagnostics, hover, installedBackends } from '../sidecar/language/features.ts';
-import { repoRoot, tempDir } from './helpers.ts';
+import { completions, diagnostics, hover, installedBackends } from '../../sidecar/language/features.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
 
 const at = (text: string, marker: string): number => {
   const i = text.indexOf(marker);

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { repoRoot } from './helpers.ts';
+import { repoRoot } from '../helpers.ts';
 
 function sources(dir: string): string[] {
   return readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
@@ -36,20 +36,20 @@ test('the lint rule guards the boundary in the editor and in CI: engine imports 
   const eslint = new ESLint({ cwd: repoRoot });
   const restricted = async (file: string, text: string): Promise<number> =>
     (await eslint.lintText(text, { filePath: join(repoRoot, file) }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-imports').length;
-  assert.equal(await restricted('extension/probe.ts', "import { train } from '../sidecar/engine/run.ts';\nvoid train;\n"), 1);
-  assert.equal(await restricted('media/probe.ts', "import type { RunConfig } from '../sidecar/engine/config.ts';\nexport type C = RunConfig;\n"), 1);
-  assert.equal(await restricted('extension/probe.ts', "import { TASK_NAMES } from '../sidecar/protocol.ts';\nvoid TASK_NAMES;\n"), 0);
+  assert.equal(await restricted('extension/probe.ts', "import { train } from '../../sidecar/engine/run.ts';\nvoid train;\n"), 1);
+  assert.equal(await restricted('media/probe.ts', "import type { RunConfig } from '../../sidecar/engine/config.ts';\nexport type C = RunConfig;\n"), 1);
+  assert.equal(await restricted('extension/probe.ts', "import { TASK_NAMES } from '../../sidecar/protocol.ts';\nvoid TASK_NAMES;\n"), 0);
   assert.equal(await restricted('sidecar/probe.ts', "import { train } from './engine/run.ts';\nvoid train;\n"), 0);
 });
 
 test('the protocol schema defines params for exactly the methods of sidecar/protocol.ts', async () => {
-  const { METHOD_NAMES } = await import('../sidecar/protocol.ts');
-  const { schemaMethods } = await import('../sidecar/params.ts');
+  const { METHOD_NAMES } = await import('../../sidecar/protocol.ts');
+  const { schemaMethods } = await import('../../sidecar/params.ts');
   assert.deepEqual(schemaMethods().sort(), [...METHOD_NAMES].sort());
 });
 
 test('the restoration tasks exist once: the protocol schema, the README and the protocol module read the one table', async () => {
-  const { RESTORATION_TASKS, TASK_NAMES } = await import('../sidecar/protocol.ts');
+  const { RESTORATION_TASKS, TASK_NAMES } = await import('../../sidecar/protocol.ts');
   const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'ecvae-protocol.schema.json'), 'utf8')) as {
     methods: { restore: { properties: { task: { enum: string[] } } } };
   };

@@ -9,12 +9,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '../sidecar/engine/tf.ts';
-import { conv2d, withFilterCache } from '../sidecar/engine/ops/conv.ts';
-import { kernelsOf, winogradAvailable, winogradConv2d, winogradFilter } from '../sidecar/engine/ops/winograd.ts';
-import { normalStream } from '../sidecar/engine/rng.ts';
-import { compileKernel, generatedSource, KERNELS } from '../scripts/build-kernels.mjs';
-import { assertClose, repoRoot, useBackend } from './helpers.ts';
+import * as tf from '../../sidecar/engine/tf.ts';
+import { conv2d, withFilterCache } from '../../sidecar/engine/ops/conv.ts';
+import { kernelsOf, winogradAvailable, winogradConv2d, winogradFilter } from '../../sidecar/engine/ops/winograd.ts';
+import { normalStream } from '../../sidecar/engine/rng.ts';
+import { compileKernel, generatedSource, KERNELS } from '../../scripts/build-kernels.mjs';
+import { assertClose, repoRoot, useBackend } from '../helpers.ts';
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   const g = normalStream(seed);

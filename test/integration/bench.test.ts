@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { lastJson, repoRoot } from './helpers.ts';
+import { lastJson, repoRoot } from '../helpers.ts';
 
 test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
   const r = spawnSync(

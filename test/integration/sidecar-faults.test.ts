@@ -9,7 +9,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot, tempDir } from './helpers.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
 
 interface Sidecar {
   child: ChildProcessWithoutNullStreams;

@@ -9,10 +9,10 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RequestCancelledError, SidecarClient, SidecarDiedError } from '../extension/sidecarClient.ts';
-import { encodePng } from '../sidecar/engine/data/images.ts';
-import type { Notifications } from '../sidecar/protocol.ts';
-import { cli, repoRoot, tempDir } from './helpers.ts';
+import { RequestCancelledError, SidecarClient, SidecarDiedError } from '../../extension/sidecarClient.ts';
+import { encodePng } from '../../sidecar/engine/data/images.ts';
+import type { Notifications } from '../../sidecar/protocol.ts';
+import { cli, repoRoot, tempDir } from '../helpers.ts';
 
 test('sidecar death: pending request rejected, run marked failed, next request restarts the sidecar', async () => {
   const dir = tempDir();

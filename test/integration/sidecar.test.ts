@@ -10,8 +10,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { JSONRPCClient, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
-import type { Methods, Notifications } from '../sidecar/protocol.ts';
-import { repoRoot, tempDir } from './helpers.ts';
+import type { Methods, Notifications } from '../../sidecar/protocol.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
 
 const child = spawn(process.execPath, [join(repoRoot, 'dist', 'sidecar.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
 let stderr = '';

@@ -7,14 +7,14 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '../sidecar/engine/tf.ts';
-import { ebmLoss, sumSquaredPerExample, vaeTerms } from '../sidecar/engine/losses.ts';
-import { convModel } from '../sidecar/engine/models/conv.ts';
-import { mlpModel } from '../sidecar/engine/models/mlp.ts';
-import type { EcvaeModel } from '../sidecar/engine/models/index.ts';
-import { initParams, valueAndParamGrads, type Params } from '../sidecar/engine/params.ts';
-import { normalStream } from '../sidecar/engine/rng.ts';
-import { tinyConv, useBackend } from './helpers.ts';
+import * as tf from '../../sidecar/engine/tf.ts';
+import { ebmLoss, sumSquaredPerExample, vaeTerms } from '../../sidecar/engine/losses.ts';
+import { convModel } from '../../sidecar/engine/models/conv.ts';
+import { mlpModel } from '../../sidecar/engine/models/mlp.ts';
+import type { EcvaeModel } from '../../sidecar/engine/models/index.ts';
+import { initParams, valueAndParamGrads, type Params } from '../../sidecar/engine/params.ts';
+import { normalStream } from '../../sidecar/engine/rng.ts';
+import { tinyConv, useBackend } from '../helpers.ts';
 
 const randT = (shape: number[], seed: number, scale = 1): tf.Tensor => {
   const g = normalStream(seed);

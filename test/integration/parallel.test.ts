@@ -1,11 +1,11 @@
 /** Data-parallel SGLD and gradients (parallel/pool.ts): same results as one thread, no leaks, clear failures. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildModel } from '../sidecar/engine/models/index.ts';
-import { localRunner, Pool } from '../sidecar/engine/parallel/pool.ts';
-import * as tf from '../sidecar/engine/tf.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
-import { assertClose, useBackend, withDefaults } from './helpers.ts';
+import { buildModel } from '../../sidecar/engine/models/index.ts';
+import { localRunner, Pool } from '../../sidecar/engine/parallel/pool.ts';
+import * as tf from '../../sidecar/engine/tf.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
+import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
 const cfg = withDefaults({
   data: { kind: 'mnist' },
