@@ -3,14 +3,13 @@
  * a PNG, restore an image file. Inputs are paths and plain options; errors are typed
  * (ActionError for bad requests) with messages written for users.
  */
-import { writeFileAtomic } from './atomic.ts';
 import { throwIfCancelled } from './cancel.ts';
-import { encodeImageFor, isGrayImage, outputFormat, readImage, toFloat } from './data/images.ts';
+import { isGrayImage, outputFormat, readImage, toFloat } from './data/images.ts';
 import { requireImageModel, RestoreError, restoreTask, type RestoreReport } from './restore/index.ts';
 import type { Task } from './restore/degradations.ts';
 import { RESTORE_DEFAULTS, type RestoreOptions } from './restore/restore.ts';
-import { writeSamples } from './run.ts';
-import { drawSamples, imageGrid } from './sample.ts';
+import { imageGrid, writeImage, writePicture, writeSamples } from './pictures.ts';
+import { drawSamples } from './sample.ts';
 import * as tf from './tf.ts';
 import { loadTrained } from './trained.ts';
 import { UserError } from './errors.ts';
@@ -60,7 +59,7 @@ export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutc
     const { x, seconds } = drawSamples(m, n, steps, seed);
     try {
       throwIfCancelled(signal, 'Sampling');
-      writeSamples(r.out, m.model, x);
+      writeSamples(r.out, m.model.dataShape, x);
     } finally {
       x.dispose();
     }
@@ -144,14 +143,14 @@ export async function restoreToFile(r: RestoreFileRequest, signal?: AbortSignal)
       signal,
     );
     try {
-      writeFileAtomic(r.out, [encodeImageFor(r.out, result.output.dataSync() as Float32Array, size, size, channels)]);
+      writeImage(r.out, result.output.dataSync() as Float32Array, size, size, channels);
       if (r.compare) {
         const truth = reference ?? (fromClean ? input : undefined);
         const shown = [result.baselines.pinv!, result.output, ...(truth ? [truth] : [])];
         const strip = tf.concat(shown);
         const pic = imageGrid(strip.dataSync() as Float32Array, shown.length, m.model.dataShape, shown.length);
         strip.dispose();
-        writeFileAtomic(r.compare, [encodeImageFor(r.compare, pic.rgb, pic.width, pic.height, 3, false)]);
+        writePicture(r.compare, pic);
       }
       return { ...result.report, out: r.out, checkpoint: m.file, notes };
     } finally {

@@ -6,12 +6,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { selectBackend, type BackendReport } from './backend.ts';
-import { writeFileAtomic } from './atomic.ts';
 import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
 import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts';
-import { encodeImageFor } from './data/images.ts';
-import { buildModel, type EcvaeModel } from './models/index.ts';
+import { buildModel } from './models/index.ts';
 import { Pool, resolveParallelism } from './parallel/pool.ts';
 import { memoryProblem } from './memory.ts';
 import { allFinite } from './params.ts';
@@ -28,7 +26,8 @@ import {
   type RunStatus,
   type SampleKind,
 } from './runFolder.ts';
-import { generate, refine, samplesPicture } from './sample.ts';
+import { writeSamples } from './pictures.ts';
+import { generate, refine } from './sample.ts';
 import * as tf from './tf.ts';
 import { DivergenceError, disposeTrainState, initTrainState, trainIteration, type IterationMetrics, type TrainState } from './trainer.ts';
 import { UserError } from './errors.ts';
@@ -72,12 +71,6 @@ export class RunError extends UserError {
   constructor(message: string) {
     super('run', message);
   }
-}
-
-export function writeSamples(file: string, model: EcvaeModel, x: tf.Tensor, reference?: Float32Array): void {
-  const data = x.dataSync() as Float32Array;
-  const pic = samplesPicture(data, x.shape[0]!, model.dataShape, reference);
-  writeFileAtomic(file, [encodeImageFor(file, pic.rgb, pic.width, pic.height, 3, false)]);
 }
 
 function referencePoints(ds: Dataset, n: number): Float32Array | undefined {
@@ -164,12 +157,12 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   const saveSamples = (): void => {
     const x = generate(model, state.vae, sampleN, config.seed);
     const one = samplePath(runDir, state.iteration, 'one-step');
-    writeSamples(one, model, x, reference);
+    writeSamples(one, model.dataShape, x, reference);
     ev.onSamples?.(one, state.iteration, 'one-step');
     if (L.sampleMcmcSteps > 0 && state.ebm) {
       const r = refine(model, state.ebm, x, L.sampleMcmcSteps, config, config.seed);
       const file = samplePath(runDir, state.iteration, 'mcmc');
-      writeSamples(file, model, r, reference);
+      writeSamples(file, model.dataShape, r, reference);
       r.dispose();
       ev.onSamples?.(file, state.iteration, 'mcmc');
     }

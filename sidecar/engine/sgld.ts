@@ -6,6 +6,7 @@
  * Early steps stay near the source; the last step is free, so the chain calibrates the
  * decoder's sample instead of wandering off to an unrelated mode.
  */
+import type { RunConfig } from './config.ts';
 import * as tf from './tf.ts';
 import { deriveSeed } from './rng.ts';
 import { withFilterCache } from './ops/conv.ts';
@@ -27,6 +28,23 @@ export interface SgldOptions {
 }
 
 export type EnergyFn = (x: tf.Tensor) => tf.Tensor1D;
+
+/** The chain settings of a run's config, for `steps` steps seeded by `seed`. */
+export function sgldOptions(cfg: RunConfig, steps: number, seed: number): SgldOptions {
+  const c = cfg.calibration;
+  return { steps, stepSize: c.sgldStepSize, noiseScale: c.sgldNoiseScale, proxThreshold: c.proxThreshold, seed };
+}
+
+/**
+ * One Langevin step on a potential U: x − (η/2)·∇U(x) + sqrt(η)·noiseScale·N(0, I), the
+ * step of the training chains here and of restoration's latent chain (restore/restore.ts).
+ * Returns the new x and the step's drift −(η/2)·∇U; `noise(std)` draws the noise.
+ */
+export function langevinStep(x: tf.Tensor, gradU: tf.Tensor, stepSize: number, noiseScale: number, noise: (std: number) => tf.Tensor): SgldResult {
+  const drift = gradU.mul(-stepSize / 2);
+  const moved = x.add(drift);
+  return { x: noiseScale > 0 ? moved.add(noise(Math.sqrt(stepSize) * noiseScale)) : moved, drift };
+}
 
 /** Per-example squared distance between clipped tensors, thresholded: relu(d - t) + t. */
 export function proximity(x: tf.Tensor, s: tf.Tensor, threshold: number): tf.Tensor1D {
@@ -68,18 +86,13 @@ function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptio
         const e = energy(v).sum();
         return (w > 0 ? e.add(proximity(v, cond, o.proxThreshold).sum().mul(w)) : e) as tf.Scalar;
       };
-      const step = tf
-        .grad(objective)(x)
-        .mul(-o.stepSize / 2);
-      const moved = x.add(step);
-      const d = drift.add(step);
-      if (o.noiseScale === 0) return [moved, d];
-      const std = Math.sqrt(o.stepSize) * o.noiseScale;
       const seed = deriveSeed(o.seed, k);
-      const noise = o.slice
-        ? tf.randomNormal([o.slice.total, ...x.shape.slice(1)], 0, std, 'float32', seed).slice(o.slice.offset, x.shape[0])
-        : tf.randomNormal(x.shape, 0, std, 'float32', seed);
-      return [moved.add(noise), d];
+      const noise = (std: number): tf.Tensor =>
+        o.slice
+          ? tf.randomNormal([o.slice.total, ...x.shape.slice(1)], 0, std, 'float32', seed).slice(o.slice.offset, x.shape[0])
+          : tf.randomNormal(x.shape, 0, std, 'float32', seed);
+      const s = langevinStep(x, tf.grad(objective)(x), o.stepSize, o.noiseScale, noise);
+      return [s.x, drift.add(s.drift)];
     });
     x.dispose();
     drift.dispose();

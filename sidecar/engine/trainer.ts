@@ -10,7 +10,7 @@ import type { EcvaeModel } from './models/index.ts';
 import { disposeParams, initParams, type Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
 import { localRunner, type Runner } from './parallel/pool.ts';
-import type { SgldOptions } from './sgld.ts';
+import { sgldOptions } from './sgld.ts';
 
 export interface TrainState {
   iteration: number;
@@ -77,11 +77,6 @@ export function disposeTrainState(s: TrainState): void {
   disposeAdam(s.vaeOpt);
   if (s.ebm) disposeParams(s.ebm);
   if (s.ebmOpt) disposeAdam(s.ebmOpt);
-}
-
-export function sgldOptions(cfg: RunConfig, steps: number, seed: number): SgldOptions {
-  const c = cfg.calibration;
-  return { steps, stepSize: c.sgldStepSize, noiseScale: c.sgldNoiseScale, proxThreshold: c.proxThreshold, seed };
 }
 
 /**

@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config.ts';
 import { exampleSize, loadDataset } from '../data/index.ts';
 import { comparisonSvg, type Panel } from './picture.ts';
-import { train, writeSamples, type RunEvents } from '../run.ts';
+import { writeSamples } from '../pictures.ts';
+import { train, type RunEvents } from '../run.ts';
 import { loadTrained } from '../trained.ts';
 import { evaluate, type EvalResult } from './index.ts';
 
@@ -110,7 +111,7 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
         // The pictures show the evaluated samples themselves: all points in 2-D, the first 64 images.
         const e = evaluate(m, opts, (x) => {
           const pick = m.model.dataShape.length === 3 ? x.slice(0, Math.min(PICTURE_IMAGES, x.shape[0]!)) : x;
-          writeSamples(join(outDir, samples), m.model, pick);
+          writeSamples(join(outDir, samples), m.model.dataShape, pick);
           shown = (pick.dataSync() as Float32Array).slice();
           if (pick !== x) pick.dispose();
         });

@@ -13,6 +13,7 @@ import type { Params } from '../params.ts';
 import { yieldAndCheck } from '../cancel.ts';
 import { FilterCache } from '../ops/conv.ts';
 import { deriveSeed } from '../rng.ts';
+import { langevinStep } from '../sgld.ts';
 import * as tf from '../tf.ts';
 import { rangeNullProject, type Degradation } from './degradations.ts';
 
@@ -59,8 +60,7 @@ export async function restore(
         return data.add(prior).add(energy) as tf.Scalar;
       })(z);
       const anneal = o.noiseScale * (1 - t / o.steps);
-      const moved = z.sub(g.mul(o.stepSize / 2));
-      return (anneal > 0 ? moved.add(tf.randomNormal(z.shape, 0, Math.sqrt(o.stepSize) * anneal, 'float32', deriveSeed(o.seed, t))) : moved) as tf.Tensor2D;
+      return langevinStep(z, g, o.stepSize, anneal, (std) => tf.randomNormal(z.shape, 0, std, 'float32', deriveSeed(o.seed, t))).x as tf.Tensor2D;
     });
   // The weights stay fixed for the whole restoration: filters' derived tensors are made once.
   const filters = new FilterCache();
