@@ -1,0 +1,74 @@
+/**
+ * Commands that use a trained model: Generate Samples and Restore Image…, each on a
+ * checkpoint picked from the Runs tree (or the active run), under a cancellable
+ * progress notification. The restoration tasks come from the protocol's task table.
+ */
+import { basename, dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { RESTORATION_TASKS, TASK_NAMES } from '../sidecar/protocol.ts';
+import type { RunsNode, RunsTreeProvider } from './runsTree.ts';
+import type { SidecarClient } from './sidecarClient.ts';
+import { cancellable, requireTrust } from './workspace.ts';
+
+export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider, activeRunDir: () => string | undefined) {
+  /** The run (or checkpoint) to use: the tree item clicked, else the active run, else a pick among runs with checkpoints. */
+  const pickCheckpoint = async (node?: RunsNode): Promise<string | undefined> => {
+    if (node?.kind === 'checkpoint') return node.file;
+    if (node?.kind === 'run') return node.run.runDir;
+    const active = activeRunDir();
+    if (active) return active;
+    const usable = (await runsTree.listRuns()).filter((r) => r.checkpoints.length);
+    if (!usable.length) {
+      void vscode.window.showErrorMessage(`No trained run with a checkpoint in ${runsTree.dirs().join(', ')}. Train one first (EC-VAE: Train).`);
+      return undefined;
+    }
+    if (usable.length === 1) return usable[0]!.runDir;
+    const picked = await vscode.window.showQuickPick(
+      usable.map((r) => ({ label: r.name, description: `${r.status} · iteration ${r.iteration}`, runDir: r.runDir })),
+      { placeHolder: 'Trained run to use' },
+    );
+    return picked?.runDir;
+  };
+
+  return {
+    'ecvae.generateSamples': async (node?: RunsNode): Promise<void> => {
+      if (!requireTrust('sampling')) return;
+      try {
+        const checkpoint = await pickCheckpoint(node);
+        if (!checkpoint) return;
+        const out = join(checkpoint.endsWith('.ckpt') ? dirname(dirname(checkpoint)) : checkpoint, 'generated-samples.png');
+        const r = await cancellable('EC-VAE: generating samples', (signal) => client.request('sample', { checkpoint, out, n: 64 }, signal));
+        if (r) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.out));
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Sampling failed: ${(err as Error).message}`);
+      }
+    },
+    'ecvae.restoreImage': async (resource: unknown): Promise<void> => {
+      if (!requireTrust('restoration')) return;
+      const image = resource instanceof vscode.Uri ? resource : (await vscode.window.showOpenDialog({ filters: { Images: ['png', 'jpg', 'jpeg'] } }))?.[0];
+      if (!image) return;
+      // Until the restoration panel lets a user choose them: the centre box, and the table's defaults.
+      const tasks = TASK_NAMES.map((name) => ({
+        label: name,
+        name,
+        description: `${RESTORATION_TASKS[name].title}: ${RESTORATION_TASKS[name].description}${name === 'inpaint' ? ' (the centre box)' : ''}`,
+      }));
+      const task = (await vscode.window.showQuickPick(tasks, { placeHolder: 'Restoration task' }))?.name;
+      if (!task) return;
+      const out = image.fsPath.replace(/\.(png|jpe?g)$/i, `.${task}-restored.png`);
+      try {
+        const checkpoint = await pickCheckpoint();
+        if (!checkpoint) return;
+        const params = { checkpoint, image: image.fsPath, task, out, ...RESTORATION_TASKS[task].defaults, ...(task === 'inpaint' ? { mask: 'center' } : {}) };
+        const r = await cancellable(`EC-VAE: ${task}`, (signal) => client.request('restore', params, signal));
+        if (!r) return;
+        // Before | after: both in VS Code's image preview, side by side (a diff editor would show PNGs as binary text).
+        await vscode.commands.executeCommand('vscode.openWith', image, 'imagePreview.previewEditor', vscode.ViewColumn.Active);
+        await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(r.out), 'imagePreview.previewEditor', vscode.ViewColumn.Beside);
+        void vscode.window.showInformationMessage(`EC-VAE ${task}: ${basename(image.fsPath)} -> ${basename(r.out)} (${r.secondsPerImage.toFixed(2)} s).`);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Restoration failed: ${(err as Error).message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Training from VS Code: the one active run, its status-bar item, the dashboard it
+ * feeds, and the Train / Stop Training / Open Dashboard commands. Follows the sidecar's
+ * train/* notifications (sidecar/protocol.ts).
+ */
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+import type { Notifications, RunStatus } from '../sidecar/protocol.ts';
+import { DashboardPanel, type DashboardHost } from './dashboard/panel.ts';
+import type { FromDashboard } from './dashboard/messages.ts';
+import type { RunsNode, RunsTreeProvider } from './runsTree.ts';
+import type { SidecarClient } from './sidecarClient.ts';
+import { pickConfig, requireTrust, workspaceDir } from './workspace.ts';
+
+interface ActiveRun {
+  runId: string;
+  runDir: string;
+  status: RunStatus | 'paused';
+  /** The calibration warning was shown for this run (once; the dashboard keeps it visible). */
+  warnedCalibration?: boolean;
+}
+
+export class Training implements vscode.Disposable {
+  private active: ActiveRun | undefined;
+  private readonly status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
+  private readonly listeners: vscode.Disposable[];
+
+  /** What the dashboard panel asks of the extension: its buttons, and a run folder's replay. */
+  readonly dashboardHost: DashboardHost = {
+    onMessage: (m: FromDashboard): void => {
+      const run = this.active;
+      if (!run) return;
+      if (m.type === 'stop') void vscode.commands.executeCommand('ecvae.stopTraining');
+      if (m.type === 'pause') void this.client.request('train/pause', { runId: run.runId }).then(() => this.setStatus('paused'));
+      if (m.type === 'resume') void this.client.request('train/resume', { runId: run.runId }).then(() => this.setStatus('running'));
+    },
+    readRun: (runDir) => this.client.request('runs/read', { runDir }),
+  };
+
+  constructor(
+    private readonly client: SidecarClient,
+    private readonly runsTree: RunsTreeProvider,
+    private readonly extensionUri: vscode.Uri,
+  ) {
+    this.status.command = 'ecvae.openDashboard';
+    this.listeners = [
+      client.on('train/progress', (p) => this.onProgress(p)),
+      client.on('train/samples', (p) => {
+        const panel = DashboardPanel.current;
+        if (panel) void panel.post({ type: 'samples', iteration: p.iteration, kind: p.kind, src: panel.src(p.file) });
+      }),
+      client.on('train/checkpoint', () => runsTree.refresh()),
+      client.on('train/finished', (p) => this.onFinished(p)),
+    ];
+  }
+
+  /** The run folder of the run training now, if any. */
+  get activeRunDir(): string | undefined {
+    return this.active?.runDir;
+  }
+
+  readonly commands = {
+    'ecvae.train': async (): Promise<void> => {
+      if (!requireTrust('training')) return;
+      if (this.active) {
+        void vscode.window.showWarningMessage('A run is already training; stop it first (EC-VAE: Stop Training).');
+        return;
+      }
+      const config = await pickConfig();
+      if (!config) return;
+      try {
+        // The run goes where the config says (output.dir, relative to the workspace folder, and name).
+        const r = await this.client.request('train/start', { configPath: config, baseDir: workspaceDir(), resume: true });
+        this.active = { runId: r.runId, runDir: r.runDir, status: 'running' };
+        this.runsTree.addRunsDir(dirname(r.runDir));
+        this.runsTree.refresh();
+        DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost, r.runDir);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Cannot start training: ${(err as Error).message}`);
+      }
+    },
+    'ecvae.stopTraining': async (): Promise<void> => {
+      if (!this.active) {
+        void vscode.window.showInformationMessage('No EC-VAE run is training.');
+        return;
+      }
+      await this.client.request('train/stop', { runId: this.active.runId });
+    },
+    'ecvae.openDashboard': (node?: RunsNode): void => {
+      DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost, node?.kind === 'run' ? node.run.runDir : this.active?.runDir);
+    },
+  };
+
+  private setStatus(s: ActiveRun['status'], message?: string): void {
+    if (this.active) this.active.status = s;
+    void DashboardPanel.current?.post({ type: 'status', status: s, ...(message ? { message } : {}) });
+  }
+
+  private onProgress(p: Notifications['train/progress']): void {
+    this.status.text = `$(pulse) EC-VAE ${p.metrics.iteration}/${p.total} · ${p.metrics.itPerSec.toFixed(1)} it/s`;
+    this.status.show();
+    void DashboardPanel.current?.post({ type: 'metrics', records: [p.metrics], total: p.total });
+    const run = this.active;
+    if (p.metrics.calibrationWarning && run?.runId === p.runId && !run.warnedCalibration) {
+      run.warnedCalibration = true;
+      void vscode.window.showWarningMessage(`EC-VAE: ${p.metrics.calibrationWarning}`);
+    }
+  }
+
+  private onFinished(p: Notifications['train/finished']): void {
+    this.runsTree.refresh();
+    if (this.active?.runId !== p.runId) return;
+    this.setStatus(p.status, p.error);
+    this.status.text = `EC-VAE ${p.status}`;
+    if (p.status === 'failed') void vscode.window.showErrorMessage(`EC-VAE training failed: ${p.error ?? 'unknown error'}`);
+    else void vscode.window.showInformationMessage(`EC-VAE training ${p.status} at iteration ${p.iteration}.`);
+    this.active = undefined;
+  }
+
+  dispose(): void {
+    this.status.dispose();
+    for (const l of this.listeners) l.dispose();
+  }
+}
