@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDiagnostics, loadConfigFile } from '../sidecar/engine/config.ts';
-import { evaluate } from '../sidecar/engine/eval/index.ts';
+import { evaluate } from '../sidecar/engine/eval/evaluate.ts';
 import { train } from '../sidecar/engine/run.ts';
-import { loadTrained } from '../sidecar/engine/trained.ts';
+import { loadTrained } from '../sidecar/engine/trainedModel.ts';
 
 console.log = console.error;
 const { values } = parseArgs({

@@ -9,10 +9,10 @@
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/backend.ts';
 import { gather, loadDataset } from '../sidecar/engine/data/index.ts';
-import { restoreTask } from '../sidecar/engine/restore/index.ts';
+import { restoreTask } from '../sidecar/engine/restore/restoreTask.ts';
 import { RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
 import * as tf from '../sidecar/engine/tf.ts';
-import { loadTrained } from '../sidecar/engine/trained.ts';
+import { loadTrained } from '../sidecar/engine/trainedModel.ts';
 
 console.log = console.error;
 const { values, positionals } = parseArgs({

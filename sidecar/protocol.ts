@@ -6,7 +6,7 @@
 import type { RestoreFileRequest, SampleRequest } from './engine/actions.ts';
 import type { BackendReport } from './engine/backend.ts';
 import type { Diagnostic } from './engine/config.ts';
-import type { RestoreReport } from './engine/restore/index.ts';
+import type { RestoreReport } from './engine/restore/restoreTask.ts';
 import type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind } from './engine/runFolder.ts';
 
 // The run-folder types both ends use; the extension and the webview import them from here only.

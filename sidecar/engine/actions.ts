@@ -5,13 +5,13 @@
  */
 import { throwIfCancelled } from './cancel.ts';
 import { isGrayImage, outputFormat, readImage, toFloat } from './data/images.ts';
-import { requireImageModel, RestoreError, restoreTask, type RestoreReport } from './restore/index.ts';
+import { requireImageModel, RestoreError, restoreTask, type RestoreReport } from './restore/restoreTask.ts';
 import type { Task } from './restore/degradations.ts';
 import { RESTORE_DEFAULTS, type RestoreOptions } from './restore/restore.ts';
 import { imageGrid, writeImage, writePicture, writeSamples } from './pictures.ts';
 import { drawSamples } from './sample.ts';
 import * as tf from './tf.ts';
-import { loadTrained } from './trained.ts';
+import { loadTrained } from './trainedModel.ts';
 import { UserError } from './errors.ts';
 
 /** A request that cannot be served as asked (as opposed to an internal failure). */

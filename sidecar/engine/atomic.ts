@@ -14,7 +14,7 @@ export class WriteError extends Error {
 }
 
 /** Seam for tests: the one place bytes reach the disk. */
-export const checkpointIO = {
+export const diskWrites = {
   write(fd: number, buf: Uint8Array): void {
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
@@ -27,7 +27,7 @@ export function writeFileAtomic(file: string, parts: Uint8Array[]): void {
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w');
-    for (const p of parts) checkpointIO.write(fd, p);
+    for (const p of parts) diskWrites.write(fd, p);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

@@ -8,7 +8,7 @@ import type { Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
 import { sgld, sgldOptions } from './sgld.ts';
 import * as tf from './tf.ts';
-import type { TrainedModel } from './trained.ts';
+import type { TrainedModel } from './trainedModel.ts';
 import { UserError } from './errors.ts';
 
 const CHUNK = 256;

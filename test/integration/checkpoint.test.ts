@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointIO } from '../../sidecar/engine/atomic.ts';
+import { diskWrites } from '../../sidecar/engine/atomic.ts';
 import { encodeTensorFile } from '../../sidecar/engine/tensorfile.ts';
 import { assertMatchesModel, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../../sidecar/engine/checkpoint.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
@@ -84,9 +84,9 @@ test('disk full while writing: clear error, no temp file, previous checkpoint in
   const dir = tempDir();
   const first = saveCheckpoint(dir, state, cfg, [2], 3);
   const before = readFileSync(first);
-  const original = checkpointIO.write;
+  const original = diskWrites.write;
   let calls = 0;
-  checkpointIO.write = (fd, buf) => {
+  diskWrites.write = (fd, buf) => {
     if (++calls > 2) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     original(fd, buf);
   };
@@ -97,7 +97,7 @@ test('disk full while writing: clear error, no temp file, previous checkpoint in
       /Could not write .*iter-000002\.ckpt: the disk is full\. Nothing was overwritten; the previous version is intact\./,
     );
   } finally {
-    checkpointIO.write = original;
+    diskWrites.write = original;
   }
   assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), ['iter-000001.ckpt', 'latest'], 'no temp files left behind');
   assert.equal(resolveCheckpoint(dir), first);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { bicubicUpsample } from '../../sidecar/engine/restore/bicubic.ts';
 import { CancelledError } from '../../sidecar/engine/cancel.ts';
-import { restoreTask } from '../../sidecar/engine/restore/index.ts';
+import { restoreTask } from '../../sidecar/engine/restore/restoreTask.ts';
 import { loadMask } from '../../sidecar/engine/restore/masks.ts';
 import { meanSsim, psnr } from '../../sidecar/engine/restore/metrics.ts';
 import {
@@ -25,7 +25,7 @@ import { RESTORATION_TASKS, TASK_NAMES } from '../../sidecar/restorationTasks.ts
 import { RESTORE_DEFAULTS } from '../../sidecar/engine/restore/restore.ts';
 import { train } from '../../sidecar/engine/run.ts';
 import * as tf from '../../sidecar/engine/tf.ts';
-import { loadTrained } from '../../sidecar/engine/trained.ts';
+import { loadTrained } from '../../sidecar/engine/trainedModel.ts';
 import { assertClose, tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 const rand = (shape: [number, number, number, number], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed) as tf.Tensor4D;

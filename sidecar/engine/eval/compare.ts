@@ -12,8 +12,8 @@ import { exampleSize, loadDataset } from '../data/index.ts';
 import { comparisonSvg, type Panel } from './picture.ts';
 import { writeSamples } from '../pictures.ts';
 import { train, type RunEvents } from '../run.ts';
-import { loadTrained } from '../trained.ts';
-import { evaluate, type EvalResult } from './index.ts';
+import { loadTrained } from '../trainedModel.ts';
+import { evaluate, type EvalResult } from './evaluate.ts';
 
 export interface CompareOptions {
   outDir: string;

@@ -20,8 +20,8 @@ import { rangeNullProject, type Degradation } from './degradations.ts';
 export interface RestoreOptions {
   steps: number;
   stepSize: number;
-  /** Data-consistency std in [-1, 1] units for noiseless tasks (denoising uses the noise level). */
-  sigma: number;
+  /** Data-consistency std in [-1, 1] units for noiseless tasks (denoising uses its noise level instead). */
+  dataSigma: number;
   /** Weight w of the energy term. */
   energyWeight: number;
   /** Initial Langevin noise multiplier, annealed to 0. */
@@ -29,7 +29,7 @@ export interface RestoreOptions {
   seed: number;
 }
 
-export const RESTORE_DEFAULTS: RestoreOptions = { steps: 50, stepSize: 0.0002, sigma: 0.1, energyWeight: 1, noiseScale: 1, seed: 0 };
+export const RESTORE_DEFAULTS: RestoreOptions = { steps: 50, stepSize: 0.0002, dataSigma: 0.1, energyWeight: 1, noiseScale: 1, seed: 0 };
 
 /** Async so that a caller with `signal` can cancel between Langevin steps (CancelledError). */
 export async function restore(
@@ -41,7 +41,7 @@ export async function restore(
   o: RestoreOptions,
   signal?: AbortSignal,
 ): Promise<tf.Tensor4D> {
-  const sigma = op.noise > 0 ? op.noise : o.sigma;
+  const sigma = op.noise > 0 ? op.noise : o.dataSigma;
   const start = tf.tidy(() => op.pinv(y));
   let z = tf.tidy(() => model.encode(vae, start).mu);
   start.dispose();

@@ -8,7 +8,7 @@
 import { gather, loadDataset } from '../data/index.ts';
 import { drawSamples } from '../sample.ts';
 import * as tf from '../tf.ts';
-import type { TrainedModel } from '../trained.ts';
+import type { TrainedModel } from '../trainedModel.ts';
 import { classifierFeatures, FEATURE_DIM, loadClassifier } from './classifier.ts';
 import { frechetDistance, precisionRecall } from './features.ts';
 import { gaussianMetrics } from './gaussians.ts';

@@ -4,7 +4,7 @@
  * against a reference when there is one. Used by the CLI, the bench and the sidecar.
  */
 import * as tf from '../tf.ts';
-import type { TrainedModel } from '../trained.ts';
+import type { TrainedModel } from '../trainedModel.ts';
 import { meanSsim, psnr } from './metrics.ts';
 import { DEGRADATIONS, observe, RestoreError, type ModelImage, type Task, type TaskParams } from './degradations.ts';
 import { restore, RESTORE_DEFAULTS, type RestoreOptions } from './restore.ts';
