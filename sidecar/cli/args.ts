@@ -4,7 +4,7 @@
  * protocol schema's limits, so the CLI and the sidecar refuse the same values).
  */
 import { BACKEND_ORDER } from '../engine/backend.ts';
-import { formatDiagnostics, loadConfigFile, type BackendName, type Diagnostic, type RunConfig } from '../engine/config.ts';
+import { formatDiagnostics, requireConfigFile, type BackendName, type RunConfig } from '../engine/config.ts';
 import { paramsProblem } from '../params.ts';
 
 /** The flags parseArgs gives a command. */
@@ -55,21 +55,11 @@ export function backendFlag(v: string | undefined): 'auto' | BackendName | undef
   return v as 'auto' | BackendName;
 }
 
-export class InvalidConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly diagnostics: Diagnostic[],
-  ) {
-    super(`invalid config ${file}`);
-  }
-}
-
 /** The validated config named by a command's first argument, with --backend applied; warnings go to stderr. */
 export function configFromArgs(cmd: string, pos: string[], f: Flags): RunConfig {
   const file = pos[0];
   if (!file) throw new UsageError(`${cmd} needs a config file.`);
-  const r = loadConfigFile(file);
-  if (!r.ok) throw new InvalidConfigError(file, r.diagnostics);
+  const r = requireConfigFile(file);
   if (r.warnings.length) process.stderr.write(formatDiagnostics(file, r.warnings) + '\n');
   const backend = backendFlag(f.backend as string | undefined);
   if (backend) r.config.backend = backend;

@@ -11,9 +11,9 @@ console.info = console.error;
 
 import { parseArgs } from 'node:util';
 import { BACKEND_ORDER } from '../engine/backend.ts';
-import { formatDiagnostics } from '../engine/config.ts';
+import { ConfigError } from '../engine/config.ts';
 import { UserError } from '../engine/errors.ts';
-import { emit, InvalidConfigError, UsageError, type Command, type Out } from './args.ts';
+import { emit, UsageError, type Command, type Out } from './args.ts';
 import * as compare from './commands/compare.ts';
 import * as evalCommand from './commands/eval.ts';
 import * as info from './commands/info.ts';
@@ -67,9 +67,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!command) throw new UsageError(`Unknown command "${cmd}".`);
     return await command.run(rest, values, out);
   } catch (err) {
-    if (err instanceof InvalidConfigError) {
-      process.stderr.write(formatDiagnostics(err.file, err.diagnostics) + '\n');
-      emit(out, { ok: false, error: err.message, diagnostics: err.diagnostics });
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.message + '\n');
+      emit(out, { ok: false, error: `invalid config ${err.file}`, kind: err.kind, diagnostics: err.diagnostics });
       return 2;
     }
     // Bad usage and every UserError (bad input a user can fix) exit 2; anything else is a failure.

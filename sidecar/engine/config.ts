@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { semanticChecks } from './configChecks.ts';
 import { DiagnosticBuilder, lineColumn } from './configDiagnostics.ts';
+import { UserError } from './errors.ts';
 import { schemaPath } from './paths.ts';
 
 // The config's types are generated from its schema (scripts/config-types.mjs), its one
@@ -146,6 +147,23 @@ export function loadConfigFile(file: string): ConfigResult {
     };
   }
   return parseConfig(text, dirname(resolve(file)));
+}
+
+/** An invalid config file: its located diagnostics, formatted as the message. */
+export class ConfigError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly diagnostics: Diagnostic[],
+  ) {
+    super('config', formatDiagnostics(file, diagnostics));
+  }
+}
+
+/** A valid config from `file` with its warnings, or a ConfigError. */
+export function requireConfigFile(file: string): { config: RunConfig; warnings: Diagnostic[] } {
+  const r = loadConfigFile(file);
+  if (!r.ok) throw new ConfigError(file, r.diagnostics);
+  return r;
 }
 
 /** Formats diagnostics the way compilers do: file:line:column: severity: message. */

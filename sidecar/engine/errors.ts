@@ -2,8 +2,9 @@
  * The one error type for what a user can fix: bad input, a missing or foreign file, a
  * busy run folder. Every front end shows it the same way, as its message alone (written
  * for users, naming the file or field and what to do): the CLI exits 2, the sidecar
- * answers with a JSON-RPC error (protocol.ts ErrorCode.InvalidParams, or Busy for a busy
- * run folder), the extension shows the message. Anything else is a failure (exit 1,
+ * answers with a JSON-RPC error whose data names the kind (protocol.ts ErrorCode:
+ * InvalidConfig with the diagnostics for a config, RunNotFound or Busy for runs and run
+ * folders, InvalidParams otherwise), the extension shows the message. Anything else is a failure (exit 1,
  * ErrorCode.Failed). Each module keeps its own subclass, so its messages stay next to
  * the code that detects them.
  */

@@ -12,7 +12,7 @@ import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndCl
 import { restoreToFile, sampleToFile } from '../engine/actions.ts';
 import { selectBackend } from '../engine/backend.ts';
 import { CancelledError } from '../engine/cancel.ts';
-import { parseConfig } from '../engine/config.ts';
+import { ConfigError, parseConfig } from '../engine/config.ts';
 import { UserError } from '../engine/errors.ts';
 import { paramsProblem } from '../params.ts';
 import { ErrorCode, PROTOCOL_VERSION, type Methods, type NotificationName, type Notifications } from '../protocol.ts';
@@ -43,10 +43,9 @@ function notARequest(payload: unknown): string | undefined {
 function asRpcError(err: unknown): JSONRPCErrorException {
   if (err instanceof JSONRPCErrorException) return err;
   if (err instanceof CancelledError) return new JSONRPCErrorException(err.message, ErrorCode.RequestCancelled);
-  if (err instanceof RunsError) {
-    const code = err.code === 'not-found' ? ErrorCode.RunNotFound : err.code === 'busy' ? ErrorCode.Busy : ErrorCode.InvalidConfig;
-    return new JSONRPCErrorException(err.message, code);
-  }
+  if (err instanceof ConfigError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidConfig, { kind: err.kind, diagnostics: err.diagnostics });
+  if (err instanceof RunsError)
+    return new JSONRPCErrorException(err.message, err.code === 'not-found' ? ErrorCode.RunNotFound : ErrorCode.Busy, { kind: err.kind });
   if (err instanceof RunLockedError) return new JSONRPCErrorException(err.message, ErrorCode.Busy);
   if (err instanceof UserError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidParams, { kind: err.kind });
   return new JSONRPCErrorException(err instanceof Error ? err.message : String(err), ErrorCode.Failed);

@@ -3,16 +3,18 @@
  * folders on disk. One run trains at a time (the sidecar owns the accelerator).
  */
 import { resolve } from 'node:path';
-import { loadConfigFile, formatDiagnostics } from '../engine/config.ts';
+import { requireConfigFile } from '../engine/config.ts';
+import { UserError } from '../engine/errors.ts';
 import { train, type RunEvents, type TrainResult } from '../engine/run.ts';
 import type { TrainStartParams } from '../protocol.ts';
 
-export class RunsError extends Error {
+/** A request about runs that cannot be served: no such run, or one is already training. */
+export class RunsError extends UserError {
   constructor(
-    readonly code: 'not-found' | 'busy' | 'invalid-config',
+    readonly code: 'not-found' | 'busy',
     message: string,
   ) {
-    super(message);
+    super('run', message);
   }
 }
 
@@ -37,8 +39,7 @@ export class RunManager {
   start(p: TrainStartParams): { runId: string; runDir: string } {
     const active = [...this.runs.entries()].find(([, r]) => !r.abort.signal.aborted);
     if (active) throw new RunsError('busy', `Run ${active[0]} (${active[1].runDir}) is still training; stop it first.`);
-    const cfg = loadConfigFile(p.configPath);
-    if (!cfg.ok) throw new RunsError('invalid-config', formatDiagnostics(p.configPath, cfg.diagnostics));
+    const cfg = requireConfigFile(p.configPath);
     const runId = `run-${++this.counter}`;
     const runDir = p.runDir ? resolve(p.runDir) : resolve(p.baseDir ?? '.', cfg.config.output.dir, cfg.config.name);
     const abort = new AbortController();

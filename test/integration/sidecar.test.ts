@@ -58,12 +58,12 @@ function call<M extends keyof Methods>(name: M, params: Methods[M]['params'] | R
   return peer.request(name, params as never, undefined) as Promise<Methods[M]['result']>;
 }
 
-async function callError(name: string, params: unknown): Promise<{ code: number; message: string }> {
+async function callError(name: string, params: unknown): Promise<{ code: number; message: string; data?: { kind?: string; diagnostics?: unknown[] } }> {
   try {
     await peer.request(name, params as never, undefined);
   } catch (err) {
-    const e = err as { code: number; message: string };
-    return { code: e.code, message: e.message };
+    const e = err as { code: number; message: string; data?: { kind?: string; diagnostics?: unknown[] } };
+    return { code: e.code, message: e.message, data: e.data };
   }
   throw new Error(`${name} should have failed`);
 }
@@ -177,9 +177,12 @@ test('bad requests get JSON-RPC errors with clear messages, and the sidecar keep
   );
   const nf = await callError('train/stop', { runId: 'run-999' });
   assert.equal(nf.code, -32001);
+  assert.equal(nf.data?.kind, 'run');
   assert.match(nf.message, /No active run "run-999"/);
   const cfg = await callError('train/start', { configPath: join(dir, 'nope.ecvae.json') });
   assert.equal(cfg.code, -32002);
+  assert.equal(cfg.data?.kind, 'config');
+  assert.equal(cfg.data?.diagnostics?.length, 1, 'the diagnostics come with the error, located');
   assert.match(cfg.message, /Cannot read config .*nope\.ecvae\.json: file not found/);
   const ck = await callError('sample', { checkpoint: join(dir, 'nothing'), out: join(dir, 'x.png') });
   assert.match(ck.message, /No such checkpoint or run folder/);
