@@ -16,7 +16,15 @@ import { runsDir } from './workspace.ts';
 
 let languageClient: ReturnType<typeof startConfigLanguageClient> | undefined;
 
-export function activate(context: vscode.ExtensionContext): { client: SidecarClient } {
+/** What activate() returns (vscode.extensions.getExtension(...).exports): for tests and other extensions. */
+export interface EcvaeApi {
+  /** The sidecar: typed requests (sidecar/protocol.ts) and its notifications. */
+  client: SidecarClient;
+  /** The Runs view's data: the folders it lists and their runs. */
+  runsTree: RunsTreeProvider;
+}
+
+export function activate(context: vscode.ExtensionContext): EcvaeApi {
   const output = vscode.window.createOutputChannel('EC-VAE');
   const client = new SidecarClient({
     sidecarPath: join(context.extensionPath, 'dist', 'sidecar.js'),
@@ -57,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): { client: SidecarCli
     client.on('log', (p) => output.appendLine(p.message)),
     { dispose: () => void client.dispose() },
   );
-  return { client };
+  return { client, runsTree };
 }
 
 export async function deactivate(): Promise<void> {

@@ -5,10 +5,21 @@
  */
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { RESTORATION_TASKS, TASK_NAMES } from '../sidecar/protocol.ts';
+import { RESTORATION_TASKS, TASK_NAMES, type Task, type TaskParams } from '../sidecar/protocol.ts';
 import type { RunsNode, RunsTreeProvider } from './runsTree.ts';
 import type { SidecarClient } from './sidecarClient.ts';
 import { cancellable, requireTrust } from './workspace.ts';
+
+/** What the API may pass to `ecvae.restoreImage` instead of answering its pickers. */
+export interface RestoreCommandOptions {
+  task: Task;
+  checkpoint?: string;
+  params?: TaskParams;
+}
+
+function isRestoreOptions(v: unknown): v is RestoreCommandOptions {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && TASK_NAMES.includes((v as { task?: Task }).task as Task);
+}
 
 export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider, activeRunDir: () => string | undefined) {
   /** The run (or checkpoint) to use: the tree item clicked, else the active run, else a pick among runs with checkpoints. */
@@ -43,29 +54,37 @@ export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider,
         void vscode.window.showErrorMessage(`Sampling failed: ${(err as Error).message}`);
       }
     },
-    'ecvae.restoreImage': async (resource: unknown): Promise<void> => {
+    /**
+     * From the explorer's context menu (the image; VS Code adds the selection as a second
+     * argument), the palette, or the API with a RestoreCommandOptions object as the second
+     * argument, which skips the pickers. Resolves with the written file, if any.
+     */
+    'ecvae.restoreImage': async (resource?: unknown, options?: unknown): Promise<string | undefined> => {
       if (!requireTrust('restoration')) return;
       const image = resource instanceof vscode.Uri ? resource : (await vscode.window.showOpenDialog({ filters: { Images: ['png', 'jpg', 'jpeg'] } }))?.[0];
       if (!image) return;
+      const given = isRestoreOptions(options) ? options : undefined;
       // Until the restoration panel lets a user choose them: the centre box, and the table's defaults.
       const tasks = TASK_NAMES.map((name) => ({
         label: name,
         name,
         description: `${RESTORATION_TASKS[name].title}: ${RESTORATION_TASKS[name].description}${name === 'inpaint' ? ' (the centre box)' : ''}`,
       }));
-      const task = (await vscode.window.showQuickPick(tasks, { placeHolder: 'Restoration task' }))?.name;
+      const task = given?.task ?? (await vscode.window.showQuickPick(tasks, { placeHolder: 'Restoration task' }))?.name;
       if (!task) return;
       const out = image.fsPath.replace(/\.(png|jpe?g)$/i, `.${task}-restored.png`);
       try {
-        const checkpoint = await pickCheckpoint();
+        const checkpoint = given?.checkpoint ?? (await pickCheckpoint());
         if (!checkpoint) return;
-        const params = { checkpoint, image: image.fsPath, task, out, ...RESTORATION_TASKS[task].defaults, ...(task === 'inpaint' ? { mask: 'center' } : {}) };
+        const taskParams = { ...RESTORATION_TASKS[task].defaults, ...(task === 'inpaint' ? { mask: 'center' } : {}), ...given?.params };
+        const params = { checkpoint, image: image.fsPath, task, out, ...taskParams };
         const r = await cancellable(`EC-VAE: ${task}`, (signal) => client.request('restore', params, signal));
         if (!r) return;
         // Before | after: both in VS Code's image preview, side by side (a diff editor would show PNGs as binary text).
         await vscode.commands.executeCommand('vscode.openWith', image, 'imagePreview.previewEditor', vscode.ViewColumn.Active);
         await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(r.out), 'imagePreview.previewEditor', vscode.ViewColumn.Beside);
         void vscode.window.showInformationMessage(`EC-VAE ${task}: ${basename(image.fsPath)} -> ${basename(r.out)} (${r.secondsPerImage.toFixed(2)} s).`);
+        return r.out;
       } catch (err) {
         void vscode.window.showErrorMessage(`Restoration failed: ${(err as Error).message}`);
       }

@@ -44,8 +44,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   /** Lists `dir` from now on (and in later sessions of this workspace). */
   addRunsDir(dir: string): void {
-    if (this.dirs().includes(dir)) return;
-    void this.state.update(RUN_FOLDERS_KEY, [...this.state.get<string[]>(RUN_FOLDERS_KEY, []), dir]);
+    const remembered = this.state.get<string[]>(RUN_FOLDERS_KEY, []);
+    if (remembered.includes(dir)) return;
+    // Remembered even when it is the setting's folder now: its runs stay listed if the setting changes.
+    void this.state.update(RUN_FOLDERS_KEY, [...remembered, dir]);
     this.watch(dir);
     this.refresh();
   }

@@ -60,13 +60,14 @@ export class Training implements vscode.Disposable {
   }
 
   readonly commands = {
-    'ecvae.train': async (): Promise<void> => {
+    /** From the palette (pick a config), the explorer's context menu on a *.ecvae.json, or the API with its Uri. */
+    'ecvae.train': async (resource?: unknown): Promise<void> => {
       if (!requireTrust('training')) return;
       if (this.active) {
         void vscode.window.showWarningMessage('A run is already training; stop it first (EC-VAE: Stop Training).');
         return;
       }
-      const config = await pickConfig();
+      const config = resource instanceof vscode.Uri ? resource.fsPath : await pickConfig();
       if (!config) return;
       try {
         // The run goes where the config says (output.dir, relative to the workspace folder, and name).
