@@ -34,7 +34,11 @@ await build({
   logLevel: 'warning',
 });
 
-const ws = mkdtempSync(join(tmpdir(), 'ecvae-electron-ws-'));
+// `--prepare DIR`: only bundle the suite and make the workspace in DIR (the "Extension
+// Tests" launch configuration of .vscode/launch.json runs them in a VS Code desktop).
+const prepareAt = process.argv.indexOf('--prepare') >= 0 ? process.argv[process.argv.indexOf('--prepare') + 1] : undefined;
+const ws = prepareAt ?? mkdtempSync(join(tmpdir(), 'ecvae-electron-ws-'));
+mkdirSync(ws, { recursive: true });
 const config = (name, body) => writeFileSync(join(ws, `${name}.ecvae.json`), JSON.stringify({ name, ...body }, null, 2) + '\n');
 const toyModel = { model: { hidden: 16, depth: 2, latentDim: 2 }, calibration: { sgldSteps: 2 } };
 config('toy', {
@@ -61,6 +65,7 @@ const digit = new PNG({ width: 28, height: 28 });
 for (let i = 0; i < 28 * 28; i++) digit.data.set(i % 28 > 9 && i % 28 < 18 ? [230, 230, 230, 255] : [25, 25, 25, 255], i * 4);
 writeFileSync(join(ws, 'digit.png'), PNG.sync.write(digit));
 mkdirSync(join(ws, '.vscode'), { recursive: true });
+if (prepareAt) process.exit(0);
 
 const executable = process.env.VSCODE_EXECUTABLE ?? (process.env.VSCODE_DOWNLOAD === '1' ? undefined : join(root, 'scripts', 'vscode-test-host.mjs'));
 process.stderr.write(
