@@ -82,9 +82,9 @@ export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider,
         if (!r) return;
         // Before | after: both in VS Code's image preview, side by side (a diff editor would show PNGs as binary text).
         await vscode.commands.executeCommand('vscode.openWith', image, 'imagePreview.previewEditor', vscode.ViewColumn.Active);
-        await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(r.out), 'imagePreview.previewEditor', vscode.ViewColumn.Beside);
-        void vscode.window.showInformationMessage(`EC-VAE ${task}: ${basename(image.fsPath)} -> ${basename(r.out)} (${r.secondsPerImage.toFixed(2)} s).`);
-        return r.out;
+        await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(out), 'imagePreview.previewEditor', vscode.ViewColumn.Beside);
+        void vscode.window.showInformationMessage(`EC-VAE ${task}: ${basename(image.fsPath)} -> ${basename(out)} (${r.secondsPerImage.toFixed(2)} s).`);
+        return out;
       } catch (err) {
         void vscode.window.showErrorMessage(`Restoration failed: ${(err as Error).message}`);
       }

@@ -9,7 +9,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
-import { ErrorCode, type ClientNotifications, type Methods, type NotificationName, type Notifications } from '../sidecar/protocol.ts';
+import { ErrorCode, NOTIFICATION_NAMES, type ClientNotifications, type Methods, type NotificationName, type Notifications } from '../sidecar/protocol.ts';
 
 export class SidecarDiedError extends Error {
   constructor(
@@ -85,7 +85,7 @@ export class SidecarClient {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     const server = new JSONRPCServer();
-    for (const name of ['train/progress', 'train/samples', 'train/checkpoint', 'train/finished', 'log'] as const) {
+    for (const name of NOTIFICATION_NAMES) {
       server.addMethod(name, (params) => {
         for (const h of this.handlers.get(name) ?? []) h(params);
       });

@@ -3,10 +3,10 @@
  * is the single source of the method and notification types; the extension and the
  * sidecar both import it (it has no runtime dependencies, and never imports vscode).
  */
-import type { RestoreFileRequest, SampleRequest } from './engine/actions.ts';
+import type { SampleRequest } from './engine/actions.ts';
+import type { RestoreFileRequest, RestoreFrame, RestoreOutcome } from './engine/restore/restoreFile.ts';
 import type { BackendReport } from './engine/backend.ts';
 import type { Diagnostic } from './engine/config.ts';
-import type { RestoreReport } from './engine/restore/restoreTask.ts';
 import type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind } from './engine/runFolder.ts';
 
 // The run-folder types both ends use; the extension and the webview import them from here only.
@@ -42,7 +42,17 @@ export interface TrainStartParams {
 export type SampleParams = SampleRequest;
 
 /** As the CLI's `restore`, minus the comparison strip; `steps` sets the Langevin steps. */
-export type RestoreParams = Omit<RestoreFileRequest, 'compare' | 'options'> & { steps?: number };
+export type RestoreParams = Omit<RestoreFileRequest, 'compare' | 'options'> & {
+  /** Langevin steps, step size, energy weight and seed (the CLI's --steps, --step-size, --energy-weight, --seed). */
+  steps?: number;
+  stepSize?: number;
+  energyWeight?: number;
+  seed?: number;
+  /** With a token, the sidecar sends `restore/progress` notifications carrying it, every `progressEvery` steps (default 5). */
+  progressToken?: string;
+  progressEvery?: number;
+};
+export type { RestoreFrame, RestoreOutcome };
 
 /** Requests the client sends: params and result of each method. */
 export interface Methods {
@@ -56,7 +66,7 @@ export interface Methods {
   /** What the dashboard replays of a run folder: summary, every metrics record, the newest grids. */
   'runs/read': { params: { runDir: string }; result: RunSnapshot };
   sample: { params: SampleParams; result: { out: string; n: number; iteration: number; checkpoint: string } };
-  restore: { params: RestoreParams; result: RestoreReport & { out: string } };
+  restore: { params: RestoreParams; result: RestoreOutcome };
 }
 
 /** Every method, at run time: schemas/ecvae-protocol.schema.json defines params for exactly these (a test checks). */
@@ -90,7 +100,21 @@ export interface Notifications {
   'train/samples': { runId: string; file: string; iteration: number; kind: SampleKind };
   'train/checkpoint': { runId: string; file: string; iteration: number };
   'train/finished': { runId: string; status: RunStatus; iteration: number; error?: string };
+  /** The current estimates of a `restore` request that gave a progressToken. */
+  'restore/progress': RestoreFrame & { token: string };
   log: { message: string };
 }
 
 export type NotificationName = keyof Notifications;
+
+/** Every notification the sidecar sends, at run time (the client subscribes to each). */
+export const NOTIFICATION_NAMES = [
+  'train/progress',
+  'train/samples',
+  'train/checkpoint',
+  'train/finished',
+  'restore/progress',
+  'log',
+] as const satisfies readonly NotificationName[];
+/** Compiles only while NOTIFICATION_NAMES lists every key of Notifications. */
+export const NOTIFICATION_NAMES_COMPLETE: [Exclude<NotificationName, (typeof NOTIFICATION_NAMES)[number]>] extends [never] ? true : never = true;

@@ -4,7 +4,7 @@
  * or JPEG, and replaced atomically so a reader never sees half a file).
  */
 import { writeFileAtomic } from './atomic.ts';
-import { encodeImageFor } from './data/images.ts';
+import { encodeImageFor, encodePng } from './data/images.ts';
 import type * as tf from './tf.ts';
 
 export interface RgbPicture {
@@ -77,4 +77,11 @@ export function writeImage(file: string, pixels: Float32Array, width: number, he
 /** Writes samples [n, ...dataShape] as their picture (2-D points over `reference` when given). */
 export function writeSamples(file: string, dataShape: readonly number[], x: tf.Tensor, reference?: Float32Array): void {
   writePicture(file, samplesPicture(x.dataSync() as Float32Array, x.shape[0]!, dataShape as number[], reference));
+}
+
+/** A batch of images [n, H, W, C] in [-1, 1] as one PNG strip (n columns), as a data: URL for webviews. */
+export function stripDataUrl(x: tf.Tensor4D): string {
+  const [n, h, w, c] = x.shape;
+  const pic = imageGrid(x.dataSync() as Float32Array, n, [h, w, c], n);
+  return `data:image/png;base64,${encodePng(pic.rgb, pic.width, pic.height, 3, false).toString('base64')}`;
 }

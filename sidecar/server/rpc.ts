@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
-import { restoreToFile, sampleToFile } from '../engine/actions.ts';
+import { sampleToFile } from '../engine/actions.ts';
+import { restoreFile, type RestoreFrame } from '../engine/restore/restoreFile.ts';
 import { selectBackend } from '../engine/backend.ts';
 import { CancelledError } from '../engine/cancel.ts';
 import { ConfigError, parseConfig } from '../engine/config.ts';
@@ -135,8 +136,17 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
   });
   method('restore', async (p, signal) => {
     await selectBackend('auto');
-    const { steps, ...rest } = p;
-    return restoreToFile({ ...rest, ...(steps ? { options: { steps } } : {}) }, signal);
+    const { steps, stepSize, energyWeight, seed, progressToken, progressEvery, ...rest } = p;
+    const options = {
+      ...(steps ? { steps } : {}),
+      ...(stepSize ? { stepSize } : {}),
+      ...(energyWeight !== undefined ? { energyWeight } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+    };
+    const frames = progressToken
+      ? { every: progressEvery ?? 5, frame: (f: RestoreFrame) => notify('restore/progress', { token: progressToken, ...f }) }
+      : undefined;
+    return restoreFile({ ...rest, options }, signal, frames);
   });
 
   // Cancellation as in the Language Server Protocol: a `$/cancelRequest` notification

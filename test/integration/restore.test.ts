@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { bicubicUpsample } from '../../sidecar/engine/restore/bicubic.ts';
@@ -23,6 +23,7 @@ import {
 } from '../../sidecar/engine/restore/degradations.ts';
 import { RESTORATION_TASKS, TASK_NAMES } from '../../sidecar/restorationTasks.ts';
 import { RESTORE_DEFAULTS } from '../../sidecar/engine/restore/restore.ts';
+import { restoreFile } from '../../sidecar/engine/restore/restoreFile.ts';
 import { train } from '../../sidecar/engine/run.ts';
 import * as tf from '../../sidecar/engine/tf.ts';
 import { loadTrained } from '../../sidecar/engine/trainedModel.ts';
@@ -178,5 +179,64 @@ test('restoreTask on a small trained model: observed pixels kept exactly, baseli
   const plain = loadTrained(join(dir, 'vae'));
   await assert.rejects(restoreTask(plain, { task: 'denoise', clean, options }), /needs the energy model, but .* is a plain VAE/);
   plain.dispose();
+  m.dispose();
+});
+
+test('posterior samples and live estimates: each sample its own chain, observed pixels kept in all, frames from step 0; previews without an output file', async () => {
+  const dir = tempDir();
+  const cfg = withDefaults({
+    data: { kind: 'mnist', limit: 64 },
+    model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
+    training: { iterations: 10, batchSize: 16 },
+    calibration: { sgldSteps: 2 },
+    logging: { every: 10, sampleEvery: 100, checkpointEvery: 10 },
+  });
+  await train(cfg, { runDir: join(dir, 'ec') });
+  const m = loadTrained(join(dir, 'ec'));
+  const clean = rand([1, 28, 28, 1], 11).clipByValue(-1, 1) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  const frames: { step: number; shape: number[] }[] = [];
+  const watch = { every: 2, onEstimate: (step: number, x: tf.Tensor4D) => void frames.push({ step, shape: x.shape }) };
+  const r = await restoreTask(m, { task: 'inpaint', clean, mask: 'center', samples: 4, watch, options: { ...RESTORE_DEFAULTS, steps: 6 } });
+  assert.deepEqual(
+    frames.map((f) => f.step),
+    [0, 2, 4],
+    'a frame before the first step, then every 2',
+  );
+  assert.ok(frames.every((f) => f.shape.join() === '4,28,28,1'));
+  assert.deepEqual(r.output.shape, [4, 28, 28, 1]);
+  const { mask } = loadMask('center', 28);
+  tf.tidy(() => assertClose(r.output.mul(mask).dataSync(), tf.tile(clean.mul(mask), [4, 1, 1, 1]).dataSync(), 1e-5, 1e-6, 'known pixels kept in every sample'));
+  const spread = tf.tidy(() => tf.moments(r.output, 0).variance.mean().dataSync()[0]!);
+  assert.ok(spread > 0, 'the samples differ (each chain has its own noise)');
+  assert.equal(r.report.perSample!.length, 4);
+  const meanPsnr = r.report.perSample!.reduce((a, s) => a + s.psnr!, 0) / 4;
+  assert.ok(Math.abs(r.report.psnr! - meanPsnr) < 1e-9, 'the reported PSNR is the mean over samples');
+  r.dispose();
+  mask.dispose();
+  await assert.rejects(restoreTask(m, { task: 'denoise', clean, samples: 17, options: RESTORE_DEFAULTS }), /Posterior samples must be an integer in \[1, 16\]/);
+  await assert.rejects(
+    restoreTask(m, { task: 'denoise', clean: tf.tile(clean, [2, 1, 1, 1]) as tf.Tensor4D, samples: 2, options: RESTORE_DEFAULTS }),
+    /one image at a time; this request has 2/,
+  );
+  assert.equal(tf.memory().numTensors, before + 1, 'no tensor left but the tiled input of the refused request');
+
+  const image = join(dir, 'digit.png');
+  writeFileSync(image, encodePng(clean.dataSync() as Float32Array, 28, 28, 1));
+  const seen: number[] = [];
+  const out = await restoreFile(
+    { checkpoint: join(dir, 'ec'), image, task: 'inpaint', mask: 'half', fromClean: true, samples: 3, previews: true, options: { steps: 4 } },
+    undefined,
+    { every: 2, frame: (f) => void seen.push(f.step) },
+  );
+  assert.deepEqual(seen, [0, 2]);
+  assert.equal(out.out, undefined);
+  const png = /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/;
+  assert.equal(out.previews!.samples.length, 3);
+  for (const url of [out.previews!.observed, out.previews!.reference!, ...out.previews!.samples, ...Object.values(out.previews!.baselines)])
+    assert.match(url, png);
+  assert.deepEqual(Object.keys(out.previews!.baselines).sort(), ['meanFill', 'pinv']);
+  assert.deepEqual(readdirSync(dir).sort(), ['digit.png', 'ec'], 'nothing written without an output file');
+  await assert.rejects(restoreFile({ checkpoint: join(dir, 'ec'), image, task: 'denoise' }), /needs an output file \(out\) or previews/);
   m.dispose();
 });

@@ -73,7 +73,7 @@ test('sidecar death: pending request rejected, run marked failed, next request r
   assert.equal(client.pid, undefined, 'disposed: no sidecar left running');
 });
 
-test('cancellation: a long restoration stops within a step, writes nothing, and the sidecar keeps serving', async () => {
+test('live restoration frames carry their token from step 0; cancellation: a long restoration stops within a step, writes nothing, and the sidecar keeps serving', async (t) => {
   const dir = tempDir();
   writeFileSync(
     join(dir, 'c.ecvae.json'),
@@ -94,6 +94,36 @@ test('cancellation: a long restoration stops within a step, writes nothing, and 
   client.on('log', (p) => logs.push(p.message));
   try {
     const { pid } = await client.request('initialize', {});
+    // Live estimates: restore/progress frames carry the request's token, from step 0.
+    const frames: { token: string; step: number; steps: number; image: string }[] = [];
+    const sub = client.on('restore/progress', (f) => void frames.push(f));
+    const t0Frames = Date.now();
+    let firstFrameMs = -1;
+    const watchFirst = setInterval(() => firstFrameMs < 0 && frames.length && (firstFrameMs = Date.now() - t0Frames), 5);
+    const live = await client.request('restore', {
+      checkpoint: join(dir, 'run'),
+      image,
+      task: 'denoise',
+      steps: 6,
+      samples: 2,
+      previews: true,
+      progressToken: 'panel-1',
+      progressEvery: 2,
+    });
+    clearInterval(watchFirst);
+    sub.dispose();
+    assert.deepEqual(
+      frames.map((f) => [f.token, f.step, f.steps]),
+      [
+        ['panel-1', 0, 6],
+        ['panel-1', 2, 6],
+        ['panel-1', 4, 6],
+      ],
+    );
+    assert.match(frames[0]!.image, /^data:image\/png;base64,/);
+    assert.equal(live.previews!.samples.length, 2);
+    assert.equal(live.out, undefined);
+    t.diagnostic(`first restore/progress frame ${firstFrameMs} ms after the request (28x28, warm sidecar)`);
     const out = join(dir, 'restored.png');
     const cancel = new AbortController();
     const pending = client.request('restore', { checkpoint: join(dir, 'run'), image, task: 'denoise', out, steps: 10_000 }, cancel.signal);

@@ -1,6 +1,6 @@
 /** `ecvae restore`: zero-shot restoration of one image; the tasks come from the task table (restorationTasks.ts). */
 import { selectBackend } from '../../engine/backend.ts';
-import { restoreToFile } from '../../engine/actions.ts';
+import { restoreFile } from '../../engine/restore/restoreFile.ts';
 import { TASK_NAMES, type Task } from '../../restorationTasks.ts';
 import { backendFlag, checkParams, emit, intFlag, numFlag, UsageError, type Flags, type Out } from '../args.ts';
 
@@ -37,7 +37,7 @@ export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
     steps: options.steps,
   });
   const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
-  const r = await restoreToFile({
+  const r = await restoreFile({
     checkpoint: ck,
     image: imageFile,
     task,

@@ -31,6 +31,15 @@ export interface RestoreOptions {
 
 export const RESTORE_DEFAULTS: RestoreOptions = { steps: 50, stepSize: 0.0002, dataSigma: 0.1, energyWeight: 1, noiseScale: 1, seed: 0 };
 
+/**
+ * Sees the current estimate (the output the chain would give if it stopped now) before
+ * the first step and then every `every` steps; the tensor is disposed after the call.
+ */
+export interface EstimateWatcher {
+  every: number;
+  onEstimate(step: number, estimate: tf.Tensor4D): void;
+}
+
 /** Async so that a caller with `signal` can cancel between Langevin steps (CancelledError). */
 export async function restore(
   model: EcvaeModel,
@@ -40,6 +49,7 @@ export async function restore(
   y: tf.Tensor4D,
   o: RestoreOptions,
   signal?: AbortSignal,
+  watch?: EstimateWatcher,
 ): Promise<tf.Tensor4D> {
   const sigma = op.noise > 0 ? op.noise : o.dataSigma;
   const start = tf.tidy(() => op.pinv(y));
@@ -62,10 +72,26 @@ export async function restore(
       const anneal = o.noiseScale * (1 - t / o.steps);
       return langevinStep(z, g, o.stepSize, anneal, (std) => tf.randomNormal(z.shape, 0, std, 'float32', deriveSeed(o.seed, t))).x as tf.Tensor2D;
     });
+  // The output of a chain stopped at z: the projection keeps the observed part exactly.
+  const output = (z: tf.Tensor2D): tf.Tensor4D =>
+    tf.tidy(() => {
+      const xhat = model.decode(vae, z) as tf.Tensor4D;
+      return op.task === 'denoise' ? xhat : rangeNullProject(op, y, xhat);
+    });
+  const show = (t: number): void => {
+    if (!watch || t % Math.max(1, watch.every) !== 0) return;
+    const x = output(z);
+    try {
+      watch.onEstimate(t, x);
+    } finally {
+      x.dispose();
+    }
+  };
   // The weights stay fixed for the whole restoration: filters' derived tensors are made once.
   const filters = new FilterCache();
   try {
     for (let t = 0; t < o.steps; t++) {
+      show(t);
       await yieldAndCheck(signal, 'Restoration');
       const next = filters.run(() => step(z, t));
       z.dispose();
@@ -77,10 +103,7 @@ export async function restore(
   } finally {
     filters.dispose();
   }
-  const out = tf.tidy(() => {
-    const xhat = model.decode(vae, z) as tf.Tensor4D;
-    return op.task === 'denoise' ? xhat : rangeNullProject(op, y, xhat);
-  });
+  const out = output(z);
   z.dispose();
   return out;
 }

@@ -7,7 +7,7 @@ import * as tf from '../tf.ts';
 import type { TrainedModel } from '../trainedModel.ts';
 import { meanSsim, psnr } from './metrics.ts';
 import { DEGRADATIONS, observe, RestoreError, type ModelImage, type Task, type TaskParams } from './degradations.ts';
-import { restore, RESTORE_DEFAULTS, type RestoreOptions } from './restore.ts';
+import { restore, RESTORE_DEFAULTS, type EstimateWatcher, type RestoreOptions } from './restore.ts';
 import { allFinite, type Params } from '../params.ts';
 
 export { RestoreError };
@@ -21,6 +21,13 @@ export interface RestoreRequest extends TaskParams {
   /** Ground truth for metrics when `observed` is given. */
   reference?: tf.Tensor4D;
   options: RestoreOptions;
+  /**
+   * Posterior samples of one image (default 1): the chain runs on that many copies of y,
+   * each with its own Langevin noise, so the spread of the restorations shows.
+   */
+  samples?: number;
+  /** Sees the current estimates (all samples, [samples, H, W, C]) every few steps. */
+  watch?: EstimateWatcher;
 }
 
 export interface Scores {
@@ -32,6 +39,8 @@ export interface RestoreReport extends Scores {
   task: Task;
   degradation: string;
   n: number;
+  /** Each posterior sample's scores when there are several (the top-level scores are their mean). */
+  perSample?: Scores[];
   baselines: Record<string, Scores>;
   secondsPerImage: number;
   options: RestoreOptions;
@@ -44,6 +53,9 @@ export interface RestoreResult {
   report: RestoreReport;
   dispose(): void;
 }
+
+/** Posterior samples per request: each is a full chain, and the panel shows them in one strip. */
+export const MAX_SAMPLES = 16;
 
 function modelImage(m: TrainedModel, seed: number): ModelImage {
   const [size, , channels] = m.model.dataShape as [number, number, number];
@@ -64,6 +76,11 @@ export function requireImageModel(m: TrainedModel): asserts m is TrainedModel & 
 export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: AbortSignal): Promise<RestoreResult> {
   requireImageModel(m);
   if (!r.observed && !r.clean) throw new RestoreError('Nothing to restore: give an observed (degraded) image or a clean one to degrade.');
+  const samples = r.samples ?? 1;
+  if (!(Number.isInteger(samples) && samples >= 1 && samples <= MAX_SAMPLES))
+    throw new RestoreError(`Posterior samples must be an integer in [1, ${MAX_SAMPLES}] (got ${samples}).`);
+  if (samples > 1 && (r.observed ?? r.clean)!.shape[0] !== 1)
+    throw new RestoreError(`Posterior samples are drawn for one image at a time; this request has ${(r.observed ?? r.clean)!.shape[0]}.`);
   const op = DEGRADATIONS[r.task].create(r, modelImage(m, r.options.seed));
   try {
     const want = DEGRADATIONS[r.task].observedShape(r, modelImage(m, 0));
@@ -80,11 +97,14 @@ export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: A
     const reference = r.clean ?? r.reference;
     const t0 = performance.now();
     let output: tf.Tensor4D;
+    const chains = samples > 1 ? (tf.tile(y, [samples, 1, 1, 1]) as tf.Tensor4D) : y;
     try {
-      output = await restore(m.model, m.vae, m.ebm, op, y, r.options, signal);
+      output = await restore(m.model, m.vae, m.ebm, op, chains, r.options, signal, r.watch);
     } catch (err) {
       y.dispose();
       throw err;
+    } finally {
+      if (chains !== y) chains.dispose();
     }
     const seconds = (performance.now() - t0) / 1000;
     if (!allFinite({ output })) {
@@ -94,13 +114,23 @@ export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: A
       );
     }
     const base = op.baselines(y);
+    const perSample =
+      samples > 1 && reference
+        ? Array.from({ length: samples }, (_, i) => {
+            const one = output.slice(i, 1);
+            const s = scores(one, reference);
+            one.dispose();
+            return s;
+          })
+        : undefined;
+    const mean = (k: keyof Scores): number => perSample!.reduce((a, s) => a + s[k]!, 0) / samples;
     const report: RestoreReport = {
       task: r.task,
       degradation: op.describe,
       n: y.shape[0],
-      ...scores(output, reference),
+      ...(perSample ? { psnr: mean('psnr'), ssim: mean('ssim'), perSample } : scores(output, reference)),
       baselines: Object.fromEntries(Object.entries(base).map(([k, v]) => [k, scores(v, reference)])),
-      secondsPerImage: seconds / y.shape[0],
+      secondsPerImage: seconds / output.shape[0],
       options: r.options,
     };
     return {
