@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel.ts';
 import { imageCommands } from './imageCommands.ts';
+import { RESTORE_VIEW_TYPE, RestorePanel } from './restore/panel.ts';
 import { startConfigLanguageClient } from './languageClient.ts';
 import { RunsTreeProvider } from './runsTree.ts';
 import { SidecarClient } from './sidecarClient.ts';
@@ -37,10 +38,11 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
   languageClient = startConfigLanguageClient(client, output);
   const runsTree = new RunsTreeProvider(client, runsDir, context.workspaceState);
   const training = new Training(client, runsTree, context.extensionUri);
+  const restoreHost = { client, runsTree, state: context.workspaceState, extensionUri: context.extensionUri };
 
   const commands: Record<string, (...args: never[]) => unknown> = {
     ...training.commands,
-    ...imageCommands(client, runsTree, () => training.activeRunDir),
+    ...imageCommands(client, runsTree, () => training.activeRunDir, restoreHost),
     'ecvae.refreshRuns': () => runsTree.refresh(),
     'ecvae.showBackendInfo': async () => {
       const r = await client.request('initialize', {});
@@ -61,6 +63,9 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
         DashboardPanel.revive(panel, context.extensionUri, training.dashboardHost, training.activeRunDir);
       },
+    }),
+    vscode.window.registerWebviewPanelSerializer(RESTORE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => RestorePanel.revive(panel, restoreHost, state),
     }),
     client.on('log', (p) => output.appendLine(p.message)),
     { dispose: () => void client.dispose() },

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { RESTORATION_TASKS, TASK_NAMES, type Task, type TaskParams } from '../sidecar/protocol.ts';
 import type { RunsNode, RunsTreeProvider } from './runsTree.ts';
 import type { SidecarClient } from './sidecarClient.ts';
+import { RestorePanel, type RestoreHost } from './restore/panel.ts';
 import { cancellable, requireTrust } from './workspace.ts';
 
 /** What the API may pass to `ecvae.restoreImage` instead of answering its pickers. */
@@ -21,7 +22,7 @@ function isRestoreOptions(v: unknown): v is RestoreCommandOptions {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && TASK_NAMES.includes((v as { task?: Task }).task as Task);
 }
 
-export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider, activeRunDir: () => string | undefined) {
+export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider, activeRunDir: () => string | undefined, panelHost: RestoreHost) {
   /** The run (or checkpoint) to use: the tree item clicked, else the active run, else a pick among runs with checkpoints. */
   const pickCheckpoint = async (node?: RunsNode): Promise<string | undefined> => {
     if (node?.kind === 'checkpoint') return node.file;
@@ -64,19 +65,17 @@ export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider,
       const image = resource instanceof vscode.Uri ? resource : (await vscode.window.showOpenDialog({ filters: { Images: ['png', 'jpg', 'jpeg'] } }))?.[0];
       if (!image) return;
       const given = isRestoreOptions(options) ? options : undefined;
-      // Until the restoration panel lets a user choose them: the centre box, and the table's defaults.
-      const tasks = TASK_NAMES.map((name) => ({
-        label: name,
-        name,
-        description: `${RESTORATION_TASKS[name].title}: ${RESTORATION_TASKS[name].description}${name === 'inpaint' ? ' (the centre box)' : ''}`,
-      }));
-      const task = given?.task ?? (await vscode.window.showQuickPick(tasks, { placeHolder: 'Restoration task' }))?.name;
-      if (!task) return;
+      // A user gets the restoration panel; the API (options given) restores directly.
+      if (!given) {
+        RestorePanel.createOrShow(panelHost, image);
+        return undefined;
+      }
+      const task = given.task;
       const out = image.fsPath.replace(/\.(png|jpe?g)$/i, `.${task}-restored.png`);
       try {
-        const checkpoint = given?.checkpoint ?? (await pickCheckpoint());
+        const checkpoint = given.checkpoint ?? (await pickCheckpoint());
         if (!checkpoint) return;
-        const taskParams = { ...RESTORATION_TASKS[task].defaults, ...(task === 'inpaint' ? { mask: 'center' } : {}), ...given?.params };
+        const taskParams = { ...RESTORATION_TASKS[task].defaults, ...(task === 'inpaint' ? { mask: 'center' } : {}), ...given.params };
         const params = { checkpoint, image: image.fsPath, task, out, ...taskParams };
         const r = await cancellable(`EC-VAE: ${task}`, (signal) => client.request('restore', params, signal));
         if (!r) return;

@@ -1,39 +1,14 @@
 /**
- * The dashboard webview's HTML: a strict Content-Security-Policy (no remote content, no
- * inline script; the one script and stylesheet come from the extension's media and
- * carry a fresh nonce), VS Code theme colours through CSS variables.
+ * The dashboard webview's HTML, in the extension's webview page (webviewPage.ts: strict
+ * CSP with a nonce, no remote content, theme colours).
  */
-import { randomBytes } from 'node:crypto';
+import { webviewPage, type WebviewPageOptions } from '../webviewPage.ts';
 
-export interface DashboardHtmlOptions {
-  /** webview.cspSource (e.g. "vscode-webview://..."), or "file:" in tests. */
-  cspSource: string;
-  scriptUri: string;
-  styleUri: string;
-  nonce?: string;
-}
-
-export const newNonce = (): string => randomBytes(16).toString('base64');
-
-export function dashboardHtml(o: DashboardHtmlOptions): string {
-  const nonce = o.nonce ?? newNonce();
-  const csp = [
-    "default-src 'none'",
-    `img-src ${o.cspSource} data:`,
-    `style-src ${o.cspSource} 'nonce-${nonce}'`,
-    `script-src 'nonce-${nonce}'`,
-    `font-src ${o.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${o.styleUri}">
-<title>EC-VAE training</title>
-</head>
-<body>
+export function dashboardHtml(o: WebviewPageOptions): string {
+  return webviewPage(
+    o,
+    'EC-VAE training',
+    `
 <header>
   <h1 id="run-name">EC-VAE training</h1>
   <span id="status" class="status">waiting for a run</span>
@@ -57,7 +32,6 @@ export function dashboardHtml(o: DashboardHtmlOptions): string {
   <figure><figcaption>One-step samples <span id="it-one-step"></span></figcaption><img id="img-one-step" alt="one-step samples"></figure>
   <figure><figcaption>MCMC-refined <span id="it-mcmc"></span></figcaption><img id="img-mcmc" alt="MCMC-refined samples"></figure>
 </section>
-<script nonce="${nonce}" src="${o.scriptUri}"></script>
-</body>
-</html>`;
+`,
+  );
 }

@@ -85,3 +85,9 @@ export function stripDataUrl(x: tf.Tensor4D): string {
   const pic = imageGrid(x.dataSync() as Float32Array, n, [h, w, c], n);
   return `data:image/png;base64,${encodePng(pic.rgb, pic.width, pic.height, 3, false).toString('base64')}`;
 }
+
+/** One image [1, H, W, C] in [-1, 1], exactly (no gutter, its own channels), as a PNG data: URL. */
+export function imageDataUrl(x: tf.Tensor4D): string {
+  const [, h, w, c] = x.shape;
+  return `data:image/png;base64,${encodePng(x.dataSync() as Float32Array, w, h, c).toString('base64')}`;
+}

@@ -7,10 +7,10 @@
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { dashboardHtml } from '../../extension/dashboard/html.ts';
 import type { DashboardState, ToDashboard } from '../../extension/dashboard/messages.ts';
 import { replayMessages } from '../../extension/dashboard/replay.ts';
@@ -18,14 +18,13 @@ import { train } from '../../sidecar/engine/run.ts';
 import { readRunSnapshot } from '../../sidecar/engine/runFolder.ts';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { repoRoot, tempDir, withDefaults } from '../helpers.ts';
+import { launchChromium, openWebview, sendToWebview } from '../webviewHarness.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let browser: Browser;
 const dir = tempDir();
 const page_ = join(dir, 'dashboard.html');
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install it with "apt-get install chromium" (.ci/run does this).`);
   writeFileSync(
     page_,
     dashboardHtml({
@@ -34,48 +33,15 @@ before(async () => {
       styleUri: pathToFileURL(join(repoRoot, 'dist', 'media', 'dashboard.css')).href,
     }),
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-/** Opens the dashboard with a stand-in VS Code API; `saved` simulates the state of a reloaded window. */
-async function open(saved?: DashboardState): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  // A string, not a function: the test runner's TypeScript transform would add helpers the page lacks.
-  await page.addInitScript(`
-    window.__posted = [];
-    window.__state = ${JSON.stringify(saved ?? null)} ?? undefined;
-    window.acquireVsCodeApi = () => ({
-      postMessage: (m) => window.__posted.push(m),
-      getState: () => window.__state,
-      setState: (x) => { window.__state = JSON.parse(JSON.stringify(x)); },
-    });`);
-  await page.goto(pathToFileURL(page_).href);
-  return { page, errors };
-}
-
-// Dispatched synchronously (window.postMessage would deliver it in a later task and race the assertions).
-const send = (page: Page, msg: ToDashboard): Promise<void> =>
-  page.evaluate(`window.dispatchEvent(new MessageEvent('message', { data: ${JSON.stringify(msg)} }))`);
+const open = (saved?: DashboardState): Promise<{ page: Page; errors: string[] }> => openWebview(browser, page_, saved);
+const send = (page: Page, msg: ToDashboard): Promise<void> => sendToWebview(page, msg);
 
 function record(i: number) {
   return {

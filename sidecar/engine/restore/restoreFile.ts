@@ -6,7 +6,7 @@
  */
 import { ActionError, requireImageOutput } from '../actions.ts';
 import { isGrayImage, readImage, toFloat } from '../data/images.ts';
-import { imageGrid, stripDataUrl, writeImage, writePicture } from '../pictures.ts';
+import { imageDataUrl, imageGrid, stripDataUrl, writeImage, writePicture } from '../pictures.ts';
 import * as tf from '../tf.ts';
 import { loadTrained } from '../trainedModel.ts';
 import type { Task } from './degradations.ts';
@@ -124,15 +124,15 @@ export async function restoreFile(
       const truth = reference ?? (fromClean ? input : undefined);
       const previews = r.previews
         ? {
-            observed: stripDataUrl(result.baselines.pinv!),
-            samples: tf.unstack(result.output).map((s) => {
-              const one = s.expandDims(0) as tf.Tensor4D;
-              const url = stripDataUrl(one);
-              [s, one].forEach((t) => t.dispose());
+            observed: imageDataUrl(result.baselines.pinv!),
+            samples: Array.from({ length: result.output.shape[0] }, (_, i) => {
+              const one = result.output.slice(i, 1);
+              const url = imageDataUrl(one);
+              one.dispose();
               return url;
             }),
-            baselines: Object.fromEntries(Object.entries(result.baselines).map(([k, v]) => [k, stripDataUrl(v)])),
-            ...(truth ? { reference: stripDataUrl(truth) } : {}),
+            baselines: Object.fromEntries(Object.entries(result.baselines).map(([k, v]) => [k, imageDataUrl(v)])),
+            ...(truth ? { reference: imageDataUrl(truth) } : {}),
           }
         : undefined;
       return { ...result.report, ...(r.out ? { out: r.out } : {}), checkpoint: m.file, notes, ...(previews ? { previews } : {}) };
