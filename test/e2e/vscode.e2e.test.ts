@@ -3,8 +3,8 @@
  * host, from npm; scripts/install-vscode-host.sh) with the .vsix installed through its
  * CLI, driven from Debian's Chromium by playwright-core. Checks what a user sees:
  * activation and backend info, squiggles and hover from the config language server, a
- * training run from the command palette with its dashboard, the Runs tree, and
- * restoring an image from the explorer's context menu.
+ * training run from the command palette with its dashboard, the Runs tree, and the
+ * restoration panel opened from the explorer's context menu.
  *
  * Slow (starts a workbench, trains a small model): run by `npm run test:vscode`, which
  * .ci/run calls as its second step; not part of `npm test`.
@@ -15,7 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
@@ -208,17 +208,48 @@ test('Train from the palette: the dashboard follows the run to the end, and the 
   assert.ok(existsSync(join(ws, 'runs', 'tiny', 'checkpoints', 'latest')));
 });
 
-test('Restore Image… from the explorer context menu shows the original and the restoration side by side', async () => {
+/** The frame of the webview whose page has `selector` (webviews are nested iframes in the workbench). */
+async function webviewFrame(selector: string, timeout = 60_000): Promise<Frame> {
+  const t0 = Date.now();
+  for (;;) {
+    for (const f of page.frames()) if (await f.$(selector).catch(() => null)) return f;
+    assert.ok(Date.now() - t0 < timeout, `no webview with ${selector}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('Restore Image… opens the restoration panel: paint a mask, watch the estimates, see the samples, Save writes and opens the file', async (t) => {
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'digit.png' }).first().click({ button: 'right' });
   const item = page.locator('.context-view .action-label', { hasText: 'Restore Image…' }).first();
   await item.waitFor({ timeout: 30_000 });
   await item.hover(); // VS Code's menus act on the highlighted item
   await page.keyboard.press('Enter');
-  const task = page.locator('.quick-input-list .monaco-list-row', { hasText: 'denoise' }).first();
-  await task.waitFor({ timeout: 30_000 });
-  await task.click();
-  assert.match(await notification(/EC-VAE denoise:/, 120_000), /digit\.png -> digit\.denoise-restored\.png \([\d.]+ s\)/);
-  for (const name of ['digit.png', 'digit.denoise-restored.png']) await page.locator('.tab', { hasText: name }).first().waitFor({ timeout: 30_000 });
-  assert.ok(existsSync(join(ws, 'digit.denoise-restored.png')));
-  await page.screenshot({ path: join(artifacts, 'vscode-e2e-restore.png') });
+  await page.locator('.tab', { hasText: 'Restore digit.png' }).first().waitFor({ timeout: 30_000 });
+  const panel = await webviewFrame('#canvas');
+  // The page's CSP allows no eval: waits use locators, not waitForFunction strings.
+  await panel.locator('#image-info', { hasText: '28×28' }).waitFor({ timeout: 30_000 });
+  assert.match((await panel.textContent('#checkpoint')) ?? '', /tiny \(latest, iteration 40\)/);
+  // Paint the missing pixels: a stroke across the middle rows.
+  await panel.selectOption('#maskPreset', 'painted');
+  await panel.click('#clear');
+  const box = (await panel.locator('#canvas').boundingBox())!;
+  const cell = box.width / 28;
+  await page.mouse.move(box.x + 6 * cell, box.y + 14 * cell);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 22 * cell, box.y + 14 * cell, { steps: 10 });
+  await page.mouse.up();
+  const clicked = Date.now();
+  await panel.click('#run');
+  await panel.locator('#step', { hasText: /^step \d+ of 50$/ }).waitFor({ timeout: 30_000 });
+  const firstFrameMs = Date.now() - clicked;
+  await panel.locator('#samples-strip .card').nth(3).waitFor({ timeout: 120_000 });
+  t.diagnostic(`first estimate shown ${firstFrameMs} ms after the click (28x28, 50 steps, 4 samples)`);
+  assert.ok(existsSync(join(ws, 'digit.mask.png')), 'the painted mask is saved beside the image');
+  await page.screenshot({ path: join(artifacts, 'vscode-e2e-restore-panel.png') });
+  await panel.locator('#results').scrollIntoViewIfNeeded();
+  await panel.locator('body').screenshot({ path: join(artifacts, 'vscode-e2e-restore-panel-webview.png') });
+  await panel.click('#samples-strip .card >> nth=2');
+  await panel.click('#save');
+  await page.locator('.tab', { hasText: 'digit.inpaint-restored.png' }).first().waitFor({ timeout: 30_000 });
+  assert.ok(existsSync(join(ws, 'digit.inpaint-restored.png')));
 });
