@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel.ts';
 import { imageCommands } from './imageCommands.ts';
 import { RESTORE_VIEW_TYPE, RestorePanel } from './restore/panel.ts';
+import { SAMPLES_VIEW_TYPE, SamplesPanel } from './samples/panel.ts';
 import { startConfigLanguageClient } from './languageClient.ts';
 import { RunsTreeProvider } from './runsTree.ts';
 import { SidecarClient } from './sidecarClient.ts';
@@ -63,6 +64,9 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
         DashboardPanel.revive(panel, context.extensionUri, training.dashboardHost, training.activeRunDir);
       },
+    }),
+    vscode.window.registerWebviewPanelSerializer(SAMPLES_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => SamplesPanel.revive(panel, client, context.extensionUri, state),
     }),
     vscode.window.registerWebviewPanelSerializer(RESTORE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => RestorePanel.revive(panel, restoreHost, state),

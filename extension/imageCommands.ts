@@ -3,12 +3,13 @@
  * checkpoint picked from the Runs tree (or the active run), under a cancellable
  * progress notification. The restoration tasks come from the protocol's task table.
  */
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { RESTORATION_TASKS, TASK_NAMES, type Task, type TaskParams } from '../sidecar/protocol.ts';
 import type { RunsNode, RunsTreeProvider } from './runsTree.ts';
 import type { SidecarClient } from './sidecarClient.ts';
 import { RestorePanel, type RestoreHost } from './restore/panel.ts';
+import { SamplesPanel } from './samples/panel.ts';
 import { cancellable, requireTrust } from './workspace.ts';
 
 /** What the API may pass to `ecvae.restoreImage` instead of answering its pickers. */
@@ -43,17 +44,11 @@ export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider,
   };
 
   return {
+    /** Opens the samples panel of a run or checkpoint (from the Runs tree, the active run, or a pick). */
     'ecvae.generateSamples': async (node?: RunsNode): Promise<void> => {
       if (!requireTrust('sampling')) return;
-      try {
-        const checkpoint = await pickCheckpoint(node);
-        if (!checkpoint) return;
-        const out = join(checkpoint.endsWith('.ckpt') ? dirname(dirname(checkpoint)) : checkpoint, 'generated-samples.png');
-        const r = await cancellable('EC-VAE: generating samples', (signal) => client.request('sample', { checkpoint, out, n: 64 }, signal));
-        if (r) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.out));
-      } catch (err) {
-        void vscode.window.showErrorMessage(`Sampling failed: ${(err as Error).message}`);
-      }
+      const checkpoint = await pickCheckpoint(node);
+      if (checkpoint) SamplesPanel.createOrShow(client, panelHost.extensionUri, checkpoint);
     },
     /**
      * From the explorer's context menu (the image; VS Code adds the selection as a second

@@ -5,6 +5,7 @@
  * what the extension writes and the engine reads, so the mask used is the mask shown. State (form, mask, last result) is saved with
  * setState and comes back after a window reload.
  */
+import './panel.css';
 import './restore.css';
 import { DEFAULT_FORM, type FromRestorePanel, type RestoreForm, type RestorePanelState, type ToRestorePanel } from '../extension/restore/messages.ts';
 import type { MaskBits } from '../extension/restore/maskFile.ts';

@@ -36,7 +36,7 @@ await build({
 
 // The webview script: a browser bundle (uPlot included), its CSS next to it.
 await build({
-  entryPoints: { dashboard: 'media/dashboard.ts', restore: 'media/restore.ts' },
+  entryPoints: { dashboard: 'media/dashboard.ts', restore: 'media/restore.ts', samples: 'media/samples.ts' },
   outdir: 'dist/media',
   bundle: true,
   platform: 'browser',
@@ -49,5 +49,5 @@ await build({
 console.error(
   `built ${Object.keys(entries)
     .map((e) => `dist/${e}.js`)
-    .join(', ')}, dist/extension.cjs, dist/media/{dashboard,restore}.{js,css}`,
+    .join(', ')}, dist/extension.cjs, dist/media/{dashboard,restore,samples}.{js,css}`,
 );

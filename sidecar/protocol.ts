@@ -3,7 +3,7 @@
  * is the single source of the method and notification types; the extension and the
  * sidecar both import it (it has no runtime dependencies, and never imports vscode).
  */
-import type { SampleRequest } from './engine/actions.ts';
+import type { SampleOutcome, SamplePreviews, SampleRequest } from './engine/actions.ts';
 import type { RestoreFileRequest, RestoreFrame, RestoreOutcome } from './engine/restore/restoreFile.ts';
 import type { BackendReport } from './engine/backend.ts';
 import type { Diagnostic } from './engine/config.ts';
@@ -52,7 +52,7 @@ export type RestoreParams = Omit<RestoreFileRequest, 'compare' | 'options'> & {
   progressToken?: string;
   progressEvery?: number;
 };
-export type { RestoreFrame, RestoreOutcome };
+export type { RestoreFrame, RestoreOutcome, SampleOutcome, SamplePreviews };
 
 /** Requests the client sends: params and result of each method. */
 export interface Methods {
@@ -65,7 +65,7 @@ export interface Methods {
   'runs/list': { params: { dir: string }; result: { runs: RunSummary[] } };
   /** What the dashboard replays of a run folder: summary, every metrics record, the newest grids. */
   'runs/read': { params: { runDir: string }; result: RunSnapshot };
-  sample: { params: SampleParams; result: { out: string; n: number; iteration: number; checkpoint: string } };
+  sample: { params: SampleParams; result: SampleOutcome };
   restore: { params: RestoreParams; result: RestoreOutcome };
 }
 

@@ -98,6 +98,8 @@ const state = {
   cancelNextProgress: false,
   progressTitles: [] as string[],
   executed: [] as { id: string; args: unknown[] }[],
+  /** A Uri of this copy of the double (the extension's bundle has its own: `instanceof` needs this one). */
+  uri: (path: string): Uri => Uri.file(path),
 };
 (globalThis as unknown as { __vscodeDouble: typeof state }).__vscodeDouble = state;
 

@@ -5,8 +5,9 @@
  */
 import { throwIfCancelled } from './cancel.ts';
 import { outputFormat } from './data/images.ts';
-import { writeSamples } from './pictures.ts';
-import { drawSamples } from './sample.ts';
+import { imageDataUrl, pictureDataUrl, samplesPicture, writeSamples } from './pictures.ts';
+import { draw, type Drawn } from './sample.ts';
+import * as tf from './tf.ts';
 import { loadTrained } from './trainedModel.ts';
 import { UserError } from './errors.ts';
 
@@ -19,14 +20,30 @@ export class ActionError extends UserError {
 
 export interface SampleRequest {
   checkpoint: string;
-  out: string;
+  /** Where the grid goes; may be left out when previews are asked for. */
+  out?: string;
   n?: number;
   seed?: number;
   mcmcSteps?: number;
+  /** Return the samples as PNG data: URLs (the samples panel). */
+  previews?: boolean;
+  /** Decode these latents instead of drawing n from the prior (image models: the panel's interpolation). */
+  latents?: number[][];
+}
+
+/** The samples as pictures for a webview. */
+export interface SamplePreviews {
+  /** "images": one data: URL per sample; "points": one scatter plot of all of them over the data. */
+  kind: 'images' | 'points';
+  oneStep: string[];
+  mcmc?: string[];
+  /** Each sample's latent (images), so two can be interpolated. */
+  latents?: number[][];
 }
 
 export interface SampleOutcome {
-  out: string;
+  out?: string;
+  previews?: SamplePreviews;
   n: number;
   seed: number;
   mcmcSteps: number;
@@ -35,40 +52,60 @@ export interface SampleOutcome {
   secondsPerImage: { oneStep: number; mcmc?: number };
 }
 
-/**
- * Sampling is one decoder pass plus optional short MCMC: seconds at most, so `signal` is
- * checked before and after drawing (a cancelled request writes no file).
- */
 /** Refuses an output name whose extension is not an image format we write (the format follows the extension). */
 export function requireImageOutput(file: string): void {
   if (!outputFormat(file)) throw new ActionError(`Output file ${file} must end in .png, .jpg or .jpeg (the format follows the extension).`);
 }
 
+/**
+ * Sampling is one decoder pass plus optional short MCMC: seconds at most, so `signal` is
+ * checked before and after drawing (a cancelled request writes no file).
+ */
 export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutcome {
-  const n = r.n ?? 64,
-    seed = r.seed ?? 0,
+  const seed = r.seed ?? 0,
     steps = r.mcmcSteps ?? 0;
-  requireImageOutput(r.out);
+  if (!r.out && !r.previews) throw new ActionError('Sampling needs an output file (out) or previews.');
+  if (r.out) requireImageOutput(r.out);
   throwIfCancelled(signal, 'Sampling');
   const m = loadTrained(r.checkpoint);
+  if (r.latents && new Set(r.latents.map((z) => z.length)).size > 1) throw new ActionError('Latents must all have the same length.');
+  const latents = r.latents ? tf.tensor2d(r.latents) : undefined;
   try {
-    const { x, seconds } = drawSamples(m, n, steps, seed);
+    const d = draw(m, { n: r.latents?.length ?? r.n ?? 64, seed, mcmcSteps: steps, ...(latents ? { latents } : {}) });
+    const n = d.oneStep.shape[0]!;
     try {
       throwIfCancelled(signal, 'Sampling');
-      writeSamples(r.out, m.model.dataShape, x);
+      if (r.out) writeSamples(r.out, m.model.dataShape, d.mcmc ?? d.oneStep);
+      return {
+        ...(r.out ? { out: r.out } : {}),
+        ...(r.previews ? { previews: previews(m.model.dataShape, d) } : {}),
+        n,
+        seed,
+        mcmcSteps: steps,
+        checkpoint: m.file,
+        iteration: m.iteration,
+        secondsPerImage: { oneStep: d.seconds.oneStep / n, ...(d.seconds.mcmc !== undefined ? { mcmc: d.seconds.mcmc / n } : {}) },
+      };
     } finally {
-      x.dispose();
+      d.dispose();
     }
-    return {
-      out: r.out,
-      n,
-      seed,
-      mcmcSteps: steps,
-      checkpoint: m.file,
-      iteration: m.iteration,
-      secondsPerImage: { oneStep: seconds.oneStep / n, ...(seconds.mcmc !== undefined ? { mcmc: seconds.mcmc / n } : {}) },
-    };
   } finally {
+    latents?.dispose();
     m.dispose();
   }
+}
+
+function previews(dataShape: readonly number[], d: Drawn): SamplePreviews {
+  if (dataShape.length !== 3) {
+    const scatter = (x: tf.Tensor): string[] => [pictureDataUrl(samplesPicture(x.dataSync() as Float32Array, x.shape[0]!, [...dataShape]))];
+    return { kind: 'points', oneStep: scatter(d.oneStep), ...(d.mcmc ? { mcmc: scatter(d.mcmc) } : {}) };
+  }
+  const each = (x: tf.Tensor): string[] =>
+    Array.from({ length: x.shape[0]! }, (_, i) => {
+      const one = x.slice(i, 1) as tf.Tensor4D;
+      const url = imageDataUrl(one);
+      one.dispose();
+      return url;
+    });
+  return { kind: 'images', oneStep: each(d.oneStep), ...(d.mcmc ? { mcmc: each(d.mcmc) } : {}), latents: d.z.arraySync() };
 }

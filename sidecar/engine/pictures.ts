@@ -79,11 +79,15 @@ export function writeSamples(file: string, dataShape: readonly number[], x: tf.T
   writePicture(file, samplesPicture(x.dataSync() as Float32Array, x.shape[0]!, dataShape as number[], reference));
 }
 
-/** A batch of images [n, H, W, C] in [-1, 1] as one PNG strip (n columns), as a data: URL for webviews. */
+/** A picture as a PNG data: URL, for webviews. */
+export function pictureDataUrl(pic: RgbPicture): string {
+  return `data:image/png;base64,${encodePng(pic.rgb, pic.width, pic.height, 3, false).toString('base64')}`;
+}
+
+/** A batch of images [n, H, W, C] in [-1, 1] as one PNG strip (n columns), as a data: URL. */
 export function stripDataUrl(x: tf.Tensor4D): string {
   const [n, h, w, c] = x.shape;
-  const pic = imageGrid(x.dataSync() as Float32Array, n, [h, w, c], n);
-  return `data:image/png;base64,${encodePng(pic.rgb, pic.width, pic.height, 3, false).toString('base64')}`;
+  return pictureDataUrl(imageGrid(x.dataSync() as Float32Array, n, [h, w, c], n));
 }
 
 /** One image [1, H, W, C] in [-1, 1], exactly (no gutter, its own channels), as a PNG data: URL. */

@@ -23,11 +23,24 @@ function inChunks(n: number, part: (start: number, size: number) => tf.Tensor): 
   return out;
 }
 
+/** The latents z ~ N(0, I) that `generate` decodes for this seed, [n, latentDim]. */
+export function priorLatents(latentDim: number, n: number, seed: number): tf.Tensor2D {
+  return inChunks(n, (i, m) => tf.randomNormal([m, latentDim], 0, 1, 'float32', deriveSeed(seed, Stream.sample, i))) as tf.Tensor2D;
+}
+
+/** G(z) for each row of z, in chunks. */
+export function decodeLatents(model: EcvaeModel, vae: Params, z: tf.Tensor2D): tf.Tensor {
+  return inChunks(z.shape[0], (i, m) => tf.tidy(() => model.decode(vae, z.slice(i, m))));
+}
+
 /** n samples [n, ...dataShape] from the prior through the decoder. */
 export function generate(model: EcvaeModel, vae: Params, n: number, seed: number): tf.Tensor {
-  return inChunks(n, (i, m) =>
-    tf.tidy(() => model.decode(vae, tf.randomNormal([m, model.latentDim], 0, 1, 'float32', deriveSeed(seed, Stream.sample, i)) as tf.Tensor2D)),
-  );
+  const z = priorLatents(model.latentDim, n, seed);
+  try {
+    return decodeLatents(model, vae, z);
+  } finally {
+    z.dispose();
+  }
 }
 
 /** SGLD refinement of samples on the energy model (conditioned on themselves, as in training). */
@@ -47,21 +60,45 @@ export class SamplerError extends UserError {
   }
 }
 
+/** Samples with what made them: the latents, the one-step samples, the MCMC-refined ones. The caller disposes. */
+export interface Drawn {
+  z: tf.Tensor2D;
+  oneStep: tf.Tensor;
+  mcmc?: tf.Tensor;
+  /** Seconds of each stage, for all samples. */
+  seconds: { oneStep: number; mcmc?: number };
+  dispose(): void;
+}
+
 /**
- * n samples from a trained model: one decoder pass, then `mcmcSteps` of SGLD refinement
- * when asked. Reports the time of each stage (values forced, so the times are real).
+ * Samples from a trained model: one decoder pass over `latents` (or n prior draws for
+ * `seed`), then `mcmcSteps` of SGLD refinement when asked. Reports the time of each stage
+ * (values forced, so the times are real).
  */
-export function drawSamples(m: TrainedModel, n: number, mcmcSteps: number, seed: number): { x: tf.Tensor; seconds: { oneStep: number; mcmc?: number } } {
-  if (mcmcSteps > 0 && !m.ebm)
-    throw new SamplerError(`MCMC refinement (mcmc steps ${mcmcSteps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
+export function draw(m: TrainedModel, o: { n: number; seed: number; mcmcSteps: number; latents?: tf.Tensor2D }): Drawn {
+  if (o.mcmcSteps > 0 && !m.ebm)
+    throw new SamplerError(`MCMC refinement (mcmc steps ${o.mcmcSteps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
+  if (o.latents && o.latents.shape[1] !== m.model.latentDim)
+    throw new SamplerError(`Latents must have ${m.model.latentDim} values each for this model (got ${o.latents.shape[1]}).`);
+  const z = o.latents ? o.latents.clone() : priorLatents(m.model.latentDim, o.n, o.seed);
   const t0 = performance.now();
-  const one = generate(m.model, m.vae, n, seed);
-  one.dataSync();
-  const oneStep = (performance.now() - t0) / 1000;
-  if (mcmcSteps === 0) return { x: one, seconds: { oneStep } };
-  const t1 = performance.now();
-  const x = refine(m.model, m.ebm!, one, mcmcSteps, m.config, seed);
-  x.dataSync();
-  one.dispose();
-  return { x, seconds: { oneStep, mcmc: (performance.now() - t1) / 1000 } };
+  const oneStep = decodeLatents(m.model, m.vae, z);
+  oneStep.dataSync();
+  const seconds: Drawn['seconds'] = { oneStep: (performance.now() - t0) / 1000 };
+  let mcmc: tf.Tensor | undefined;
+  if (o.mcmcSteps > 0) {
+    const t1 = performance.now();
+    mcmc = refine(m.model, m.ebm!, oneStep, o.mcmcSteps, m.config, o.seed);
+    mcmc.dataSync();
+    seconds.mcmc = (performance.now() - t1) / 1000;
+  }
+  return { z, oneStep, ...(mcmc ? { mcmc } : {}), seconds, dispose: () => [z, oneStep, mcmc].forEach((t) => t?.dispose()) };
+}
+
+/** n samples (MCMC-refined when mcmcSteps > 0) and the time of each stage. */
+export function drawSamples(m: TrainedModel, n: number, mcmcSteps: number, seed: number): { x: tf.Tensor; seconds: { oneStep: number; mcmc?: number } } {
+  const d = draw(m, { n, seed, mcmcSteps });
+  const x = d.mcmc ?? d.oneStep;
+  [d.z, ...(d.mcmc ? [d.oneStep] : [])].forEach((t) => t.dispose());
+  return { x, seconds: d.seconds };
 }

@@ -131,8 +131,7 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
   });
   method('sample', async (p, signal) => {
     await selectBackend('auto');
-    const r = sampleToFile(p, signal);
-    return { out: r.out, n: r.n, iteration: r.iteration, checkpoint: r.checkpoint };
+    return sampleToFile(p, signal);
   });
   method('restore', async (p, signal) => {
     await selectBackend('auto');

@@ -18,7 +18,8 @@ interface Double {
   commands: Map<string, (...a: unknown[]) => unknown>;
   messages: { level: string; text: string }[];
   statusText: string;
-  panels: { html: string; posted: { type: string }[]; receive(m: unknown): void }[];
+  panels: { viewType: string; html: string; posted: { type: string }[]; receive(m: unknown): void }[];
+  uri(path: string): unknown;
   quickPick: (items: { label: string }[]) => unknown;
   workspaceRoot: string;
   trusted: boolean;
@@ -211,21 +212,41 @@ test("Train writes the run where the config's output.dir says (relative to the w
   assert.ok(names.includes('toy') && names.includes('toy-out'), JSON.stringify(names));
 });
 
-test('Generate Samples from a tree item writes and opens a grid; cancelling its progress cancels the request', async () => {
+test('Generate Samples from a tree item opens the samples panel: one-step and MCMC pictures with times (a scatter plot for 2-D data), Save writes and opens the grid; Cancel cancels a restore request', async () => {
   const tree = double.trees.get('ecvae.runs')!;
   const run = (await tree.getChildren()).find((n) => n.run?.name === 'toy')!;
   await double.commands.get('ecvae.generateSamples')!(run);
-  const opened = double.executed.find((e) => e.id === 'vscode.open');
-  assert.ok(opened, `samples opened; messages: ${JSON.stringify(double.messages)}`);
-  assert.ok(existsSync(join(run.run!.runDir, 'generated-samples.png')));
+  const panel = double.panels.find((p) => p.viewType === 'ecvae.samples')!;
+  assert.ok(panel, 'a samples panel opened');
+  assert.match(panel.html, /script-src 'nonce-/);
+  type Posted = {
+    type: string;
+    outcome?: { n: number; previews?: { kind: string; oneStep: string[]; mcmc?: string[] }; secondsPerImage: { oneStep: number } };
+    file?: string;
+  };
+  const posted = (type: string): Posted[] => (panel.posted as Posted[]).filter((m) => m.type === type);
+  panel.receive({ type: 'ready' });
+  await until('init', () => posted('init').length > 0);
+  panel.receive({ type: 'generate', form: { n: 32, seed: 3, mcmcSteps: 2 } });
+  await until('samples', () => posted('samples').length > 0 || posted('error').length > 0);
+  const { outcome } = posted('samples')[0]!;
+  assert.equal(outcome!.n, 32);
+  assert.equal(outcome!.previews!.kind, 'points', 'a 2-D model shows a scatter plot over the data');
+  assert.equal(outcome!.previews!.oneStep.length, 1);
+  assert.equal(outcome!.previews!.mcmc!.length, 1, 'the MCMC-refined samples beside the one-step ones');
+  assert.ok(outcome!.secondsPerImage.oneStep > 0);
+  panel.receive({ type: 'save', form: { n: 32, seed: 3, mcmcSteps: 2 } });
+  await until('saved', () => posted('saved').length > 0);
+  assert.equal(posted('saved')[0]!.file, join(run.run!.runDir, 'samples-seed3-n32-mcmc2.png'));
+  assert.ok(existsSync(posted('saved')[0]!.file!));
+  assert.ok(double.executed.some((e) => e.id === 'vscode.open'));
+  // The restore command's API path runs under a cancellable progress: Cancel cancels the request.
   double.cancelNextProgress = true;
-  const before = double.executed.length;
-  await double.commands.get('ecvae.generateSamples')!(run);
+  await double.commands.get('ecvae.restoreImage')!(double.uri(join(ws, 'x.png')), { task: 'denoise', checkpoint: run.run!.runDir });
   assert.ok(
-    double.messages.some((m) => m.level === 'info' && m.text === 'EC-VAE: generating samples: cancelled.'),
+    double.messages.some((m) => m.level === 'info' && m.text === 'EC-VAE: denoise: cancelled.'),
     JSON.stringify(double.messages),
   );
-  assert.equal(double.executed.slice(before).filter((e) => e.id === 'vscode.open').length, 0, 'nothing opened after a cancel');
 });
 
 test('an untrusted workspace: training, sampling and restoration are refused with the reason; the manifest says so', async () => {

@@ -24,6 +24,8 @@ import {
 import { RESTORATION_TASKS, TASK_NAMES } from '../../sidecar/restorationTasks.ts';
 import { RESTORE_DEFAULTS } from '../../sidecar/engine/restore/restore.ts';
 import { restoreFile } from '../../sidecar/engine/restore/restoreFile.ts';
+import { sampleToFile } from '../../sidecar/engine/actions.ts';
+import { interpolate } from '../../extension/samples/messages.ts';
 import { train } from '../../sidecar/engine/run.ts';
 import * as tf from '../../sidecar/engine/tf.ts';
 import { loadTrained } from '../../sidecar/engine/trainedModel.ts';
@@ -182,7 +184,7 @@ test('restoreTask on a small trained model: observed pixels kept exactly, baseli
   m.dispose();
 });
 
-test('posterior samples and live estimates: each sample its own chain, observed pixels kept in all, frames from step 0; previews without an output file', async () => {
+test('posterior samples and live estimates: each sample its own chain, observed pixels kept in all, frames from step 0; previews without an output file; sample previews with latents and their interpolation', async () => {
   const dir = tempDir();
   const cfg = withDefaults({
     data: { kind: 'mnist', limit: 64 },
@@ -238,5 +240,26 @@ test('posterior samples and live estimates: each sample its own chain, observed 
   assert.deepEqual(Object.keys(out.previews!.baselines).sort(), ['meanFill', 'pinv']);
   assert.deepEqual(readdirSync(dir).sort(), ['digit.png', 'ec'], 'nothing written without an output file');
   await assert.rejects(restoreFile({ checkpoint: join(dir, 'ec'), image, task: 'denoise' }), /needs an output file \(out\) or previews/);
+  // The samples panel's requests: previews with latents, and decoding given latents (interpolation).
+  const drawn = sampleToFile({ checkpoint: join(dir, 'ec'), n: 3, seed: 5, mcmcSteps: 1, previews: true });
+  assert.equal(drawn.out, undefined);
+  assert.equal(drawn.previews!.kind, 'images');
+  assert.equal(drawn.previews!.oneStep.length, 3);
+  assert.equal(drawn.previews!.mcmc!.length, 3);
+  assert.deepEqual(
+    drawn.previews!.latents!.map((z) => z.length),
+    [4, 4, 4],
+  );
+  const [a, b] = drawn.previews!.latents!;
+  const row = sampleToFile({ checkpoint: join(dir, 'ec'), latents: interpolate(a!, b!), previews: true });
+  assert.equal(row.previews!.oneStep.length, 8);
+  assert.equal(row.previews!.oneStep[0], drawn.previews!.oneStep[0], 'the row starts at the first chosen sample');
+  assert.equal(row.previews!.oneStep[7], drawn.previews!.oneStep[1], 'and ends at the second');
+  assert.throws(() => sampleToFile({ checkpoint: join(dir, 'ec'), latents: [[1, 2, 3, 4], [1]], previews: true }), /Latents must all have the same length/);
+  assert.throws(
+    () => sampleToFile({ checkpoint: join(dir, 'ec'), latents: [[1, 2]], previews: true }),
+    /Latents must have 4 values each for this model \(got 2\)/,
+  );
+  assert.throws(() => sampleToFile({ checkpoint: join(dir, 'ec'), n: 2 }), /needs an output file \(out\) or previews/);
   m.dispose();
 });

@@ -1,6 +1,6 @@
 /**
- * The restoration panel's pure parts: the sidecar request a form becomes, and the mask
- * file beside the image (what `ecvae restore --mask` reads back).
+ * The panels' pure parts: the sidecar request a restoration form becomes, the mask
+ * file beside the image (what `ecvae restore --mask` reads back), latent interpolation.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { encodeMask, maskFileOf, readMask } from '../../extension/restore/maskFile.ts';
 import { DEFAULT_FORM, restoreRequest } from '../../extension/restore/messages.ts';
+import { gridFileName, interpolate } from '../../extension/samples/messages.ts';
 import { paramsProblem } from '../../sidecar/params.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -55,4 +56,17 @@ test('a painted mask is written beside the image as a PNG (white = known) and re
   assert.throws(() => encodeMask([1, 0], 6, 4), /A 6x4 mask needs 24 values, got 2/);
   writeFileSync(maskFileOf(image), 'not a png');
   assert.equal(readMask(image), undefined);
+});
+
+test('the samples panel interpolates latents end to end, evenly, and names its saved grid by its settings', () => {
+  assert.deepEqual(interpolate([0, 10], [3, 7], 4), [
+    [0, 10],
+    [1, 9],
+    [2, 8],
+    [3, 7],
+  ]);
+  assert.equal(interpolate([1, 2], [5, 6]).length, 8);
+  assert.throws(() => interpolate([1], [1, 2]), /Latents of different lengths \(1 and 2\)/);
+  assert.equal(gridFileName({ n: 16, seed: 3, mcmcSteps: 0 }), 'samples-seed3-n16.png');
+  assert.equal(gridFileName({ n: 16, seed: 3, mcmcSteps: 20 }), 'samples-seed3-n16-mcmc20.png');
 });
