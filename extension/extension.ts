@@ -38,8 +38,11 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
   });
   languageClient = startConfigLanguageClient(client, output);
   const runsTree = new RunsTreeProvider(client, runsDir, context.workspaceState);
-  const training = new Training(client, runsTree, context.extensionUri);
   const restoreHost = { client, runsTree, state: context.workspaceState, extensionUri: context.extensionUri };
+  const training = new Training(client, runsTree, context.extensionUri, {
+    openSamples: (runDir) => SamplesPanel.createOrShow(client, context.extensionUri, runDir),
+    openRestore: (runDir) => RestorePanel.pickImageAndShow(restoreHost, runDir),
+  });
 
   const commands: Record<string, (...args: never[]) => unknown> = {
     ...training.commands,

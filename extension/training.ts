@@ -28,6 +28,12 @@ export class Training implements vscode.Disposable {
   /** What the dashboard panel asks of the extension: its buttons, and a run folder's replay. */
   readonly dashboardHost: DashboardHost = {
     onMessage: (m: FromDashboard): void => {
+      const shown = DashboardPanel.current?.runDir;
+      if (m.type === 'openSamples' || m.type === 'openRestore') {
+        if (shown) void this.panels[m.type](shown);
+        return;
+      }
+      if (m.type === 'pickOverlay') return void this.pickOverlay(shown);
       const run = this.active;
       if (!run) return;
       if (m.type === 'stop') void vscode.commands.executeCommand('ecvae.stopTraining');
@@ -41,6 +47,8 @@ export class Training implements vscode.Disposable {
     private readonly client: SidecarClient,
     private readonly runsTree: RunsTreeProvider,
     private readonly extensionUri: vscode.Uri,
+    /** The other panels, for the dashboard's links. */
+    private readonly panels: { openSamples(runDir: string): unknown; openRestore(runDir: string): unknown },
   ) {
     this.status.command = 'ecvae.openDashboard';
     this.listeners = [
@@ -91,6 +99,19 @@ export class Training implements vscode.Disposable {
       DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost, node?.kind === 'run' ? node.run.runDir : this.active?.runDir);
     },
   };
+
+  /** Another run's curves over the dashboard's (the runs the Runs view lists). */
+  private async pickOverlay(shown: string | undefined): Promise<void> {
+    const others = (await this.runsTree.listRuns()).filter((r) => r.runDir !== shown);
+    if (!others.length) return void vscode.window.showInformationMessage('No other run to compare with in the Runs view.');
+    const pick = await vscode.window.showQuickPick(
+      others.map((r) => ({ label: r.name, description: `${r.status} · iteration ${r.iteration}`, detail: r.runDir, runDir: r.runDir })),
+      { placeHolder: 'Run to overlay on the dashboard' },
+    );
+    if (!pick) return;
+    const snapshot = await this.client.request('runs/read', { runDir: pick.runDir });
+    void DashboardPanel.current?.post({ type: 'overlay', name: snapshot.name, records: snapshot.records });
+  }
 
   private setStatus(s: ActiveRun['status'], message?: string): void {
     if (this.active) this.active.status = s;

@@ -34,6 +34,8 @@ interface ChartSpec {
   fields: { key: Field; label: string; color: string; dash?: number[] }[];
   /** Log y axis: the calibration distance spans orders of magnitude (1e-9 before the energy learns, 1e-3 after). */
   log?: boolean;
+  /** Positive quantities: the "Log scale" switch applies. */
+  positive?: boolean;
 }
 
 /** Tick labels that stay readable from 1e-9 to 1e3. */
@@ -65,6 +67,7 @@ const color = {
 const charts: ChartSpec[] = [
   {
     id: 'chart-losses',
+    positive: true,
     fields: [
       { key: 'rec', label: 'rec', color: color.blue },
       { key: 'kl', label: 'kl', color: color.orange },
@@ -89,25 +92,53 @@ const charts: ChartSpec[] = [
   },
   {
     id: 'chart-drift',
+    positive: true,
     fields: [
       { key: 'drift', label: 'drift', color: color.purple },
       { key: 'noise', label: 'noise', color: color.grey, dash: [4, 4] },
     ],
   },
-  { id: 'chart-lambda', fields: [{ key: 'lambda', label: 'λ', color: color.purple }] },
-  { id: 'chart-speed', fields: [{ key: 'itPerSec', label: 'it/s', color: color.yellow }] },
+  { id: 'chart-lambda', positive: true, fields: [{ key: 'lambda', label: 'λ', color: color.purple }] },
+  { id: 'chart-speed', positive: true, fields: [{ key: 'itPerSec', label: 'it/s', color: color.yellow }] },
 ];
 
 const plots = new Map<string, uPlot>();
 
+const isLog = (spec: ChartSpec): boolean => Boolean(spec.log || (spec.positive && state.logScale));
+
+/** TensorBoard's smoothing: an exponential moving average, debiased at the start; gaps stay gaps. */
+function smooth(values: (number | null)[], w: number): (number | null)[] {
+  if (!w) return values;
+  let avg = 0,
+    n = 0;
+  return values.map((v) => {
+    if (v === null) return null;
+    avg = w * avg + (1 - w) * v;
+    n++;
+    return avg / (1 - w ** n);
+  });
+}
+
+/** The run's series, then the overlay run's, on the union of their iterations. */
 function columns(spec: ChartSpec): uPlot.AlignedData {
-  const xs = state.records.map((r) => r.iteration);
+  const other = state.overlay?.records ?? [];
+  const xs = [...new Set([...state.records, ...other].map((r) => r.iteration))].sort((a, b) => a - b);
   // A log axis cannot show 0 (a distance before the energy has learned anything): leave a gap.
-  const value = (v: number | undefined): number | null => (v === undefined || (spec.log && v <= 0) ? null : v);
-  return [xs, ...spec.fields.map((f) => state.records.map((r) => value(r[f.key] as number | undefined)))] as uPlot.AlignedData;
+  const value = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) || (isLog(spec) && v <= 0) ? null : v);
+  const aligned = (records: MetricsRecord[], key: Field): (number | null)[] => {
+    const at = new Map(records.map((r) => [r.iteration, value(r[key] as number | undefined)]));
+    return smooth(
+      xs.map((x) => at.get(x) ?? null),
+      state.smoothing ?? 0,
+    );
+  };
+  return [xs, ...spec.fields.map((f) => aligned(state.records, f.key)), ...spec.fields.map((f) => aligned(other, f.key))] as uPlot.AlignedData;
 }
 
 function createPlots(): void {
+  for (const p of plots.values()) p.destroy();
+  plots.clear();
+  for (const spec of charts) $(spec.id).replaceChildren();
   const axisColor = themeColor('--vscode-foreground', '#ccc');
   const gridColor = themeColor('--vscode-editorWidget-border', '#444');
   for (const spec of charts) {
@@ -117,12 +148,21 @@ function createPlots(): void {
       {
         width: Math.max(el.clientWidth, 300),
         height: 180,
-        scales: { x: { time: false }, ...(spec.log ? { y: { distr: 3 } } : {}) },
+        scales: { x: { time: false }, ...(isLog(spec) ? { y: { distr: 3 } } : {}) },
         // y labels like "-0.2531" need more than uPlot's default 50 px, or the sign is clipped.
-        axes: [axis, { ...axis, size: 64, values: (_u: uPlot, splits: (number | null)[]) => splits.map(tick), ...(spec.log ? { splits: decades } : {}) }],
+        axes: [axis, { ...axis, size: 64, values: (_u: uPlot, splits: (number | null)[]) => splits.map(tick), ...(isLog(spec) ? { splits: decades } : {}) }],
         series: [
           { label: 'iteration' },
           ...spec.fields.map((f) => ({ label: f.label, stroke: f.color, width: 1.5, spanGaps: true, ...(f.dash ? { dash: f.dash } : {}) })),
+          // The overlay run: same colours, thin and dotted; shown only while there is one.
+          ...spec.fields.map((f) => ({
+            label: `${f.label} (${state.overlay?.name ?? 'other'})`,
+            stroke: f.color,
+            width: 1,
+            dash: [2, 3],
+            spanGaps: true,
+            show: Boolean(state.overlay),
+          })),
         ],
       },
       columns(spec),
@@ -160,14 +200,30 @@ function render(): void {
       $(`it-${kind}`).textContent = `(iteration ${s.iteration})`;
     }
   }
+  const overlay = $('overlay-info');
+  overlay.hidden = $('clear-overlay').hidden = !state.overlay;
+  overlay.textContent = state.overlay ? `dotted: ${state.overlay.name}` : '';
+  $<HTMLInputElement>('smoothing').value = String(state.smoothing ?? 0);
+  $<HTMLInputElement>('log-scale').checked = Boolean(state.logScale);
   for (const spec of charts) plots.get(spec.id)?.setData(columns(spec));
+}
+
+/** Axes and series labels change with the log switch and the overlay: the charts are rebuilt. */
+function rebuild(): void {
+  vscode.setState(state);
+  createPlots();
+  render();
 }
 
 function apply(msg: ToDashboard): void {
   switch (msg.type) {
-    case 'reset':
-      state = { run: msg.run, records: [], samples: {}, status: 'running' };
+    case 'reset': {
+      // A new run: its own curves (no overlay); the view settings stay.
+      const hadOverlay = Boolean(state.overlay);
+      state = { run: msg.run, records: [], samples: {}, status: 'running', smoothing: state.smoothing, logScale: state.logScale };
+      if (hadOverlay) return rebuild();
       break;
+    }
     case 'metrics': {
       // Replayed metrics.jsonl and live notifications may overlap: keep iterations in order, once.
       const lastIt = state.records[state.records.length - 1]?.iteration ?? 0;
@@ -183,6 +239,9 @@ function apply(msg: ToDashboard): void {
       state.status = msg.status;
       if (msg.message !== undefined) state.message = msg.message;
       break;
+    case 'overlay':
+      state.overlay = { name: msg.name, records: msg.records };
+      return rebuild();
   }
   vscode.setState(state);
   render();
@@ -191,6 +250,22 @@ function apply(msg: ToDashboard): void {
 window.addEventListener('message', (e: MessageEvent<ToDashboard>) => apply(e.data));
 $('pause').addEventListener('click', () => vscode.postMessage({ type: state.status === 'paused' ? 'resume' : 'pause' }));
 $('stop').addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
+$('open-samples').addEventListener('click', () => vscode.postMessage({ type: 'openSamples' }));
+$('open-restore').addEventListener('click', () => vscode.postMessage({ type: 'openRestore' }));
+$('compare').addEventListener('click', () => vscode.postMessage({ type: 'pickOverlay' }));
+$('clear-overlay').addEventListener('click', () => {
+  state.overlay = undefined;
+  rebuild();
+});
+$('smoothing').addEventListener('input', () => {
+  state.smoothing = Number($<HTMLInputElement>('smoothing').value);
+  vscode.setState(state);
+  render();
+});
+$('log-scale').addEventListener('change', () => {
+  state.logScale = $<HTMLInputElement>('log-scale').checked;
+  rebuild();
+});
 createPlots();
 render();
 vscode.postMessage({ type: 'ready' });

@@ -16,8 +16,17 @@ export function dashboardHtml(o: WebviewPageOptions): string {
   <div class="controls">
     <button id="pause" type="button">Pause</button>
     <button id="stop" type="button">Stop</button>
+    <button id="open-samples" type="button" title="The samples panel of this run">Samples…</button>
+    <button id="open-restore" type="button" title="Restore an image with this run">Restore…</button>
   </div>
 </header>
+<div class="view-controls">
+  <label>Smoothing <input id="smoothing" type="range" min="0" max="0.95" step="0.05" value="0"></label>
+  <label><input id="log-scale" type="checkbox"> Log scale</label>
+  <button id="compare" type="button">Compare with…</button>
+  <span id="overlay-info" hidden></span>
+  <button id="clear-overlay" type="button" hidden>Clear comparison</button>
+</div>
 <p id="message" hidden></p>
 <p id="calibration-warning" role="status" hidden></p>
 <section class="charts">

@@ -17,10 +17,21 @@ export type ToDashboard =
   | { type: 'reset'; run: DashboardRun }
   | { type: 'metrics'; records: MetricsRecord[]; /** The run's iteration target, when known. */ total?: number }
   | { type: 'samples'; iteration: number; kind: SampleKind; src: string }
-  | { type: 'status'; status: DashboardStatus; message?: string };
+  | { type: 'status'; status: DashboardStatus; message?: string }
+  /** A second run's curves, drawn dashed over this run's (e.g. the VAE of a `compare`). */
+  | { type: 'overlay'; name: string; records: MetricsRecord[] };
 
 /** Webview -> extension. */
-export type FromDashboard = { type: 'ready' } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
+export type FromDashboard =
+  | { type: 'ready' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** The samples panel, or the restoration panel (an image to pick), for this run. */
+  | { type: 'openSamples' }
+  | { type: 'openRestore' }
+  /** Pick another run to overlay. */
+  | { type: 'pickOverlay' };
 
 /** What the webview persists with setState, so a reloaded window shows the same run. */
 export interface DashboardState {
@@ -29,4 +40,9 @@ export interface DashboardState {
   samples: { 'one-step'?: { iteration: number; src: string }; mcmc?: { iteration: number; src: string } };
   status?: DashboardStatus;
   message?: string;
+  overlay?: { name: string; records: MetricsRecord[] };
+  /** Exponential smoothing of the curves, 0 (none) to 0.95, as TensorBoard's slider. */
+  smoothing?: number;
+  /** Log y axes for the charts of positive quantities. */
+  logScale?: boolean;
 }

@@ -22,6 +22,8 @@ export const DASHBOARD_VIEW_TYPE = 'ecvae.dashboard';
 export class DashboardPanel {
   static current: DashboardPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The run the dashboard shows. */
+  runDir: string | undefined;
 
   /** Shows the dashboard (creating it if needed) for the run in `runDir`, replaying its folder. */
   static createOrShow(extensionUri: vscode.Uri, host: DashboardHost, runDir?: string): DashboardPanel {
@@ -75,6 +77,7 @@ export class DashboardPanel {
    * notifications fill it.
    */
   async show(runDir: string): Promise<void> {
+    this.runDir = runDir;
     let messages: ToDashboard[];
     try {
       messages = replayMessages(await this.host.readRun(runDir), (file) => this.src(file));

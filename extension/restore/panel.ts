@@ -52,6 +52,14 @@ export class RestorePanel {
     return new RestorePanel(panel, host, image);
   }
 
+  /** From the dashboard: an image to restore with the run `checkpoint` (then the panel's pre-selected checkpoint). */
+  static async pickImageAndShow(host: RestoreHost, checkpoint: string): Promise<void> {
+    const image = (await vscode.window.showOpenDialog({ filters: { Images: ['png', 'jpg', 'jpeg'] }, openLabel: 'Restore' }))?.[0];
+    if (!image) return;
+    await host.state.update(LAST_CHECKPOINT_KEY, checkpoint);
+    RestorePanel.createOrShow(host, image);
+  }
+
   /** After a window reload: the webview saved the image it was for. */
   static revive(panel: vscode.WebviewPanel, host: RestoreHost, state: unknown): void {
     const path = (state as { image?: { path?: unknown } } | undefined)?.image?.path;

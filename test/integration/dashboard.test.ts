@@ -124,6 +124,43 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   assert.deepEqual([...errors, ...reloaded.errors], [], 'no script errors and no CSP violations');
 });
 
+test('dashboard: a second run overlaid dotted, smoothing, log scale, links to the panels; kept after reload', async () => {
+  const { page, errors } = await open();
+  await send(page, { type: 'reset', run: { runDir: '/runs/ec', name: 'ec', total: 200 } });
+  await send(page, { type: 'metrics', records: Array.from({ length: 20 }, (_, k) => record(k + 1)) });
+  for (const id of ['open-samples', 'open-restore', 'compare']) await page.click(`#${id}`);
+  assert.deepEqual(((await page.evaluate('window.__posted')) as { type: string }[]).slice(-3), [
+    { type: 'openSamples' },
+    { type: 'openRestore' },
+    { type: 'pickOverlay' },
+  ]);
+  const legend = async (): Promise<string[]> =>
+    page.$$eval('#chart-losses .u-legend .u-series:not(.u-off) .u-label', (els) => els.map((e) => e.textContent ?? ''));
+  assert.deepEqual(await legend(), ['iteration', 'rec', 'kl', 'cal']);
+  const other = Array.from({ length: 15 }, (_, k) => ({ ...record(k + 1), iteration: (k + 1) * 13, rec: 50 / (k + 1) }));
+  await send(page, { type: 'overlay', name: 'vae', records: other });
+  assert.deepEqual(await legend(), ['iteration', 'rec', 'kl', 'cal', 'rec (vae)', 'kl (vae)', 'cal (vae)']);
+  assert.equal(await page.textContent('#overlay-info'), 'dotted: vae');
+  const raw = await page.locator('#chart-losses canvas').screenshot();
+  await page.fill('#smoothing', '0.9');
+  await page.dispatchEvent('#smoothing', 'input');
+  assert.notDeepEqual(await page.locator('#chart-losses canvas').screenshot(), raw, 'smoothing redraws the curves');
+  const linear = await page.locator('#chart-losses canvas').screenshot();
+  await page.check('#log-scale');
+  assert.notDeepEqual(await page.locator('#chart-losses canvas').screenshot(), linear, 'the log axis redraws the chart');
+  const saved = (await page.evaluate('window.__state')) as DashboardState;
+  assert.equal(saved.overlay?.name, 'vae');
+  assert.equal(saved.smoothing, 0.9);
+  assert.equal(saved.logScale, true);
+  const reloaded = await open(saved);
+  assert.equal(await reloaded.page.inputValue('#smoothing'), '0.9');
+  assert.equal(await reloaded.page.isChecked('#log-scale'), true);
+  assert.equal(await reloaded.page.textContent('#overlay-info'), 'dotted: vae');
+  await reloaded.page.click('#clear-overlay');
+  assert.equal(await reloaded.page.isVisible('#overlay-info'), false);
+  assert.deepEqual([...errors, ...reloaded.errors], []);
+});
+
 test('a real run folder replayed into the dashboard (metrics.jsonl, newest grids, status); screenshot', async () => {
   const runDir = join(dir, 'mnist-run');
   await train(

@@ -249,6 +249,25 @@ test('Generate Samples from a tree item opens the samples panel: one-step and MC
   );
 });
 
+test('the dashboard links to the samples panel of its run and overlays another run picked from the Runs view', async () => {
+  const dashboard = double.panels.find((p) => p.viewType === 'ecvae.dashboard')!;
+  const samplesBefore = double.panels.filter((p) => p.viewType === 'ecvae.samples').length;
+  await double.commands.get('ecvae.openDashboard')!();
+  dashboard.receive({ type: 'openSamples' });
+  // The dashboard shows the last run trained (toy-out); test 6 opened the samples of another (toy): a new panel.
+  await until('a samples panel for the run', () => double.panels.filter((p) => p.viewType === 'ecvae.samples').length === samplesBefore + 1);
+  let offered: string[] = [];
+  double.quickPick = (items) => {
+    offered = (items as { label: string }[]).map((i) => i.label);
+    return items[0];
+  };
+  dashboard.receive({ type: 'pickOverlay' });
+  await until('the overlay', () => dashboard.posted.some((m) => m.type === 'overlay'));
+  const overlay = dashboard.posted.find((m) => m.type === 'overlay') as unknown as { name: string; records: { iteration: number }[] };
+  assert.equal(overlay.name, offered[0], 'the picked run');
+  assert.ok(offered.length >= 1 && overlay.records.length > 0, `runs offered: ${offered.join(', ')}`);
+});
+
 test('an untrusted workspace: training, sampling and restoration are refused with the reason; the manifest says so', async () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
     capabilities: { untrustedWorkspaces: { supported: string }; virtualWorkspaces: { supported: boolean } };
