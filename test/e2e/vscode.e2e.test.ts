@@ -208,6 +208,15 @@ test('Train from the palette: the dashboard follows the run to the end, and the 
   assert.ok(existsSync(join(ws, 'runs', 'tiny', 'checkpoints', 'latest')));
 });
 
+/** A screenshot of the editor group maximized (the docs' pictures), `selector` scrolled into view. */
+async function maximizedScreenshot(frame: Frame, selector: string, file: string): Promise<void> {
+  await runCommand('View: Toggle Maximize Editor Group');
+  await frame.locator(selector).scrollIntoViewIfNeeded();
+  await new Promise((r) => setTimeout(r, 500));
+  await page.screenshot({ path: join(artifacts, file) });
+  await runCommand('View: Toggle Maximize Editor Group');
+}
+
 /** The frame of the webview whose page has `selector` (webviews are nested iframes in the workbench). */
 async function webviewFrame(selector: string, timeout = 60_000): Promise<Frame> {
   const t0 = Date.now();
@@ -246,10 +255,22 @@ test('Restore Image… opens the restoration panel: paint a mask, watch the esti
   t.diagnostic(`first estimate shown ${firstFrameMs} ms after the click (28x28, 50 steps, 4 samples)`);
   assert.ok(existsSync(join(ws, 'digit.mask.png')), 'the painted mask is saved beside the image');
   await page.screenshot({ path: join(artifacts, 'vscode-e2e-restore-panel.png') });
-  await panel.locator('#results').scrollIntoViewIfNeeded();
-  await panel.locator('body').screenshot({ path: join(artifacts, 'vscode-e2e-restore-panel-webview.png') });
+  await maximizedScreenshot(panel, '#results', 'vscode-e2e-restore-panel-maximized.png');
   await panel.click('#samples-strip .card >> nth=2');
   await panel.click('#save');
   await page.locator('.tab', { hasText: 'digit.inpaint-restored.png' }).first().waitFor({ timeout: 30_000 });
   assert.ok(existsSync(join(ws, 'digit.inpaint-restored.png')));
+});
+
+test('Generate Samples opens the samples panel of the trained run: a one-step grid with its time per sample', async () => {
+  await runCommand('EC-VAE: Generate Samples');
+  await page.locator('.tab', { hasText: 'Samples: tiny' }).first().waitFor({ timeout: 30_000 });
+  const panel = await webviewFrame('#one');
+  await panel.locator('#one img').nth(15).waitFor({ timeout: 60_000 });
+  assert.match((await panel.textContent('#cap-one')) ?? '', /per sample/);
+  await panel.locator('#one img').nth(0).click();
+  await panel.locator('#one img').nth(5).click();
+  await panel.click('#interpolate');
+  await panel.locator('#interp img').nth(7).waitFor({ timeout: 30_000 });
+  await maximizedScreenshot(panel, '#interp', 'vscode-e2e-samples-panel-maximized.png');
 });

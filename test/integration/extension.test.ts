@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import type { ToSamplesPanel } from '../../extension/samples/messages.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
 interface Double {
@@ -219,26 +220,22 @@ test('Generate Samples from a tree item opens the samples panel: one-step and MC
   const panel = double.panels.find((p) => p.viewType === 'ecvae.samples')!;
   assert.ok(panel, 'a samples panel opened');
   assert.match(panel.html, /script-src 'nonce-/);
-  type Posted = {
-    type: string;
-    outcome?: { n: number; previews?: { kind: string; oneStep: string[]; mcmc?: string[] }; secondsPerImage: { oneStep: number } };
-    file?: string;
-  };
-  const posted = (type: string): Posted[] => (panel.posted as Posted[]).filter((m) => m.type === type);
+  const posted = <T extends ToSamplesPanel['type']>(type: T) =>
+    (panel.posted as ToSamplesPanel[]).filter((m): m is Extract<ToSamplesPanel, { type: T }> => m.type === type);
   panel.receive({ type: 'ready' });
   await until('init', () => posted('init').length > 0);
   panel.receive({ type: 'generate', form: { n: 32, seed: 3, mcmcSteps: 2 } });
   await until('samples', () => posted('samples').length > 0 || posted('error').length > 0);
   const { outcome } = posted('samples')[0]!;
-  assert.equal(outcome!.n, 32);
-  assert.equal(outcome!.previews!.kind, 'points', 'a 2-D model shows a scatter plot over the data');
-  assert.equal(outcome!.previews!.oneStep.length, 1);
-  assert.equal(outcome!.previews!.mcmc!.length, 1, 'the MCMC-refined samples beside the one-step ones');
-  assert.ok(outcome!.secondsPerImage.oneStep > 0);
+  assert.equal(outcome.n, 32);
+  assert.equal(outcome.previews!.kind, 'points', 'a 2-D model shows a scatter plot over the data');
+  assert.equal(outcome.previews!.oneStep.length, 1);
+  assert.equal(outcome.previews!.mcmc!.length, 1, 'the MCMC-refined samples beside the one-step ones');
+  assert.ok(outcome.secondsPerImage.oneStep > 0);
   panel.receive({ type: 'save', form: { n: 32, seed: 3, mcmcSteps: 2 } });
   await until('saved', () => posted('saved').length > 0);
   assert.equal(posted('saved')[0]!.file, join(run.run!.runDir, 'samples-seed3-n32-mcmc2.png'));
-  assert.ok(existsSync(posted('saved')[0]!.file!));
+  assert.ok(existsSync(posted('saved')[0]!.file));
   assert.ok(double.executed.some((e) => e.id === 'vscode.open'));
   // The restore command's API path runs under a cancellable progress: Cancel cancels the request.
   double.cancelNextProgress = true;
