@@ -8,18 +8,10 @@ import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import type { DashboardState, FromDashboard, ToDashboard } from '../extension/dashboard/messages.ts';
 import type { MetricsRecord } from '../sidecar/protocol.ts';
+import { $, vsCodeApi } from './webview.ts';
 
-interface VsCodeApi {
-  postMessage(msg: FromDashboard): void;
-  getState(): DashboardState | undefined;
-  setState(s: DashboardState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<FromDashboard, DashboardState>();
 let state: DashboardState = vscode.getState() ?? { records: [], samples: {} };
-
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 function themeColor(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;

@@ -10,16 +10,10 @@ import './restore.css';
 import { DEFAULT_FORM, type FromRestorePanel, type RestoreForm, type RestorePanelState, type ToRestorePanel } from '../extension/restore/messages.ts';
 import type { MaskBits } from '../extension/restore/maskFile.ts';
 import type { RestoreOutcome, Task } from '../sidecar/protocol.ts';
+import { $, vsCodeApi } from './webview.ts';
 
-declare function acquireVsCodeApi(): {
-  postMessage(m: FromRestorePanel): void;
-  getState(): RestorePanelState | undefined;
-  setState(s: RestorePanelState): void;
-};
-
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<FromRestorePanel, RestorePanelState>();
 const state: RestorePanelState = vscode.getState() ?? {};
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const canvas = $<HTMLCanvasElement>('canvas');
 const ctx = canvas.getContext('2d')!;
 const picture = new Image();

@@ -7,16 +7,10 @@ import './panel.css';
 import './samples.css';
 import { DEFAULT_SAMPLES_FORM, type FromSamplesPanel, type SamplesForm, type SamplesPanelState, type ToSamplesPanel } from '../extension/samples/messages.ts';
 import type { SampleOutcome } from '../sidecar/protocol.ts';
+import { $, vsCodeApi } from './webview.ts';
 
-declare function acquireVsCodeApi(): {
-  postMessage(m: FromSamplesPanel): void;
-  getState(): SamplesPanelState | undefined;
-  setState(s: SamplesPanelState): void;
-};
-
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<FromSamplesPanel, SamplesPanelState>();
 const state: SamplesPanelState = vscode.getState() ?? {};
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const FIELDS = ['n', 'seed', 'mcmcSteps'] as const;
 let chosen: number[] = [];
 

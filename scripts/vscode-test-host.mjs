@@ -18,15 +18,13 @@
  * Environment: CHROMIUM_PATH (default /usr/bin/chromium), VSCODE_TEST_TIMEOUT_S (600),
  * VSCODE_TEST_DEBUG=1 (print the whole workbench console).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { hostMissing, startCodeServer } from './code-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const host = join(root, '.tmp', 'vscode-host');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TIMEOUT_S = Number(process.env.VSCODE_TEST_TIMEOUT_S ?? 600);
 /** The marker of the test module's lines (test/electron/index.ts). */
@@ -53,20 +51,11 @@ function parse(argv) {
   return { flags, positionals };
 }
 
-async function freePort() {
-  return new Promise((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => done(port));
-    });
-  });
-}
-
 const { flags, positionals } = parse(process.argv.slice(2));
 const devPath = flags.extensionDevelopmentPath && resolve(flags.extensionDevelopmentPath);
 const testsPath = flags.extensionTestsPath && resolve(flags.extensionTestsPath);
 if (!devPath || !testsPath) fail('needs --extensionDevelopmentPath and --extensionTestsPath (runTests passes both).');
-if (!existsSync(join(host, 'ready'))) fail('code-server is not installed: run scripts/install-vscode-host.sh.');
+if (hostMissing()) fail(hostMissing());
 if (!existsSync(CHROMIUM)) fail(`Chromium not found at ${CHROMIUM} (scripts/ensure-chromium.sh installs it; CHROMIUM_PATH names another).`);
 const folder = positionals[0] && resolve(positionals[0]);
 const userData = resolve(flags['user-data-dir'] ?? join(root, '.tmp', 'vscode-test-user'));
@@ -83,55 +72,26 @@ writeFileSync(
   }),
 );
 
-const node = readFileSync(join(host, 'node-path'), 'utf8').trim();
-const entry = readFileSync(join(host, 'entry-path'), 'utf8').trim();
-const port = await freePort();
-const server = spawn(
-  node,
-  [
-    entry,
-    '--auth',
-    'none',
-    '--bind-addr',
-    `127.0.0.1:${port}`,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--extensions-dir',
-    extensions,
-    '--user-data-dir',
-    userData,
-    '--vscode-option',
-    'enable-smoke-test-driver',
-  ],
-  { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-);
-let serverLog = '';
-server.stdout.on('data', (d) => (serverLog += String(d)));
-server.stderr.on('data', (d) => (serverLog += String(d)));
+let server;
+try {
+  server = await startCodeServer({ extensions, userData, args: ['--vscode-option', 'enable-smoke-test-driver'] });
+} catch (err) {
+  fail(err.message);
+}
+const { port } = server;
 
 let browser;
 async function finish(code, message) {
   if (message) process.stderr.write(`vscode-test-host: ${message}\n`);
   await browser?.close().catch(() => undefined);
-  try {
-    process.kill(-server.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
+  server.stop();
   process.exit(code);
 }
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void finish(1, `stopped by ${signal}`));
 setTimeout(
-  () => void finish(1, `no result after ${TIMEOUT_S} s (did the workbench get the test payload?)\n${serverLog.slice(-2000)}`),
+  () => void finish(1, `no result after ${TIMEOUT_S} s (did the workbench get the test payload?)\n${server.log().slice(-2000)}`),
   TIMEOUT_S * 1000,
 ).unref();
-
-const t0 = Date.now();
-while (!/HTTP server listening/.test(serverLog)) {
-  if (server.exitCode !== null || Date.now() - t0 > 60_000) await finish(1, `code-server did not start:\n${serverLog}`);
-  await new Promise((r) => setTimeout(r, 100));
-}
 
 browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
 const page = await browser.newPage();

@@ -4,9 +4,12 @@
  * can reopen a page with the state a reloaded window would give it.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { WebviewPageOptions } from '../extension/webviewPage.ts';
+import { repoRoot } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -55,3 +58,12 @@ export async function openWebview(
 /** Delivers an extension message synchronously (window.postMessage would deliver it in a later task and race the assertions). */
 export const sendToWebview = (page: Page, msg: unknown): Promise<void> =>
   page.evaluate(`window.dispatchEvent(new MessageEvent('message', { data: ${JSON.stringify(msg)} }))`);
+
+/** Writes a webview page for the built bundle dist/media/<bundle>.{js,css}, as a file page test can open. */
+export function writeWebviewPage(file: string, bundle: string, render: (o: WebviewPageOptions) => string): void {
+  const media = join(repoRoot, 'dist', 'media');
+  writeFileSync(
+    file,
+    render({ cspSource: 'file:', scriptUri: pathToFileURL(join(media, `${bundle}.js`)).href, styleUri: pathToFileURL(join(media, `${bundle}.css`)).href }),
+  );
+}

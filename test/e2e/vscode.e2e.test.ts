@@ -11,41 +11,29 @@
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
+import { hostCommand, hostMissing, startCodeServer } from '../../scripts/code-server.mjs';
 import { repoRoot, tempDir } from '../helpers.ts';
 
-const host = join(repoRoot, '.tmp', 'vscode-host');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
 const vsix = join(repoRoot, `${pkg.name}-${pkg.version}.vsix`);
 const artifacts = join(repoRoot, 'test', 'artifacts');
 
-let server: ChildProcess;
+let server: Awaited<ReturnType<typeof startCodeServer>> | undefined;
 let browser: Browser;
 let page: Page;
-let serverLog = '';
 const ws = tempDir('ecvae-e2e-ws-');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  assert.ok(existsSync(join(host, 'ready')), 'code-server is not installed: run scripts/install-vscode-host.sh (npm run test:vscode does)');
+  assert.equal(hostMissing(), undefined, 'npm run test:vscode installs it');
   assert.ok(existsSync(vsix), `${vsix} missing: npm run package`);
   assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}`);
-  const node = readFileSync(join(host, 'node-path'), 'utf8').trim();
-  const entry = readFileSync(join(host, 'entry-path'), 'utf8').trim();
+  const { node, entry } = hostCommand();
   const extensions = tempDir('ecvae-e2e-ext-');
   const userData = tempDir('ecvae-e2e-user-');
   const install = spawnSync(node, [entry, '--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', vsix], {
@@ -93,33 +81,8 @@ before(async () => {
   );
   writeFileSync(join(ws, 'bad.ecvae.json'), '{\n  "data": { "kind": "mnist" },\n  "training": { "batchSize": 0 }\n}\n');
 
-  const port = await freePort();
-  server = spawn(
-    node,
-    [
-      entry,
-      '--auth',
-      'none',
-      '--bind-addr',
-      `127.0.0.1:${port}`,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--extensions-dir',
-      extensions,
-      '--user-data-dir',
-      userData,
-      ws,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  server.stdout!.on('data', (d) => (serverLog += String(d)));
-  server.stderr!.on('data', (d) => (serverLog += String(d)));
-  const t0 = Date.now();
-  while (!/HTTP server listening/.test(serverLog)) {
-    assert.ok(Date.now() - t0 < 60_000 && server.exitCode === null, `code-server did not start:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  server = await startCodeServer({ extensions, userData, args: [ws] });
+  const { port } = server;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
@@ -130,13 +93,7 @@ before(async () => {
 after(async () => {
   await page?.screenshot({ path: join(artifacts, 'vscode-e2e-last.png') }).catch(() => undefined);
   await browser?.close();
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
+  server?.stop();
 });
 
 /**

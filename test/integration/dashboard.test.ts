@@ -7,9 +7,8 @@
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { dashboardHtml } from '../../extension/dashboard/html.ts';
 import type { DashboardState, ToDashboard } from '../../extension/dashboard/messages.ts';
@@ -18,21 +17,14 @@ import { train } from '../../sidecar/engine/run.ts';
 import { readRunSnapshot } from '../../sidecar/engine/runFolder.ts';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { repoRoot, tempDir, withDefaults } from '../helpers.ts';
-import { launchChromium, openWebview, sendToWebview } from '../webviewHarness.ts';
+import { launchChromium, openWebview, sendToWebview, writeWebviewPage } from '../webviewHarness.ts';
 
 let browser: Browser;
 const dir = tempDir();
 const page_ = join(dir, 'dashboard.html');
 
 before(async () => {
-  writeFileSync(
-    page_,
-    dashboardHtml({
-      cspSource: 'file:',
-      scriptUri: pathToFileURL(join(repoRoot, 'dist', 'media', 'dashboard.js')).href,
-      styleUri: pathToFileURL(join(repoRoot, 'dist', 'media', 'dashboard.css')).href,
-    }),
-  );
+  writeWebviewPage(page_, 'dashboard', dashboardHtml);
   browser = await launchChromium();
 });
 

@@ -15,7 +15,7 @@ import { restoreBody } from '../../extension/restore/html.ts';
 import type { FromRestorePanel, RestorePanelState, ToRestorePanel } from '../../extension/restore/messages.ts';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
-import { launchChromium, openWebview, sendToWebview } from '../webviewHarness.ts';
+import { launchChromium, openWebview, sendToWebview, writeWebviewPage } from '../webviewHarness.ts';
 
 let browser: Browser;
 const dir = tempDir();
@@ -30,15 +30,7 @@ const png = (seed: number): string =>
   ).toString('base64')}`;
 
 before(async () => {
-  const media = join(repoRoot, 'dist', 'media');
-  writeFileSync(
-    html,
-    webviewPage(
-      { cspSource: 'file:', scriptUri: pathToFileURL(join(media, 'restore.js')).href, styleUri: pathToFileURL(join(media, 'restore.css')).href },
-      'Restore',
-      restoreBody(),
-    ),
-  );
+  writeWebviewPage(html, 'restore', (o) => webviewPage(o, 'Restore', restoreBody()));
   writeFileSync(
     image,
     encodePng(

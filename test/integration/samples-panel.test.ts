@@ -5,16 +5,14 @@
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { webviewPage } from '../../extension/webviewPage.ts';
 import { samplesBody } from '../../extension/samples/html.ts';
 import type { FromSamplesPanel, SamplesPanelState, ToSamplesPanel } from '../../extension/samples/messages.ts';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
-import { repoRoot, tempDir } from '../helpers.ts';
-import { launchChromium, openWebview, sendToWebview } from '../webviewHarness.ts';
+import { tempDir } from '../helpers.ts';
+import { launchChromium, openWebview, sendToWebview, writeWebviewPage } from '../webviewHarness.ts';
 
 let browser: Browser;
 const html = join(tempDir(), 'samples.html');
@@ -27,15 +25,7 @@ const png = (k: number): string =>
   ).toString('base64')}`;
 
 before(async () => {
-  const media = join(repoRoot, 'dist', 'media');
-  writeFileSync(
-    html,
-    webviewPage(
-      { cspSource: 'file:', scriptUri: pathToFileURL(join(media, 'samples.js')).href, styleUri: pathToFileURL(join(media, 'samples.css')).href },
-      'Samples',
-      samplesBody(),
-    ),
-  );
+  writeWebviewPage(html, 'samples', (o) => webviewPage(o, 'Samples', samplesBody()));
   browser = await launchChromium();
 });
 
