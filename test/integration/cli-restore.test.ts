@@ -25,7 +25,7 @@ before(() => {
   );
   const r = cli(['train', join(dir, 'c.ecvae.json'), '--out', run, '--json']);
   assert.equal(r.status, 0, r.stderr);
-  const ds = loadDataset({ kind: 'mnist', split: 'test', limit: 1, channels: 1, onBadImage: 'error', scale: 0.4, count: 100 }, 0);
+  const ds = loadDataset({ kind: 'mnist', split: 'test', limit: 1, channels: 1, onBadImage: 'error', scale: 0.4, count: 100, hflip: false }, 0);
   writeFileSync(digit, encodePng(gather(ds, [0]), 28, 28, 1));
 });
 

@@ -39,7 +39,7 @@ test('completion of dataset names and backends replaces the literal under the cu
   const kinds = completions(text, at(text, '"mn"') + 3);
   assert.deepEqual(
     kinds.map((c) => c.label),
-    ['gaussians25', 'mnist', 'fashion-mnist', 'folder'],
+    ['gaussians25', 'mnist', 'fashion-mnist', 'folder', 'cifar10', 'cifar100', 'stl10', 'idx'],
   );
   const mnist = kinds.find((c) => c.label === 'mnist')!;
   assert.equal(mnist.insertText, '"mnist"');

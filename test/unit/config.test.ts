@@ -128,10 +128,10 @@ test('calibration checks: the chain distance against its noise floor, epsilon fo
   );
 });
 
-test('folder-only fields on other datasets are warnings, not errors; relative paths resolve against the config', () => {
+test('on-disk-only fields on other datasets are warnings, not errors; relative paths resolve against the config', () => {
   const r = parseConfig(JSON.stringify({ data: { kind: 'mnist', size: 32 }, model: { levels: 2 } }), process.cwd());
   assert.ok(r.ok);
-  assert.ok(r.warnings.some((w) => w.field === 'data.size' && /only used with data.kind "folder"/.test(w.message)));
+  assert.ok(r.warnings.some((w) => w.field === 'data.size' && /only used with data read from disk \(folder, cifar10, cifar100, stl10, idx\)/.test(w.message)));
   const dir = tempDir();
   mkdirSync(join(dir, 'imgs'));
   const cfgFile = join(dir, 'a.ecvae.json');

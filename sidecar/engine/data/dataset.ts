@@ -1,5 +1,5 @@
 /** In-memory datasets, normalised to [-1, 1], and deterministic batching. */
-import { deriveSeed, permutation, Stream } from '../rng.ts';
+import { deriveSeed, permutation, Stream, uniformStream } from '../rng.ts';
 
 export interface Dataset {
   /** Human-readable description, e.g. "mnist (train, 9000 images 28x28x1)". */
@@ -27,6 +27,33 @@ export function batchIndices(n: number, batch: number, t: number, seed: number):
   const out = new Uint32Array(batch);
   for (let i = 0; i < batch; i++) out[i] = perm[(k * batch + i) % n]!;
   return out;
+}
+
+/**
+ * The training batch of iteration t: its examples, each image flipped left-right with
+ * probability 1/2 when `hflip` is on. Seeded by (seed, t), so a resumed run sees the
+ * same batches as an uninterrupted one.
+ */
+export function trainingBatch(d: Dataset, batch: number, t: number, seed: number, hflip: boolean): Float32Array {
+  const x = gather(d, batchIndices(d.size, batch, t, seed));
+  if (!hflip || d.shape.length !== 3) return x;
+  const [h, w, c] = d.shape as [number, number, number];
+  const u = uniformStream(deriveSeed(seed, Stream.augment, t));
+  for (let i = 0; i < batch; i++) {
+    if (u() >= 0.5) continue;
+    for (let row = 0; row < h; row++) {
+      const base = (i * h + row) * w * c;
+      for (let j = 0; j < w >> 1; j++)
+        for (let k = 0; k < c; k++) {
+          const a = base + j * c + k,
+            b = base + (w - 1 - j) * c + k;
+          const tmp = x[a]!;
+          x[a] = x[b]!;
+          x[b] = tmp;
+        }
+    }
+  }
+  return x;
 }
 
 export function gather(d: Dataset, idx: ArrayLike<number>): Float32Array {

@@ -1,11 +1,13 @@
 import type { DataConfig } from '../config.ts';
 import type { Dataset } from './dataset.ts';
+import { statSync } from 'node:fs';
+import { loadBinary } from './binaryDataset.ts';
 import { loadFolder } from './folder.ts';
 import { gaussians25 } from './gaussians.ts';
 import { loadMnist } from './mnist.ts';
 import { deriveSeed, Stream } from '../rng.ts';
 
-export { batchIndices, gather, exampleSize, type Dataset } from './dataset.ts';
+export { batchIndices, gather, exampleSize, trainingBatch, type Dataset } from './dataset.ts';
 
 /** Loads the dataset a config names. Throws with a message that names the problem. */
 export function loadDataset(d: DataConfig, seed: number): Dataset {
@@ -15,6 +17,11 @@ export function loadDataset(d: DataConfig, seed: number): Dataset {
     case 'mnist':
     case 'fashion-mnist':
       return loadMnist(d.kind, d.split, d.limit);
+    case 'cifar10':
+    case 'cifar100':
+    case 'stl10':
+    case 'idx':
+      return loadBinary(d.kind, d);
     case 'folder': {
       const ds = loadFolder(d.path!, d.size!, d.channels, d.onBadImage);
       if (d.limit && d.limit < ds.size) {
@@ -45,5 +52,17 @@ export function loadProbe(d: DataConfig, seed: number, n: number, training: Data
       return d.split === 'all' ? take(training, false) : take(loadMnist(d.kind, d.split === 'train' ? 'test' : 'train', n), true);
     case 'folder':
       return take(training, false);
+    case 'cifar10':
+    case 'cifar100':
+    case 'stl10':
+    case 'idx': {
+      // The other split of the dataset's folder, when there is one; a single file has none.
+      if (d.split === 'all' || !statSync(d.path!).isDirectory()) return take(training, false);
+      try {
+        return take(loadBinary(d.kind, { ...d, split: d.split === 'train' ? 'test' : 'train', limit: n }), true);
+      } catch {
+        return take(training, false);
+      }
+    }
   }
 }
