@@ -14,7 +14,7 @@ export interface WebviewPageOptions {
   nonce?: string;
 }
 
-export const newNonce = (): string => randomBytes(16).toString('base64');
+const newNonce = (): string => randomBytes(16).toString('base64');
 
 export function webviewPage(o: WebviewPageOptions, title: string, body: string): string {
   const nonce = o.nonce ?? newNonce();

@@ -4,12 +4,12 @@
  * (scripts/vscode-test-host.mjs) and the workbench UI tests (test/e2e/).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const HOST_DIR = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'vscode-host');
+const HOST_DIR = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'vscode-host');
 
 /** Undefined when code-server is installed; otherwise what to run. */
 export function hostMissing() {
@@ -21,7 +21,22 @@ export function hostCommand() {
   return { node: readFileSync(join(HOST_DIR, 'node-path'), 'utf8').trim(), entry: readFileSync(join(HOST_DIR, 'entry-path'), 'utf8').trim() };
 }
 
-export async function freePort() {
+/** A quiet workbench for tests: no start-up editor, no trust prompt, no telemetry, no update checks; `extra` adds settings. */
+export function writeUserSettings(userData, extra = {}) {
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoCheckUpdates': false,
+      ...extra,
+    }),
+  );
+}
+
+async function freePort() {
   return new Promise((done) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address();

@@ -18,11 +18,11 @@
  * Environment: CHROMIUM_PATH (default /usr/bin/chromium), VSCODE_TEST_TIMEOUT_S (600),
  * VSCODE_TEST_DEBUG=1 (print the whole workbench console).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { hostMissing, startCodeServer } from './code-server.mjs';
+import { hostMissing, startCodeServer, writeUserSettings } from './code-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -60,17 +60,8 @@ if (!existsSync(CHROMIUM)) fail(`Chromium not found at ${CHROMIUM} (scripts/ensu
 const folder = positionals[0] && resolve(positionals[0]);
 const userData = resolve(flags['user-data-dir'] ?? join(root, '.tmp', 'vscode-test-user'));
 const extensions = resolve(flags['extensions-dir'] ?? join(root, '.tmp', 'vscode-test-extensions'));
-mkdirSync(join(userData, 'User'), { recursive: true });
+writeUserSettings(userData);
 mkdirSync(extensions, { recursive: true });
-writeFileSync(
-  join(userData, 'User', 'settings.json'),
-  JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'security.workspace.trust.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false,
-  }),
-);
 
 let server;
 try {

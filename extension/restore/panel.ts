@@ -5,7 +5,7 @@
  * samples with A+y and the baselines (PSNR/SSIM against a reference), and saves one.
  * Messages are typed (restore/messages.ts) in both directions.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
@@ -135,8 +135,8 @@ export class RestorePanel {
     const frames = this.host.client.on('restore/progress', (f) => {
       if (f.token === token) this.post({ type: 'progress', step: f.step, steps: f.steps, image: f.image });
     });
+    let maskFile: string | undefined;
     try {
-      let maskFile: string | undefined;
       if (form.task === 'inpaint' && mask) {
         // A painted mask is kept beside the image (reused next time, readable by `ecvae restore --mask`); a preset is not.
         maskFile = form.maskPreset === 'painted' ? maskFileOf(this.image.fsPath) : join(tmpdir(), `ecvae-mask-${process.pid}-${this.tokens}.png`);
@@ -149,6 +149,8 @@ export class RestorePanel {
     } catch (err) {
       this.post({ type: 'error', message: err instanceof RequestCancelledError ? 'Cancelled.' : (err as Error).message });
     } finally {
+      // A preset's mask file served this request only.
+      if (maskFile && form.maskPreset !== 'painted') rmSync(maskFile, { force: true });
       frames.dispose();
       if (this.abort === abort) this.abort = undefined;
     }

@@ -5,7 +5,7 @@
  */
 import { throwIfCancelled } from './cancel.ts';
 import { outputFormat } from './data/images.ts';
-import { imageDataUrl, pictureDataUrl, samplesPicture, writeSamples } from './pictures.ts';
+import { imageDataUrls, pictureDataUrl, samplesPicture, writeSamples } from './pictures.ts';
 import { draw, type Drawn } from './sample.ts';
 import * as tf from './tf.ts';
 import { loadTrained } from './trainedModel.ts';
@@ -100,12 +100,6 @@ function previews(dataShape: readonly number[], d: Drawn): SamplePreviews {
     const scatter = (x: tf.Tensor): string[] => [pictureDataUrl(samplesPicture(x.dataSync() as Float32Array, x.shape[0]!, [...dataShape]))];
     return { kind: 'points', oneStep: scatter(d.oneStep), ...(d.mcmc ? { mcmc: scatter(d.mcmc) } : {}) };
   }
-  const each = (x: tf.Tensor): string[] =>
-    Array.from({ length: x.shape[0]! }, (_, i) => {
-      const one = x.slice(i, 1) as tf.Tensor4D;
-      const url = imageDataUrl(one);
-      one.dispose();
-      return url;
-    });
+  const each = (x: tf.Tensor): string[] => imageDataUrls(x as tf.Tensor4D);
   return { kind: 'images', oneStep: each(d.oneStep), ...(d.mcmc ? { mcmc: each(d.mcmc) } : {}), latents: d.z.arraySync() };
 }

@@ -90,8 +90,10 @@ export function stripDataUrl(x: tf.Tensor4D): string {
   return pictureDataUrl(imageGrid(x.dataSync() as Float32Array, n, [h, w, c], n));
 }
 
-/** One image [1, H, W, C] in [-1, 1], exactly (no gutter, its own channels), as a PNG data: URL. */
-export function imageDataUrl(x: tf.Tensor4D): string {
-  const [, h, w, c] = x.shape;
-  return `data:image/png;base64,${encodePng(x.dataSync() as Float32Array, w, h, c).toString('base64')}`;
+/** Each image of [n, H, W, C] in [-1, 1], exactly (no gutter, its own channels), as a PNG data: URL. */
+export function imageDataUrls(x: tf.Tensor4D): string[] {
+  const [n, h, w, c] = x.shape;
+  const data = x.dataSync() as Float32Array;
+  const per = h * w * c;
+  return Array.from({ length: n }, (_, i) => `data:image/png;base64,${encodePng(data.subarray(i * per, (i + 1) * per), w, h, c).toString('base64')}`);
 }

@@ -24,12 +24,12 @@ function inChunks(n: number, part: (start: number, size: number) => tf.Tensor): 
 }
 
 /** The latents z ~ N(0, I) that `generate` decodes for this seed, [n, latentDim]. */
-export function priorLatents(latentDim: number, n: number, seed: number): tf.Tensor2D {
+function priorLatents(latentDim: number, n: number, seed: number): tf.Tensor2D {
   return inChunks(n, (i, m) => tf.randomNormal([m, latentDim], 0, 1, 'float32', deriveSeed(seed, Stream.sample, i))) as tf.Tensor2D;
 }
 
 /** G(z) for each row of z, in chunks. */
-export function decodeLatents(model: EcvaeModel, vae: Params, z: tf.Tensor2D): tf.Tensor {
+function decodeLatents(model: EcvaeModel, vae: Params, z: tf.Tensor2D): tf.Tensor {
   return inChunks(z.shape[0], (i, m) => tf.tidy(() => model.decode(vae, z.slice(i, m))));
 }
 

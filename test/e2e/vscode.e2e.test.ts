@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
-import { hostCommand, hostMissing, startCodeServer } from '../../scripts/code-server.mjs';
+import { hostCommand, hostMissing, startCodeServer, writeUserSettings } from '../../scripts/code-server.mjs';
 import { repoRoot, tempDir } from '../helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -42,18 +42,7 @@ before(async () => {
   });
   assert.equal(install.status, 0, `installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
   assert.match(install.stdout, /was successfully installed/);
-  mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(
-    join(userData, 'User', 'settings.json'),
-    JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'security.workspace.trust.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoCheckUpdates': false,
-      'workbench.tips.enabled': false,
-      'editor.hover.delay': 100,
-    }),
-  );
+  writeUserSettings(userData, { 'workbench.tips.enabled': false, 'editor.hover.delay': 100 });
 
   writeFileSync(
     join(ws, 'tiny.ecvae.json'),

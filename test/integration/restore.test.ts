@@ -119,15 +119,19 @@ test('PSNR and SSIM against known values', async () => {
   assert.ok(Math.abs(meanSsim(noisy, a) - s) < 1e-9, 'SSIM is symmetric');
 });
 
-test('restoreTask on a small trained model: observed pixels kept exactly, baselines reported, bad requests refused', async () => {
-  const dir = tempDir();
-  const cfg = withDefaults({
+/** A small conv model on 64 digits, enough to restore with (its checkpoint at the last iteration). */
+const tinyDigits = (iterations: number) =>
+  withDefaults({
     data: { kind: 'mnist', limit: 64 },
     model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
-    training: { iterations: 20, batchSize: 16 },
+    training: { iterations, batchSize: 16 },
     calibration: { sgldSteps: 2 },
-    logging: { every: 10, sampleEvery: 100, checkpointEvery: 20 },
+    logging: { every: 10, sampleEvery: 100, checkpointEvery: iterations },
   });
+
+test('restoreTask on a small trained model: observed pixels kept exactly, baselines reported, bad requests refused', async () => {
+  const dir = tempDir();
+  const cfg = tinyDigits(20);
   await train(cfg, { runDir: join(dir, 'ec') });
   await train({ ...cfg, calibration: { ...cfg.calibration, enabled: false } }, { runDir: join(dir, 'vae') });
   const m = loadTrained(join(dir, 'ec'));
@@ -186,13 +190,7 @@ test('restoreTask on a small trained model: observed pixels kept exactly, baseli
 
 test('posterior samples and live estimates: each sample its own chain, observed pixels kept in all, frames from step 0; previews without an output file; sample previews with latents and their interpolation', async () => {
   const dir = tempDir();
-  const cfg = withDefaults({
-    data: { kind: 'mnist', limit: 64 },
-    model: { kind: 'conv', width: 4, latentDim: 4, ebmHidden: 8 },
-    training: { iterations: 10, batchSize: 16 },
-    calibration: { sgldSteps: 2 },
-    logging: { every: 10, sampleEvery: 100, checkpointEvery: 10 },
-  });
+  const cfg = tinyDigits(10);
   await train(cfg, { runDir: join(dir, 'ec') });
   const m = loadTrained(join(dir, 'ec'));
   const clean = rand([1, 28, 28, 1], 11).clipByValue(-1, 1) as tf.Tensor4D;

@@ -10,6 +10,7 @@ import type { DataConfig } from '../config.ts';
 import * as tf from '../tf.ts';
 import type { Dataset } from './dataset.ts';
 import { DataFileError, readCifar, readIdx, readStl, type ByteImages } from './binaryFormats.ts';
+import { areaResize } from './resize.ts';
 
 export type BinaryKind = 'cifar10' | 'cifar100' | 'stl10' | 'idx';
 
@@ -23,7 +24,7 @@ const SPLIT_FILES: Record<BinaryKind, Record<'train' | 'test', RegExp>> = {
 };
 
 /** The files a path means: the file itself, or the split's files in the folder (sorted). */
-export function binaryFiles(kind: BinaryKind, path: string, split: DataConfig['split']): string[] {
+function binaryFiles(kind: BinaryKind, path: string, split: DataConfig['split']): string[] {
   if (!existsSync(path)) throw new DataFileError(`Dataset path does not exist: ${path}.`);
   if (!statSync(path).isDirectory()) return [path];
   const want = split === 'all' ? [SPLIT_FILES[kind].train, SPLIT_FILES[kind].test] : [SPLIT_FILES[kind][split]];
@@ -65,10 +66,7 @@ function toDataset(parts: ByteImages[], size: number, channels: 1 | 3, limit: nu
           .sub(1);
         if (channels === 1 && p.c === 3) t = t.mul(tf.tensor1d([0.299, 0.587, 0.114])).sum(3, true);
         if (channels === 3 && p.c === 1) t = tf.tile(t, [1, 1, 1, 3]);
-        if (p.h === size && p.w === size) return t;
-        const f = Math.floor(Math.min(p.h, p.w) / size);
-        const pooled = f > 1 ? tf.avgPool(t as tf.Tensor4D, f, f, 'valid') : t;
-        return tf.image.resizeBilinear(pooled as tf.Tensor4D, [size, size], false, true);
+        return p.h === size && p.w === size ? t : areaResize(t as tf.Tensor4D, size);
       });
       x.set(chunk.dataSync(), n * per);
       chunk.dispose();

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import * as tf from '../tf.ts';
 import type { Dataset } from './dataset.ts';
+import { areaResize } from './resize.ts';
 import { ImageError, readImage, toFloat, type RgbaImage } from './images.ts';
 
 const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
@@ -30,10 +31,7 @@ export function fitImage(img: RgbaImage, size: number, channels: 1 | 3): Float32
     const top = Math.floor((img.height - side) / 2);
     const left = Math.floor((img.width - side) / 2);
     const sq = t.slice([top, left, 0], [side, side, channels]);
-    // Area-style downscaling: average-pool by the integer factor first, then bilinear.
-    const f = Math.floor(side / size);
-    const pooled = f > 1 ? tf.avgPool(sq as tf.Tensor3D, f, f, 'valid') : sq;
-    return tf.image.resizeBilinear(pooled as tf.Tensor3D, [size, size], false, true).dataSync() as Float32Array;
+    return areaResize(sq, size).dataSync() as Float32Array;
   });
 }
 

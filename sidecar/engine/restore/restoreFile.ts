@@ -6,7 +6,7 @@
  */
 import { ActionError, requireImageOutput } from '../actions.ts';
 import { isGrayImage, readImage, toFloat } from '../data/images.ts';
-import { imageDataUrl, imageGrid, stripDataUrl, writeImage, writePicture } from '../pictures.ts';
+import { imageDataUrls, imageGrid, stripDataUrl, writeImage, writePicture } from '../pictures.ts';
 import * as tf from '../tf.ts';
 import { loadTrained } from '../trainedModel.ts';
 import type { Task } from './degradations.ts';
@@ -113,26 +113,20 @@ export async function restoreFile(
       const first = result.output.slice(0, 1);
       tensors.push(first);
       if (r.out) writeImage(r.out, first.dataSync() as Float32Array, size, size, channels);
+      const truth = reference ?? (fromClean ? input : undefined);
       if (r.compare) {
-        const truth = reference ?? (fromClean ? input : undefined);
         const shown = [result.baselines.pinv!, first, ...(truth ? [truth] : [])];
         const strip = tf.concat(shown);
         const pic = imageGrid(strip.dataSync() as Float32Array, shown.length, m.model.dataShape, shown.length);
         strip.dispose();
         writePicture(r.compare, pic);
       }
-      const truth = reference ?? (fromClean ? input : undefined);
       const previews = r.previews
         ? {
-            observed: imageDataUrl(result.baselines.pinv!),
-            samples: Array.from({ length: result.output.shape[0] }, (_, i) => {
-              const one = result.output.slice(i, 1);
-              const url = imageDataUrl(one);
-              one.dispose();
-              return url;
-            }),
-            baselines: Object.fromEntries(Object.entries(result.baselines).map(([k, v]) => [k, imageDataUrl(v)])),
-            ...(truth ? { reference: imageDataUrl(truth) } : {}),
+            observed: imageDataUrls(result.baselines.pinv!)[0]!,
+            samples: imageDataUrls(result.output),
+            baselines: Object.fromEntries(Object.entries(result.baselines).map(([k, v]) => [k, imageDataUrls(v)[0]!])),
+            ...(truth ? { reference: imageDataUrls(truth)[0]! } : {}),
           }
         : undefined;
       return { ...result.report, ...(r.out ? { out: r.out } : {}), checkpoint: m.file, notes, ...(previews ? { previews } : {}) };

@@ -55,7 +55,7 @@ export interface RestoreResult {
 }
 
 /** Posterior samples per request: each is a full chain, and the panel shows them in one strip. */
-export const MAX_SAMPLES = 16;
+const MAX_SAMPLES = 16;
 
 function modelImage(m: TrainedModel, seed: number): ModelImage {
   const [size, , channels] = m.model.dataShape as [number, number, number];
