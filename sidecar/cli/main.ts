@@ -54,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
         'step-size': { type: 'string' },
         'energy-weight': { type: 'string' },
         compare: { type: 'string' },
+        model: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

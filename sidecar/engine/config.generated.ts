@@ -73,9 +73,9 @@ export interface DataConfig {
  */
 export interface ModelConfig {
   /**
-   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images). auto: conv for images, mlp for 2-D data.
+   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images); paper32: the paper's own 32x32 networks (ResNet-18 encoder, FastGAN decoder, multi-scale ResNet energy; README "The paper's setting"), every channel count scaled by widthFactor. auto: conv for images, mlp for 2-D data.
    */
-  kind: 'auto' | 'conv' | 'mlp';
+  kind: 'auto' | 'conv' | 'mlp' | 'paper32';
   /**
    * Dimension of the latent z.
    */
@@ -84,6 +84,14 @@ export interface ModelConfig {
    * conv: base channel count W (stages use W, 2W, 4W, ...).
    */
   width: number;
+  /**
+   * paper32: every channel count of the official networks times this (1 = the paper's sizes, 44.9 M + 32.5 M + 23.8 M parameters at a 128-d latent; 0.125 trains on a CPU).
+   */
+  widthFactor: number;
+  /**
+   * paper32: the networks whose every conv and linear layer is spectrally normalised (one power iteration per training pass, as torch.nn.utils.spectral_norm). The official code: the decoder always, the energy with use_sn = True (its default).
+   */
+  spectralNorm: ('encoder' | 'decoder' | 'energy')[];
   /**
    * conv: number of stride-2 stages; the image size must be divisible by 2^levels (28 works with 2, 32 with 3). Omitted: the largest of 3, 2, 1 that divides the image size.
    */

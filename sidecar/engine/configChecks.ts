@@ -1,12 +1,12 @@
 /**
  * The config checks a JSON schema cannot express: dataset paths on disk, folder-only
- * fields, image size against model.levels, lambda bounds, and the calibration constraint
+ * fields, image size against model.levels and the paper32 networks, lambda bounds, and the calibration constraint
  * against the chain's noise floor (docs/calibration.md). Paths in `config` are already
  * defaulted; each problem is added to the builder at its field.
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { CalibrationConfig, DataConfig, RunConfig } from './config.ts';
+import { PAPER32_SIZE, type CalibrationConfig, type DataConfig, type RunConfig } from './config.ts';
 import type { DiagnosticBuilder } from './configDiagnostics.ts';
 
 export function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {
@@ -14,7 +14,10 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
   const isImage = data.kind !== 'gaussians25';
   const onDisk = data.kind === 'folder' || data.kind in NATIVE_SIZE;
   if (onDisk) {
-    const what = data.kind === 'folder' ? 'the folder that holds the PNG/JPEG images' : `a ${data.kind} data file or the folder the dataset unpacks to`;
+    const what =
+      data.kind === 'folder'
+        ? 'the folder that holds the PNG/JPEG images'
+        : `a ${data.kind} data file or the folder the dataset unpacks to${ARCHIVE_HINT[data.kind] ?? ''}`;
     if (!data.path) d.add('error', ['data'], `data.kind "${data.kind}" needs "data.path": ${what}.`);
     if (data.kind === 'folder' && !data.size) d.add('error', ['data'], 'data.kind "folder" needs "data.size": the square image size to train at, e.g. 32.');
     if (data.path) {
@@ -56,10 +59,11 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
       );
     }
   }
-  if (kind === 'conv') {
+  if (kind === 'paper32') paper32Checks(config, isImage, d);
+  if (kind !== 'mlp') {
     for (const f of ['energyFourier', 'decoderFourier'] as const) {
       if (model[f].count !== 'auto' && model[f].count > 0)
-        d.add('warning', ['model', f, 'count'], `"model.${f}" is only used by mlp models; it is ignored for model.kind "conv".`);
+        d.add('warning', ['model', f, 'count'], `"model.${f}" is only used by mlp models; it is ignored for model.kind "${kind}".`);
     }
   }
   if (calibration.enabled) calibrationChecks(config, d);
@@ -79,6 +83,22 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
   }
 }
 
+/** The paper's networks are built for 32x32 images (their decoder upsamples 4 -> 8 -> 16 -> 32). */
+function paper32Checks({ data }: RunConfig, isImage: boolean, d: DiagnosticBuilder): void {
+  if (!isImage) {
+    d.add('error', ['model', 'kind'], 'model.kind "paper32" needs image data; use "mlp" (or "auto") for gaussians25.');
+    return;
+  }
+  const size = imageSize(data);
+  if (size !== undefined && size !== PAPER32_SIZE) {
+    const how =
+      data.kind === 'mnist' || data.kind === 'fashion-mnist'
+        ? 'read the images from disk (data.kind "idx" or "folder") with "data.size": 32'
+        : 'set "data.size": 32';
+    d.add('error', ['model', 'kind'], `model.kind "paper32" trains on ${PAPER32_SIZE}x${PAPER32_SIZE} images, and these are ${size}x${size}: ${how}.`);
+  }
+}
+
 /** Values per example: what the calibration distance and the noise floor scale with. */
 function dataDimensions(data: DataConfig): number | undefined {
   switch (data.kind) {
@@ -94,10 +114,25 @@ function dataDimensions(data: DataConfig): number | undefined {
   }
 }
 
+/** What the datasets' own binary archives unpack to (the project cannot ship them). */
+const ARCHIVE_HINT: Partial<Record<DataConfig['kind'], string>> = {
+  cifar10: ' (cifar-10-binary.tar.gz unpacks to cifar-10-batches-bin/)',
+  cifar100: ' (cifar-100-binary.tar.gz unpacks to cifar-100-binary/)',
+  stl10: ' (stl10_binary.tar.gz unpacks to stl10_binary/)',
+};
+
 /** The side length of a binary dataset's images as stored (IDX files say it themselves). */
 const NATIVE_SIZE: Partial<Record<DataConfig['kind'], number>> = { cifar10: 32, cifar100: 32, stl10: 96, idx: undefined };
 
 /** The square size images are trained at, when the config alone tells. */
+/** The shape of one example as the config alone tells it ([2] or [H, W, C]); undefined for IDX files without data.size. */
+export function configDataShape(data: DataConfig): number[] | undefined {
+  if (data.kind === 'gaussians25') return [2];
+  const size = imageSize(data);
+  const channels = data.kind === 'mnist' || data.kind === 'fashion-mnist' ? 1 : data.channels;
+  return size === undefined ? undefined : [size, size, channels];
+}
+
 function imageSize(data: DataConfig): number | undefined {
   if (data.kind === 'mnist' || data.kind === 'fashion-mnist') return 28;
   return data.size ?? NATIVE_SIZE[data.kind];

@@ -25,6 +25,7 @@ const PARAM_FACTOR = 10;
 
 /** Float values a forward pass of each network produces per example (every layer's output). */
 export function activationsPerExample(model: EcvaeModel): number {
+  if (model.activationsPerExample !== undefined) return model.activationsPerExample;
   const shape = model.dataShape;
   const D = shape.reduce((a, b) => a * b, 1);
   let total = 0;

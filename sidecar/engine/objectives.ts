@@ -7,6 +7,7 @@
  * data-parallel (parallel/pool.ts).
  */
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
+import { collectBufferUpdates } from './models/buffers.ts';
 import type { EcvaeModel } from './models/index.ts';
 import { valueAndParamGrads, type Params } from './params.ts';
 import * as tf from './tf.ts';
@@ -35,6 +36,12 @@ export interface ObjectiveResult {
   grads: Params;
   /** vae: [rec, kl, cal]; ebm: [mean E(data), mean E(neg), loss]; each times `scale`. */
   terms: tf.Tensor1D;
+  /**
+   * New values of the buffers this pass updated (BatchNorm running statistics, spectral
+   * norm vectors; models/buffers.ts), each times `scale`: summed over shards they are the
+   * row-weighted mean of the shards' updates. Empty for models without buffers.
+   */
+  updates: Params;
 }
 
 function vaeObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: ObjectiveOptions): { loss: tf.Scalar; terms: tf.Tensor1D } {
@@ -56,11 +63,18 @@ function ebmObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: Objec
 export function objectiveGrads(model: EcvaeModel, kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, o: ObjectiveOptions): ObjectiveResult {
   const objective = kind === 'vae' ? vaeObjective : ebmObjective;
   let terms: tf.Tensor1D | undefined;
-  const { value, grads } = valueAndParamGrads(params, (p) => {
-    const r = objective(model, p, inputs, o);
-    terms = tf.keep(r.terms);
-    return r.loss;
-  });
-  value.dispose();
-  return { grads, terms: terms! };
+  const { result, updates } = collectBufferUpdates(() =>
+    valueAndParamGrads(params, (p) => {
+      const r = objective(model, p, inputs, o);
+      terms = tf.keep(r.terms);
+      return r.loss;
+    }),
+  );
+  result.value.dispose();
+  if (o.scale !== 1)
+    for (const [k, t] of Object.entries(updates)) {
+      updates[k] = t.mul(o.scale);
+      t.dispose();
+    }
+  return { grads: result.grads, terms: terms!, updates };
 }

@@ -21,6 +21,15 @@ export interface ParamSpec {
    * initialised (zero gradient, zero moments, zero step).
    */
   fixed?: boolean;
+  /** Initialise every value to this constant (BatchNorm scale 1 and shift 0, zero biases). */
+  init?: number;
+  /**
+   * State, not a parameter: BatchNorm's running statistics, spectral norm's power-iteration
+   * vector. Checkpointed with the parameters, never differentiated (its gradient is zero, so
+   * Adam leaves it alone); the layer that owns it proposes a new value on each training
+   * forward pass (models/buffers.ts) and the trainer writes it after the step.
+   */
+  buffer?: boolean;
 }
 
 export function convSpecs(name: string, k: number, cin: number, cout: number): ParamSpec[] {
@@ -44,7 +53,9 @@ export function initParams(specs: ParamSpec[], seed: number): Params {
     const stream = deriveSeed(seed, ...Array.from(s.name, (c) => c.charCodeAt(0)));
     const size = s.shape.reduce((a, b) => a * b, 1);
     const v = new Float32Array(size);
-    if (s.normalStd !== undefined) {
+    if (s.init !== undefined) {
+      v.fill(s.init);
+    } else if (s.normalStd !== undefined) {
       const g = normalStream(stream);
       for (let i = 0; i < size; i++) v[i] = g() * s.normalStd;
     } else {
@@ -68,11 +79,29 @@ export function disposeParams(p: Params): void {
   for (const t of Object.values(p)) t.dispose();
 }
 
-/** Loss value and its gradient with respect to every tensor of `p`, by name. */
+/**
+ * Loss value and its gradient with respect to every tensor of `p`, by name. Buffers
+ * (isBufferName) are passed as constants and get a zero gradient.
+ */
 export function valueAndParamGrads(p: Params, loss: (q: Params) => tf.Scalar): { value: tf.Scalar; grads: Params } {
-  const names = Object.keys(p);
-  const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => loss(Object.fromEntries(names.map((n, i) => [n, ts[i]!]))))(names.map((n) => p[n]!));
-  return { value, grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])) };
+  const names = Object.keys(p).filter((n) => !isBufferName(n));
+  const buffers = Object.keys(p).filter(isBufferName);
+  const constants = Object.fromEntries(buffers.map((n) => [n, p[n]!]));
+  const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => loss({ ...constants, ...Object.fromEntries(names.map((n, i) => [n, ts[i]!])) }))(
+    names.map((n) => p[n]!),
+  );
+  return { value, grads: Object.fromEntries([...names.map((n, i) => [n, grads[i]!]), ...buffers.map((n) => [n, tf.zerosLike(p[n]!)])]) };
+}
+
+/**
+ * Buffer tensors are named by their role so that every map of tensors (checkpoints,
+ * gradients, thread messages) can tell them apart without the specs.
+ */
+const BUFFER_SUFFIXES = ['.runningMean', '.runningVar', '.snU'] as const;
+export type BufferSuffix = (typeof BUFFER_SUFFIXES)[number];
+
+export function isBufferName(name: string): boolean {
+  return BUFFER_SUFFIXES.some((s) => name.endsWith(s));
 }
 
 /** True when every parameter is finite (one fused reduction, one read-back). */

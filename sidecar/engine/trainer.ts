@@ -6,6 +6,7 @@ import * as tf from './tf.ts';
 import { adamInit, adamStep, disposeAdam, type AdamState } from './adam.ts';
 import type { RunConfig } from './config.ts';
 import { updateLambda } from './dual.ts';
+import { applyBufferUpdates } from './models/buffers.ts';
 import type { EcvaeModel } from './models/index.ts';
 import { disposeParams, initParams, type Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
@@ -121,9 +122,15 @@ export async function trainIteration(
   // Steps 1, 4, 5: VAE update on lambda·cal + rec + beta·kl.
   const lambda = state.lambda;
   const objective = { lambda, beta: tr.beta, regularization: tr.ebmRegularization };
-  const { grads: vaeGrads, terms: scalars } = await runner.grads('vae', state.vae, { x, eps, n, ...(target ? { target } : {}) }, objective);
+  const {
+    grads: vaeGrads,
+    terms: scalars,
+    updates: vaeUpdates,
+  } = await runner.grads('vae', state.vae, { x, eps, n, ...(target ? { target } : {}) }, objective);
   const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, { lr: tr.vaeLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
   disposeParams(vaeGrads);
+  // Buffers get a zero gradient, so Adam left them as they were: write the pass's updates.
+  applyBufferUpdates(vaeNext.params, vaeUpdates);
   state.vae = vaeNext.params;
   state.vaeOpt = vaeNext.state;
   target?.dispose();
@@ -135,11 +142,12 @@ export async function trainIteration(
     const { x: neg, drift } = await runner.sgld(ebm, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
     s.dispose();
     drift.dispose();
-    const { grads: ebmGrads, terms } = await runner.grads('ebm', ebm, { x, neg }, objective);
+    const { grads: ebmGrads, terms, updates } = await runner.grads('ebm', ebm, { x, neg }, objective);
     ebmScalars = terms;
     neg.dispose();
     const ebmNext = adamStep(ebm, ebmGrads, state.ebmOpt, { lr: tr.ebmLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
     disposeParams(ebmGrads);
+    applyBufferUpdates(ebmNext.params, updates);
     state.ebm = ebmNext.params;
     state.ebmOpt = ebmNext.state;
   }

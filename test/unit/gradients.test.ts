@@ -6,43 +6,14 @@
  * backend where the composed conv/dense gradients are active.
  */
 import { test } from 'node:test';
-import * as assert from 'node:assert/strict';
 import * as tf from '../../sidecar/engine/tf.ts';
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from '../../sidecar/engine/losses.ts';
 import { convModel } from '../../sidecar/engine/models/conv.ts';
 import { mlpModel } from '../../sidecar/engine/models/mlp.ts';
 import type { EcvaeModel } from '../../sidecar/engine/models/index.ts';
-import { initParams, valueAndParamGrads, type Params } from '../../sidecar/engine/params.ts';
-import { normalStream } from '../../sidecar/engine/rng.ts';
+import { initParams } from '../../sidecar/engine/params.ts';
+import { checkDirectional, randT } from '../gradcheck.ts';
 import { tinyConv, useBackend } from '../helpers.ts';
-
-const randT = (shape: number[], seed: number, scale = 1): tf.Tensor => {
-  const g = normalStream(seed);
-  return tf.tensor(
-    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * g()),
-    shape,
-  );
-};
-
-/**
- * Checks d/dh loss(p + h·v) at h=0 against <grad, v> for a random unit direction v over
- * all parameters. Leaky-ReLU kinks make larger steps unreliable (a pre-activation within
- * h·|v·input| of 0 flips slope), so v is normalised and h kept small.
- */
-function checkDirectional(p: Params, loss: (q: Params) => tf.Scalar, what: string, seed = 1, fixed: ReadonlySet<string> = new Set()): void {
-  // Fixed tensors (Fourier frequencies) get a zero gradient by design: move only the others.
-  const names = Object.keys(p).filter((n) => !fixed.has(n));
-  const { grads } = valueAndParamGrads(p, loss);
-  const raw: Params = Object.fromEntries(names.map((n, i) => [n, randT(p[n]!.shape, seed + i)]));
-  const norm = Math.sqrt(names.reduce((s, n) => s + raw[n]!.square().sum().dataSync()[0]!, 0));
-  const dir: Params = Object.fromEntries(names.map((n) => [n, raw[n]!.div(norm)]));
-  const analytic = names.reduce((s, n) => s + (grads[n]!.mul(dir[n]!).sum().dataSync()[0] as number), 0);
-  const at = (h: number): number => tf.tidy(() => loss({ ...p, ...Object.fromEntries(names.map((n) => [n, p[n]!.add(dir[n]!.mul(h))])) }).dataSync()[0]!);
-  const h = 2e-3;
-  const numeric = (at(h) - at(-h)) / (2 * h);
-  const err = Math.abs(numeric - analytic);
-  assert.ok(err < 2e-2 * Math.max(Math.abs(analytic), Math.abs(numeric)) + 5e-3, `${what}: analytic ${analytic} vs finite difference ${numeric}`);
-}
 
 const models: [string, () => { model: EcvaeModel; x: tf.Tensor }][] = [
   ['conv', () => ({ model: convModel({ ...tinyConv }), x: randT([3, 8, 8, 1], 7, 0.5).clipByValue(-1, 1) })],

@@ -1,6 +1,7 @@
-import { autoLevels, type FourierConfig, type ModelConfig } from '../config.ts';
+import { autoLevels, PAPER32_SIZE, type FourierConfig, type ModelConfig } from '../config.ts';
 import { convModel } from './conv.ts';
 import { mlpModel, type FourierFeatures } from './mlp.ts';
+import { paper32Model } from './paper32.ts';
 import type { EcvaeModel } from './types.ts';
 
 export type { EcvaeModel } from './types.ts';
@@ -15,6 +16,12 @@ export function buildModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
     const levels = m.levels ?? autoLevels(size);
     if (size % 2 ** levels !== 0) throw new Error(`Image size ${size} is not divisible by 2^model.levels = ${2 ** levels}.`);
     return convModel({ size, channels, width: m.width, levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
+  }
+  if (kind === 'paper32') {
+    const [size, , channels] = dataShape as [number, number, number];
+    if (!isImage || size !== PAPER32_SIZE)
+      throw new Error(`model.kind "paper32" needs ${PAPER32_SIZE}x${PAPER32_SIZE} images; the data has shape [${dataShape.join(', ')}].`);
+    return paper32Model({ channels, latentDim: m.latentDim, widthFactor: m.widthFactor, spectralNorm: m.spectralNorm, temperature: m.temperature });
   }
   return mlpModel({
     dataShape,

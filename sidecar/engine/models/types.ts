@@ -7,11 +7,13 @@ import type { ParamSpec, Params } from '../params.ts';
  * All are pure functions of (params, inputs).
  */
 export interface EcvaeModel {
-  kind: 'conv' | 'mlp';
+  kind: 'conv' | 'mlp' | 'paper32';
   /** Shape of one example: [H, W, C] for images, [D] for vectors. */
   dataShape: number[];
   latentDim: number;
   specs: { enc: ParamSpec[]; dec: ParamSpec[]; ebm: ParamSpec[] };
+  /** Float values one example's forward passes through the three networks write, where the model counts them (memory.ts). */
+  activationsPerExample?: number;
   encode(p: Params, x: tf.Tensor): { mu: tf.Tensor2D; logvar: tf.Tensor2D };
   decode(p: Params, z: tf.Tensor2D): tf.Tensor;
   /** Per-example energy [B]. `frozen`: no gradient with respect to params is needed. */

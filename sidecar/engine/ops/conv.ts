@@ -121,6 +121,17 @@ function derived<T extends Derived>(kind: string, w: tf.Tensor, make: () => T): 
   return t;
 }
 
+/**
+ * A tensor derived from weights (a spectrally normalised or rearranged filter) for a
+ * frozen pass, made once per FilterCache scope and kept there. Frozen ops hold their
+ * weights in a closure rather than in the saved tensors, so a weight computed inside the
+ * pass would be disposed before the backward pass reads it. Undefined outside a scope:
+ * the caller then runs the trainable op, which saves its weights.
+ */
+export function cachedDerived<T extends tf.Tensor>(kind: string, w: tf.Tensor, make: () => T): T | undefined {
+  return activeCache ? derived(kind, w, () => tf.tidy(make)) : undefined;
+}
+
 const flipped = (w: tf.Tensor4D): tf.Tensor4D => derived('flip', w, () => w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D);
 const winogradOf = (w: tf.Tensor4D, flip: boolean): tf.Tensor2D[] => derived(flip ? 'winograd-flipped' : 'winograd', w, () => winogradFilter(w, flip));
 

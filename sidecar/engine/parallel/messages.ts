@@ -15,7 +15,10 @@ export type WorkerRequest =
   | { kind: 'sgld'; id: number; params: PackedTensors; start: PackedTensor; opts: SgldOptions }
   | { kind: 'grads'; id: number; objective: ObjectiveKind; params: PackedTensors; inputs: PackedTensors; opts: ObjectiveOptions };
 
-/** `out` holds "x" and "drift" (sgld.ts SgldResult) for sgld; the gradients by parameter name plus "terms" for grads. */
+/**
+ * `out` holds "x" and "drift" (sgld.ts SgldResult) for sgld; for grads, the gradients by
+ * parameter name, "terms", and each buffer update under UPDATE_PREFIX + its name.
+ */
 export type WorkerReply = { kind: 'ready' } | { kind: 'result'; id: number; out: PackedTensors } | { kind: 'error'; id?: number; message: string };
 
 export function pack(t: tf.Tensor): PackedTensor {
@@ -24,4 +27,11 @@ export function pack(t: tf.Tensor): PackedTensor {
 
 export function unpack(p: PackedTensors): Record<string, tf.Tensor> {
   return Object.fromEntries(Object.entries(p).map(([k, t]) => [k, tf.tensor(t.data, t.shape)]));
+}
+
+/** Marks buffer updates among a grads reply's gradients (a buffer also has a gradient: zero). */
+export const UPDATE_PREFIX = 'update:';
+
+export function prefixKeys<T>(r: Record<string, T>, prefix: string): Record<string, T> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [prefix + k, v]));
 }

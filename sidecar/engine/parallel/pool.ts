@@ -19,7 +19,7 @@ import { objectiveGrads, type ObjectiveInputs, type ObjectiveKind, type Objectiv
 import { disposeParams, type Params } from '../params.ts';
 import { sgldChain, type SgldOptions, type SgldResult } from '../sgld.ts';
 import * as tf from '../tf.ts';
-import { pack, unpack, type PackedTensors, type WorkerReply, type WorkerRequest } from './messages.ts';
+import { pack, unpack, UPDATE_PREFIX, type PackedTensors, type WorkerReply, type WorkerRequest } from './messages.ts';
 
 export type RunnerObjectiveOptions = Omit<ObjectiveOptions, 'scale'>;
 
@@ -39,14 +39,14 @@ export function localRunner(model: EcvaeModel): Runner {
 }
 
 /**
- * Threads to use for `parallelism`. "auto": every core (up to 4) for conv models on the
+ * Threads to use for `parallelism`. "auto": every core (up to 4) for image models on the
  * CPU backends. MLP models are too small: messaging costs more than it saves (toy
  * example, 2 cores: 12.8 s with 1 thread, 14.7 s with 2), and native/GPU backends thread
  * internally.
  */
 export function resolveParallelism(parallelism: number | 'auto', backend: BackendName, modelKind: EcvaeModel['kind']): number {
   if (parallelism !== 'auto') return parallelism;
-  return modelKind === 'conv' && (backend === 'wasm' || backend === 'cpu') ? Math.min(availableParallelism(), 4) : 1;
+  return modelKind !== 'mlp' && (backend === 'wasm' || backend === 'cpu') ? Math.min(availableParallelism(), 4) : 1;
 }
 
 /** The bundled worker (dist/pool-worker.js) or, when running from TypeScript sources, the .ts entry through tsx. */
@@ -128,6 +128,12 @@ function packAll(p: Record<string, tf.Tensor>): PackedTensors {
 /** Rows [a, b) of every input. */
 function rows(inputs: Record<string, tf.Tensor>, a: number, b: number): Record<string, tf.Tensor> {
   return Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, t.slice(a, b - a)]));
+}
+
+function disposeResult(r: ObjectiveResult): void {
+  disposeParams(r.grads);
+  disposeParams(r.updates);
+  r.terms.dispose();
 }
 
 export class Pool implements Runner {
@@ -223,18 +229,15 @@ export class Pool implements Runner {
         disposeParams(part);
         return w.run({ kind: 'grads', objective: kind, params: packedParams, inputs: packed, opts: { ...opts, scale: (b - a) / total } });
       },
-      (r) => {
-        disposeParams(r.grads);
-        r.terms.dispose();
-      },
+      disposeResult,
     );
     const sum = (mineT: tf.Tensor, key: string): tf.Tensor => tf.addN([mineT, ...others.map((o) => o[key]!)]);
     const grads = Object.fromEntries(Object.entries(mine.grads).map(([k, g]) => [k, sum(g, k)]));
     const terms = sum(mine.terms, 'terms') as tf.Tensor1D;
-    disposeParams(mine.grads);
-    mine.terms.dispose();
+    const updates = Object.fromEntries(Object.entries(mine.updates).map(([k, u]) => [k, sum(u, UPDATE_PREFIX + k)]));
+    disposeResult(mine);
     others.forEach(disposeParams);
-    return { grads, terms };
+    return { grads, terms, updates };
   }
 
   async close(): Promise<void> {

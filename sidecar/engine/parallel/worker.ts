@@ -14,7 +14,7 @@ import { objectiveGrads } from '../objectives.ts';
 import { disposeParams, type Params } from '../params.ts';
 import { sgldChain } from '../sgld.ts';
 import * as tf from '../tf.ts';
-import { pack, unpack, type WorkerReply, type WorkerRequest } from './messages.ts';
+import { pack, prefixKeys, unpack, UPDATE_PREFIX, type WorkerReply, type WorkerRequest } from './messages.ts';
 
 function compute(m: EcvaeModel, msg: Extract<WorkerRequest, { kind: 'sgld' | 'grads' }>): Record<string, tf.Tensor> {
   const params: Params = unpack(msg.params);
@@ -26,9 +26,9 @@ function compute(m: EcvaeModel, msg: Extract<WorkerRequest, { kind: 'sgld' | 'gr
       return { x, drift };
     }
     const inputs = unpack(msg.inputs);
-    const { grads, terms } = objectiveGrads(m, msg.objective, params, inputs, msg.opts);
+    const { grads, terms, updates } = objectiveGrads(m, msg.objective, params, inputs, msg.opts);
     disposeParams(inputs);
-    return { ...grads, terms };
+    return { ...grads, terms, ...prefixKeys(updates, UPDATE_PREFIX) };
   } finally {
     disposeParams(params);
   }

@@ -1,0 +1,139 @@
+/**
+ * The layers of the paper's 32x32 networks (models/paper32.ts) that the small generic
+ * models do without: BatchNorm in training mode, GLU, spectral normalisation, residual
+ * blocks' building parts, and layers without a bias. Each is a pure function of
+ * (params, inputs); the state BatchNorm and spectral norm keep is a buffer (buffers.ts).
+ */
+import * as tf from '../tf.ts';
+import type { ConvGeometry } from '../ops/conv.ts';
+import { cachedDerived, conv2d } from '../ops/conv.ts';
+import { convTranspose2d } from '../ops/convTranspose.ts';
+import { denseOp } from '../ops/dense.ts';
+import { param, type ParamSpec, type Params } from '../params.ts';
+import { collectingBuffers, currentBuffer, proposeBuffer } from './buffers.ts';
+
+/** PyTorch's BatchNorm defaults: running = (1 - m)·running + m·batch, and eps. */
+const BN_MOMENTUM = 0.1;
+const BN_EPS = 1e-5;
+/** torch.nn.functional.normalize's floor on the norm. */
+const SN_EPS = 1e-12;
+
+export interface LayerOptions {
+  /** Divide the weight by its largest singular value (spectral_norm in the official code). */
+  sn: boolean;
+  /** No gradient with respect to the weights is needed (the energy inside SGLD). */
+  frozen?: boolean;
+}
+
+/** How a weight is initialised: PyTorch's default uniform, or N(0, std^2) (the energy model's init in the official code). */
+export type WeightInit = { normalStd?: number };
+
+/** Specs of a weight [..., fanIn-part, cout], its optional zero-initialised bias and its spectral-norm vector. */
+export function weightSpecs(name: string, shape: number[], fanIn: number, o: { bias: boolean; sn: boolean; init?: WeightInit }): ParamSpec[] {
+  const cout = shape[shape.length - 1]!;
+  const specs: ParamSpec[] = [{ name: `${name}.w`, shape, fanIn, ...(o.init?.normalStd !== undefined ? { normalStd: o.init.normalStd } : {}) }];
+  if (o.bias) specs.push({ name: `${name}.b`, shape: [cout], fanIn, ...(o.init?.normalStd !== undefined ? { init: 0 } : {}) });
+  if (o.sn) specs.push({ name: `${name}.snU`, shape: [cout], fanIn: 1, normalStd: 1, buffer: true });
+  return specs;
+}
+
+/** BatchNorm's scale (1), shift (0) and running statistics (mean 0, variance 1), as PyTorch initialises them. */
+export function batchNormSpecs(name: string, channels: number): ParamSpec[] {
+  return [
+    { name: `${name}.gamma`, shape: [channels], fanIn: 1, init: 1 },
+    { name: `${name}.beta`, shape: [channels], fanIn: 1, init: 0 },
+    { name: `${name}.runningMean`, shape: [channels], fanIn: 1, init: 0, buffer: true },
+    { name: `${name}.runningVar`, shape: [channels], fanIn: 1, init: 1, buffer: true },
+  ];
+}
+
+/** The gradient passes around `x` (torch's .detach()): the power iteration's vectors. */
+const detach = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([]);
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as <T extends tf.Tensor>(x: T) => T;
+
+function unit(v: tf.Tensor2D): tf.Tensor2D {
+  return v.div(v.norm().maximum(SN_EPS));
+}
+
+/**
+ * W / sigma(W) with sigma from one power iteration per forward pass, as
+ * torch.nn.utils.spectral_norm in training mode: the weight as a [fanIn, cout] matrix M,
+ * v = unit(M u), u' = unit(M^T v), sigma = v^T M u' with u and v detached, u' stored.
+ */
+export function spectralWeight(p: Params, name: string): tf.Tensor {
+  const w = param(p, `${name}.w`);
+  const cout = w.shape[w.shape.length - 1]!;
+  const m = w.reshape([-1, cout]) as tf.Tensor2D;
+  const md = detach(m);
+  const u0 = currentBuffer(p, `${name}.snU`).reshape([cout, 1]) as tf.Tensor2D;
+  const v = unit(tf.matMul(md, u0));
+  const u = unit(tf.matMul(md, v, true, false));
+  proposeBuffer(`${name}.snU`, u.reshape([cout]));
+  const sigma = tf.matMul(tf.matMul(v, m, true, false), u);
+  return w.div(sigma.reshape([]));
+}
+
+/**
+ * The weight a layer multiplies by, and whether its op may run frozen. A frozen op keeps
+ * its weight in a closure, so a spectrally normalised weight must outlive the pass: it
+ * comes from the chain's FilterCache (conv.ts cachedDerived), or the trainable op runs.
+ */
+function weightOf(p: Params, name: string, o: LayerOptions): { w: tf.Tensor; frozen: boolean } {
+  const frozen = o.frozen ?? false;
+  if (!o.sn) return { w: param(p, `${name}.w`), frozen };
+  const kept = frozen ? cachedDerived('sn', param(p, `${name}.w`), () => spectralWeight(p, name)) : undefined;
+  return kept ? { w: kept, frozen: true } : { w: spectralWeight(p, name), frozen: false };
+}
+
+function biasOf(p: Params, name: string, channels: number): tf.Tensor1D {
+  return (p[`${name}.b`] as tf.Tensor1D | undefined) ?? tf.zeros([channels]);
+}
+
+export function convLayer(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, o: LayerOptions): tf.Tensor4D {
+  const { w, frozen } = weightOf(p, name, o);
+  return conv2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!), g, frozen);
+}
+
+export function convTransposeLayer(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, o: LayerOptions): tf.Tensor4D {
+  const { w, frozen } = weightOf(p, name, o);
+  return convTranspose2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!), g, frozen);
+}
+
+export function denseLayer(p: Params, name: string, x: tf.Tensor2D, o: LayerOptions): tf.Tensor2D {
+  const { w, frozen } = weightOf(p, name, o);
+  return denseOp(x, w as tf.Tensor2D, biasOf(p, name, w.shape[1]!), frozen);
+}
+
+/**
+ * BatchNorm in training mode (the official code never switches to eval mode): normalised
+ * with the batch's own mean and biased variance over all axes but channels; the running
+ * statistics (unbiased variance, momentum 0.1) are proposed as buffer updates so that
+ * they are checkpointed as PyTorch keeps them.
+ */
+export function batchNorm<T extends tf.Tensor>(p: Params, name: string, x: T): T {
+  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+  const mean = x.mean(axes);
+  const centred = x.sub(mean);
+  const variance = centred.square().mean(axes);
+  if (collectingBuffers()) {
+    const count = x.size / mean.size;
+    const running = (buffer: string, batch: tf.Tensor): tf.Tensor =>
+      currentBuffer(p, `${name}.${buffer}`)
+        .mul(1 - BN_MOMENTUM)
+        .add(batch.mul(BN_MOMENTUM));
+    proposeBuffer(`${name}.runningMean`, running('runningMean', mean));
+    proposeBuffer(`${name}.runningVar`, running('runningVar', variance.mul(count / Math.max(1, count - 1))));
+  }
+  return centred
+    .mul(variance.add(BN_EPS).rsqrt())
+    .mul(param(p, `${name}.gamma`))
+    .add(param(p, `${name}.beta`)) as T;
+}
+
+/** Gated linear unit over channels (FastGAN's GLU): first half · sigmoid(second half). */
+export function glu(x: tf.Tensor4D): tf.Tensor4D {
+  const [a, b] = tf.split(x, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+  return a.mul(tf.sigmoid(b));
+}
