@@ -45,6 +45,8 @@ export function defineSuite(test: AddTest): void {
   test('the extension activates in a workspace with a config and returns its API; the sidecar answers', async () => {
     const ext = vscode.extensions.getExtension<EcvaeApi>(EXTENSION_ID);
     assert.ok(ext, `${EXTENSION_ID} is loaded from the development path`);
+    // A workspace extension: under Remote-SSH or a Dev Container the sidecar trains on the remote machine (README, GPU server).
+    assert.equal(ext.extensionKind, vscode.ExtensionKind.Workspace);
     api = await until('activation by workspaceContains:**/*.ecvae.json', () => (ext.isActive ? ext.exports : undefined), 60_000);
     const init = await api.client.request('initialize', {});
     assert.equal(init.protocolVersion, 1);
