@@ -1,7 +1,7 @@
 /**
  * The paper's setting end to end at a tiny width: a paper32 run on a CIFAR-10 batch file
  * trains on two threads, checkpoints its buffers with its parameters, resumes to the
- * uninterrupted run's numbers, samples from the CLI; `ecvae info --model` sizes the
+ * uninterrupted run's numbers, samples and evaluates from the CLI; `ecvae info --model` sizes the
  * networks; the example config refuses clearly without its data.
  */
 import { test } from 'node:test';
@@ -44,7 +44,7 @@ const metrics = (run: string): Record<string, number>[] =>
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, number>);
 
-test('paper32 on two threads: a run stopped at a checkpoint and resumed equals the uninterrupted run; sample works on it', async () => {
+test('paper32 on two threads: a run stopped at a checkpoint and resumed equals the uninterrupted run; sample and eval work on it', async () => {
   await useBackend('wasm');
   const whole = join(dir, 'whole');
   const split = join(dir, 'split');
@@ -67,6 +67,12 @@ test('paper32 on two threads: a run stopped at a checkpoint and resumed equals t
   const s = cli(['sample', whole, '--out', grid, '--n', '4', '--mcmc-steps', '2', '--json']);
   assert.equal(s.status, 0, s.stderr);
   assert.ok(existsSync(grid));
+  // No feature classifier ships for CIFAR: eval reports what it can, and says why the rest is missing.
+  const e = cli(['eval', whole, '--n', '10', '--json']);
+  assert.equal(e.status, 0, e.stderr);
+  const ej = lastJson(e.stdout) as { metrics: Record<string, number>; notes: string[] };
+  assert.ok(Number.isFinite(ej.metrics.reconMse) && ej.metrics.fd === undefined);
+  assert.ok(ej.notes.some((n) => /no fd, precision or recall for cifar10/.test(n)));
 });
 
 test('ecvae info --model: the paper32 preset beside the official counts, and a config model with its memory estimate', () => {
