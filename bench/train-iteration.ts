@@ -2,9 +2,14 @@
  * Benchmark: one EC-VAE training iteration of the reference model of
  * bench/reference/README.md (same layers, shapes, batch, SGLD steps, two SGLD chains, two
  * Adam updates) on the selected backend, plus one-step sampling throughput and the
- * latency of restoring one image (centre inpainting, default steps). Prints one JSON line.
- *   npm run bench -- [--batch 32] [--size 32] [--width 32] [--steps 15] [--iters 5] [--warmup 1] [--backend wasm] [--threads auto|N]
+ * latency of restoring one image (centre inpainting, default steps). Then, where
+ * Debian's PyTorch is installed (/usr/bin/python3 with torch), the same iteration in
+ * PyTorch (bench/reference/torch_ref.py) with the same shapes and thread count, in the
+ * same run, and the ratio of the two. Prints one JSON line.
+ *   npm run bench -- [--batch 32] [--size 32] [--width 32] [--steps 15] [--iters 5] [--warmup 1] [--backend wasm] [--threads auto|N] [--no-torch]
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/backend.ts';
 import type { BackendName } from '../sidecar/engine/config.ts';
@@ -54,6 +59,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: 'auto' },
     json: { type: 'boolean' },
+    'no-torch': { type: 'boolean' },
   },
 });
 const [B, S, W, K, iters, warmup] = ['batch', 'size', 'width', 'steps', 'iters', 'warmup'].map((k) => Number(values[k as keyof typeof values]));
@@ -95,6 +101,9 @@ const restoreSeconds = (performance.now() - t1) / 1000;
 disposeTrainState(state);
 x.dispose();
 await pool.close();
+// Peak resident memory of this process (all its threads) so far: training, sampling and restoration.
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+const torch = values['no-torch'] ? undefined : torchReference({ B: B!, S: S!, W: W!, K: K!, iters: iters!, warmup: warmup!, threads: pool.threads });
 const flops = iterationFlops({ B: B!, S: S!, C: 3, W: W!, L: 3, Z: 64, H: 256, K: K! });
 process.stdout.write(
   JSON.stringify({
@@ -112,5 +121,23 @@ process.stdout.write(
     sampling_images_per_sec: imagesPerSec,
     restore_seconds_per_image: restoreSeconds,
     restore_steps: RESTORE_DEFAULTS.steps,
+    peak_rss_mb: peakRssMb,
+    ...(torch ? { torch_impl: torch.impl, torch_sec_per_iter: torch.sec, ratio_to_torch: secPerIter / torch.sec } : { torch: 'not run' }),
   }) + '\n',
 );
+
+/**
+ * The PyTorch reference iteration on the same machine right after ours, or undefined
+ * (with the reason on stderr) where /usr/bin/python3 has no torch.
+ */
+function torchReference(a: { B: number; S: number; W: number; K: number; iters: number; warmup: number; threads: number }): { impl: string; sec: number } | undefined {
+  const script = fileURLToPath(new URL('./reference/torch_ref.py', import.meta.url));
+  const args = [script, '--batch', a.B, '--size', a.S, '--width', a.W, '--steps', a.K, '--iters', a.iters, '--warmup', a.warmup, '--threads', a.threads].map(String);
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 30 * 60_000 });
+  if (r.status !== 0) {
+    console.error(`PyTorch reference not run: ${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`} (apt-get install -y python3-torch)`);
+    return undefined;
+  }
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { impl: string; sec_per_iter: number };
+  return { impl: j.impl, sec: j.sec_per_iter };
+}

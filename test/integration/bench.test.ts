@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { lastJson, repoRoot } from '../helpers.ts';
 
-test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
+test('bench/train-iteration.ts prints seconds per iteration, peak memory and the PyTorch ratio as JSON', () => {
   const r = spawnSync(
     process.execPath,
     [
@@ -34,7 +34,12 @@ test('bench/train-iteration.ts prints seconds per iteration as JSON', () => {
   assert.equal(j.backend, 'wasm');
   assert.ok((j.sec_per_iter as number) > 0);
   assert.deepEqual([j.batch, j.size, j.width, j.steps], [2, 8, 2, 2]);
-  for (const k of ['gflop_per_iter', 'gflops', 'sampling_images_per_sec', 'restore_seconds_per_image']) assert.ok((j[k] as number) > 0, k);
+  for (const k of ['gflop_per_iter', 'gflops', 'sampling_images_per_sec', 'restore_seconds_per_image', 'peak_rss_mb']) assert.ok((j[k] as number) > 0, k);
+  // The PyTorch figure of the same run where Debian's PyTorch is installed, else a plain "not run".
+  if (j.torch === undefined) {
+    assert.match(String(j.torch_impl), /^pytorch-/);
+    assert.ok(Math.abs((j.ratio_to_torch as number) - (j.sec_per_iter as number) / (j.torch_sec_per_iter as number)) < 1e-9);
+  } else assert.equal(j.torch, 'not run');
 });
 
 test('bench/conv-kernels.ts prints direct vs Winograd timings per layer and batch as JSON', () => {
