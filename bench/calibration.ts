@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDiagnostics, loadConfigFile, parseConfig, type RunConfig } from '../sidecar/engine/config.ts';
+import { isVariant, VARIANTS, variantConfig } from '../sidecar/engine/eval/compare.ts';
 import { evaluate } from '../sidecar/engine/eval/evaluate.ts';
 import { train } from '../sidecar/engine/run.ts';
 import { loadTrained } from '../sidecar/engine/trainedModel.ts';
@@ -69,8 +70,9 @@ const mcmcSteps = Number(values['mcmc-steps']);
 const rows: { variant: string; sampler: string; metrics: Record<string, number>; secPerIter: number; secondsPerImage: number }[] = [];
 for (const seed of seeds) {
   for (const variant of values.variants.split(',')) {
-    const enabled = variant === 'ecvae';
-    const cfg = withOverrides(loaded.config, values.set, { seed, 'calibration.enabled': enabled });
+    if (!isVariant(variant)) throw new Error(`--variants: "${variant}" is not one of ${Object.keys(VARIANTS).join(', ')}`);
+    const cfg = withOverrides(variantConfig(loaded.config, variant), values.set, { seed });
+    const enabled = cfg.calibration.enabled;
     const runDir = join(out, `${variant}-seed${seed}`);
     const t0 = performance.now();
     const r = await train(cfg, { runDir, ...(values.iterations ? { iterations: Number(values.iterations) } : {}), resume: true });

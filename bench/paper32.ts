@@ -46,7 +46,7 @@ const cfg = withDefaults({
 const report = await selectBackend(values.backend as 'auto' | BackendName);
 const model = buildModel(cfg.model, [32, 32, 3]);
 const state = initTrainState(model, cfg);
-const threads = resolveParallelism(values.threads === 'auto' ? 'auto' : Number(values.threads), report.backend, model.kind);
+const threads = resolveParallelism(values.threads === 'auto' ? 'auto' : Number(values.threads), report.backend, model);
 const pool = await Pool.create(model, cfg.model, report.backend, threads);
 const x = tf.randomUniform([B!, 32, 32, 3], -1, 1, 'float32', 0);
 const times: number[] = [];

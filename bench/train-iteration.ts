@@ -73,7 +73,7 @@ const cfg = withDefaults({
 });
 const model = buildModel(cfg.model, [S!, S!, 3]);
 const state = initTrainState(model, cfg);
-const threads = resolveParallelism(values.threads === 'auto' ? 'auto' : Number(values.threads), report.backend, model.kind);
+const threads = resolveParallelism(values.threads === 'auto' ? 'auto' : Number(values.threads), report.backend, model);
 const pool = await Pool.create(model, cfg.model, report.backend, threads);
 const x = tf.randomUniform([B!, S!, S!, 3], -1, 1, 'float32', 0);
 const times: number[] = [];
@@ -130,12 +130,24 @@ process.stdout.write(
  * The PyTorch reference iteration on the same machine right after ours, or undefined
  * (with the reason on stderr) where /usr/bin/python3 has no torch.
  */
-function torchReference(a: { B: number; S: number; W: number; K: number; iters: number; warmup: number; threads: number }): { impl: string; sec: number } | undefined {
+function torchReference(a: {
+  B: number;
+  S: number;
+  W: number;
+  K: number;
+  iters: number;
+  warmup: number;
+  threads: number;
+}): { impl: string; sec: number } | undefined {
   const script = fileURLToPath(new URL('./reference/torch_ref.py', import.meta.url));
-  const args = [script, '--batch', a.B, '--size', a.S, '--width', a.W, '--steps', a.K, '--iters', a.iters, '--warmup', a.warmup, '--threads', a.threads].map(String);
+  const args = [script, '--batch', a.B, '--size', a.S, '--width', a.W, '--steps', a.K, '--iters', a.iters, '--warmup', a.warmup, '--threads', a.threads].map(
+    String,
+  );
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 30 * 60_000 });
   if (r.status !== 0) {
-    console.error(`PyTorch reference not run: ${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`} (apt-get install -y python3-torch)`);
+    console.error(
+      `PyTorch reference not run: ${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`} (apt-get install -y python3-torch)`,
+    );
     return undefined;
   }
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { impl: string; sec_per_iter: number };

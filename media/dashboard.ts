@@ -19,7 +19,7 @@ function themeColor(name: string, fallback: string): string {
 
 type Field = keyof Pick<
   MetricsRecord,
-  'rec' | 'kl' | 'cal' | 'eData' | 'eHeld' | 'eNeg' | 'calDistance' | 'epsilon' | 'drift' | 'noise' | 'lambda' | 'itPerSec'
+  'rec' | 'kl' | 'cal' | 'eData' | 'eHeld' | 'eNeg' | 'calDistance' | 'epsilon' | 'drift' | 'noise' | 'lambda' | 'itPerSec' | 'priorNll' | 'latentCal'
 >;
 interface ChartSpec {
   id: string;
@@ -91,6 +91,14 @@ const charts: ChartSpec[] = [
     ],
   },
   { id: 'chart-lambda', positive: true, fields: [{ key: 'lambda', label: 'λ', color: color.purple }] },
+  // A flow prior (README "Flows"): its fit to the encoder means (can be negative: a density) and its calibration distance.
+  {
+    id: 'chart-prior',
+    fields: [
+      { key: 'priorNll', label: '−log p(μ)', color: color.blue },
+      { key: 'latentCal', label: 'latent cal', color: color.green },
+    ],
+  },
   { id: 'chart-speed', positive: true, fields: [{ key: 'itPerSec', label: 'it/s', color: color.yellow }] },
 ];
 

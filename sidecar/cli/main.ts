@@ -55,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
         'energy-weight': { type: 'string' },
         compare: { type: 'string' },
         model: { type: 'string' },
+        variants: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

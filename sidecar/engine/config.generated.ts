@@ -73,9 +73,9 @@ export interface DataConfig {
  */
 export interface ModelConfig {
   /**
-   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images); paper32: the paper's own 32x32 networks (ResNet-18 encoder, FastGAN decoder, multi-scale ResNet energy; README "The paper's setting"), every channel count scaled by widthFactor. auto: conv for images, mlp for 2-D data.
+   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images); flow: a RealNVP normalizing flow as the generator (model.flow), trained by likelihood, calibrated by the energy of the conv (images) or mlp (2-D) family; paper32: the paper's own 32x32 networks (ResNet-18 encoder, FastGAN decoder, multi-scale ResNet energy; README "The paper's setting"), every channel count scaled by widthFactor. auto: conv for images, mlp for 2-D data.
    */
-  kind: 'auto' | 'conv' | 'mlp' | 'paper32';
+  kind: 'auto' | 'conv' | 'mlp' | 'paper32' | 'flow';
   /**
    * Dimension of the latent z.
    */
@@ -108,6 +108,31 @@ export interface ModelConfig {
    * conv: hidden units of the energy model's dense head.
    */
   ebmHidden: number;
+  /**
+   * The VAE's latent prior. realnvp: a RealNVP flow (model.flow) fitted on the encoder means while the VAE trains; samples decode F⁻¹(n), n ~ N(0, I), and restoration's chain runs in the flow's base space (README "Flows").
+   */
+  prior: 'gaussian' | 'realnvp';
+  /**
+   * The RealNVP of model.prior "realnvp" and model.kind "flow", as the official code builds it: blocks x [affine coupling block (clamp 2), fixed random permutation].
+   */
+  flow: {
+    /**
+     * Coupling blocks.
+     */
+    blocks: number;
+    /**
+     * Hidden units of each coupling subnet (Linear, ReLU, Linear, ReLU, Linear).
+     */
+    hidden: number;
+    /**
+     * BatchNorm after the subnets' hidden layers, as the official subnets have; batch statistics in training passes, running statistics when sampling.
+     */
+    batchNorm: boolean;
+    /**
+     * model.kind flow: standard deviation of Gaussian noise added to the data for the likelihood (images are quantized, and a flow's density would spike on the grey levels). Omitted: one grey level (2/255) for images, 0 for 2-D data.
+     */
+    dequantize?: number;
+  };
   /**
    * tau: the energy model's output is divided by this.
    */
@@ -180,6 +205,10 @@ export interface CalibrationConfig {
    * false trains a plain VAE (no energy model, lambda 0), for comparisons.
    */
   enabled: boolean;
+  /**
+   * With model.prior "realnvp": also calibrate the prior. Its samples z = F⁻¹(n) are moved by latent Langevin steps on E(G(z)) (the official code's sgld_z), and the flow is pulled toward them with the same weight lambda (README "Flows"; our reading of the paper's "variational learning" extension).
+   */
+  latentPrior: boolean;
   /**
    * drift: the decoder is pulled toward G(n) + drift, the chain's gradient steps without the injected noise (the same target in expectation, less variance), and the constraint measures cal per dimension against epsilon, with a relative dual step; it means the same on 2-D points and on images. chain: the paper's code exactly: the target is the chain's end x_K, cal includes the noise floor K*D*eta*noiseScale^2, and lambda moves by lr*(cal - epsilon) (use epsilon 0.05 as the paper). See docs/calibration.md.
    */

@@ -60,6 +60,7 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
     }
   }
   if (kind === 'paper32') paper32Checks(config, isImage, d);
+  flowChecks(config, d);
   if (kind !== 'mlp') {
     for (const f of ['energyFourier', 'decoderFourier'] as const) {
       if (model[f].count !== 'auto' && model[f].count > 0)
@@ -97,6 +98,20 @@ function paper32Checks({ data }: RunConfig, isImage: boolean, d: DiagnosticBuild
         : 'set "data.size": 32';
     d.add('error', ['model', 'kind'], `model.kind "paper32" trains on ${PAPER32_SIZE}x${PAPER32_SIZE} images, and these are ${size}x${size}: ${how}.`);
   }
+}
+
+/** The flows of README "Flows": a RealNVP needs two dimensions to split; options that another setting makes moot. */
+function flowChecks({ model, calibration }: RunConfig, d: DiagnosticBuilder): void {
+  if (model.kind === 'flow' && model.prior === 'realnvp')
+    d.add('warning', ['model', 'prior'], 'model.prior "realnvp" is ignored for model.kind "flow": the flow is the generator, its base noise is the prior.');
+  else if (model.prior === 'realnvp' && model.latentDim < 2)
+    d.add('error', ['model', 'latentDim'], `A RealNVP prior splits the latent in two halves: model.latentDim must be at least 2 (got ${model.latentDim}).`);
+  if (calibration.latentPrior && (model.prior !== 'realnvp' || model.kind === 'flow'))
+    d.add(
+      'warning',
+      ['calibration', 'latentPrior'],
+      'calibration.latentPrior calibrates a learned latent prior: it needs model.prior "realnvp" (and a VAE, not model.kind "flow"); it is ignored here.',
+    );
 }
 
 /** Values per example: what the calibration distance and the noise floor scale with. */

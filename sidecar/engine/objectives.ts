@@ -8,6 +8,7 @@
  */
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
 import { collectBufferUpdates } from './models/buffers.ts';
+import { stopGradient } from './ops/elementwise.ts';
 import type { EcvaeModel } from './models/index.ts';
 import { valueAndParamGrads, type Params } from './params.ts';
 import * as tf from './tf.ts';
@@ -16,7 +17,8 @@ export type ObjectiveKind = 'vae' | 'ebm';
 
 /**
  * Inputs by name, all with the batch rows first:
- *  vae: x (data), eps (reparameterisation noise), n (prior draw), target (SGLD-calibrated G(n); absent for a plain VAE)
+ *  vae: x (data), eps (reparameterisation or dequantization noise), n (base noise of a prior draw), target
+ *       (SGLD-calibrated G(n); absent for a plain VAE), latentTarget (latent-Langevin-calibrated prior latents; optional)
  *  ebm: x (data), neg (SGLD negatives)
  */
 export type ObjectiveInputs = Record<string, tf.Tensor>;
@@ -34,7 +36,7 @@ export interface ObjectiveOptions {
 
 export interface ObjectiveResult {
   grads: Params;
-  /** vae: [rec, kl, cal]; ebm: [mean E(data), mean E(neg), loss]; each times `scale`. */
+  /** vae: [rec, kl, cal, priorNll, latentCal] (rec is the NLL for a flow); ebm: [mean E(data), mean E(neg), loss]; each times `scale`. */
   terms: tf.Tensor1D;
   /**
    * New values of the buffers this pass updated (BatchNorm running statistics, spectral
@@ -45,11 +47,21 @@ export interface ObjectiveResult {
 }
 
 function vaeObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: ObjectiveOptions): { loss: tf.Scalar; terms: tf.Tensor1D } {
-  const { rec, kl } = vaeTerms(model, p, i.x!, i.eps as tf.Tensor2D);
-  const cal = i.target ? sumSquaredPerExample(model.decode(p, i.n as tf.Tensor2D), i.target) : tf.scalar(0);
-  const elbo = rec.add(kl.mul(o.beta));
-  const loss = i.target && o.lambda !== 0 ? elbo.add(cal.mul(o.lambda)) : elbo;
-  return { loss: loss.mul(o.scale) as tf.Scalar, terms: tf.stack([rec, kl, cal]).mul(o.scale) as tf.Tensor1D };
+  const n = i.n as tf.Tensor2D;
+  // A flow (model.kind "flow") is trained by its likelihood; eps dequantizes the data. Otherwise the ELBO.
+  const { rec, kl, mu } = model.nll
+    ? { rec: model.nll(p, i.x!, i.eps as tf.Tensor2D).mean() as tf.Scalar, kl: tf.scalar(0), mu: undefined }
+    : vaeTerms(model, p, i.x!, i.eps as tf.Tensor2D);
+  // The decoder is calibrated on prior samples; a learned prior only supplies their latents here (its own term is below).
+  const latents = model.fromBase ? stopGradient(model.fromBase(p, n)) : n;
+  const cal = i.target ? sumSquaredPerExample(model.decode(p, latents), i.target) : tf.scalar(0);
+  // A flow prior is fitted on the encoder means, held fixed for it, and pulled toward the calibrated latents.
+  const priorNll = model.priorNll && mu ? model.priorNll(p, stopGradient(mu)).mean() : tf.scalar(0);
+  const latentCal = model.fromBase && i.latentTarget ? sumSquaredPerExample(model.fromBase(p, n), i.latentTarget) : tf.scalar(0);
+  let loss = rec.add(kl.mul(o.beta)).add(priorNll);
+  if (i.target && o.lambda !== 0) loss = loss.add(cal.mul(o.lambda));
+  if (i.latentTarget && o.lambda !== 0) loss = loss.add(latentCal.mul(o.lambda));
+  return { loss: loss.mul(o.scale) as tf.Scalar, terms: tf.stack([rec, kl, cal, priorNll, latentCal]).mul(o.scale) as tf.Tensor1D };
 }
 
 function ebmObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: ObjectiveOptions): { loss: tf.Scalar; terms: tf.Tensor1D } {

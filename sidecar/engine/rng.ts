@@ -79,4 +79,5 @@ export const Stream = {
   sample: 7,
   probe: 8,
   augment: 9,
+  sgldLatent: 10,
 } as const;

@@ -115,7 +115,7 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   log(`data: ${dataset.name}`);
   const model = buildModel(config.model, dataset.shape);
   const total = opts.iterations ?? config.training.iterations;
-  const threads = resolveParallelism(config.training.parallelism, backend.backend, model.kind);
+  const threads = resolveParallelism(config.training.parallelism, backend.backend, model);
   const tooBig = memoryProblem(model, config.training.batchSize, threads, backend.backend);
   if (tooBig) throw new RunError(tooBig);
 

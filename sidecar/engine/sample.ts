@@ -3,7 +3,7 @@
  * refinement by SGLD on the energy model from G(n) ("EC-VAE w/ MCMC").
  */
 import type { RunConfig } from './config.ts';
-import type { EcvaeModel } from './models/index.ts';
+import { generateFrom, type EcvaeModel } from './models/index.ts';
 import type { Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
 import { sgld, sgldOptions } from './sgld.ts';
@@ -30,7 +30,7 @@ function priorLatents(latentDim: number, n: number, seed: number): tf.Tensor2D {
 
 /** G(z) for each row of z, in chunks. */
 function decodeLatents(model: EcvaeModel, vae: Params, z: tf.Tensor2D): tf.Tensor {
-  return inChunks(z.shape[0], (i, m) => tf.tidy(() => model.decode(vae, z.slice(i, m))));
+  return inChunks(z.shape[0], (i, m) => tf.tidy(() => generateFrom(model, vae, z.slice(i, m))));
 }
 
 /** n samples [n, ...dataShape] from the prior through the decoder. */

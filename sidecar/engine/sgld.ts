@@ -25,6 +25,8 @@ export interface SgldOptions {
    * row gets exactly the noise it gets in a single-process run.
    */
   slice?: { offset: number; total: number };
+  /** false: no proximity term (the latent chains of a calibrated prior: clipping to [-1, 1] is for pixels). */
+  proximity?: boolean;
 }
 
 export type EnergyFn = (x: tf.Tensor) => tf.Tensor1D;
@@ -80,7 +82,7 @@ function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptio
   let x = start.clone();
   let drift = tf.zerosLike(start);
   for (let k = 0; k < K; k++) {
-    const w = (K - k - 1) / K;
+    const w = o.proximity === false ? 0 : (K - k - 1) / K;
     const next = tf.tidy(() => {
       const objective = (v: tf.Tensor): tf.Scalar => {
         const e = energy(v).sum();

@@ -7,11 +7,11 @@ import { adamInit, adamStep, disposeAdam, type AdamState } from './adam.ts';
 import type { RunConfig } from './config.ts';
 import { updateLambda } from './dual.ts';
 import { applyBufferUpdates } from './models/buffers.ts';
-import type { EcvaeModel } from './models/index.ts';
+import { generateFrom, type EcvaeModel } from './models/index.ts';
 import { disposeParams, initParams, type Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
 import { localRunner, type Runner } from './parallel/pool.ts';
-import { sgldOptions } from './sgld.ts';
+import { sgldChain, sgldOptions } from './sgld.ts';
 
 export interface TrainState {
   iteration: number;
@@ -44,6 +44,9 @@ export interface IterationMetrics {
   eData?: number;
   eNeg?: number;
   ebmLoss?: number;
+  /** A flow prior (model.prior "realnvp"): its -log p of the encoder means, and the latent calibration distance. */
+  priorNll?: number;
+  latentCal?: number;
   lambda: number;
 }
 
@@ -109,14 +112,16 @@ export async function trainIteration(
   // less variance, and cal no longer carries the noise floor K·D·eta·s^2.
   let target: tf.Tensor | undefined;
   let chainStats: tf.Tensor | undefined;
+  let latentTarget: tf.Tensor | undefined;
   if (calibrate) {
-    const s = tf.tidy(() => model.decode(state.vae, n));
+    const s = tf.tidy(() => generateFrom(model, state.vae, n));
     const r = await runner.sgld(ebm!, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
     target = cfg.calibration.distance === 'drift' ? s.add(r.drift) : r.x.clone();
     chainStats = tf.tidy(() => tf.stack([rowNorms(r.drift).mean(), rowNorms(r.x.sub(s).sub(r.drift)).mean()]));
     s.dispose();
     r.x.dispose();
     r.drift.dispose();
+    if (cfg.calibration.latentPrior && model.fromBase) latentTarget = calibratedLatents(model, cfg, state, n, t);
   }
 
   // Steps 1, 4, 5: VAE update on lambda·cal + rec + beta·kl.
@@ -134,11 +139,12 @@ export async function trainIteration(
   state.vae = vaeNext.params;
   state.vaeOpt = vaeNext.state;
   target?.dispose();
+  latentTarget?.dispose();
 
   // Step 6: EBM update with negatives from SGLD on the updated decoder's samples.
   let ebmScalars: tf.Tensor | undefined;
   if (calibrate && ebm && state.ebmOpt) {
-    const s = tf.tidy(() => model.decode(state.vae, n));
+    const s = tf.tidy(() => generateFrom(model, state.vae, n));
     const { x: neg, drift } = await runner.sgld(ebm, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
     s.dispose();
     drift.dispose();
@@ -162,13 +168,14 @@ export async function trainIteration(
   ebmScalars?.dispose();
   chainStats?.dispose();
 
-  const [rec, kl, cal] = [v[0]!, v[1]!, v[2]!];
+  const [rec, kl, cal, priorNll, latentCal] = [v[0]!, v[1]!, v[2]!, v[3]!, v[4]!];
   const m: IterationMetrics = { iteration: t, rec, kl, elbo: rec + tr.beta * kl, lambda };
+  if (model.priorNll) Object.assign(m, { priorNll, ...(latentTarget ? { latentCal } : {}) });
   const c = cfg.calibration;
   const calDistance = c.distance === 'drift' ? cal / (x.size / B) : cal;
-  if (calibrate) Object.assign(m, { cal, calDistance, epsilon: c.epsilon, eData: v[3]!, eNeg: v[4]!, ebmLoss: v[5]!, drift: v[6]!, noise: v[7]! });
-  const check: Record<string, number> = { rec, kl };
-  if (calibrate) Object.assign(check, { cal, eData: v[3]!, eNeg: v[4]! });
+  if (calibrate) Object.assign(m, { cal, calDistance, epsilon: c.epsilon, eData: v[5]!, eNeg: v[6]!, ebmLoss: v[7]!, drift: v[8]!, noise: v[9]! });
+  const check: Record<string, number> = { rec, kl, priorNll, latentCal };
+  if (calibrate) Object.assign(check, { cal, eData: v[5]!, eNeg: v[6]! });
   if (Object.values(check).some((x) => !Number.isFinite(x))) throw new DivergenceError(t, check);
 
   // Step 7: dual ascent on the constraint calDistance <= epsilon.
@@ -182,6 +189,21 @@ export async function trainIteration(
   }
   state.iteration = t;
   return m;
+}
+
+/**
+ * The calibrated latent prior's targets: prior latents z = F⁻¹(n) moved by Langevin steps
+ * on E(G(z)) (the official code's sgld_z, with our chain settings; no proximity term in
+ * latent space). With distance "drift" the target leaves the injected noise out, as the
+ * decoder's target does.
+ */
+function calibratedLatents(model: EcvaeModel, cfg: RunConfig, state: TrainState, n: tf.Tensor2D, t: number): tf.Tensor {
+  const z0 = tf.tidy(() => model.fromBase!(state.vae, n));
+  const energy = (z: tf.Tensor): tf.Tensor1D => model.energy(state.ebm!, model.decode(state.vae, z as tf.Tensor2D), true);
+  const r = sgldChain(energy, z0, z0, { ...sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldLatent)), proximity: false });
+  const out = cfg.calibration.distance === 'drift' ? z0.add(r.drift) : r.x.clone();
+  [z0, r.x, r.drift].forEach((d) => d.dispose());
+  return out;
 }
 
 /** Euclidean norm of each row (all axes but the first). */

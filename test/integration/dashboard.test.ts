@@ -65,7 +65,7 @@ function gridDataUri(): string {
 test('dashboard: live curves, sample grids, status, controls, state restored after reload, strict CSP', async () => {
   const { page, errors } = await open();
   assert.deepEqual(await page.evaluate('window.__posted'), [{ type: 'ready' }]);
-  assert.equal(await page.locator('canvas').count(), 6, 'six uPlot charts');
+  assert.equal(await page.locator('canvas').count(), 7, 'seven uPlot charts (the flow prior chart too)');
   const emptyChart = await page.locator('#chart-losses canvas').screenshot();
   const emptyDrift = await page.locator('#chart-drift canvas').screenshot();
 

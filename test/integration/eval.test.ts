@@ -130,7 +130,7 @@ test('ecvae eval and compare end to end (25 Gaussians, MNIST) with their JSON co
   );
   for (const r of report.rows) for (const k of ['hqRatio', 'modes', 'reverseKL']) assert.equal(typeof r.metrics[k], 'number');
   for (const f of ['report.md', 'report.json', 'vae-one-step.png', 'ecvae-mcmc.png']) assert.ok(existsSync(join(dir, 'cmp', f)), f);
-  assert.match(readFileSync(join(dir, 'cmp', 'report.md'), 'utf8'), /\| ecvae mcmc \|/);
+  assert.match(readFileSync(join(dir, 'cmp', 'report.md'), 'utf8'), /\| EC-VAE mcmc \|/);
   // One picture: data | VAE | EC-VAE one-step | EC-VAE + MCMC, each with its metrics under it.
   const svg = readFileSync(join(dir, 'cmp', 'comparison.svg'), 'utf8');
   assert.deepEqual(

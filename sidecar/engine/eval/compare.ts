@@ -1,7 +1,7 @@
 /**
- * `ecvae compare`: EC-VAE against a plain VAE with the same architecture, data, seed and
- * iteration budget, evaluated with the same metrics; EC-VAE one-step and EC-VAE + MCMC
- * are both reported with their sampling time per image. Writes report.json, report.md,
+ * `ecvae compare`: EC-VAE against a plain VAE (and, on request, the flow variants of
+ * VARIANTS) with the same data, seed and iteration budget, evaluated with the same
+ * metrics; each calibrated variant one-step and + MCMC, with sampling time per image. Writes report.json, report.md,
  * one sample picture per sampler and comparison.svg (data | each sampler, with its
  * metrics under it). Rerunnable: finished variants are not retrained.
  */
@@ -15,16 +15,44 @@ import { train, type RunEvents } from '../run.ts';
 import { loadTrained } from '../trainedModel.ts';
 import { evaluate, type EvalResult } from './evaluate.ts';
 
+/**
+ * The variants `compare` (and bench/calibration.ts) can train from one config, each the
+ * config with what the variant changes. Pairs: an uncalibrated model and its calibrated
+ * twin (README "Flows").
+ */
+export const VARIANTS = {
+  vae: { label: 'VAE', model: {}, calibration: { enabled: false } },
+  ecvae: { label: 'EC-VAE', model: {}, calibration: { enabled: true } },
+  'vae-flowprior': { label: 'VAE + flow prior', model: { prior: 'realnvp' }, calibration: { enabled: false } },
+  'ecvae-flowprior': { label: 'EC-VAE + calibrated flow prior', model: { prior: 'realnvp' }, calibration: { enabled: true, latentPrior: true } },
+  flow: { label: 'flow', model: { kind: 'flow' }, calibration: { enabled: false } },
+  'calibrated-flow': { label: 'calibrated flow', model: { kind: 'flow' }, calibration: { enabled: true } },
+} as const satisfies Record<string, { label: string; model: Partial<RunConfig['model']>; calibration: Partial<RunConfig['calibration']> }>;
+
+export type Variant = keyof typeof VARIANTS;
+
+export function isVariant(v: string): v is Variant {
+  return Object.hasOwn(VARIANTS, v);
+}
+
+/** The config a variant trains: `config` with the variant's model and calibration changes, its own name. */
+export function variantConfig(config: RunConfig, v: Variant): RunConfig {
+  const d = VARIANTS[v];
+  return { ...config, name: `${config.name}-${v}`, model: { ...config.model, ...d.model }, calibration: { ...config.calibration, ...d.calibration } };
+}
+
 export interface CompareOptions {
   outDir: string;
   iterations?: number;
   n: number;
   mcmcSteps: number;
+  /** Default: vae, ecvae. */
+  variants?: Variant[];
   events?: RunEvents;
 }
 
 export interface CompareRow extends EvalResult {
-  variant: 'vae' | 'ecvae';
+  variant: Variant;
   samples: string;
 }
 
@@ -32,7 +60,7 @@ export interface CompareReport {
   config: string;
   iterations: number;
   /** secPerIter is null for a variant that was already trained (nothing timed this time). */
-  training: Record<'vae' | 'ecvae', { runDir: string; secPerIter: number | null }>;
+  training: Partial<Record<Variant, { runDir: string; secPerIter: number | null }>>;
   rows: CompareRow[];
   mainMetric: string;
   /** comparison.svg in the output folder. */
@@ -65,12 +93,14 @@ function markdown(r: CompareReport): string {
   const head = `| sampler | ${keys.join(' | ')} | s/image | samples |\n| --- | ${keys.map(() => '---').join(' | ')} | --- | --- |`;
   const lines = r.rows.map(
     (x) =>
-      `| ${x.variant} ${x.sampler} | ${keys.map((k) => (x.metrics[k] === undefined ? '' : x.metrics[k]!.toPrecision(4))).join(' | ')} | ${x.secondsPerImage.toExponential(2)} | ${x.samples} |`,
+      `| ${VARIANTS[x.variant].label} ${x.sampler} | ${keys.map((k) => (x.metrics[k] === undefined ? '' : x.metrics[k]!.toPrecision(4))).join(' | ')} | ${x.secondsPerImage.toExponential(2)} | ${x.samples} |`,
   );
   return [
     `# EC-VAE vs VAE: ${r.config}`,
     '',
-    `Same architecture, data, seed and budget: ${r.iterations} iterations each. Training time: VAE ${time(r.training.vae.secPerIter)}, EC-VAE ${time(r.training.ecvae.secPerIter)}.`,
+    `Same data, seed and budget: ${r.iterations} iterations each. Training time: ${Object.entries(r.training)
+      .map(([v, t]) => `${VARIANTS[v as Variant].label} ${time(t.secPerIter)}`)
+      .join(', ')}.`,
     '',
     `Main metric: **${r.mainMetric}** (${MAIN[r.config]?.lowerIsBetter ? 'lower' : 'higher'} is better).`,
     '',
@@ -87,11 +117,8 @@ function markdown(r: CompareReport): string {
 export async function compare(config: RunConfig, o: CompareOptions): Promise<CompareReport> {
   const outDir = resolve(o.outDir);
   const iterations = o.iterations ?? config.training.iterations;
-  const variants = [
-    { variant: 'vae' as const, cfg: { ...config, name: `${config.name}-vae`, calibration: { ...config.calibration, enabled: false } } },
-    { variant: 'ecvae' as const, cfg: { ...config, name: `${config.name}-ecvae`, calibration: { ...config.calibration, enabled: true } } },
-  ];
-  const training = {} as CompareReport['training'];
+  const variants = (o.variants ?? ['vae', 'ecvae']).map((variant) => ({ variant, cfg: variantConfig(config, variant) }));
+  const training: CompareReport['training'] = {};
   for (const v of variants) {
     const runDir = join(outDir, v.variant);
     const r = await train(v.cfg, { runDir, iterations, resume: true, ...(o.events ? { events: o.events } : {}) });
@@ -102,9 +129,9 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
   const notes = new Set<string>();
   const panels: Panel[] = [];
   for (const v of variants) {
-    const m = loadTrained(training[v.variant].runDir);
+    const m = loadTrained(training[v.variant]!.runDir);
     try {
-      for (const steps of v.variant === 'ecvae' && o.mcmcSteps > 0 ? [0, o.mcmcSteps] : [0]) {
+      for (const steps of v.cfg.calibration.enabled && o.mcmcSteps > 0 ? [0, o.mcmcSteps] : [0]) {
         const opts = { n: o.n, mcmcSteps: steps, seed: config.seed + 1 };
         const samples = `${v.variant}-${steps > 0 ? 'mcmc' : 'one-step'}.png`;
         let shown: Float32Array | undefined;
@@ -117,7 +144,7 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
         });
         e.notes.forEach((n) => notes.add(n));
         rows.push({ ...e, variant: v.variant, samples });
-        const title = `${v.variant === 'vae' ? 'VAE' : 'EC-VAE'} ${steps > 0 ? `+ ${steps} MCMC steps` : 'one-step'}`;
+        const title = `${VARIANTS[v.variant].label} ${steps > 0 ? `+ ${steps} MCMC steps` : 'one-step'}`;
         panels.push({ title, caption: caption(e.metrics), values: shown!, n: shown!.length / exampleSize({ shape: m.model.dataShape }) });
       }
     } finally {

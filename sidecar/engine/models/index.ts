@@ -2,12 +2,29 @@ import { autoLevels, PAPER32_SIZE, type FourierConfig, type ModelConfig } from '
 import { convModel } from './conv.ts';
 import { mlpModel, type FourierFeatures } from './mlp.ts';
 import { paper32Model } from './paper32.ts';
+import { flowModel, withFlowPrior } from './prior.ts';
+import type { FlowArch } from './realnvp.ts';
 import type { EcvaeModel } from './types.ts';
 
 export type { EcvaeModel } from './types.ts';
+export { generateFrom, latentsFromBase } from './prior.ts';
 
-/** Builds the model family a config asks for, for data of the given example shape. */
+type FlowSettings = Omit<FlowArch, 'dim'>;
+
+/** Builds the model family a config asks for, for data of the given example shape, with its prior. */
 export function buildModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
+  // Read only where used: checkpoints written before these fields existed lack them.
+  const flow = (): FlowSettings => ({ blocks: m.flow.blocks, hidden: m.flow.hidden, batchNorm: m.flow.batchNorm });
+  if (m.kind === 'flow') {
+    // The generator is the flow; the energy is the one the VAE family for this data would have.
+    const family = familyModel({ ...m, kind: 'auto' }, dataShape);
+    return flowModel(family, flow(), m.flow.dequantize ?? (dataShape.length === 3 ? 2 / 255 : 0));
+  }
+  const model = familyModel(m, dataShape);
+  return m.prior === 'realnvp' ? withFlowPrior(model, flow()) : model;
+}
+
+function familyModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
   const isImage = dataShape.length === 3;
   const kind = m.kind === 'auto' ? (isImage ? 'conv' : 'mlp') : m.kind;
   if (kind === 'conv') {

@@ -9,6 +9,7 @@ import type { ConvGeometry } from '../ops/conv.ts';
 import { cachedDerived, conv2d } from '../ops/conv.ts';
 import { convTranspose2d } from '../ops/convTranspose.ts';
 import { denseOp } from '../ops/dense.ts';
+import { stopGradient } from '../ops/elementwise.ts';
 import { param, type ParamSpec, type Params } from '../params.ts';
 import { collectingBuffers, currentBuffer, proposeBuffer } from './buffers.ts';
 
@@ -47,12 +48,6 @@ export function batchNormSpecs(name: string, channels: number): ParamSpec[] {
   ];
 }
 
-/** The gradient passes around `x` (torch's .detach()): the power iteration's vectors. */
-const detach = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([]);
-  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as <T extends tf.Tensor>(x: T) => T;
-
 function unit(v: tf.Tensor2D): tf.Tensor2D {
   return v.div(v.norm().maximum(SN_EPS));
 }
@@ -66,7 +61,7 @@ export function spectralWeight(p: Params, name: string): tf.Tensor {
   const w = param(p, `${name}.w`);
   const cout = w.shape[w.shape.length - 1]!;
   const m = w.reshape([-1, cout]) as tf.Tensor2D;
-  const md = detach(m);
+  const md = stopGradient(m);
   const u0 = currentBuffer(p, `${name}.snU`).reshape([cout, 1]) as tf.Tensor2D;
   const v = unit(tf.matMul(md, u0));
   const u = unit(tf.matMul(md, v, true, false));
@@ -107,12 +102,21 @@ export function denseLayer(p: Params, name: string, x: tf.Tensor2D, o: LayerOpti
 }
 
 /**
- * BatchNorm in training mode (the official code never switches to eval mode): normalised
+ * BatchNorm in training mode (the official code never switches to eval mode; `running`
+ * asks for eval mode instead): normalised
  * with the batch's own mean and biased variance over all axes but channels; the running
  * statistics (unbiased variance, momentum 0.1) are proposed as buffer updates so that
  * they are checkpointed as PyTorch keeps them.
  */
-export function batchNorm<T extends tf.Tensor>(p: Params, name: string, x: T): T {
+export function batchNorm<T extends tf.Tensor>(p: Params, name: string, x: T, o: { running?: boolean } = {}): T {
+  if (o.running) {
+    // Eval mode: the stored statistics, the same for every batch (the flows' sampling passes).
+    const scale = param(p, `${name}.gamma`).mul(param(p, `${name}.runningVar`).add(BN_EPS).rsqrt());
+    return x
+      .sub(param(p, `${name}.runningMean`))
+      .mul(scale)
+      .add(param(p, `${name}.beta`)) as T;
+  }
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   const mean = x.mean(axes);
   const centred = x.sub(mean);

@@ -7,7 +7,7 @@ import type { ParamSpec, Params } from '../params.ts';
  * All are pure functions of (params, inputs).
  */
 export interface EcvaeModel {
-  kind: 'conv' | 'mlp' | 'paper32';
+  kind: 'conv' | 'mlp' | 'paper32' | 'flow';
   /** Shape of one example: [H, W, C] for images, [D] for vectors. */
   dataShape: number[];
   latentDim: number;
@@ -18,4 +18,17 @@ export interface EcvaeModel {
   decode(p: Params, z: tf.Tensor2D): tf.Tensor;
   /** Per-example energy [B]. `frozen`: no gradient with respect to params is needed. */
   energy(p: Params, x: tf.Tensor, frozen?: boolean): tf.Tensor1D;
+  /**
+   * A learned latent prior (model.prior "realnvp", models/prior.ts): latents from base
+   * noise n ~ N(0, I), base noise of latents, and -log p(z) per row. Absent: the prior is
+   * N(0, I) and base noise is the latent itself.
+   */
+  fromBase?(p: Params, n: tf.Tensor2D): tf.Tensor2D;
+  toBase?(p: Params, z: tf.Tensor2D): tf.Tensor2D;
+  priorNll?(p: Params, z: tf.Tensor2D): tf.Tensor1D;
+  /**
+   * A model trained by likelihood instead of the ELBO (model.kind "flow"): -log p(x) per
+   * row; with `noise` [B, D] ~ N(0, I), of the dequantized x + dequantize·noise.
+   */
+  nll?(p: Params, x: tf.Tensor, noise?: tf.Tensor2D): tf.Tensor1D;
 }

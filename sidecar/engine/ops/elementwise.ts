@@ -61,3 +61,9 @@ function composedClip(lo: number, hi: number): Op {
 export function clip<T extends tf.Tensor>(x: T, lo: number, hi: number): T {
   return (useComposedGradients() ? composedClip(lo, hi)(x) : x.clipByValue(lo, hi)) as T;
 }
+
+/** x with no gradient through it (torch's .detach()): spectral norm's power iteration, the flow prior's fit on encoder means. */
+export const stopGradient = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([]);
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as <T extends tf.Tensor>(x: T) => T;

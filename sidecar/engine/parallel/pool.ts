@@ -40,13 +40,13 @@ export function localRunner(model: EcvaeModel): Runner {
 
 /**
  * Threads to use for `parallelism`. "auto": every core (up to 4) for image models on the
- * CPU backends. MLP models are too small: messaging costs more than it saves (toy
- * example, 2 cores: 12.8 s with 1 thread, 14.7 s with 2), and native/GPU backends thread
- * internally.
+ * CPU backends. Models of vector data (MLPs, flows on 2-D points) are too small:
+ * messaging costs more than it saves (toy example, 2 cores: 12.8 s with 1 thread, 14.7 s
+ * with 2), and native/GPU backends thread internally.
  */
-export function resolveParallelism(parallelism: number | 'auto', backend: BackendName, modelKind: EcvaeModel['kind']): number {
+export function resolveParallelism(parallelism: number | 'auto', backend: BackendName, model: Pick<EcvaeModel, 'dataShape'>): number {
   if (parallelism !== 'auto') return parallelism;
-  return modelKind !== 'mlp' && (backend === 'wasm' || backend === 'cpu') ? Math.min(availableParallelism(), 4) : 1;
+  return model.dataShape.length === 3 && (backend === 'wasm' || backend === 'cpu') ? Math.min(availableParallelism(), 4) : 1;
 }
 
 /** The bundled worker (dist/pool-worker.js) or, when running from TypeScript sources, the .ts entry through tsx. */

@@ -8,7 +8,7 @@
  * with a_t annealed linearly from noiseScale to 0. Output: x_rn of the last step
  * (G(z) for denoising).
  */
-import type { EcvaeModel } from '../models/index.ts';
+import { generateFrom, type EcvaeModel } from '../models/index.ts';
 import type { Params } from '../params.ts';
 import { yieldAndCheck } from '../cancel.ts';
 import { FilterCache } from '../ops/conv.ts';
@@ -53,14 +53,18 @@ export async function restore(
 ): Promise<tf.Tensor4D> {
   const sigma = op.noise > 0 ? op.noise : o.dataSigma;
   const start = tf.tidy(() => op.pinv(y));
-  let z = tf.tidy(() => model.encode(vae, start).mu);
+  // The chain runs in the prior's base space (for a flow prior, n = F(z)), where the prior is N(0, I).
+  let z = tf.tidy(() => {
+    const mu = model.encode(vae, start).mu;
+    return model.toBase ? model.toBase(vae, mu) : mu;
+  });
   start.dispose();
   const target = (xhat: tf.Tensor4D): tf.Tensor4D => (op.task === 'denoise' ? y.clone() : rangeNullProject(op, y, xhat));
   const step = (z: tf.Tensor2D, t: number): tf.Tensor2D =>
     tf.tidy((): tf.Tensor2D => {
-      const xrn = target(model.decode(vae, z) as tf.Tensor4D);
+      const xrn = target(generateFrom(model, vae, z) as tf.Tensor4D);
       const g = tf.grad((v: tf.Tensor) => {
-        const x = model.decode(vae, v as tf.Tensor2D);
+        const x = generateFrom(model, vae, v as tf.Tensor2D);
         const data = tf
           .squaredDifference(x, xrn)
           .sum()
@@ -75,7 +79,7 @@ export async function restore(
   // The output of a chain stopped at z: the projection keeps the observed part exactly.
   const output = (z: tf.Tensor2D): tf.Tensor4D =>
     tf.tidy(() => {
-      const xhat = model.decode(vae, z) as tf.Tensor4D;
+      const xhat = generateFrom(model, vae, z) as tf.Tensor4D;
       return op.task === 'denoise' ? xhat : rangeNullProject(op, y, xhat);
     });
   const show = (t: number): void => {

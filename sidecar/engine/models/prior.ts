@@ -1,0 +1,58 @@
+/**
+ * Priors and flows built from the RealNVP of realnvp.ts (README "Flows"):
+ *  - withFlowPrior: a VAE whose latents come from a flow F⁻¹(n), n ~ N(0, I), instead of
+ *    N(0, I). The flow's parameters sit with the decoder's (`prior.*`) and are fitted by
+ *    maximum likelihood on the encoder means, which are held fixed for it (objectives.ts).
+ *  - flowModel: a normalizing flow as the generator (model.kind "flow"): x = F⁻¹(n),
+ *    trained by its likelihood, with the energy of the matching VAE family.
+ * The paper's losses for these extensions could not be retrieved; these are our reading.
+ */
+import * as tf from '../tf.ts';
+import type { EcvaeModel } from './types.ts';
+import { flowForward, flowInverse, flowNll, flowSpecs, type FlowArch } from './realnvp.ts';
+
+export function withFlowPrior(m: EcvaeModel, a: Omit<FlowArch, 'dim'>): EcvaeModel {
+  const arch = { ...a, dim: m.latentDim };
+  return {
+    ...m,
+    specs: { ...m.specs, dec: [...m.specs.dec, ...flowSpecs('prior', arch)] },
+    fromBase: (p, n) => flowInverse(p, 'prior', n, arch),
+    toBase: (p, z) => flowForward(p, 'prior', z, arch).y,
+    priorNll: (p, z) => flowNll(p, 'prior', z, arch),
+  };
+}
+
+/**
+ * The flow over flattened examples. Its "latent" is the base noise of the whole example,
+ * so sampling, MCMC refinement, restoration and `compare` use it like a decoder:
+ * decode(n) = F⁻¹(n), encode(x) = F(x) (with zero log-variance: the map is exact).
+ */
+export function flowModel(energyOf: EcvaeModel, a: Omit<FlowArch, 'dim'>, dequantize: number): EcvaeModel {
+  const shape = energyOf.dataShape;
+  const dim = shape.reduce((x, y) => x * y, 1);
+  const arch = { ...a, dim };
+  const flat = (x: tf.Tensor): tf.Tensor2D => x.reshape([x.shape[0]!, dim]);
+  return {
+    kind: 'flow',
+    dataShape: shape,
+    latentDim: dim,
+    specs: { enc: [], dec: flowSpecs('flow', arch), ebm: energyOf.specs.ebm },
+    encode(p, x) {
+      const { y } = flowForward(p, 'flow', flat(x), arch);
+      return { mu: y, logvar: tf.zerosLike(y) };
+    },
+    decode: (p, z) => flowInverse(p, 'flow', z, arch).reshape([z.shape[0], ...shape]),
+    energy: energyOf.energy,
+    nll: (p, x, noise) => flowNll(p, 'flow', noise && dequantize > 0 ? flat(x).add(noise.mul(dequantize)) : flat(x), arch),
+  };
+}
+
+/** Latents from base noise: through the learned prior where the model has one. */
+export function latentsFromBase(m: EcvaeModel, p: Parameters<EcvaeModel['decode']>[0], n: tf.Tensor2D): tf.Tensor2D {
+  return m.fromBase ? m.fromBase(p, n) : n;
+}
+
+/** A sample from base noise n: one decoder pass on the prior's latent (a flow: F⁻¹(n)). */
+export function generateFrom(m: EcvaeModel, p: Parameters<EcvaeModel['decode']>[0], n: tf.Tensor2D): tf.Tensor {
+  return m.decode(p, latentsFromBase(m, p, n));
+}
