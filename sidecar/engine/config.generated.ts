@@ -73,7 +73,7 @@ export interface DataConfig {
  */
 export interface ModelConfig {
   /**
-   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images); flow: a RealNVP normalizing flow as the generator (model.flow), trained by likelihood, calibrated by the energy of the conv (images) or mlp (2-D) family; paper32: the paper's own 32x32 networks (ResNet-18 encoder, FastGAN decoder, multi-scale ResNet energy; README "The paper's setting"), every channel count scaled by widthFactor. auto: conv for images, mlp for 2-D data.
+   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images); flow: a RealNVP normalizing flow as the generator (model.flow), trained by likelihood, calibrated by the energy of the conv (images) or mlp (2-D) family; paper32: the paper's own 32x32 networks (ResNet-18 encoder, FastGAN decoder, multi-scale ResNet energy; README "The paper's own setting"), every channel count scaled by widthFactor. auto: conv for images, mlp for 2-D data.
    */
   kind: 'auto' | 'conv' | 'mlp' | 'paper32' | 'flow';
   /**

@@ -124,14 +124,11 @@ export async function trainIteration(
     if (cfg.calibration.latentPrior && model.fromBase) latentTarget = calibratedLatents(model, cfg, state, n, t);
   }
 
-  // Steps 1, 4, 5: VAE update on lambda·cal + rec + beta·kl.
+  // Steps 1, 4, 5: VAE update on lambda·cal + rec + beta·kl (+ the flow prior's terms, objectives.ts).
   const lambda = state.lambda;
   const objective = { lambda, beta: tr.beta, regularization: tr.ebmRegularization };
-  const {
-    grads: vaeGrads,
-    terms: scalars,
-    updates: vaeUpdates,
-  } = await runner.grads('vae', state.vae, { x, eps, n, ...(target ? { target } : {}) }, objective);
+  const inputs = { x, eps, n, ...(target ? { target } : {}), ...(latentTarget ? { latentTarget } : {}) };
+  const { grads: vaeGrads, terms: scalars, updates: vaeUpdates } = await runner.grads('vae', state.vae, inputs, objective);
   const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, { lr: tr.vaeLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
   disposeParams(vaeGrads);
   // Buffers get a zero gradient, so Adam left them as they were: write the pass's updates.

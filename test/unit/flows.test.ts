@@ -131,6 +131,8 @@ test('flow prior and calibrated flow: iterations train the right parameters, rep
     for (let i = 0; i < 3; i++) {
       const m = await trainIteration(model, c.cfg, state, x);
       for (const k of c.expect) assert.ok(Number.isFinite(m[k as keyof typeof m]), `${c.what}: ${k} is reported`);
+      // The latent chain moves the prior's samples, so the flow is pulled by a non-zero distance.
+      if (c.expect.includes('latentCal')) assert.ok(m.latentCal! > 0, `${c.what}: latentCal ${m.latentCal} > 0`);
       if (i === 0) count = tf.memory().numTensors;
     }
     assert.equal(tf.memory().numTensors, count, `${c.what}: numTensors flat`);
