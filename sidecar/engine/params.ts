@@ -98,7 +98,6 @@ export function valueAndParamGrads(p: Params, loss: (q: Params) => tf.Scalar): {
  * gradients, thread messages) can tell them apart without the specs.
  */
 const BUFFER_SUFFIXES = ['.runningMean', '.runningVar', '.snU'] as const;
-export type BufferSuffix = (typeof BUFFER_SUFFIXES)[number];
 
 export function isBufferName(name: string): boolean {
   return BUFFER_SUFFIXES.some((s) => name.endsWith(s));

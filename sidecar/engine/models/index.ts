@@ -7,7 +7,7 @@ import type { FlowArch } from './realnvp.ts';
 import type { EcvaeModel } from './types.ts';
 
 export type { EcvaeModel } from './types.ts';
-export { generateFrom, latentsFromBase } from './prior.ts';
+export { generateFrom } from './prior.ts';
 
 type FlowSettings = Omit<FlowArch, 'dim'>;
 

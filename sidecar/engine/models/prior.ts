@@ -8,6 +8,7 @@
  * The paper's losses for these extensions could not be retrieved; these are our reading.
  */
 import * as tf from '../tf.ts';
+import type { Params } from '../params.ts';
 import type { EcvaeModel } from './types.ts';
 import { flowForward, flowInverse, flowNll, flowSpecs, type FlowArch } from './realnvp.ts';
 
@@ -47,12 +48,7 @@ export function flowModel(energyOf: EcvaeModel, a: Omit<FlowArch, 'dim'>, dequan
   };
 }
 
-/** Latents from base noise: through the learned prior where the model has one. */
-export function latentsFromBase(m: EcvaeModel, p: Parameters<EcvaeModel['decode']>[0], n: tf.Tensor2D): tf.Tensor2D {
-  return m.fromBase ? m.fromBase(p, n) : n;
-}
-
-/** A sample from base noise n: one decoder pass on the prior's latent (a flow: F⁻¹(n)). */
-export function generateFrom(m: EcvaeModel, p: Parameters<EcvaeModel['decode']>[0], n: tf.Tensor2D): tf.Tensor {
-  return m.decode(p, latentsFromBase(m, p, n));
+/** A sample from base noise n: one decoder pass on the prior's latent F⁻¹(n) where the model has a learned prior (a flow: its own F⁻¹(n)). */
+export function generateFrom(m: EcvaeModel, p: Params, n: tf.Tensor2D): tf.Tensor {
+  return m.decode(p, m.fromBase ? m.fromBase(p, n) : n);
 }
