@@ -14,6 +14,7 @@ import { Pool, resolveParallelism } from './parallel/pool.ts';
 import { memoryProblem } from './memory.ts';
 import { allFinite } from './params.ts';
 import { CalibrationWatch } from './probe.ts';
+import { sampleRangeWarning } from './health.ts';
 import {
   acquireRunLock,
   appendMetrics,
@@ -156,6 +157,11 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   };
   const saveSamples = (): void => {
     const x = generate(model, state.vae, sampleN, config.seed);
+    const range = sampleRangeWarning(
+      tf.tidy(() => x.abs().mean().dataSync()[0]!),
+      state.iteration,
+    );
+    if (range) log(range);
     const one = samplePath(runDir, state.iteration, 'one-step');
     writeSamples(one, model.dataShape, x, reference);
     ev.onSamples?.(one, state.iteration, 'one-step');

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '../../sidecar/engine/tf.ts';
+import { sampleRangeWarning } from '../../sidecar/engine/health.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
 import { flowForward, flowInverse, flowNll, flowSpecs, type FlowArch } from '../../sidecar/engine/models/realnvp.ts';
 import { objectiveGrads } from '../../sidecar/engine/objectives.ts';
@@ -162,4 +163,10 @@ test('the flow prior is fitted on the encoder means held fixed: encoder and deco
     'the prior gets a gradient',
   );
   tf.dispose([...Object.values(a.grads), ...Object.values(b.grads), a.terms, b.terms, ...Object.values(inputs), ...Object.values(p)]);
+});
+
+test('samples far outside the data range are reported as a divergence the losses did not show', () => {
+  assert.equal(sampleRangeWarning(0.9, 100), undefined, 'a healthy flow samples at mean |x| about 0.9 (MNIST, measured)');
+  assert.match(sampleRangeWarning(1.8e7, 2000)!, /iteration 2000 have left the data's range \(mean \|x\| = 1\.80e\+7.*diverged although its losses are finite/);
+  assert.ok(sampleRangeWarning(Number.NaN, 5));
 });
