@@ -99,6 +99,8 @@ const charts: ChartSpec[] = [
       { key: 'latentCal', label: 'latent cal', color: color.green },
     ],
   },
+  // The generator's gradient norm before clipping (training.gradClipNorm): a spike precedes a divergence.
+  { id: 'chart-grad', log: true, fields: [{ key: 'gradNorm', label: '‖∇‖', color: color.orange }] },
   { id: 'chart-speed', positive: true, fields: [{ key: 'itPerSec', label: 'it/s', color: color.yellow }] },
 ];
 

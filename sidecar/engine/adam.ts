@@ -64,3 +64,18 @@ export function adamStep(p: Params, grads: Params, s: AdamState, h: AdamHyper): 
 export function disposeAdam(s: AdamState): void {
   for (const t of [...Object.values(s.m), ...Object.values(s.v)]) t.dispose();
 }
+
+/**
+ * The gradients scaled so their global L2 norm is at most `max` (torch's
+ * clip_grad_norm_), and the norm before scaling. Stays on the device: no read-back.
+ * `max` undefined: the gradients unscaled (clones, so the caller disposes both maps alike).
+ */
+export function clipByGlobalNorm(grads: Params, max: number | undefined): { grads: Params; norm: tf.Scalar } {
+  return tf.tidy(() => {
+    const norm = tf.addN(Object.values(grads).map((g) => g.square().sum())).sqrt() as tf.Scalar;
+    const scale = max === undefined ? tf.scalar(1) : tf.minimum(1, tf.div(max, norm.add(1e-6)));
+    const out: Params = {};
+    for (const [k, g] of Object.entries(grads)) out[k] = g.mul(scale);
+    return { grads: out, norm };
+  });
+}

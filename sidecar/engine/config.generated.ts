@@ -189,6 +189,10 @@ export interface TrainingConfig {
    */
   adamBeta2: number;
   /**
+   * Limit on the global L2 norm of the generator's gradient (encoder + decoder, or the flow) before its Adam step, as torch's clip_grad_norm_. The norm before clipping is logged as gradNorm (dashboard chart): a spike there comes before a divergence. Typical norms: ~1e4 for a flow on MNIST.
+   */
+  gradClipNorm: number | 'off';
+  /**
    * alpha: adds alpha * (E(x)^2 + E(x-)^2) to the energy loss to keep energies bounded.
    */
   ebmRegularization: number;

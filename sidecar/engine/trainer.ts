@@ -3,7 +3,7 @@
  * run loop (run.ts) owns files, logging and checkpoints.
  */
 import * as tf from './tf.ts';
-import { adamInit, adamStep, disposeAdam, type AdamState } from './adam.ts';
+import { adamInit, adamStep, clipByGlobalNorm, disposeAdam, type AdamState } from './adam.ts';
 import type { RunConfig } from './config.ts';
 import { updateLambda } from './dual.ts';
 import { applyBufferUpdates } from './models/buffers.ts';
@@ -47,6 +47,8 @@ export interface IterationMetrics {
   /** A flow prior (model.prior "realnvp"): its -log p of the encoder means, and the latent calibration distance. */
   priorNll?: number;
   latentCal?: number;
+  /** Global L2 norm of the generator's gradient before clipping (training.gradClipNorm). */
+  gradNorm?: number;
   lambda: number;
 }
 
@@ -128,7 +130,9 @@ export async function trainIteration(
   const lambda = state.lambda;
   const objective = { lambda, beta: tr.beta, regularization: tr.ebmRegularization };
   const inputs = { x, eps, n, ...(target ? { target } : {}), ...(latentTarget ? { latentTarget } : {}) };
-  const { grads: vaeGrads, terms: scalars, updates: vaeUpdates } = await runner.grads('vae', state.vae, inputs, objective);
+  const { grads: rawGrads, terms: scalars, updates: vaeUpdates } = await runner.grads('vae', state.vae, inputs, objective);
+  const { grads: vaeGrads, norm: gradNorm } = clipByGlobalNorm(rawGrads, gradClipNorm(cfg));
+  disposeParams(rawGrads);
   const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, { lr: tr.vaeLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
   disposeParams(vaeGrads);
   // Buffers get a zero gradient, so Adam left them as they were: write the pass's updates.
@@ -158,15 +162,16 @@ export async function trainIteration(
   n.dispose();
 
   // One read-back per iteration for all scalars.
-  const all = tf.tidy(() => tf.concat([scalars, ...(ebmScalars && chainStats ? [ebmScalars, chainStats] : [])]));
+  const all = tf.tidy(() => tf.concat([scalars, ...(ebmScalars && chainStats ? [ebmScalars, chainStats] : []), gradNorm.reshape([1])]));
   const v = all.dataSync();
   all.dispose();
   scalars.dispose();
+  gradNorm.dispose();
   ebmScalars?.dispose();
   chainStats?.dispose();
 
   const [rec, kl, cal, priorNll, latentCal] = [v[0]!, v[1]!, v[2]!, v[3]!, v[4]!];
-  const m: IterationMetrics = { iteration: t, rec, kl, elbo: rec + tr.beta * kl, lambda };
+  const m: IterationMetrics = { iteration: t, rec, kl, elbo: rec + tr.beta * kl, gradNorm: v[v.length - 1]!, lambda };
   if (model.priorNll) Object.assign(m, { priorNll, ...(latentTarget ? { latentCal } : {}) });
   const c = cfg.calibration;
   const calDistance = c.distance === 'drift' ? cal / (x.size / B) : cal;
@@ -186,6 +191,12 @@ export async function trainIteration(
   }
   state.iteration = t;
   return m;
+}
+
+/** The generator's gradient-norm limit (training.gradClipNorm), undefined when off. */
+export function gradClipNorm(cfg: RunConfig): number | undefined {
+  const c = cfg.training.gradClipNorm;
+  return c === 'off' ? undefined : c;
 }
 
 /**

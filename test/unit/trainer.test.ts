@@ -5,7 +5,8 @@ import * as tf from '../../sidecar/engine/tf.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
 import type { Params } from '../../sidecar/engine/params.ts';
 import { disposeTrainState, DivergenceError, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
-import { useBackend, withDefaults } from '../helpers.ts';
+import { clipByGlobalNorm } from '../../sidecar/engine/adam.ts';
+import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
 const imageConfig = (calibration = true) =>
   withDefaults({
@@ -115,4 +116,49 @@ test('a non-finite loss stops with DivergenceError naming the iteration and the 
   });
   x.dispose();
   disposeTrainState(state);
+});
+
+test('clipByGlobalNorm scales the gradients to the limit only when their global norm exceeds it', () => {
+  const grads = { a: tf.tensor1d([3]), b: tf.tensor2d([[0, 4]]) };
+  for (const [max, expected] of [
+    [1, [0.6, 0, 0.8]],
+    [10, [3, 0, 4]],
+    [undefined, [3, 0, 4]],
+  ] as const) {
+    const r = clipByGlobalNorm(grads, max);
+    assert.ok(Math.abs(r.norm.dataSync()[0]! - 5) < 1e-6, 'the norm before clipping');
+    assertClose([...r.grads.a!.dataSync(), ...r.grads.b!.dataSync()], expected, 1e-6, 1e-6, `limit ${max}`);
+    tf.dispose([r.norm, ...Object.values(r.grads)]);
+  }
+  tf.dispose(Object.values(grads));
+});
+
+test('training.gradClipNorm limits the generator step; gradNorm logs the norm before clipping', async () => {
+  await useBackend('wasm');
+  const config = (gradClipNorm: number | 'off') =>
+    withDefaults({
+      data: { kind: 'gaussians25' },
+      model: { hidden: 8, depth: 1, latentDim: 2 },
+      training: { batchSize: 8, gradClipNorm },
+      calibration: { enabled: false },
+    });
+  const step = async (gradClipNorm: number | 'off'): Promise<{ gradNorm: number; largestMove: number }> => {
+    const cfg = config(gradClipNorm);
+    const model = buildModel(cfg.model, [2]);
+    const state = initTrainState(model, cfg);
+    const before = snapshot(state.vae);
+    const x = tf.randomUniform([8, 2], -1, 1, 'float32', 3);
+    const m = await trainIteration(model, cfg, state, x);
+    const largestMove = Math.max(...[...before].flatMap(([k, v]) => [...state.vae[k]!.dataSync()].map((y, i) => Math.abs(y - v[i]!))));
+    x.dispose();
+    disposeTrainState(state);
+    return { gradNorm: m.gradNorm!, largestMove };
+  };
+  const free = await step('off');
+  const clipped = await step(1e-11);
+  assert.ok(free.gradNorm > 0 && Math.abs(clipped.gradNorm - free.gradNorm) < 1e-6 * free.gradNorm, 'the same unclipped norm is logged');
+  // Adam's first step moves a parameter by about lr whatever the gradient's scale, unless the gradient falls below its epsilon (1e-8).
+  const lr = config('off').training.vaeLearningRate;
+  assert.ok(free.largestMove > 0.5 * lr, `unclipped: moves ${free.largestMove}`);
+  assert.ok(clipped.largestMove < 0.01 * lr, `clipped to 1e-11: moves ${clipped.largestMove}`);
 });
