@@ -72,19 +72,21 @@ export function calibrationHealth(records: readonly HealthInput[], o: HealthOpti
 }
 
 /**
- * Data lie in [-1, 1] (images) or within the toy's scale; samples whose mean magnitude is
- * this many times larger come from a model that diverged with finite losses (measured: a
- * calibrated flow on MNIST whose NLL jumped from −1,400 to +108 late in training sampled
- * at a mean |x| of 1.8e7). DivergenceError only sees non-finite values.
+ * Data lie in [-1, 1], and so do one-step samples (every decoder ends in tanh; a flow's
+ * samples are clipped there, models/prior.ts). Langevin chains are not clipped: samples
+ * refined on an energy that diverged with finite losses can leave that range by orders
+ * of magnitude (measured before the flow's clip: a calibrated MNIST flow whose energy
+ * rated its out-of-range samples ever lower sampled at a mean |x| of 1.8e7).
+ * DivergenceError only sees non-finite values.
  */
 const SAMPLE_RANGE_LIMIT = 10;
 
-/** A warning when samples have left the data's range by far, else undefined. `meanAbs`: mean |x| of a sample batch. */
-export function sampleRangeWarning(meanAbs: number, iteration: number): string | undefined {
+/** A warning when samples have left the data's range by far, else undefined. `meanAbs`: mean |x| of a sample batch; `which`: what sampled it. */
+export function sampleRangeWarning(meanAbs: number, iteration: number, which: string): string | undefined {
   if (Number.isFinite(meanAbs) && meanAbs <= SAMPLE_RANGE_LIMIT) return undefined;
   return (
-    `warning: the samples at iteration ${iteration} have left the data's range (mean |x| = ${meanAbs.toPrecision(3)}, data within [-1, 1]): ` +
+    `warning: the ${which} samples at iteration ${iteration} have left the data's range (mean |x| = ${meanAbs.toPrecision(3)}, data within [-1, 1]): ` +
     'the model has diverged although its losses are finite. Resume from an earlier checkpoint with lower learning rates ' +
-    '(training.vaeLearningRate) or a smaller calibration.lambdaMax.'
+    '(training.vaeLearningRate, training.ebmLearningRate), a larger training.ebmRegularization or a smaller calibration.lambdaMax.'
   );
 }

@@ -157,16 +157,21 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   };
   const saveSamples = (): void => {
     const x = generate(model, state.vae, sampleN, config.seed);
-    const range = sampleRangeWarning(
-      tf.tidy(() => x.abs().mean().dataSync()[0]!),
-      state.iteration,
-    );
-    if (range) log(range);
+    const checkRange = (s: tf.Tensor, which: string): void => {
+      const range = sampleRangeWarning(
+        tf.tidy(() => s.abs().mean().dataSync()[0]!),
+        state.iteration,
+        which,
+      );
+      if (range) log(range);
+    };
+    checkRange(x, 'one-step');
     const one = samplePath(runDir, state.iteration, 'one-step');
     writeSamples(one, model.dataShape, x, reference);
     ev.onSamples?.(one, state.iteration, 'one-step');
     if (L.sampleMcmcSteps > 0 && state.ebm) {
       const r = refine(model, state.ebm, x, L.sampleMcmcSteps, config, config.seed);
+      checkRange(r, 'MCMC-refined');
       const file = samplePath(runDir, state.iteration, 'mcmc');
       writeSamples(file, model.dataShape, r, reference);
       r.dispose();

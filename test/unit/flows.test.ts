@@ -18,8 +18,8 @@ import { checkDirectional, randT } from '../gradcheck.ts';
 import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
 /** A flow with every parameter random (a new flow is the identity: its last layers start at zero). */
-function randomFlow(a: FlowArch, seed: number): Params {
-  const p = initParams(flowSpecs('f', a), seed);
+function randomFlow(a: FlowArch, seed: number, prefix = 'f'): Params {
+  const p = initParams(flowSpecs(prefix, a), seed);
   for (const [k, t] of Object.entries(p))
     if (/\.l2\.[wb]$/.test(k)) {
       p[k] = randT(t.shape, seed + k.length, 0.3);
@@ -165,8 +165,25 @@ test('the flow prior is fitted on the encoder means held fixed: encoder and deco
   tf.dispose([...Object.values(a.grads), ...Object.values(b.grads), a.terms, b.terms, ...Object.values(inputs), ...Object.values(p)]);
 });
 
+test("a flow's samples are F⁻¹(n) clipped to the data range [-1, 1], where every decoder's tanh puts its samples", async () => {
+  await useBackend('wasm');
+  const cfg = toy({ kind: 'flow' });
+  const model = buildModel(cfg.model, [2]);
+  const arch = { dim: 2, ...cfg.model.flow };
+  const p = randomFlow(arch, 4, 'flow');
+  const n = randT([64, 2], 9, 2) as tf.Tensor2D;
+  const raw = flowInverse(p, 'flow', n, arch);
+  assert.ok(raw.abs().max().dataSync()[0]! > 1.5, 'the unclipped flow leaves the range');
+  const x = model.decode(p, n);
+  assertClose(x.dataSync(), raw.clipByValue(-1, 1).dataSync(), 0, 0, 'decode = clip(F⁻¹(n), -1, 1)');
+  tf.dispose([n, raw, x, ...Object.values(p)]);
+});
+
 test('samples far outside the data range are reported as a divergence the losses did not show', () => {
-  assert.equal(sampleRangeWarning(0.9, 100), undefined, 'a healthy flow samples at mean |x| about 0.9 (MNIST, measured)');
-  assert.match(sampleRangeWarning(1.8e7, 2000)!, /iteration 2000 have left the data's range \(mean \|x\| = 1\.80e\+7.*diverged although its losses are finite/);
-  assert.ok(sampleRangeWarning(Number.NaN, 5));
+  assert.equal(sampleRangeWarning(0.9, 100, 'one-step'), undefined, 'a healthy flow samples at mean |x| about 0.9 (MNIST, measured)');
+  assert.match(
+    sampleRangeWarning(1.8e7, 2000, 'MCMC-refined')!,
+    /MCMC-refined samples at iteration 2000 have left the data's range \(mean \|x\| = 1\.80e\+7.*diverged although its losses are finite/,
+  );
+  assert.ok(sampleRangeWarning(Number.NaN, 5, 'one-step'));
 });

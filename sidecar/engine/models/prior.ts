@@ -9,6 +9,7 @@
  */
 import * as tf from '../tf.ts';
 import type { Params } from '../params.ts';
+import { clip } from '../ops/elementwise.ts';
 import type { EcvaeModel } from './types.ts';
 import { flowForward, flowInverse, flowNll, flowSpecs, type FlowArch } from './realnvp.ts';
 
@@ -42,7 +43,11 @@ export function flowModel(energyOf: EcvaeModel, a: Omit<FlowArch, 'dim'>, dequan
       const { y } = flowForward(p, 'flow', flat(x), arch);
       return { mu: y, logvar: tf.zerosLike(y) };
     },
-    decode: (p, z) => flowInverse(p, 'flow', z, arch).reshape([z.shape[0], ...shape]),
+    // Clipped to the data's range [-1, 1], where every decoder's tanh puts its samples
+    // (types.ts). An unclipped MNIST flow put 29% of its sample pixels outside it (up to
+    // |x| = 19); the energy, never shown data there, rated such negatives far below the
+    // data (min E -54 vs E(data) -24), and that runaway ended a calibrated flow (README "Flows").
+    decode: (p, z) => clip(flowInverse(p, 'flow', z, arch), -1, 1).reshape([z.shape[0], ...shape]),
     energy: energyOf.energy,
     nll: (p, x, noise) => flowNll(p, 'flow', noise && dequantize > 0 ? flat(x).add(noise.mul(dequantize)) : flat(x), arch),
   };
