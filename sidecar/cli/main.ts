@@ -16,13 +16,14 @@ import { UserError } from '../engine/errors.ts';
 import { emit, UsageError, type Command, type Out } from './args.ts';
 import * as compare from './commands/compare.ts';
 import * as evalCommand from './commands/eval.ts';
+import * as fitPriorCommand from './commands/fitPrior.ts';
 import * as info from './commands/info.ts';
 import * as restore from './commands/restore.ts';
 import * as sample from './commands/sample.ts';
 import * as train from './commands/train.ts';
 
 /** One module per command (cli/commands/), each with its usage and its run. */
-const COMMANDS: Record<string, Command> = { train, sample, restore, eval: evalCommand, compare, info };
+const COMMANDS: Record<string, Command> = { train, sample, restore, eval: evalCommand, compare, info, 'fit-prior': fitPriorCommand };
 
 const USAGE = `Usage:\n${Object.values(COMMANDS)
   .map((c) => `  ${c.usage}`)
@@ -56,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
         compare: { type: 'string' },
         model: { type: 'string' },
         variants: { type: 'string' },
+        'batch-size': { type: 'string' },
+        'learning-rate': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -74,7 +74,7 @@ export class RunError extends UserError {
   }
 }
 
-function referencePoints(ds: Dataset, n: number): Float32Array | undefined {
+export function referencePoints(ds: Dataset, n: number): Float32Array | undefined {
   return ds.shape.length === 1 ? ds.x.subarray(0, Math.min(ds.size, n) * ds.shape[0]!) : undefined;
 }
 

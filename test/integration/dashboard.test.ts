@@ -42,6 +42,7 @@ function record(i: number) {
     kl: 5 + Math.sin(i),
     elbo: 0,
     cal: 0.5 / i,
+    gradNorm: 1e4 * (1 + Math.cos(i)),
     calDistance: 0.01 / i,
     epsilon: 0.001,
     eData: -i / 5,
@@ -65,8 +66,9 @@ function gridDataUri(): string {
 test('dashboard: live curves, sample grids, status, controls, state restored after reload, strict CSP', async () => {
   const { page, errors } = await open();
   assert.deepEqual(await page.evaluate('window.__posted'), [{ type: 'ready' }]);
-  assert.equal(await page.locator('canvas').count(), 7, 'seven uPlot charts (the flow prior chart too)');
+  assert.equal(await page.locator('canvas').count(), 8, 'eight uPlot charts (the flow prior and gradient norm charts too)');
   const emptyChart = await page.locator('#chart-losses canvas').screenshot();
+  const emptyGrad = await page.locator('#chart-grad canvas').screenshot();
   const emptyDrift = await page.locator('#chart-drift canvas').screenshot();
 
   await send(page, { type: 'reset', run: { runDir: '/runs/mnist', name: 'mnist', total: 0 } }); // opened before status.json exists
@@ -81,6 +83,7 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   const drawn = await page.locator('#chart-losses canvas').screenshot();
   assert.notDeepEqual(drawn, emptyChart, 'the loss chart draws the curves');
   assert.notDeepEqual(await page.locator('#chart-drift canvas').screenshot(), emptyDrift, 'the drift chart draws the curves');
+  assert.notDeepEqual(await page.locator('#chart-grad canvas').screenshot(), emptyGrad, 'the gradient-norm chart draws gradNorm');
   assert.equal(await page.isHidden('#calibration-warning'), true, 'no calibration warning while the records carry none');
   const warning = 'calibration inactive (iterations 220–290): the chains are mostly noise';
   await send(page, { type: 'metrics', records: [{ ...record(22), calibrationWarning: warning }] });
