@@ -9,7 +9,7 @@ import './panel.css';
 import './restore.css';
 import { DEFAULT_FORM, type FromRestorePanel, type RestoreForm, type RestorePanelState, type ToRestorePanel } from '../extension/restore/messages.ts';
 import type { MaskBits } from '../extension/restore/maskFile.ts';
-import type { RestoreOutcome, Task } from '../sidecar/protocol.ts';
+import { presetMaskBits, type RestoreOutcome, type Task } from '../sidecar/protocol.ts';
 import { $, vsCodeApi } from './webview.ts';
 
 const vscode = vsCodeApi<FromRestorePanel, RestorePanelState>();
@@ -52,30 +52,9 @@ function showTask(): void {
   draw();
 }
 
-/** A small seeded generator (mulberry32): the random preset is the same mask for the same seed. */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The presets as the engine draws them (sidecar/engine/restore/masks.ts): 1 = known. */
+/** A preset drawn as the engine draws it (presetMaskBits, one function for both ends); "painted" starts all known. */
 function presetMask(preset: RestoreForm['maskPreset'], w: number, h: number): MaskBits {
-  const bits = new Array<number>(w * h).fill(1);
-  if (preset === 'center') {
-    const a = Math.floor(w / 4),
-      b = a + Math.floor(w / 2);
-    for (let i = a; i < b; i++) for (let j = a; j < b; j++) bits[i * w + j] = 0;
-  } else if (preset === 'half') {
-    bits.fill(0, Math.floor(h / 2) * w);
-  } else if (preset === 'random') {
-    const u = uniform(num('seed'));
-    for (let i = 0; i < bits.length; i++) bits[i] = u() < num('randomP') ? 0 : 1;
-  }
+  const bits = preset === 'painted' ? new Array<number>(w * h).fill(1) : [...presetMaskBits(preset, w, h, { seed: num('seed'), p: num('randomP') })];
   return { width: w, height: h, bits };
 }
 

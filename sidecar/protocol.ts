@@ -11,8 +11,8 @@ import type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary,
 
 // The run-folder types both ends use; the extension and the webview import them from here only.
 export type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind };
-// The restoration tasks both ends list (a pure table; the engine gives each its behaviour).
-export { RESTORATION_TASKS, TASK_NAMES, type Task, type TaskInfo, type TaskParams } from './restorationTasks.ts';
+// The restoration tasks both ends list and the mask presets both draw (pure; the engine gives each task its behaviour).
+export { presetMaskBits, RESTORATION_TASKS, TASK_NAMES, type MaskPreset, type Task, type TaskInfo, type TaskParams } from './restorationTasks.ts';
 
 export const PROTOCOL_VERSION = 1;
 

@@ -73,3 +73,33 @@ export const RESTORATION_TASKS = {
 
 export type Task = keyof typeof RESTORATION_TASKS;
 export const TASK_NAMES = Object.keys(RESTORATION_TASKS) as Task[];
+
+/** The built-in inpainting masks (the CLI's `--mask center|half|random:P`). */
+export type MaskPreset = 'center' | 'half' | 'random';
+
+/**
+ * A preset mask's bits, row-major w x h, 1 = known pixel: "center" misses the middle
+ * half-by-half box, "half" the bottom half, "random" each pixel with probability `p`,
+ * drawn from a mulberry32 stream seeded by `seed`. Both ends draw masks here, so the
+ * restore panel previews exactly the mask the engine (restore/masks.ts) applies.
+ */
+export function presetMaskBits(preset: MaskPreset, w: number, h: number, random: { seed: number; p: number } = { seed: 0, p: 0.5 }): Uint8Array {
+  const bits = new Uint8Array(w * h).fill(1);
+  if (preset === 'center') {
+    const top = Math.floor(h / 4),
+      left = Math.floor(w / 4);
+    for (let i = top; i < top + Math.floor(h / 2); i++) bits.fill(0, i * w + left, i * w + left + Math.floor(w / 2));
+  } else if (preset === 'half') {
+    bits.fill(0, Math.floor(h / 2) * w);
+  } else {
+    // mulberry32, as engine/rng.ts uniformStream (this table imports nothing, so it carries its own copy).
+    let a = random.seed >>> 0;
+    for (let i = 0; i < bits.length; i++) {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      if (((t ^ (t >>> 14)) >>> 0) / 4294967296 < random.p) bits[i] = 0;
+    }
+  }
+  return bits;
+}

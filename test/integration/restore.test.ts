@@ -11,6 +11,8 @@ import { bicubicUpsample } from '../../sidecar/engine/restore/bicubic.ts';
 import { CancelledError } from '../../sidecar/engine/cancel.ts';
 import { restoreTask } from '../../sidecar/engine/restore/restoreTask.ts';
 import { loadMask } from '../../sidecar/engine/restore/masks.ts';
+import { uniformStream } from '../../sidecar/engine/rng.ts';
+import { presetMaskBits } from '../../sidecar/protocol.ts';
 import { meanSsim, psnr } from '../../sidecar/engine/restore/metrics.ts';
 import {
   colorization,
@@ -74,6 +76,37 @@ test('degradation operators: A(A+ y) = y, A+A idempotent, A P(x^) = y', async ()
   const y = rand([1, 4, 4, 1], 3);
   const sr = superResolution(4);
   assertClose(sr.apply(sr.pinv(y)).dataSync(), y.dataSync(), 1e-6, 1e-7, 'A A+ = I');
+});
+
+test("the restore panel's preset masks are the engine's: one drawing (presetMaskBits), its random stream the engine's rng", async () => {
+  await useBackend('wasm');
+  for (const [spec, preset, random] of [
+    ['center', 'center', undefined],
+    ['half', 'half', undefined],
+    ['random:0.3', 'random', { seed: 5, p: 0.3 }],
+  ] as const) {
+    const engine = loadMask(spec, 12, 5).mask;
+    assert.deepEqual([...engine.dataSync()], [...presetMaskBits(preset, 12, 12, random)], spec);
+    engine.dispose();
+  }
+  // The table carries its own copy of mulberry32 (it imports nothing): it must stay engine/rng.ts's.
+  const u = uniformStream(9);
+  assert.deepEqual(
+    [...presetMaskBits('random', 7, 5, { seed: 9, p: 0.6 })],
+    Array.from({ length: 35 }, () => (u() < 0.6 ? 0 : 1)),
+  );
+  // Non-square pictures (the panel previews at the picture's size): the box is half of each side.
+  const box = presetMaskBits('center', 8, 4);
+  assert.deepEqual([...box].map((b, i) => (b ? '' : `${Math.floor(i / 8)},${i % 8}`)).filter(Boolean), [
+    '1,2',
+    '1,3',
+    '1,4',
+    '1,5',
+    '2,2',
+    '2,3',
+    '2,4',
+    '2,5',
+  ]);
 });
 
 test('masks: built-ins have the documented shape; a PNG mask must match the model size', async () => {
