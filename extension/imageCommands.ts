@@ -1,11 +1,11 @@
 /**
- * Commands that use a trained model: Generate Samples and Restore Image…, each on a
+ * Commands that use a trained model: Generate Samples, Restore Image… and Fit Flow Prior, each on a
  * checkpoint picked from the Runs tree (or the active run), under a cancellable
  * progress notification. The restoration tasks come from the protocol's task table.
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { RESTORATION_TASKS, TASK_NAMES, type Task, type TaskParams } from '../sidecar/protocol.ts';
+import { RESTORATION_TASKS, TASK_NAMES, type FitPriorParams, type Task, type TaskParams } from '../sidecar/protocol.ts';
 import type { RunsNode, RunsTreeProvider } from './runsTree.ts';
 import type { SidecarClient } from './sidecarClient.ts';
 import { RestorePanel, type RestoreHost } from './restore/panel.ts';
@@ -81,6 +81,30 @@ export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider,
         return out;
       } catch (err) {
         void vscode.window.showErrorMessage(`Restoration failed: ${(err as Error).message}`);
+      }
+    },
+    /**
+     * Fits a flow prior post hoc on a finished run (README "Flows"): a new run folder
+     * `<run>-flowprior`, listed in the Runs tree, with Generate Samples offered on it.
+     * Resolves with that folder, if one was written. The API may pass the fit's settings as a second argument.
+     */
+    'ecvae.fitFlowPrior': async (node?: RunsNode, options?: Omit<FitPriorParams, 'source'>): Promise<string | undefined> => {
+      if (!requireTrust('fitting a flow prior')) return;
+      const source = await pickCheckpoint(node);
+      if (!source) return;
+      try {
+        const r = await cancellable('EC-VAE: fitting a flow prior', (signal) => client.request('prior/fit', { ...options, source }, signal));
+        if (!r) return;
+        runsTree.refresh();
+        const action = 'Generate Samples';
+        const picked = await vscode.window.showInformationMessage(
+          `Flow prior fitted: ${basename(r.runDir)}. Held-out −log p(μ) ${r.heldOutNll.toFixed(2)} nats against ${r.gaussianHeldOutNll.toFixed(2)} for N(0, I).`,
+          action,
+        );
+        if (picked === action) SamplesPanel.createOrShow(client, panelHost.extensionUri, r.runDir);
+        return r.runDir;
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Fitting a flow prior failed: ${(err as Error).message}`);
       }
     },
   };

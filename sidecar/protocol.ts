@@ -7,6 +7,7 @@ import type { SampleOutcome, SamplePreviews, SampleRequest } from './engine/acti
 import type { RestoreFileRequest, RestoreFrame, RestoreOutcome } from './engine/restore/restoreFile.ts';
 import type { BackendReport } from './engine/backend.ts';
 import type { Diagnostic } from './engine/config.ts';
+import type { FitPriorResult } from './engine/fitPrior.ts';
 import type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind } from './engine/runFolder.ts';
 
 // The run-folder types both ends use; the extension and the webview import them from here only.
@@ -52,7 +53,16 @@ export type RestoreParams = Omit<RestoreFileRequest, 'compare' | 'options'> & {
   progressToken?: string;
   progressEvery?: number;
 };
-export type { RestoreFrame, RestoreOutcome, SampleOutcome, SamplePreviews };
+export type { FitPriorResult, RestoreFrame, RestoreOutcome, SampleOutcome, SamplePreviews };
+
+/** As the CLI's `fit-prior` (engine/fitPrior.ts); the sidecar logs the fit's progress as `log` notifications. */
+export interface FitPriorParams {
+  source: string;
+  outDir?: string;
+  iterations?: number;
+  batchSize?: number;
+  learningRate?: number;
+}
 
 /** Requests the client sends: params and result of each method. */
 export interface Methods {
@@ -66,6 +76,7 @@ export interface Methods {
   /** What the dashboard replays of a run folder: summary, every metrics record, the newest grids. */
   'runs/read': { params: { runDir: string }; result: RunSnapshot };
   sample: { params: SampleParams; result: SampleOutcome };
+  'prior/fit': { params: FitPriorParams; result: FitPriorResult };
   restore: { params: RestoreParams; result: RestoreOutcome };
 }
 
@@ -81,6 +92,7 @@ export const METHOD_NAMES = [
   'runs/read',
   'sample',
   'restore',
+  'prior/fit',
 ] as const satisfies readonly (keyof Methods)[];
 /** Compiles only while METHOD_NAMES lists every key of Methods. */
 export const METHOD_NAMES_COMPLETE: [Exclude<keyof Methods, (typeof METHOD_NAMES)[number]>] extends [never] ? true : never = true;

@@ -36,7 +36,13 @@ export function intFlag(v: string | undefined, name: string, min: number): numbe
 }
 
 /** The CLI's flag for a protocol param, where the names differ. */
-const FLAG_OF_PARAM: Record<string, string> = { mcmcSteps: 'mcmc-steps', fromClean: 'from-clean' };
+const FLAG_OF_PARAM: Record<string, string> = {
+  mcmcSteps: 'mcmc-steps',
+  fromClean: 'from-clean',
+  batchSize: 'batch-size',
+  learningRate: 'learning-rate',
+  outDir: 'out',
+};
 
 /**
  * The same limits as the sidecar's (schemas/ecvae-protocol.schema.json), on the values

@@ -11,6 +11,7 @@
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { adamInit, adamStep, disposeAdam, type AdamState } from './adam.ts';
+import { yieldAndCheck } from './cancel.ts';
 import { readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
 import { batchIndices, exampleSize, loadDataset } from './data/index.ts';
@@ -32,7 +33,12 @@ export interface FitPriorOptions {
   batchSize: number;
   learningRate: number;
   onLog?(message: string): void;
+  /** Aborting stops the fit between steps (CancelledError); nothing is written. */
+  signal?: AbortSignal;
 }
+
+/** The defaults of the CLI's flags and the sidecar's params. */
+export const FIT_PRIOR_DEFAULTS = { iterations: 2000, batchSize: 256, learningRate: 1e-3 } as const;
 
 export interface FitPriorResult {
   runDir: string;
@@ -112,6 +118,7 @@ export async function fitPrior(source: string, o: FitPriorOptions): Promise<FitP
   let bestStep = 0;
   try {
     for (let t = 1; t <= o.iterations; t++) {
+      if (t % 20 === 0) await yieldAndCheck(o.signal, 'Fitting the prior');
       const idx = Array.from(batchIndices(nTrain, batch, t, config.seed));
       const { result, updates } = collectBufferUpdates(() =>
         valueAndParamGrads(prior, (p) => model.priorNll!(p, tf.gather(trainMeans, idx)).mean() as tf.Scalar),

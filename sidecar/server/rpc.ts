@@ -15,6 +15,7 @@ import { selectBackend } from '../engine/backend.ts';
 import { CancelledError } from '../engine/cancel.ts';
 import { ConfigError, parseConfig } from '../engine/config.ts';
 import { UserError } from '../engine/errors.ts';
+import { FIT_PRIOR_DEFAULTS, fitPrior } from '../engine/fitPrior.ts';
 import { paramsProblem } from '../params.ts';
 import { ErrorCode, PROTOCOL_VERSION, type Methods, type NotificationName, type Notifications } from '../protocol.ts';
 import { listRuns, readRunSnapshot, runFiles, RunLockedError } from '../engine/runFolder.ts';
@@ -132,6 +133,10 @@ export function startServer(input: Readable, output: Writable): SidecarServer {
   method('sample', async (p, signal) => {
     await selectBackend('auto');
     return sampleToFile(p, signal);
+  });
+  method('prior/fit', async ({ source, ...o }, signal) => {
+    await selectBackend('auto');
+    return fitPrior(source, { ...FIT_PRIOR_DEFAULTS, ...o, signal, onLog: (message) => notify('log', { message }) });
   });
   method('restore', async (p, signal) => {
     await selectBackend('auto');

@@ -9,7 +9,7 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import type { ToSamplesPanel } from '../../extension/samples/messages.ts';
@@ -100,6 +100,7 @@ test('activation registers every command the package contributes; menus and sche
   const contributed = pkg.contributes.commands.map((c) => c.command).sort();
   assert.deepEqual([...double.commands.keys()].sort(), contributed);
   assert.deepEqual(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort(), [
+    'EC-VAE: Fit Flow Prior',
     'EC-VAE: Generate Samples',
     'EC-VAE: Open Dashboard',
     'EC-VAE: Refresh Runs',
@@ -246,6 +247,16 @@ test('Generate Samples from a tree item opens the samples panel: one-step and MC
   );
 });
 
+test('Fit Flow Prior on a tree item writes <run>-flowprior, reports its held-out fit, and the Runs tree lists it', async () => {
+  const tree = double.trees.get('ecvae.runs')!;
+  const run = (await tree.getChildren()).find((n) => n.run?.name === 'toy')!;
+  const out = await double.commands.get('ecvae.fitFlowPrior')!(run, { iterations: 200 });
+  assert.equal(out, join(dirname(run.run!.runDir), 'toy-flowprior'));
+  const note = double.messages[double.messages.length - 1]!;
+  assert.match(note.text, /^Flow prior fitted: toy-flowprior\. Held-out −log p\(μ\) -?\d+\.\d\d nats against -?\d+\.\d\d for N\(0, I\)\.$/);
+  assert.ok((await tree.getChildren()).some((n) => n.run?.name === 'toy-flowprior'));
+});
+
 test('the dashboard links to the samples panel of its run and overlays another run picked from the Runs view', async () => {
   const dashboard = double.panels.find((p) => p.viewType === 'ecvae.dashboard')!;
   const samplesBefore = double.panels.filter((p) => p.viewType === 'ecvae.samples').length;
@@ -265,7 +276,7 @@ test('the dashboard links to the samples panel of its run and overlays another r
   assert.ok(offered.length >= 1 && overlay.records.length > 0, `runs offered: ${offered.join(', ')}`);
 });
 
-test('an untrusted workspace: training, sampling and restoration are refused with the reason; the manifest says so', async () => {
+test('an untrusted workspace: training, sampling, restoration and prior fitting are refused with the reason; the manifest says so', async () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
     capabilities: { untrustedWorkspaces: { supported: string }; virtualWorkspaces: { supported: boolean } };
   };
@@ -274,10 +285,10 @@ test('an untrusted workspace: training, sampling and restoration are refused wit
   double.trusted = false;
   try {
     const before = double.messages.length;
-    for (const id of ['ecvae.train', 'ecvae.generateSamples', 'ecvae.restoreImage']) await double.commands.get(id)!();
+    for (const id of ['ecvae.train', 'ecvae.generateSamples', 'ecvae.restoreImage', 'ecvae.fitFlowPrior']) await double.commands.get(id)!();
     assert.deepEqual(
       double.messages.slice(before).map((m) => m.text.replace(/ is disabled.*/, '')),
-      ['EC-VAE: training', 'EC-VAE: sampling', 'EC-VAE: restoration'],
+      ['EC-VAE: training', 'EC-VAE: sampling', 'EC-VAE: restoration', 'EC-VAE: fitting a flow prior'],
     );
     assert.ok(double.messages.slice(before).every((m) => m.level === 'warning' && /untrusted workspace .* Trust the workspace to use it\./.test(m.text)));
   } finally {

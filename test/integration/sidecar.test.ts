@@ -149,6 +149,16 @@ test('train: progress notifications, pause, resume, stop; the run folder is comp
   const s = await call('sample', { checkpoint: runDir, out: join(dir, 'grid.png'), n: 16 });
   assert.equal(s.iteration, done.iteration);
   assert.ok(existsSync(join(dir, 'grid.png')));
+  // A flow prior fitted post hoc on the stopped run: a new run folder, its progress in the log.
+  const fitted = await call('prior/fit', { source: runDir, iterations: 100, batchSize: 64 });
+  assert.equal(fitted.runDir, join(dir, 'toy-flowprior'));
+  assert.ok(Number.isFinite(fitted.heldOutNll) && fitted.step === 100);
+  assert.ok(received.some((r) => r.name === 'log' && /fitting a RealNVP prior/.test((r.params as { message: string }).message)));
+  assert.ok((await call('runs/list', { dir })).runs.some((r) => r.runDir === fitted.runDir && r.status === 'finished'));
+  const again = await callError('prior/fit', { source: fitted.runDir });
+  assert.equal(again.code, -32602);
+  assert.equal(again.data?.kind, 'run');
+  assert.match(again.message, /already has a flow prior/);
 });
 
 test('bad requests get JSON-RPC errors with clear messages, and the sidecar keeps serving', async () => {

@@ -1,23 +1,23 @@
 /** `ecvae fit-prior`: a RealNVP prior fitted post hoc on a finished run's encoder means, written as a new run folder (engine/fitPrior.ts). */
 import { selectBackend } from '../../engine/backend.ts';
-import { fitPrior } from '../../engine/fitPrior.ts';
-import { backendFlag, emit, intFlag, numFlag, UsageError, type Flags, type Out } from '../args.ts';
+import { FIT_PRIOR_DEFAULTS, fitPrior } from '../../engine/fitPrior.ts';
+import { backendFlag, checkParams, emit, intFlag, numFlag, UsageError, type Flags, type Out } from '../args.ts';
 
 export const usage = `ecvae fit-prior <run-folder|checkpoint> [--out DIR] [--iterations 2000] [--batch-size 256] [--learning-rate 0.001] [--backend B] [--json]`;
 
 export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
   const source = pos[0];
   if (!source) throw new UsageError('fit-prior needs a run folder or checkpoint file.');
-  const learningRate = numFlag(f['learning-rate'] as string | undefined, 'learning-rate') ?? 1e-3;
-  if (learningRate <= 0) throw new UsageError('--learning-rate must be positive.');
-  const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
-  const r = await fitPrior(source, {
+  const params = {
+    source,
     ...(f.out ? { outDir: f.out as string } : {}),
-    iterations: intFlag(f.iterations as string | undefined, 'iterations', 1) ?? 2000,
-    batchSize: intFlag(f['batch-size'] as string | undefined, 'batch-size', 2) ?? 256,
-    learningRate,
-    onLog: (m) => process.stderr.write(m + '\n'),
-  });
+    iterations: intFlag(f.iterations as string | undefined, 'iterations', 1) ?? FIT_PRIOR_DEFAULTS.iterations,
+    batchSize: intFlag(f['batch-size'] as string | undefined, 'batch-size', 2) ?? FIT_PRIOR_DEFAULTS.batchSize,
+    learningRate: numFlag(f['learning-rate'] as string | undefined, 'learning-rate') ?? FIT_PRIOR_DEFAULTS.learningRate,
+  };
+  checkParams('prior/fit', params);
+  const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
+  const r = await fitPrior(source, { ...params, onLog: (m) => process.stderr.write(m + '\n') });
   emit(
     out,
     { ok: true, ...r, backend: report.backend },
