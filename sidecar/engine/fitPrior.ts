@@ -5,8 +5,9 @@
  * consumer of run folders (sample, eval, compare, restore, the Runs tree, a later
  * `train --resume` that goes on fitting jointly) then uses it like a jointly fitted prior.
  * The fit is maximum likelihood on minibatches of the means, with a tenth held out to
- * show overfitting; it is short (seconds on 8-d latents), so it is not resumable itself:
- * the output folder appears only when it is complete (checkpoint written atomically).
+ * show overfitting. It is short (minutes at most on 8-d latents), so it is not resumable
+ * itself: its checkpoint is written last and atomically, and a fit stopped before that
+ * leaves a folder without a checkpoint, which a rerun overwrites.
  */
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -45,7 +46,7 @@ export interface FitPriorResult {
   checkpoint: string;
   /** The fitting step whose prior was kept: the best on the held-out means (checked every 100 steps and at the end). */
   step: number;
-  /** Mean −log p(μ) of the training and held-out means at the end (nats; lower is better). */
+  /** Mean −log p(μ) of the training and held-out means at that step (nats; lower is better). */
   trainNll: number;
   heldOutNll: number;
   /** The same for the N(0, I) prior the run had: what the flow has to beat. */
