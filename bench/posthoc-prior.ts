@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { selectBackend } from '../sidecar/engine/backend.ts';
 import { evaluate } from '../sidecar/engine/eval/evaluate.ts';
 import { fitPrior } from '../sidecar/engine/fitPrior.ts';
 import { loadTrained } from '../sidecar/engine/trainedModel.ts';
@@ -29,6 +30,7 @@ const { values, positionals } = parseArgs({
 });
 const dir = positionals[0];
 if (!dir) throw new Error('usage: posthoc-prior DIR [--seeds 0,1,2] [--variants vae,ecvae]');
+await selectBackend('auto'); // as the CLI: WASM here (TF.js would otherwise stay on its plain-JS backend)
 const fit = { iterations: Number(values.iterations), batchSize: Number(values['batch-size']), learningRate: Number(values['learning-rate']) };
 
 for (const seed of values.seeds.split(',').map(Number)) {
