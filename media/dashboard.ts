@@ -19,7 +19,21 @@ function themeColor(name: string, fallback: string): string {
 
 type Field = keyof Pick<
   MetricsRecord,
-  'rec' | 'kl' | 'cal' | 'eData' | 'eHeld' | 'eNeg' | 'calDistance' | 'epsilon' | 'drift' | 'noise' | 'lambda' | 'itPerSec' | 'priorNll' | 'latentCal'
+  | 'rec'
+  | 'kl'
+  | 'cal'
+  | 'eData'
+  | 'eHeld'
+  | 'eNeg'
+  | 'calDistance'
+  | 'epsilon'
+  | 'drift'
+  | 'noise'
+  | 'lambda'
+  | 'itPerSec'
+  | 'priorNll'
+  | 'latentCal'
+  | 'gradNorm'
 >;
 interface ChartSpec {
   id: string;
