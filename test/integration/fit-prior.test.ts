@@ -73,7 +73,8 @@ test('fit-prior refuses, with exit 2 and the reason, what it cannot fit or would
     [[fitted], /already has a flow prior/],
     [[source, '--out', fitted], /already holds a run; choose another --out/],
     [[join(dir, 'nothing-here')], /nothing-here/],
-    [[source, '--learning-rate', '0'], /--learning-rate must be positive/],
+    [[source, '--learning-rate', '0'], /--learning-rate must be > 0 \(got 0\)/],
+    [[source, '--batch-size', '1'], /--batch-size must be an integer >= 2/],
     [[source, '--iterations', '0'], /--iterations must be an integer >= 1/],
   ];
   for (const [args, message] of cases) {
