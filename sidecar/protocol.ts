@@ -7,7 +7,7 @@ import type { SampleOutcome, SamplePreviews, SampleRequest } from './engine/acti
 import type { RestoreFileRequest, RestoreFrame, RestoreOutcome } from './engine/restore/restoreFile.ts';
 import type { BackendReport } from './engine/backend.ts';
 import type { Diagnostic } from './engine/config.ts';
-import type { FitPriorResult } from './engine/fitPrior.ts';
+import type { FitPriorOptions, FitPriorResult } from './engine/fitPrior.ts';
 import type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind } from './engine/runFolder.ts';
 
 // The run-folder types both ends use; the extension and the webview import them from here only.
@@ -56,13 +56,7 @@ export type RestoreParams = Omit<RestoreFileRequest, 'compare' | 'options'> & {
 export type { FitPriorResult, RestoreFrame, RestoreOutcome, SampleOutcome, SamplePreviews };
 
 /** As the CLI's `fit-prior` (engine/fitPrior.ts); the sidecar logs the fit's progress as `log` notifications. */
-export interface FitPriorParams {
-  source: string;
-  outDir?: string;
-  iterations?: number;
-  batchSize?: number;
-  learningRate?: number;
-}
+export type FitPriorParams = { source: string } & Partial<Pick<FitPriorOptions, 'outDir' | 'iterations' | 'batchSize' | 'learningRate'>>;
 
 /** Requests the client sends: params and result of each method. */
 export interface Methods {

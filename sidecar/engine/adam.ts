@@ -68,14 +68,17 @@ export function disposeAdam(s: AdamState): void {
 /**
  * The gradients scaled so their global L2 norm is at most `max` (torch's
  * clip_grad_norm_), and the norm before scaling. Stays on the device: no read-back.
- * `max` undefined: the gradients unscaled (clones, so the caller disposes both maps alike).
+ * Consumes `grads` as adamStep consumes params: with `max` undefined it returns the same
+ * map (no copy on the training path when clipping is off); otherwise new tensors, the
+ * old ones disposed.
  */
 export function clipByGlobalNorm(grads: Params, max: number | undefined): { grads: Params; norm: tf.Scalar } {
-  return tf.tidy(() => {
-    const norm = tf.addN(Object.values(grads).map((g) => g.square().sum())).sqrt() as tf.Scalar;
-    const scale = max === undefined ? tf.scalar(1) : tf.minimum(1, tf.div(max, norm.add(1e-6)));
-    const out: Params = {};
-    for (const [k, g] of Object.entries(grads)) out[k] = g.mul(scale);
-    return { grads: out, norm };
+  const norm = tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())).sqrt() as tf.Scalar);
+  if (max === undefined) return { grads, norm };
+  const out = tf.tidy(() => {
+    const scale = tf.minimum(1, tf.div(max, norm.add(1e-6)));
+    return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.mul(scale)])) as Params;
   });
+  for (const g of Object.values(grads)) g.dispose();
+  return { grads: out, norm };
 }

@@ -15,15 +15,16 @@ import { adamInit, adamStep, disposeAdam, type AdamState } from './adam.ts';
 import { yieldAndCheck } from './cancel.ts';
 import { readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
-import { batchIndices, exampleSize, loadDataset } from './data/index.ts';
+import { batchIndices, exampleSize, loadDataset, type Dataset } from './data/index.ts';
 import { applyBufferUpdates, collectBufferUpdates } from './models/buffers.ts';
 import { buildModel, type EcvaeModel } from './models/index.ts';
+import { standardNormalNll } from './models/realnvp.ts';
 import { writeSamples } from './pictures.ts';
 import { disposeParams, initParams, valueAndParamGrads, type Params } from './params.ts';
 import { deriveSeed, permutation, Stream } from './rng.ts';
-import { referencePoints, RunError } from './run.ts';
+import { RunError, sampleGrid } from './run.ts';
 import { prepareRunFolder, runFiles, samplePath, writeStatus } from './runFolder.ts';
-import { generate } from './sample.ts';
+import { generate, inChunks } from './sample.ts';
 import { disposeTrainState } from './trainer.ts';
 import * as tf from './tf.ts';
 
@@ -53,19 +54,10 @@ export interface FitPriorResult {
   gaussianHeldOutNll: number;
 }
 
-const ENCODE_CHUNK = 256;
-
 /** The encoder means of every training example, [N, latentDim]. */
-function encoderMeans(model: EcvaeModel, vae: Params, x: Float32Array, n: number, shape: number[]): tf.Tensor2D {
-  const e = exampleSize({ shape });
-  const parts: tf.Tensor2D[] = [];
-  for (let i = 0; i < n; i += ENCODE_CHUNK) {
-    const m = Math.min(ENCODE_CHUNK, n - i);
-    parts.push(tf.tidy(() => model.encode(vae, tf.tensor(x.subarray(i * e, (i + m) * e), [m, ...shape])).mu));
-  }
-  const out = tf.concat(parts) as tf.Tensor2D;
-  tf.dispose(parts);
-  return out;
+function encoderMeans(model: EcvaeModel, vae: Params, d: Dataset): tf.Tensor2D {
+  const e = exampleSize(d);
+  return inChunks(d.size, (i, m) => tf.tidy(() => model.encode(vae, tf.tensor(d.x.subarray(i * e, (i + m) * e), [m, ...d.shape])).mu)) as tf.Tensor2D;
 }
 
 const meanNll = (model: EcvaeModel, p: Params, z: tf.Tensor2D): number => tf.tidy(() => model.priorNll!(p, z).mean().dataSync()[0]!);
@@ -88,7 +80,7 @@ export async function fitPrior(source: string, o: FitPriorOptions): Promise<FitP
   const priorSpecs = model.specs.dec.filter((s) => s.name.startsWith('prior.'));
   let prior = initParams(priorSpecs, config.seed);
   let opt: AdamState = adamInit(prior);
-  const all = encoderMeans(model, state.vae, dataset.x, dataset.size, dataset.shape);
+  const all = encoderMeans(model, state.vae, dataset);
   // A fixed tenth of the means is held out (at least one row), to show whether the flow generalises.
   const order = permutation(dataset.size, deriveSeed(config.seed, Stream.data, 0x9f));
   const heldCount = Math.max(1, Math.floor(dataset.size / 10));
@@ -99,16 +91,7 @@ export async function fitPrior(source: string, o: FitPriorOptions): Promise<FitP
   all.dispose();
   const nTrain = trainMeans.shape[0];
   if (nTrain < 2) throw new RunError(`${dataset.name} has too few examples to fit a prior on (${dataset.size}).`);
-  const gaussianHeldOutNll = tf.tidy(
-    () =>
-      held
-        .square()
-        .sum(1)
-        .mul(0.5)
-        .add(0.5 * Math.log(2 * Math.PI) * model.latentDim)
-        .mean()
-        .dataSync()[0]!,
-  );
+  const gaussianHeldOutNll = tf.tidy(() => standardNormalNll(held).mean().dataSync()[0]!);
   log(`fitting a RealNVP prior (${fitted.model.flow.blocks} blocks x ${fitted.model.flow.hidden}) on ${nTrain} encoder means of ${file}`);
   const curve: { iteration: number; trainNll: number; heldOutNll: number }[] = [];
   const batch = Math.min(o.batchSize, nTrain);
@@ -155,8 +138,9 @@ export async function fitPrior(source: string, o: FitPriorOptions): Promise<FitP
     prepareRunFolder(runDir, fitted, true);
     const metrics = runFiles(sourceDir).metrics;
     if (existsSync(metrics)) copyFileSync(metrics, runFiles(runDir).metrics);
-    const samples = generate(model, state.vae, dataset.shape.length === 1 ? fitted.logging.sampleCount * 16 : fitted.logging.sampleCount, config.seed);
-    writeSamples(samplePath(runDir, state.iteration, 'one-step'), model.dataShape, samples, referencePoints(dataset, fitted.logging.sampleCount * 16));
+    const grid = sampleGrid(dataset, fitted.logging.sampleCount);
+    const samples = generate(model, state.vae, grid.n, config.seed);
+    writeSamples(samplePath(runDir, state.iteration, 'one-step'), model.dataShape, samples, grid.reference);
     samples.dispose();
     writeFileSync(
       join(runDir, 'fit-prior.json'),

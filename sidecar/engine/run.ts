@@ -74,8 +74,13 @@ export class RunError extends UserError {
   }
 }
 
-export function referencePoints(ds: Dataset, n: number): Float32Array | undefined {
-  return ds.shape.length === 1 ? ds.x.subarray(0, Math.min(ds.size, n) * ds.shape[0]!) : undefined;
+/**
+ * A run's sample grid: how many samples it shows, and the data points drawn under them.
+ * 2-D data is a scatter plot, 16x denser than an image grid, over as many data points.
+ */
+export function sampleGrid(ds: Dataset, sampleCount: number): { n: number; reference: Float32Array | undefined } {
+  const points = ds.shape.length === 1;
+  return { n: points ? sampleCount * 16 : sampleCount, reference: points ? ds.x.subarray(0, Math.min(ds.size, sampleCount * 16) * ds.shape[0]!) : undefined };
 }
 
 /**
@@ -141,8 +146,7 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   writeStatus(runDir, { status: 'running', iteration: state.iteration, total });
 
   const L = config.logging;
-  const reference = referencePoints(dataset, L.sampleCount * 16);
-  const sampleN = dataset.shape.length === 1 ? L.sampleCount * 16 : L.sampleCount;
+  const { n: sampleN, reference } = sampleGrid(dataset, L.sampleCount);
   let checkpoint: string | undefined = resumeFile;
   const start = performance.now();
   let windowStart = start;

@@ -14,7 +14,7 @@ import { UserError } from './errors.ts';
 const CHUNK = 256;
 
 /** Builds n rows in chunks of CHUNK (bounded memory for large n) and concatenates them. */
-function inChunks(n: number, part: (start: number, size: number) => tf.Tensor): tf.Tensor {
+export function inChunks(n: number, part: (start: number, size: number) => tf.Tensor): tf.Tensor {
   const parts: tf.Tensor[] = [];
   for (let i = 0; i < n; i += CHUNK) parts.push(part(i, Math.min(CHUNK, n - i)));
   if (parts.length === 1) return parts[0]!;

@@ -132,7 +132,6 @@ export async function trainIteration(
   const inputs = { x, eps, n, ...(target ? { target } : {}), ...(latentTarget ? { latentTarget } : {}) };
   const { grads: rawGrads, terms: scalars, updates: vaeUpdates } = await runner.grads('vae', state.vae, inputs, objective);
   const { grads: vaeGrads, norm: gradNorm } = clipByGlobalNorm(rawGrads, gradClipNorm(cfg));
-  disposeParams(rawGrads);
   const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, { lr: tr.vaeLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
   disposeParams(vaeGrads);
   // Buffers get a zero gradient, so Adam left them as they were: write the pass's updates.
@@ -194,7 +193,7 @@ export async function trainIteration(
 }
 
 /** The generator's gradient-norm limit (training.gradClipNorm), undefined when off. */
-export function gradClipNorm(cfg: RunConfig): number | undefined {
+function gradClipNorm(cfg: RunConfig): number | undefined {
   const c = cfg.training.gradClipNorm;
   return c === 'off' ? undefined : c;
 }

@@ -118,19 +118,21 @@ test('a non-finite loss stops with DivergenceError naming the iteration and the 
   disposeTrainState(state);
 });
 
-test('clipByGlobalNorm scales the gradients to the limit only when their global norm exceeds it', () => {
-  const grads = { a: tf.tensor1d([3]), b: tf.tensor2d([[0, 4]]) };
+test('clipByGlobalNorm scales the gradients to the limit only when their global norm exceeds it, and consumes its input', () => {
+  const before = tf.memory().numTensors;
   for (const [max, expected] of [
     [1, [0.6, 0, 0.8]],
     [10, [3, 0, 4]],
     [undefined, [3, 0, 4]],
   ] as const) {
+    const grads = { a: tf.tensor1d([3]), b: tf.tensor2d([[0, 4]]) };
     const r = clipByGlobalNorm(grads, max);
     assert.ok(Math.abs(r.norm.dataSync()[0]! - 5) < 1e-6, 'the norm before clipping');
     assertClose([...r.grads.a!.dataSync(), ...r.grads.b!.dataSync()], expected, 1e-6, 1e-6, `limit ${max}`);
+    if (max === undefined) assert.equal(r.grads, grads, 'no clipping: the same tensors, not copies');
     tf.dispose([r.norm, ...Object.values(r.grads)]);
+    assert.equal(tf.memory().numTensors, before, `limit ${max}: the input's tensors are disposed or returned`);
   }
-  tf.dispose(Object.values(grads));
 });
 
 test('training.gradClipNorm limits the generator step; gradNorm logs the norm before clipping', async () => {

@@ -132,13 +132,17 @@ export function flowInverse(p: Params, prefix: string, y: tf.Tensor2D, a: FlowAr
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
-/** −log p(x) per row under the flow with a standard normal base (nats). */
-export function flowNll(p: Params, prefix: string, x: tf.Tensor2D, a: FlowArch): tf.Tensor1D {
-  const { y, logdet } = flowForward(p, prefix, x, a);
+/** −log N(y; 0, I) per row (nats): the flow's base density, and the VAE's N(0, I) prior. */
+export function standardNormalNll(y: tf.Tensor2D): tf.Tensor1D {
   return y
     .square()
     .sum(1)
     .mul(0.5)
-    .add(HALF_LOG_2PI * a.dim)
-    .sub(logdet) as tf.Tensor1D;
+    .add(HALF_LOG_2PI * y.shape[1]) as tf.Tensor1D;
+}
+
+/** −log p(x) per row under the flow with a standard normal base (nats). */
+export function flowNll(p: Params, prefix: string, x: tf.Tensor2D, a: FlowArch): tf.Tensor1D {
+  const { y, logdet } = flowForward(p, prefix, x, a);
+  return standardNormalNll(y).sub(logdet) as tf.Tensor1D;
 }
