@@ -3,14 +3,18 @@
  * layers on the selected backend (WASM: XNNPACK's direct kernel vs ops/winograd.ts),
  * per layer at batch 32 (one thread's whole batch) and 16 (its half on 2 threads) and 1
  * (restoration): milliseconds with the filter transform cached (an SGLD chain, a
- * restoration) and without (a training step), and the error relative to the output's
- * scale. Prints one JSON line.
+ * restoration) and without (a training step), the filter gradient (direct: a dilated
+ * forward convolution; Winograd), and the errors relative to the output's scale; each
+ * Winograd figure for both kernel builds (plain SIMD, and relaxed SIMD where it loads).
+ * Prints one JSON line.
  *   npm run bench:kernels -- [--backend wasm] [--reps 10]
  */
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/backend.ts';
 import type { BackendName } from '../sidecar/engine/config.ts';
-import { winogradAvailable, winogradConv2d, winogradFilter } from '../sidecar/engine/ops/winograd.ts';
+import { directFilterGrad } from '../sidecar/engine/ops/conv.ts';
+import { kernelVariant, useKernelVariant } from '../sidecar/engine/ops/wasmKernels.ts';
+import { winogradAvailable, winogradConv2d, winogradFilter, winogradFilterGrad } from '../sidecar/engine/ops/winograd.ts';
 import * as tf from '../sidecar/engine/tf.ts';
 
 console.log = console.error; // keep stdout for the JSON result
@@ -33,11 +37,35 @@ function ms(f: () => tf.Tensor): number {
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }
 
+/** Largest error of `got` relative to the scale of `want` (disposes both). */
+function relativeError(got: tf.Tensor, want: tf.Tensor): number {
+  const e = tf.tidy(() => got.sub(want).abs().max().div(want.abs().max()).dataSync()[0]!);
+  tf.dispose([got, want]);
+  return e;
+}
+
+/** The kernel builds this runtime loads: plain SIMD, and relaxed SIMD where it can. */
+const variants = (['simd', 'relaxed'] as const).filter((v) => {
+  try {
+    useKernelVariant(v);
+    return true;
+  } catch {
+    return false;
+  }
+});
+useKernelVariant('auto');
 const layers: Record<string, unknown>[] = [];
+// The reference model's 3x3 layers (its RGB stem and output among them), and the
+// MNIST example's (width 8, 28x28).
 for (const [H, C, K] of [
   [32, 32, 32],
   [16, 32, 64],
   [8, 64, 128],
+  [32, 3, 32],
+  [32, 32, 3],
+  [28, 8, 8],
+  [14, 8, 16],
+  [28, 1, 8],
 ] as const) {
   for (const N of [32, 16, 1]) {
     const x = tf.randomNormal([N, H, H, C]) as tf.Tensor4D;
@@ -51,18 +79,25 @@ for (const [H, C, K] of [
       direct_ms: directMs,
       direct_gflops: (2 * N * H * H * 9 * C * K) / directMs / 1e6,
     };
-    if (winogradAvailable()) {
+    const dy = tf.randomNormal([N, H, H, K]) as tf.Tensor4D;
+    const geometry = { stride: 1, pad: 1 };
+    row.direct_filter_grad_ms = ms(() => directFilterGrad(x, dy, [3, 3, C, K], geometry));
+    for (const variant of winogradAvailable() ? variants : []) {
+      useKernelVariant(variant);
       const u = winogradFilter(w);
-      row.winograd_cached_ms = ms(() => winogradConv2d(x, u, b, [1, 1, 1, 1]));
-      row.winograd_uncached_ms = ms(() => tf.tidy(() => winogradConv2d(x, winogradFilter(w), b, [1, 1, 1, 1])));
-      row.winograd_relative_error = tf.tidy(() => {
-        const want = direct();
-        return winogradConv2d(x, u, b, [1, 1, 1, 1]).sub(want).abs().max().div(want.abs().max()).dataSync()[0];
-      });
+      row[`${variant}_cached_ms`] = ms(() => winogradConv2d(x, u, b, [1, 1, 1, 1], K));
+      row[`${variant}_uncached_ms`] = ms(() => tf.tidy(() => winogradConv2d(x, winogradFilter(w), b, [1, 1, 1, 1], K)));
+      row[`${variant}_filter_grad_ms`] = ms(() => winogradFilterGrad(x, dy, 1));
+      row[`${variant}_relative_error`] = relativeError(winogradConv2d(x, u, b, [1, 1, 1, 1], K), direct());
+      row[`${variant}_filter_grad_relative_error`] = relativeError(winogradFilterGrad(x, dy, 1), directFilterGrad(x, dy, [3, 3, C, K], geometry));
       tf.dispose(u);
     }
+    tf.dispose(dy);
     layers.push(row);
     tf.dispose([x, w, b]);
   }
 }
-process.stdout.write(JSON.stringify({ backend: report.backend, reps, winograd: winogradAvailable(), layers }) + '\n');
+useKernelVariant('auto');
+process.stdout.write(
+  JSON.stringify({ backend: report.backend, reps, winograd: winogradAvailable(), kernel_variant: kernelVariant(), variants, layers }) + '\n',
+);

@@ -110,6 +110,7 @@ process.stdout.write(
     impl: `ecvae-tfjs-${report.backend}`,
     backend: report.backend,
     threads: pool.threads,
+    ...(report.kernels ? { kernels: report.kernels } : {}),
     batch: B,
     size: S,
     width: W,

@@ -6,6 +6,7 @@
  * that is impossible they are simply absent, and selection records why and moves on.
  */
 import * as tf from './tf.ts';
+import { kernelVariant, type KernelVariant } from './ops/wasmKernels.ts';
 import type { BackendName } from './config.ts';
 
 export interface BackendAttempt {
@@ -22,6 +23,8 @@ export interface BackendReport {
   tfjsVersion: string;
   threads?: number;
   simd?: boolean;
+  /** Which build of our WASM kernels (Winograd, ops/wasmKernels.ts) runs: relaxed SIMD (FMA) or plain SIMD. */
+  kernels?: KernelVariant;
 }
 
 export const BACKEND_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -132,6 +135,7 @@ async function select(requested: 'auto' | BackendName): Promise<BackendReport> {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         report.threads = wasm.getThreadsCount();
         report.simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+        report.kernels = kernelVariant();
       }
       current = report;
       return report;
@@ -149,7 +153,10 @@ async function select(requested: 'auto' | BackendName): Promise<BackendReport> {
 
 /** Human-readable report of a selection: the chosen backend, then each attempt and why it failed. */
 export function describeBackend(r: BackendReport): string {
-  const lines = [`backend: ${r.backend} (${r.reason})`, `tfjs-core ${r.tfjsVersion}` + (r.threads ? `, wasm threads ${r.threads}, simd ${r.simd}` : '')];
+  const lines = [
+    `backend: ${r.backend} (${r.reason})`,
+    `tfjs-core ${r.tfjsVersion}` + (r.threads ? `, wasm threads ${r.threads}, simd ${r.simd}, our kernels ${r.kernels} SIMD` : ''),
+  ];
   for (const a of r.attempts) lines.push(`  ${a.ok ? 'ok  ' : 'fail'} ${a.name}: ${a.detail}`);
   const untried = BACKEND_ORDER.filter((b) => !r.attempts.some((a) => a.name === b));
   if (untried.length) lines.push(`  not tried (a faster one was chosen first or a backend was forced): ${untried.join(', ')}`);

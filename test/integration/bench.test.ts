@@ -42,7 +42,7 @@ test('bench/train-iteration.ts prints seconds per iteration, peak memory and the
   } else assert.equal(j.torch, 'not run');
 });
 
-test('bench/conv-kernels.ts prints direct vs Winograd timings per layer and batch as JSON', () => {
+test('bench/conv-kernels.ts prints direct vs Winograd timings per layer, batch and kernel build as JSON', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'conv-kernels.ts'), '--reps', '1', '--backend', 'wasm'], {
     cwd: repoRoot,
     encoding: 'utf8',
@@ -52,13 +52,23 @@ test('bench/conv-kernels.ts prints direct vs Winograd timings per layer and batc
   const j = lastJson(r.stdout);
   assert.equal(j.backend, 'wasm');
   assert.equal(j.winograd, true);
+  const variants = j.variants as string[];
+  assert.ok(variants.includes('simd') && variants.includes(j.kernel_variant as string), `builds ${variants.join(', ')}, in use ${j.kernel_variant}`);
   const layers = j.layers as Record<string, number | string>[];
+  const shapes = ['32x32 32->32', '16x16 32->64', '8x8 64->128', '32x32 3->32', '32x32 32->3', '28x28 8->8', '14x14 8->16', '28x28 1->8'];
   assert.deepEqual(
     layers.map((l) => `${l.layer} b${l.batch}`),
-    ['32x32 32->32', '16x16 32->64', '8x8 64->128'].flatMap((l) => [32, 16, 1].map((b) => `${l} b${b}`)),
+    shapes.flatMap((l) => [32, 16, 1].map((b) => `${l} b${b}`)),
   );
   for (const l of layers) {
-    for (const k of ['direct_ms', 'direct_gflops', 'winograd_cached_ms', 'winograd_uncached_ms']) assert.ok((l[k] as number) > 0, `${l.layer} ${k}`);
-    assert.ok((l.winograd_relative_error as number) < 1e-4, `${l.layer} b${l.batch} error ${l.winograd_relative_error}`);
+    const timings = [
+      'direct_ms',
+      'direct_gflops',
+      'direct_filter_grad_ms',
+      ...variants.flatMap((v) => ['cached_ms', 'uncached_ms', 'filter_grad_ms'].map((k) => `${v}_${k}`)),
+    ];
+    for (const k of timings) assert.ok((l[k] as number) > 0, `${l.layer} ${k}`);
+    for (const k of variants.flatMap((v) => [`${v}_relative_error`, `${v}_filter_grad_relative_error`]))
+      assert.ok((l[k] as number) < 1e-4, `${l.layer} b${l.batch} ${k} ${l[k]}`);
   }
 });

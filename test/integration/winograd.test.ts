@@ -1,9 +1,10 @@
 /**
- * Winograd F(4x4,3x3) convolution on WASM (ops/winograd.ts, our AssemblyScript transform
- * kernels): the committed binary is the compiled source, results match TF.js's direct
- * convolution for every padding the conv ops use (including crops and outputs that are
- * not multiples of 4), the conv ops take the Winograd path where it suits and their
- * gradients still match, nothing leaks, and other backends are refused clearly.
+ * Winograd F(4x4,3x3) convolution on WASM (ops/winograd.ts, our AssemblyScript kernels):
+ * the committed binaries are the compiled source, results of both builds (plain and
+ * relaxed SIMD) match TF.js's direct convolution and its filter gradient for every
+ * padding the conv ops use (including crops and outputs that are not multiples of 4),
+ * the conv ops take the Winograd path where it suits and their gradients still match,
+ * nothing leaks, and other backends are refused clearly.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -11,9 +12,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../../sidecar/engine/tf.ts';
 import { conv2d, withFilterCache } from '../../sidecar/engine/ops/conv.ts';
-import { kernelsOf, winogradAvailable, winogradConv2d, winogradFilter } from '../../sidecar/engine/ops/winograd.ts';
+import { kernelsOf, kernelVariant, useKernelVariant } from '../../sidecar/engine/ops/wasmKernels.ts';
+import { winogradAvailable, winogradConv2d, winogradFilter, winogradFilterGrad } from '../../sidecar/engine/ops/winograd.ts';
 import { normalStream } from '../../sidecar/engine/rng.ts';
-import { compileKernel, generatedSource, KERNELS } from '../../scripts/build-kernels.mjs';
+import { compileVariants, generatedSource, KERNELS } from '../../scripts/build-kernels.mjs';
 import { assertClose, repoRoot, useBackend } from '../helpers.ts';
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
@@ -46,13 +48,30 @@ function relativeError(got: tf.Tensor, want: tf.Tensor): number {
   return tf.tidy(() => got.sub(want).abs().max().div(want.abs().max()).dataSync()[0]!);
 }
 
-test('the committed Winograd kernel module is the compiled AssemblyScript source', async () => {
-  const binary = await compileKernel('winograd');
+test('the committed Winograd kernel modules are the compiled AssemblyScript source', async () => {
+  const binaries = await compileVariants('winograd');
   const committed = readFileSync(join(repoRoot, KERNELS.winograd!), 'utf8');
-  assert.equal(committed, generatedSource('winograd', binary), 'run `npm run build:kernels` after editing sidecar/kernels/assembly/winograd.ts');
-  const imports = WebAssembly.Module.imports(new WebAssembly.Module(binary));
-  assert.deepEqual(imports, [{ module: 'env', name: 'memory', kind: 'memory' }], 'the kernel imports the backend memory and nothing else');
+  assert.equal(committed, generatedSource('winograd', binaries), 'run `npm run build:kernels` after editing sidecar/kernels/assembly/');
+  useKernelVariant('relaxed'); // sets the flag Node 20 needs to compile relaxed SIMD
+  useKernelVariant('auto');
+  for (const binary of binaries) {
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(binary));
+    assert.deepEqual(imports, [{ module: 'env', name: 'memory', kind: 'memory' }], 'the kernel imports the backend memory and nothing else');
+  }
 });
+
+/** Runs `f` once with each kernel build this runtime loads, then goes back to the automatic choice. */
+function forEachVariant(f: (variant: string) => void): void {
+  try {
+    for (const v of ['simd', 'relaxed'] as const) {
+      useKernelVariant(v);
+      assert.equal(kernelVariant(), v);
+      f(v);
+    }
+  } finally {
+    useKernelVariant('auto');
+  }
+}
 
 test('Winograd convolution matches direct convolution for every padding, odd sizes and channel counts', async () => {
   await useBackend('wasm');
@@ -64,19 +83,61 @@ test('Winograd convolution matches direct convolution for every padding, odd siz
     { shape: [2, 9, 9, 4], co: 4, pads: [1, 2, 1, 2] }, // input gradient of a stride-1 conv with extra rows
     { shape: [2, 9, 11, 8], co: 8, pads: [-1, 1, 0, -2] }, // crops
     { shape: [1, 5, 5, 4], co: 4, pads: [2, 2, 2, 2] }, // full correlation
+    { shape: [2, 8, 8, 3], co: 8, pads: [1, 1, 1, 1] }, // RGB in: channels padded to 4
+    { shape: [2, 8, 8, 8], co: 3, pads: [1, 1, 1, 1] }, // RGB out: the 4th channel is dropped
   ];
-  for (const [i, c] of cases.entries()) {
+  forEachVariant((v) => {
+    for (const [i, c] of cases.entries()) {
+      tf.tidy(() => {
+        const x = rand(c.shape, 10 * i) as tf.Tensor4D;
+        const w = rand([3, 3, c.shape[3]!, c.co], 10 * i + 1, 0.3) as tf.Tensor4D;
+        const bias = i % 2 ? null : (rand([c.co], 10 * i + 2) as tf.Tensor1D);
+        const want = reference(x, w, bias, c.pads);
+        const got = winogradConv2d(x, winogradFilter(w), bias, c.pads as [number, number, number, number], c.co);
+        assert.deepEqual(got.shape, want.shape, `case ${i} shape`);
+        const err = relativeError(got, want);
+        assert.ok(err < 2e-5, `${v} case ${i} ${JSON.stringify(c)}: relative error ${err}`);
+      });
+    }
+  });
+});
+
+test("the Winograd filter gradient matches TF.js's for same and valid padding, odd sizes, RGB channels and block edges", async () => {
+  // 40 images of 9x9 are 360 tiles: several blocks and a partial one. 3 channels are padded to 4.
+  const cases: { shape: [number, number, number, number]; co: number; pad: number }[] = [
+    { shape: [2, 8, 8, 4], co: 8, pad: 1 },
+    { shape: [3, 7, 9, 8], co: 12, pad: 1 },
+    { shape: [1, 10, 6, 12], co: 16, pad: 0 },
+    { shape: [40, 9, 9, 16], co: 4, pad: 1 },
+    { shape: [2, 8, 8, 3], co: 8, pad: 1 },
+    { shape: [2, 8, 8, 8], co: 3, pad: 1 },
+  ];
+  const values = (shape: number[], seed: number): Float32Array => rand(shape, seed).dataSync() as Float32Array;
+  // Reference on cpu (wasm has no Conv2DBackpropFilter kernel).
+  await useBackend('cpu');
+  const want = cases.map((c, i) =>
     tf.tidy(() => {
-      const x = rand(c.shape, 10 * i) as tf.Tensor4D;
-      const w = rand([3, 3, c.shape[3]!, c.co], 10 * i + 1, 0.3) as tf.Tensor4D;
-      const bias = i % 2 ? null : (rand([c.co], 10 * i + 2) as tf.Tensor1D);
-      const want = reference(x, w, bias, c.pads);
-      const got = winogradConv2d(x, winogradFilter(w), bias, c.pads as [number, number, number, number]);
-      assert.deepEqual(got.shape, want.shape, `case ${i} shape`);
-      const err = relativeError(got, want);
-      assert.ok(err < 2e-5, `case ${i} ${JSON.stringify(c)}: relative error ${err}`);
-    });
-  }
+      const x = tf.tensor(values(c.shape, 20 * i), c.shape) as tf.Tensor4D;
+      const conv = (w: tf.Tensor): tf.Tensor4D => tf.conv2d(x, w as tf.Tensor4D, 1, c.pad ? 'same' : 'valid');
+      const w0 = tf.zeros([3, 3, c.shape[3], c.co]);
+      const dy = rand(conv(w0).shape, 20 * i + 1);
+      const dw = tf.grad((w: tf.Tensor) => conv(w).mul(dy).sum() as tf.Scalar)(w0);
+      return { x: x.dataSync(), dy: dy.dataSync(), dyShape: dy.shape, dw: dw.dataSync() };
+    }),
+  );
+  await useBackend('wasm');
+  forEachVariant((v) => {
+    for (const [i, c] of cases.entries()) {
+      tf.tidy(() => {
+        const x = tf.tensor(want[i]!.x, c.shape) as tf.Tensor4D;
+        const dy = tf.tensor(want[i]!.dy, want[i]!.dyShape as [number, number, number, number]) as tf.Tensor4D;
+        const got = winogradFilterGrad(x, dy, c.pad);
+        assert.deepEqual(got.shape, [3, 3, c.shape[3], c.co]);
+        const err = relativeError(got, tf.tensor(want[i]!.dw, got.shape));
+        assert.ok(err < 5e-5, `${v} case ${i} ${JSON.stringify(c)}: relative error ${err}`);
+      });
+    }
+  });
 });
 
 test('the flipped Winograd filter is the transform of the spatially flipped, in/out-swapped filter', async () => {
@@ -130,7 +191,13 @@ test('conv ops take the Winograd path where it pays, and their gradients still m
       tf.grad((xx: tf.Tensor) => loss(conv2d(xx as tf.Tensor4D, w, b, g)))(x);
     }),
   );
-  assert.ok(run.has('EcvaeWinogradInput') && run.has('EcvaeWinogradOutput'), `Winograd kernels run: ${[...run].join(', ')}`);
+  assert.ok(run.has('EcvaeWinogradConv') && run.has('EcvaeWinogradFilter'), `Winograd kernels run: ${[...run].join(', ')}`);
+  const trained = await kernelsRun(() =>
+    tf.tidy(() => {
+      tf.grad((ww: tf.Tensor) => loss(conv2d(x, ww as tf.Tensor4D, b, g)))(w);
+    }),
+  );
+  assert.ok(trained.has('EcvaeWinogradFilterGrad'), `the filter gradient runs through Winograd: ${[...trained].join(', ')}`);
   tf.tidy(() => {
     close(conv2d(x, w, b, g), ref.y, 'trainable forward');
     const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => loss(conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, b, g)))([x, w]);
@@ -144,7 +211,7 @@ test('conv ops take the Winograd path where it pays, and their gradients still m
   });
   tf.dispose([x, w, b, r]);
 
-  // Small or thin convolutions keep the direct kernel.
+  // Small, thin or RGB convolutions keep the direct kernel.
   const small = await kernelsRun(() =>
     tf.tidy(() => {
       conv2d(tf.ones([1, 8, 8, 32]) as tf.Tensor4D, tf.ones([3, 3, 32, 32]) as tf.Tensor4D, tf.zeros([32]) as tf.Tensor1D, g);
@@ -152,10 +219,15 @@ test('conv ops take the Winograd path where it pays, and their gradients still m
   );
   const thin = await kernelsRun(() =>
     tf.tidy(() => {
-      conv2d(tf.ones([32, 32, 32, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 8]) as tf.Tensor4D, tf.zeros([8]) as tf.Tensor1D, g);
+      conv2d(tf.ones([32, 32, 32, 4]) as tf.Tensor4D, tf.ones([3, 3, 4, 4]) as tf.Tensor4D, tf.zeros([4]) as tf.Tensor1D, g);
     }),
   );
-  assert.ok(!small.has('EcvaeWinogradInput') && !thin.has('EcvaeWinogradInput'), 'direct convolution below the thresholds');
+  const rgb = await kernelsRun(() =>
+    tf.tidy(() => {
+      conv2d(tf.ones([32, 32, 32, 3]) as tf.Tensor4D, tf.ones([3, 3, 3, 32]) as tf.Tensor4D, tf.zeros([32]) as tf.Tensor1D, g);
+    }),
+  );
+  assert.ok(![small, thin, rgb].some((k) => k.has('EcvaeWinogradConv')), 'direct convolution below the thresholds');
 });
 
 test('Winograd convolutions leak neither tensors nor backend memory, with or without the filter cache', async () => {

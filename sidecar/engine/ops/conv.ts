@@ -7,14 +7,15 @@
  *   dx = conv(dilate(dy, s), flip(w) with in/out channels swapped)   (full correlation)
  *   dw = conv(xpad^T, dy^T, dilation = s)                           (batch as channels)
  * so the same fast kernel serves the backward pass. On WASM, 3x3 stride-1 convolutions
- * (forward and input gradient) go through Winograd F(4x4,3x3) instead (winograd.ts).
+ * (forward, input gradient and filter gradient) go through Winograd F(4x4,3x3) instead
+ * where it pays (winograd.ts).
  * Backends with good native gradient kernels (tfjs-node, WebGPU) use tf.conv2d's own
  * gradient instead (policy.ts).
  */
 import * as tf from '../tf.ts';
 import { useComposedGradients } from './policy.ts';
 import { spatialMeanValue } from './resample.ts';
-import { winogradConv2d, winogradFilter, winogradSuits } from './winograd.ts';
+import { winogradConv2d, winogradFilter, winogradFilterGrad, winogradShape, winogradSuits } from './winograd.ts';
 
 export interface ConvGeometry {
   stride: number;
@@ -144,7 +145,7 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number,
   const extraH = h + 2 * g.pad - ((ho - 1) * g.stride + kh);
   const extraW = wd + 2 * g.pad - ((wo - 1) * g.stride + kw);
   const pads: [number, number, number, number] = [kh - 1 - g.pad, kh - 1 - g.pad + extraH, kw - 1 - g.pad, kw - 1 - g.pad + extraW];
-  if (winogradSuits(dy.shape, [kh, kw, co, ci], inShape, g.stride, activeCache !== undefined)) return winogradConv2d(dy, winogradOf(w, true), null, pads);
+  if (winogradSuits(dy.shape, [kh, kw, co, ci], inShape, g.stride, activeCache !== undefined)) return winogradConv2d(dy, winogradOf(w, true), null, pads, ci);
   const dyd = dilateSpatial(dy, g.stride);
   const [top, bottom, left, right] = pads;
   const wFlip = flipped(w);
@@ -159,8 +160,14 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number,
   return tf.conv2d(padOrCrop(dyd, top, bottom, left, right), wFlip, 1, 'valid');
 }
 
-/** Gradient of conv2d with respect to its filter, through a dilated forward convolution. */
+/** Gradient of conv2d with respect to its filter: Winograd where it suits, else directFilterGrad. */
 export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D {
+  if (winogradShape(filterShape, g.stride)) return winogradFilterGrad(x, dy, g.pad);
+  return directFilterGrad(x, dy, filterShape, g);
+}
+
+/** Gradient of conv2d with respect to its filter, through a dilated forward convolution. */
+export function directFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D {
   const [kh, kw] = filterShape;
   const xp = g.pad
     ? x.pad([
@@ -199,7 +206,7 @@ function convBias(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometr
   const [kh, kw, , co] = w.shape;
   const out = [n, (h + 2 * g.pad - kh) / g.stride + 1, (wd + 2 * g.pad - kw) / g.stride + 1, co];
   if (winogradSuits(x.shape, w.shape, out, g.stride, activeCache !== undefined))
-    return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad]);
+    return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad], co);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: g.stride, pad: g.pad });
 }
 

@@ -1,116 +1,59 @@
 /**
  * Winograd F(4x4, 3x3) convolution for the WASM backend: 3x3 stride-1 convolutions (the
  * decoder's, and every EBM convolution inside the SGLD chains, forward and input
- * gradient) with 2.25 instead of 9 multiplies per output.
+ * gradient) with 2.25 instead of 9 multiplies per output, and their filter gradients.
  *
  * Why: XNNPACK's direct convolution already runs at GEMM speed (~30 GFLOP/s per core,
- * near 128-bit WASM SIMD's peak), so only fewer multiplies make it faster. The pieces:
- *   U = G·g·Gᵀ           per filter: our WASM kernel writes 36 matrices [Ci, Co] (kept in a FilterCache scope)
- *   V = Bᵀ·d·B           per 6x6 input patch: our WASM kernel writes 36 matrices [tiles, Ci]
- *   M = V[ξ]·U[ξ]        36 plain tf.matMul calls (XNNPACK's GEMM)
- *   y = Aᵀ·M·A + bias    our WASM kernel again, 4x4 outputs per tile
- * Measured with `npm run bench:kernels` (WASM, 1 thread, batch 16, filter transform
- * cached): 32x32 32->32 10.1 -> 6.1 ms, 16x16 32->64 4.9 -> 2.1, 8x8 64->128 4.9 -> 1.7;
- * error ~5e-6 of the output's scale (float32).
+ * near 128-bit WASM SIMD's peak without FMA), so only fewer multiplies, and FMA, make it
+ * faster. Our kernels (sidecar/kernels/assembly/winograd.ts, gemm.ts), per block of tiles
+ * while it is in cache:
+ *   U = G·g·Gᵀ           per filter: 36 matrices [Ci, Co] (kept in a FilterCache scope)
+ *   V = Bᵀ·d·B           per 6x6 input patch
+ *   M = V[ξ]·U[ξ]        36 GEMMs (gemm.ts; relaxed-SIMD FMA where the runtime has it)
+ *   y = Aᵀ·M·A + bias    4x4 outputs per tile
+ * and for the filter gradient dU[ξ] = Σ V[ξ]ᵀ·(A·dY·Aᵀ)[ξ], dw = Gᵀ·dU·G.
+ * `npm run bench:kernels` measures each against XNNPACK's direct convolution.
  *
- * The transform kernels (sidecar/kernels/assembly/winograd.ts) are instantiated on the
- * backend's own WebAssembly.Memory, so they read and write tensors in place. Where that
- * memory cannot be found, or on any other backend, callers keep the direct convolution.
+ * The kernels run on the backend's own memory (wasmKernels.ts). Where that memory
+ * cannot be found, or on any other backend, callers keep the direct convolution.
  */
 import * as tf from '../tf.ts';
-import { WINOGRAD_WASM_BASE64 } from './winograd-kernel.generated.ts';
-
-interface TransformKernels {
-  inputTransform(x: number, b: number, h: number, w: number, c: number, pt: number, pl: number, th: number, tw: number, vPtrs: number, scratch: number): void;
-  outputTransform(mPtrs: number, bias: number, y: number, b: number, ho: number, wo: number, c: number, th: number, tw: number, scratch: number): void;
-  filterTransform(w: number, ci: number, co: number, flipped: boolean, uPtrs: number, scratch: number): void;
-  inputScratchBytes(): number;
-  outputScratchBytes(): number;
-  filterScratchBytes(): number;
-}
-
-/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
-interface WasmBackendLike {
-  wasm: { asm?: { memory?: unknown } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-  getMemoryOffset(dataId: object): number;
-  typedArrayFromHeap(t: tf.TensorInfo): Int32Array | Float32Array;
-}
+import { kernelsOf, offsetOf, registerWasmKernel, withTables, type WasmBackendLike } from './wasmKernels.ts';
 
 const POSITIONS = 36;
-const INPUT = 'EcvaeWinogradInput';
-const OUTPUT = 'EcvaeWinogradOutput';
+const CONV = 'EcvaeWinogradConv';
+const FILTER_GRAD = 'EcvaeWinogradFilterGrad';
 const FILTER = 'EcvaeWinogradFilter';
 /**
- * Below these many multiply-adds the fixed costs outweigh the saving: 36 matMuls and 72
- * tensors (~0.15 ms), and where the filter transform is not cached, transforming it and
- * XNNPACK repacking the 36 fresh U matrices (~1 ms for 64x128 channels). Measured on
- * WASM, 1 thread: [1,32,32,32]->32 (9.4M) about breaks even with U cached;
- * [4,8,8,64]->128 (19M) wins 2x cached, loses uncached; [16,8,8,64]->128 wins either way.
- * Below 16 channels the transforms outweigh the GEMMs: [32,32,32,8]->8 loses at 19M.
+ * Tiles per block: the block's V and M (or D) matrices, 36·4·(Ci+Co) bytes per tile, fill
+ * about this much cache. Measured with `npm run bench:kernels` (see README Speed).
  */
-const MIN_MACS_CACHED = 2 ** 23;
-const MIN_MACS_UNCACHED = 2 ** 25;
-const MIN_CHANNELS = 16;
+const BLOCK_BYTES = 256 * 1024;
 
-const kernelsByBackend = new WeakMap<object, TransformKernels | null>();
-let compiled: WebAssembly.Module | undefined;
-
-/** The transform kernels on `backend`'s memory, or null where they cannot run there (exported for tests). */
-export function kernelsOf(backend: Pick<WasmBackendLike, 'wasm'>): TransformKernels | null {
-  let k = kernelsByBackend.get(backend);
-  if (k === undefined) {
-    const memory = backend.wasm?.asm?.memory;
-    k = null;
-    if (memory instanceof WebAssembly.Memory) {
-      try {
-        compiled ??= new WebAssembly.Module(Buffer.from(WINOGRAD_WASM_BASE64, 'base64'));
-        k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as TransformKernels;
-      } catch {
-        k = null; // e.g. the threaded build's shared memory: keep the direct convolution
-      }
-    }
-    kernelsByBackend.set(backend, k);
-  }
-  return k;
+/** Tiles per block for ci input and co output channels (a multiple of 4, at least 4). */
+function blockTiles(ci: number, co: number, tiles: number): number {
+  const fit = Math.max(4, Math.floor(BLOCK_BYTES / (36 * 4 * (ci + co)) / 4) * 4);
+  return Math.min(fit, Math.ceil(tiles / 4) * 4);
 }
-
-const offsetOf = (b: WasmBackendLike, t: tf.TensorInfo): number => b.getMemoryOffset(t.dataId);
-
-/** Runs `f` with a temporary int32 table of the given tensors' addresses and a float scratch area. */
-function withTables(b: WasmBackendLike, tensors: tf.TensorInfo[], scratchBytes: number, f: (table: number, scratch: number) => void): void {
-  const table = b.makeOutput([tensors.length], 'int32');
-  const scratch = b.makeOutput([scratchBytes / 4], 'float32');
-  try {
-    (b.typedArrayFromHeap(table) as Int32Array).set(tensors.map((t) => offsetOf(b, t)));
-    f(offsetOf(b, table), offsetOf(b, scratch));
-  } finally {
-    b.disposeData(table.dataId);
-    b.disposeData(scratch.dataId);
-  }
-}
-
-type KernelBody = (
-  inputs: Record<string, tf.TensorInfo | undefined>,
-  attrs: Record<string, number | boolean>,
-  b: WasmBackendLike,
-  k: TransformKernels,
-) => tf.TensorInfo | tf.TensorInfo[];
-
-function registerWasmKernel(kernelName: string, body: KernelBody): void {
-  tf.registerKernel({
-    kernelName,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const b = backend as unknown as WasmBackendLike;
-      return body(inputs as Record<string, tf.TensorInfo>, attrs as Record<string, number | boolean>, b, kernelsOf(b)!);
-    },
-  });
-}
+/**
+ * Where a convolution (forward or input gradient) pays off, measured with `npm run
+ * bench:kernels` (WASM, 1 thread, relaxed SIMD; direct -> Winograd ms):
+ *   - with U cached, every 32-channel-or-wider layer of the reference model wins even at
+ *     batch 1 (e.g. [1,8,8,64]->128, 4.7M multiply-adds: 0.29 -> 0.11), and 8 channels win
+ *     from batch 16 ([16,28,28,8]->8, 3.6M: 0.72 -> 0.53; [1,28,28,8]->8, 0.45M: even);
+ *   - without it the filter transform costs more: [1,8,8,64]->128 loses (0.29 -> 0.35),
+ *     [1,32,32,32]->32 (9.4M) wins (0.63 -> 0.37);
+ *   - RGB inputs (3 channels, padded to 4) lose either way ([32,32,32,3]->32: 4.2 -> 5.0),
+ *     since the transforms of the wide side outweigh the tiny GEMMs; RGB outputs win.
+ * The filter gradient wins at every measured size, RGB included ([32,32,32,3]->32: 15.5
+ * -> 2.9 ms), so it needs only the shape (convFilterGrad).
+ */
+const MIN_MACS_CACHED = 2 ** 20;
+const MIN_MACS_UNCACHED = 2 ** 23;
+const MIN_CHANNELS = 8;
 
 function registerKernels(): void {
-  if (tf.getKernel(INPUT, 'wasm')) return;
+  if (tf.getKernel(CONV, 'wasm')) return;
   registerWasmKernel(FILTER, ({ w }, attrs, b, k) => {
     const [, , ci, co] = w!.shape as [number, number, number, number];
     const flipped = Boolean(attrs.flipped);
@@ -118,21 +61,30 @@ function registerKernels(): void {
     withTables(b, u, k.filterScratchBytes(), (table, scratch) => k.filterTransform(offsetOf(b, w!), ci, co, flipped, table, scratch));
     return u;
   });
-  registerWasmKernel(INPUT, ({ x }, attrs, b, k) => {
-    const [n, h, w, c] = x!.shape as [number, number, number, number];
-    const { pt, pl, th, tw } = attrs as Record<string, number>;
-    const v = Array.from({ length: POSITIONS }, () => b.makeOutput([n * th! * tw!, c], 'float32'));
-    withTables(b, v, k.inputScratchBytes(), (table, scratch) => k.inputTransform(offsetOf(b, x!), n, h, w, c, pt!, pl!, th!, tw!, table, scratch));
-    return v;
-  });
-  registerWasmKernel(OUTPUT, (inputs, attrs, b, k) => {
-    const m = Array.from({ length: POSITIONS }, (_, i) => inputs[`m${i}`]!);
-    const { n, ho, wo, th, tw } = attrs as Record<string, number>;
-    const c = m[0]!.shape[1]!;
-    const y = b.makeOutput([n!, ho!, wo!, c], 'float32');
+  registerWasmKernel(CONV, (inputs, attrs, b, k) => {
+    const x = inputs.x!;
+    const u = Array.from({ length: POSITIONS }, (_, i) => inputs[`u${i}`]!);
+    const [n, h, w, ci] = x.shape as [number, number, number, number];
+    const co = u[0]!.shape[1]!;
+    const { pt, pl, ho, wo, cy } = attrs as Record<string, number>;
+    const y = b.makeOutput([n, ho!, wo!, cy!], 'float32');
+    const tiles = blockTiles(ci, co, n * Math.ceil(ho! / 4) * Math.ceil(wo! / 4));
     const bias = inputs.bias ? offsetOf(b, inputs.bias) : 0;
-    withTables(b, m, k.outputScratchBytes(), (table, scratch) => k.outputTransform(table, bias, offsetOf(b, y), n!, ho!, wo!, c, th!, tw!, scratch));
+    withTables(b, u, k.convScratchBytes(tiles, ci, co), (table, scratch) =>
+      k.conv(offsetOf(b, x), n, h, w, ci, pt!, pl!, table, co, bias, offsetOf(b, y), cy!, ho!, wo!, tiles, scratch),
+    );
     return y;
+  });
+  registerWasmKernel(FILTER_GRAD, ({ x, dy }, attrs, b, k) => {
+    const [n, h, w, ci] = x!.shape as [number, number, number, number];
+    const [, ho, wo, co] = dy!.shape as [number, number, number, number];
+    const { pt, pl } = attrs as Record<string, number>;
+    const dw = b.makeOutput([3, 3, ci, co], 'float32');
+    const tiles = blockTiles(ci, co, n * Math.ceil(ho / 4) * Math.ceil(wo / 4));
+    withTables(b, [], k.filterGradScratchBytes(tiles, ci, co), (_, scratch) =>
+      k.filterGrad(offsetOf(b, x!), offsetOf(b, dy!), n, h, w, ci, co, pt!, pl!, ho, wo, tiles, offsetOf(b, dw), scratch),
+    );
+    return dw;
   });
 }
 
@@ -147,6 +99,11 @@ function requireWinograd(): void {
   if (!winogradAvailable()) throw new Error(`Winograd convolution needs the wasm backend's memory; the backend is ${tf.getBackend()}.`);
 }
 
+/** Whether Winograd can run a convolution by filters [KH,KW,Ci,Co] at `stride` at all (any channel count). */
+export function winogradShape(w: readonly number[], stride: number): boolean {
+  return stride === 1 && w[0] === 3 && w[1] === 3 && winogradAvailable();
+}
+
 /**
  * Whether a convolution of x [B,H,W,Ci] by w [KH,KW,Ci,Co] to [B,Ho,Wo,Co] at `stride`
  * pays off with Winograd; `filterCached`: its filter transform is reused across calls.
@@ -154,38 +111,79 @@ function requireWinograd(): void {
 export function winogradSuits(x: readonly number[], w: readonly number[], out: readonly number[], stride: number, filterCached: boolean): boolean {
   const [kh, kw, ci, co] = w as [number, number, number, number];
   const macs = out[0]! * out[1]! * out[2]! * ci * co * kh * kw;
-  const shapeFits =
-    stride === 1 && kh === 3 && kw === 3 && x[3] === ci && ci % 4 === 0 && co % 4 === 0 && Math.min(ci, co) >= MIN_CHANNELS && out[1]! > 0 && out[2]! > 0;
-  return shapeFits && macs >= (filterCached ? MIN_MACS_CACHED : MIN_MACS_UNCACHED) && winogradAvailable();
+  // RGB outputs (a narrow side of 1-3 channels) pay from a wide input side: the GEMMs are
+  // tiny, the output transform writes only the real channels ([32,32,32,32]->3: 4.6 -> 2.8 ms).
+  const wideEnough = ci >= MIN_CHANNELS && (co >= MIN_CHANNELS || ci >= 4 * MIN_CHANNELS);
+  const shapeFits = x[3] === ci && ci % 4 === 0 && wideEnough && out[1]! > 0 && out[2]! > 0;
+  return shapeFits && macs >= (filterCached ? MIN_MACS_CACHED : MIN_MACS_UNCACHED) && winogradShape(w, stride);
+}
+
+const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+/** `t` with zero channels appended to its last axis up to `to`, or `t` itself where it has them. */
+function padChannels<T extends tf.Tensor>(t: T, to: number): T {
+  const pads = t.shape.map((d, i) => [0, i === t.rank - 1 ? to - d : 0] as [number, number]);
+  return to === t.shape[t.rank - 1] ? t : (t.pad(pads) as T);
 }
 
 /**
  * U = G·g·Gᵀ for a 3x3 filter [3,3,Ci,Co]: 36 matrices [Ci,Co], by our WASM kernel
  * (from TF.js ops it took 1-5 ms per filter: 36 small matMuls each repack an operand).
  * With `flipped`, the transform of the filter the input gradient convolves with
- * (spatially flipped, in/out swapped): 36 matrices [Co,Ci].
+ * (spatially flipped, in/out swapped): 36 matrices [Co,Ci]. Channel counts are padded
+ * with zeros to multiples of 4 (the kernels' SIMD width), e.g. an RGB layer's 3.
  */
 export function winogradFilter(w: tf.Tensor4D, flipped = false): tf.Tensor2D[] {
   requireWinograd();
-  return tf.engine().runKernel(FILTER, { w }, { flipped }) as unknown as tf.Tensor2D[];
+  const [, , ci, co] = w.shape;
+  return tf.tidy(() => {
+    const padded =
+      ci % 4 || co % 4
+        ? w.pad([
+            [0, 0],
+            [0, 0],
+            [0, roundUp4(ci) - ci],
+            [0, roundUp4(co) - co],
+          ])
+        : w;
+    return tf.engine().runKernel(FILTER, { w: padded }, { flipped }) as unknown as tf.Tensor2D[];
+  });
 }
 
 /**
  * conv2d(x, g) + bias at stride 1 with zero padding [top, bottom, left, right] (negative
- * amounts crop), given U = winogradFilter(g). Output [B, H+t+b-2, W+l+r-2, Co].
+ * amounts crop), given U = winogradFilter(g). Output [B, H+t+b-2, W+l+r-2, outChannels]
+ * (g's output channels; U has them rounded up to a multiple of 4).
  */
-export function winogradConv2d(x: tf.Tensor4D, u: tf.Tensor2D[], bias: tf.Tensor1D | null, pads: [number, number, number, number]): tf.Tensor4D {
-  const [n, h, w] = x.shape;
+export function winogradConv2d(
+  x: tf.Tensor4D,
+  u: tf.Tensor2D[],
+  bias: tf.Tensor1D | null,
+  pads: [number, number, number, number],
+  outChannels = u[0]!.shape[1],
+): tf.Tensor4D {
+  const [, h, w] = x.shape;
   const [pt, pb, pl, pr] = pads;
-  const ho = h + pt + pb - 2,
-    wo = w + pl + pr - 2;
-  const th = Math.ceil(ho / 4),
-    tw = Math.ceil(wo / 4);
+  const [ci4, co4] = u[0]!.shape;
   requireWinograd();
   return tf.tidy(() => {
-    const v = tf.engine().runKernel(INPUT, { x }, { pt, pl, th, tw }) as unknown as tf.Tensor2D[];
-    const m: tf.NamedTensorMap = bias ? { bias } : {};
-    v.forEach((vi, i) => (m[`m${i}`] = tf.matMul(vi, u[i]!)));
-    return tf.engine().runKernel(OUTPUT, m, { n, ho, wo, th, tw }) as tf.Tensor4D;
+    const inputs: tf.NamedTensorMap = { x: padChannels(x, ci4) };
+    if (bias) inputs.bias = padChannels(bias, co4);
+    u.forEach((ui, i) => (inputs[`u${i}`] = ui));
+    return tf.engine().runKernel(CONV, inputs, { pt, pl, ho: h + pt + pb - 2, wo: w + pl + pr - 2, cy: outChannels }) as tf.Tensor4D;
+  });
+}
+
+/**
+ * The gradient with respect to g [3,3,Ci,Co] of y = conv2d(x, g) at stride 1 with zero
+ * padding `pad` on every side, given dy [B,Ho,Wo,Co].
+ */
+export function winogradFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, pad: number): tf.Tensor4D {
+  requireWinograd();
+  const ci = x.shape[3],
+    co = dy.shape[3];
+  return tf.tidy(() => {
+    const dw = tf.engine().runKernel(FILTER_GRAD, { x: padChannels(x, roundUp4(ci)), dy: padChannels(dy, roundUp4(co)) }, { pt: pad, pl: pad }) as tf.Tensor4D;
+    return ci % 4 || co % 4 ? dw.slice([0, 0, 0, 0], [-1, -1, ci, co]) : dw;
   });
 }

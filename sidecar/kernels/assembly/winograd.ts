@@ -1,12 +1,14 @@
-// Winograd F(4x4, 3x3) transforms for stride-1 3x3 convolutions (NHWC, float32), for the
-// TF.js WASM backend. Compiled with AssemblyScript into a module that imports the
+// Winograd F(4x4, 3x3) convolution and filter gradient for stride-1 3x3 convolutions
+// (NHWC, float32), for the TF.js WASM backend. Compiled with AssemblyScript into a module that imports the
 // backend's own memory, so tensors are read and written in place. It must own no
 // memory: no data segments, no allocation; all addresses come from the caller.
 //
 //   U[a*6+b][i, o] = (G · g · G^T)[a][b]     g: the 3x3 filter taps of input i, output o
 //   V[a*6+b][t, c] = (Bt · d · Bt^T)[a][b]   d: the 6x6 input patch of tile t, channel c
-//   y[tile]        = At · M · At^T           M[a][b] = V[a*6+b] · U[a*6+b]   (a GEMM, done by the caller)
+//   y[tile]        = At · M · At^T           M[a][b] = V[a*6+b] · U[a*6+b]   (36 GEMMs, gemm.ts)
+//   dU[a*6+b]      = Σ_t V[a*6+b]ᵀ · D[a*6+b]  D = At^T · dY · At;  dw = G^T · dU · G
 // Channels go 4 at a time in SIMD lanes, so C must be a multiple of 4.
+import { gemm } from './gemm';
 
 // Bt (6x6) applied to a line of 6 vectors read at src + k*ss, written to dst + k*ds:
 //   4d0 - 5d2 + d4 | -4d1 - 4d2 + d3 + d4 | 4d1 - 4d2 - d3 + d4 | -2d1 - d2 + 2d3 + d4 | 2d1 - d2 - 2d3 + d4 | 4d1 - 5d3 + d5
@@ -37,79 +39,157 @@
   v128.store(dst + 3 * ds, f32x4.add(f32x4.add(da, f32x4.mul(f32x4.splat(8), db)), m5));
 }
 
-/**
- * x: [B,H,W,C] at `x`; tiles cover the output [B,Ho,Wo] in 4x4 blocks, tile (i, j) reading
- * input rows 4i-pt .. 4i-pt+5 and columns 4j-pl .. 4j-pl+5 (zeros outside the image).
- * vPtrs: 36 u32 addresses of V[0..35], each [tiles, C]. scratch: 3·36·16 bytes.
- */
-export function inputTransform(x: usize, B: i32, H: i32, W: i32, C: i32, pt: i32, pl: i32, th: i32, tw: i32, vPtrs: usize, scratch: usize): void {
-  const patch = scratch, mid = scratch + 36 * 16, out = scratch + 72 * 16;
-  const cs = <usize>C * 4, rs = <usize>W * cs;
-  let t = 0;
-  for (let b = 0; b < B; b++) {
-    for (let ti = 0; ti < th; ti++) {
-      const r0 = ti * 4 - pt;
-      let rowMask = 0;
-      for (let r = 0; r < 6; r++) if (r0 + r >= 0 && r0 + r < H) rowMask |= 1 << r;
-      for (let tj = 0; tj < tw; tj++, t++) {
-        const c0 = tj * 4 - pl;
-        let colMask = 0;
-        for (let c = 0; c < 6; c++) if (c0 + c >= 0 && c0 + c < W) colMask |= 1 << c;
-        const inside = rowMask == 63 && colMask == 63;
-        const origin = x + (<usize>b * H * W) * cs + <isize>r0 * rs + <isize>c0 * cs;
-        const vOff = <usize>t * cs;
-        for (let ch: usize = 0; ch < cs; ch += 16) {
-          let src = origin + ch, ss = rs, cstep = cs;
-          if (!inside) {
-            for (let r = 0; r < 6; r++) {
-              for (let c = 0; c < 6; c++) {
-                const ok = (rowMask >> r) & (colMask >> c) & 1;
-                v128.store(patch + (r * 6 + c) * 16, ok ? v128.load(origin + ch + <isize>r * rs + <isize>c * cs) : f32x4.splat(0));
-              }
-            }
-            src = patch; ss = 6 * 16; cstep = 16;
-          }
-          // columns: mid[a][j] = sum_i Bt[a][i] d[i][j]
-          for (let j = 0; j < 6; j++) bt6(src + <usize>j * cstep, ss, mid + j * 16, 6 * 16);
-          // rows: out[a][b] = sum_j mid[a][j] Bt[b][j], then scattered to V[a*6+b]
-          for (let a = 0; a < 6; a++) bt6(mid + a * 6 * 16, 16, out + a * 6 * 16, 16);
-          for (let k = 0; k < 36; k++) v128.store(<usize>load<u32>(vPtrs + k * 4) + vOff + ch, v128.load(out + k * 16));
+// A (6x4) = Atᵀ on a line of 4 vectors (the gradient's way back through At): d0 | d0+d1+d2+d3 | d0-d1+d2-d3 | d0+2d1+4d2+8d3 | d0-2d1+4d2-8d3 | d3
+@inline function a4(src: usize, ss: usize, dst: usize, ds: usize): void {
+  const d0 = v128.load(src), d1 = v128.load(src + ss), d2 = v128.load(src + 2 * ss), d3 = v128.load(src + 3 * ss);
+  const s02 = f32x4.add(d0, d2), s13 = f32x4.add(d1, d3);
+  const e = f32x4.add(d0, f32x4.mul(f32x4.splat(4), d2)), o = f32x4.add(f32x4.mul(f32x4.splat(2), d1), f32x4.mul(f32x4.splat(8), d3));
+  v128.store(dst, d0);
+  v128.store(dst + ds, f32x4.add(s02, s13));
+  v128.store(dst + 2 * ds, f32x4.sub(s02, s13));
+  v128.store(dst + 3 * ds, f32x4.add(e, o));
+  v128.store(dst + 4 * ds, f32x4.sub(e, o));
+  v128.store(dst + 5 * ds, d3);
+}
+
+// Where tile t of a [B, th·4, tw·4] tiling sits: image b, tile row ti, tile column tj.
+@inline function tileImage(t: i32, th: i32, tw: i32): i32 { return t / (th * tw); }
+@inline function tileRow(t: i32, th: i32, tw: i32): i32 { return (t % (th * tw)) / tw; }
+@inline function tileCol(t: i32, tw: i32): i32 { return t % tw; }
+
+// V[a*6+b] = (Bt · d · Btᵀ)[a][b] for the 6x6 patch of x [B,H,W,C] at rows r0.., columns
+// c0.. of image b (zeros outside the image), written to dst + (a*6+b)·posStride.
+@inline function inputTile(x: usize, H: i32, W: i32, cs: usize, b: i32, r0: i32, c0: i32, dst: usize, posStride: usize, scratch: usize): void {
+  const patch = scratch, mid = scratch + 36 * 16;
+  const rs = <usize>W * cs;
+  let rowMask = 0, colMask = 0;
+  for (let r = 0; r < 6; r++) if (r0 + r >= 0 && r0 + r < H) rowMask |= 1 << r;
+  for (let c = 0; c < 6; c++) if (c0 + c >= 0 && c0 + c < W) colMask |= 1 << c;
+  const inside = rowMask == 63 && colMask == 63;
+  const origin = x + (<usize>b * H * W) * cs + <isize>r0 * rs + <isize>c0 * cs;
+  for (let ch: usize = 0; ch < cs; ch += 16) {
+    let src = origin + ch, ss = rs, cstep = cs;
+    if (!inside) {
+      for (let r = 0; r < 6; r++) {
+        for (let c = 0; c < 6; c++) {
+          const ok = (rowMask >> r) & (colMask >> c) & 1;
+          v128.store(patch + (r * 6 + c) * 16, ok ? v128.load(origin + ch + <isize>r * rs + <isize>c * cs) : f32x4.splat(0));
+        }
+      }
+      src = patch; ss = 6 * 16; cstep = 16;
+    }
+    // columns: mid[a][j] = sum_i Bt[a][i] d[i][j]; rows: V[a][b] = sum_j mid[a][j] Bt[b][j]
+    for (let j = 0; j < 6; j++) bt6(src + <usize>j * cstep, ss, mid + j * 16, 6 * 16);
+    for (let a = 0; a < 6; a++) bt6(mid + a * 6 * 16, 16, dst + <usize>(a * 6) * posStride + ch, posStride);
+  }
+}
+
+// y's 4x4 block of tile (b, ti, tj) = At · M · Atᵀ + bias, M[a*6+b] at src + (a*6+b)·posStride,
+// with `ms` bytes of channels per row of M; clipped to y [B,Ho,Wo,C] (cs = 4·C bytes per
+// pixel; C may stop short of M's last group of 4, as for an RGB output).
+@inline function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, scratch: usize): void {
+  const mid = scratch, out = scratch + 24 * 16;
+  const rs = <usize>Wo * cs;
+  const rows = min(4, Ho - ti * 4), cols = min(4, Wo - tj * 4);
+  const origin = y + (<usize>b * Ho * Wo) * cs + <usize>(ti * 4) * rs + <usize>(tj * 4) * cs;
+  for (let ch: usize = 0; ch < ms; ch += 16) {
+    // columns: mid[r][b] = sum_a At[r][a] M[a][b]; rows: out[r][s] = sum_b mid[r][b] At[s][b]
+    for (let j = 0; j < 6; j++) at6(src + <usize>j * posStride + ch, 6 * posStride, mid + j * 16, 6 * 16);
+    for (let r = 0; r < 4; r++) at6(mid + r * 6 * 16, 16, out + r * 4 * 16, 16);
+    const bv = bias ? v128.load(bias + ch) : f32x4.splat(0);
+    const lanes = <i32>(min(cs - ch, 16) / 4);
+    for (let r = 0; r < rows; r++) {
+      for (let s = 0; s < cols; s++) {
+        const v = f32x4.add(v128.load(out + (r * 4 + s) * 16), bv), dst = origin + <usize>r * rs + <usize>s * cs + ch;
+        if (lanes == 4) {
+          v128.store(dst, v);
+        } else {
+          v128.store(mid, v); // mid is free once out is made
+          for (let l = 0; l < lanes; l++) store<f32>(dst + <usize>l * 4, load<f32>(mid + <usize>l * 4));
         }
       }
     }
   }
 }
 
-/**
- * mPtrs: 36 u32 addresses of M[0..35], each [tiles, C]; bias: C floats or 0 for none;
- * y: [B,Ho,Wo,C]. Writes the 4x4 block of each tile, clipped to the output.
- */
-export function outputTransform(mPtrs: usize, bias: usize, y: usize, B: i32, Ho: i32, Wo: i32, C: i32, th: i32, tw: i32, scratch: usize): void {
-  const gathered = scratch, mid = scratch + 36 * 16, out = scratch + 60 * 16;
-  const cs = <usize>C * 4, rs = <usize>Wo * cs;
-  let t = 0;
-  for (let b = 0; b < B; b++) {
-    for (let ti = 0; ti < th; ti++) {
-      const rows = min(4, Ho - ti * 4);
-      for (let tj = 0; tj < tw; tj++, t++) {
-        const cols = min(4, Wo - tj * 4);
-        const mOff = <usize>t * cs;
-        const origin = y + (<usize>b * Ho * Wo) * cs + <usize>(ti * 4) * rs + <usize>(tj * 4) * cs;
-        for (let ch: usize = 0; ch < cs; ch += 16) {
-          for (let k = 0; k < 36; k++) v128.store(gathered + k * 16, v128.load(<usize>load<u32>(mPtrs + k * 4) + mOff + ch));
-          // columns: mid[r][b] = sum_a At[r][a] M[a][b]
-          for (let j = 0; j < 6; j++) at6(gathered + j * 16, 6 * 16, mid + j * 16, 6 * 16);
-          // rows: out[r][s] = sum_b mid[r][b] At[s][b]
-          for (let r = 0; r < 4; r++) at6(mid + r * 6 * 16, 16, out + r * 4 * 16, 16);
-          const bv = bias ? v128.load(bias + ch) : f32x4.splat(0);
-          for (let r = 0; r < rows; r++) {
-            for (let s = 0; s < cols; s++) {
-              v128.store(origin + <usize>r * rs + <usize>s * cs + ch, f32x4.add(v128.load(out + (r * 4 + s) * 16), bv));
-            }
-          }
+// The gradient reaching M from y's 4x4 block of tile (b, ti, tj) (zeros past y's edge):
+// D = Atᵀ · dY · At (6x6), written to dst + (a*6+b)·posStride.
+@inline function gradTile(dy: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, dst: usize, posStride: usize, scratch: usize): void {
+  const patch = scratch, mid = scratch + 16 * 16;
+  const rs = <usize>Wo * cs;
+  const rows = min(4, Ho - ti * 4), cols = min(4, Wo - tj * 4);
+  const origin = dy + (<usize>b * Ho * Wo) * cs + <usize>(ti * 4) * rs + <usize>(tj * 4) * cs;
+  for (let ch: usize = 0; ch < cs; ch += 16) {
+    let src = origin + ch, ss = rs, cstep = cs;
+    if (rows < 4 || cols < 4) {
+      for (let r = 0; r < 4; r++) {
+        for (let s = 0; s < 4; s++) {
+          v128.store(patch + (r * 4 + s) * 16, r < rows && s < cols ? v128.load(origin + ch + <usize>r * rs + <usize>s * cs) : f32x4.splat(0));
         }
       }
+      src = patch; ss = 4 * 16; cstep = 16;
     }
+    for (let s = 0; s < 4; s++) a4(src + <usize>s * cstep, ss, mid + s * 16, 4 * 16);
+    for (let a = 0; a < 6; a++) a4(mid + a * 4 * 16, 16, dst + <usize>(a * 6) * posStride + ch, posStride);
+  }
+}
+
+/** Bytes of scratch `conv` needs for blocks of T tiles: V and M blocks and the per-tile transforms. */
+export function convScratchBytes(T: i32, Ci: i32, Co: i32): i32 { return 36 * 4 * T * (Ci + Co) + 72 * 16; }
+
+/**
+ * y [B,Ho,Wo,Cy] = conv(x [B,H,W,Ci], g) + bias (0: none) at stride 1, with zero padding
+ * pt, pl before the image (the tiles over y read input rows 4i-pt .. 4i-pt+5), given
+ * uPtrs: 36 u32 addresses of U = G·g·Gᵀ, each [Ci,Co]; y keeps the first Cy <= Co channels. Blocks of T tiles go through
+ * input transform, the 36 GEMMs and the output transform while they are in cache.
+ */
+export function conv(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32, uPtrs: usize, Co: i32, bias: usize, y: usize, Cy: i32, Ho: i32, Wo: i32, T: i32, scratch: usize): void {
+  const th = (Ho + 3) / 4, tw = (Wo + 3) / 4, tiles = B * th * tw;
+  const csi = <usize>Ci * 4, cso = <usize>Co * 4;
+  const vPos = <usize>T * csi, mPos = <usize>T * cso;
+  const vBlock = scratch, mBlock = vBlock + 36 * vPos, tmp = mBlock + 36 * mPos;
+  for (let t0 = 0; t0 < tiles; t0 += T) {
+    const n = min(T, tiles - t0);
+    for (let r = 0; r < n; r++) {
+      const t = t0 + r;
+      inputTile(x, H, W, csi, tileImage(t, th, tw), tileRow(t, th, tw) * 4 - pt, tileCol(t, tw) * 4 - pl, vBlock + <usize>r * csi, vPos, tmp);
+    }
+    for (let p = 0; p < 36; p++) gemm(vBlock + <usize>p * vPos, Ci, 1, <usize>load<u32>(uPtrs + p * 4), Co, mBlock + <usize>p * mPos, Co, n, Ci, Co, false);
+    for (let r = 0; r < n; r++) {
+      const t = t0 + r;
+      outputTile(mBlock + <usize>r * cso, mPos, cso, bias, y, Ho, Wo, <usize>Cy * 4, tileImage(t, th, tw), tileRow(t, th, tw), tileCol(t, tw), tmp);
+    }
+  }
+}
+
+/** Bytes of scratch `filterGrad` needs for blocks of T tiles: V and D blocks, the 36 dU and the transforms. */
+export function filterGradScratchBytes(T: i32, Ci: i32, Co: i32): i32 { return 36 * 4 * (T * (Ci + Co) + Ci * Co) + 72 * 16; }
+
+/**
+ * dw [3,3,Ci,Co] (HWIO) of y = conv(x, w) as in `conv`, from x and dy [B,Ho,Wo,Co]:
+ * dU[ξ] = Σ_tiles V[ξ]ᵀ · D[ξ] (a GEMM accumulated over blocks of T tiles), then
+ * dw = Gᵀ · dU · G, the filter transform run backwards.
+ */
+export function filterGrad(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32, Co: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, T: i32, dw: usize, scratch: usize): void {
+  const th = (Ho + 3) / 4, tw = (Wo + 3) / 4, tiles = B * th * tw;
+  const csi = <usize>Ci * 4, cso = <usize>Co * 4, n = Ci * Co, uPos = <usize>n * 4;
+  const vPos = <usize>T * csi, dPos = <usize>T * cso;
+  const vBlock = scratch, dBlock = vBlock + 36 * vPos, dU = dBlock + 36 * dPos, tmp = dU + 36 * uPos;
+  for (let t0 = 0; t0 < tiles; t0 += T) {
+    const rowsInBlock = min(T, tiles - t0);
+    for (let r = 0; r < rowsInBlock; r++) {
+      const t = t0 + r, b = tileImage(t, th, tw), ti = tileRow(t, th, tw), tj = tileCol(t, tw);
+      inputTile(x, H, W, csi, b, ti * 4 - pt, tj * 4 - pl, vBlock + <usize>r * csi, vPos, tmp);
+      gradTile(dy, Ho, Wo, cso, b, ti, tj, dBlock + <usize>r * cso, dPos, tmp);
+    }
+    for (let p = 0; p < 36; p++) gemm(vBlock + <usize>p * vPos, 1, Ci, dBlock + <usize>p * dPos, Co, dU + <usize>p * uPos, Co, Ci, rowsInBlock, Co, t0 > 0);
+  }
+  const rows = tmp, taps = tmp + 18 * 16;
+  for (let k = 0; k < n; k += 4) {
+    // rows[a][j] = sum_b dU[a][b] G[b][j]; taps[i][j] = sum_a G[a][i] rows[a][j]
+    for (let a = 0; a < 6; a++) gt6(dU + <usize>(a * 6) * uPos + <usize>k * 4, uPos, rows + a * 3 * 16, 16);
+    for (let j = 0; j < 3; j++) gt6(rows + j * 16, 3 * 16, taps + j * 16, 3 * 16);
+    for (let t = 0; t < 9; t++) v128.store(dw + <usize>t * uPos + <usize>k * 4, v128.load(taps + t * 16));
   }
 }
 
@@ -126,6 +206,18 @@ export function outputTransform(mPtrs: usize, bias: usize, y: usize, B: i32, Ho:
   v128.store(dst + 3 * ds, f32x4.add(even, odd));
   v128.store(dst + 4 * ds, f32x4.sub(even, odd));
   v128.store(dst + 5 * ds, g2);
+}
+
+// Gᵀ (3x6) on 6 vectors, the filter transform's adjoint:
+//   d0/4 - (d1+d2)/6 + (d3+d4)/24 | (d2-d1)/6 + (d3-d4)/12 | (d3+d4-d1-d2)/6 + d5
+@inline function gt6(src: usize, ss: usize, dst: usize, ds: usize): void {
+  const d0 = v128.load(src), d1 = v128.load(src + ss), d2 = v128.load(src + 2 * ss);
+  const d3 = v128.load(src + 3 * ss), d4 = v128.load(src + 4 * ss), d5 = v128.load(src + 5 * ss);
+  const sixth = f32x4.splat(<f32>(1.0 / 6)), twelfth = f32x4.splat(<f32>(1.0 / 12)), tw4th = f32x4.splat(<f32>(1.0 / 24));
+  const s12 = f32x4.add(d1, d2), s34 = f32x4.add(d3, d4);
+  v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(0.25), d0), f32x4.mul(sixth, s12)), f32x4.mul(tw4th, s34)));
+  v128.store(dst + ds, f32x4.add(f32x4.mul(sixth, f32x4.sub(d2, d1)), f32x4.mul(twelfth, f32x4.sub(d3, d4))));
+  v128.store(dst + 2 * ds, f32x4.add(f32x4.mul(sixth, f32x4.sub(s34, s12)), d5));
 }
 
 /**
@@ -154,7 +246,5 @@ export function filterTransform(w: usize, Ci: i32, Co: i32, flipped: bool, uPtrs
   }
 }
 
-/** Scratch bytes the caller must provide to each transform. */
-export function inputScratchBytes(): i32 { return 108 * 16; }
-export function outputScratchBytes(): i32 { return 76 * 16; }
+/** Scratch bytes the caller must provide to filterTransform. */
 export function filterScratchBytes(): i32 { return 63 * 16; }

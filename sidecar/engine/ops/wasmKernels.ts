@@ -1,0 +1,158 @@
+/**
+ * Our WASM kernels (sidecar/kernels/assembly/) on the TF.js WASM backend: which build
+ * loads (relaxed SIMD where the runtime has it, else plain SIMD), its instance on each
+ * backend's own WebAssembly.Memory (so kernels read and write tensors in place), and
+ * registering TF.js kernels that call it. The Winograd ops (winograd.ts) are its users.
+ */
+import v8 from 'node:v8';
+import * as tf from '../tf.ts';
+import { WINOGRAD_RELAXED_WASM_BASE64, WINOGRAD_SIMD_WASM_BASE64 } from './winograd-kernel.generated.ts';
+
+/** The exports of sidecar/kernels/assembly/winograd.ts. */
+export interface WinogradKernels {
+  conv(
+    x: number,
+    b: number,
+    h: number,
+    w: number,
+    ci: number,
+    pt: number,
+    pl: number,
+    uPtrs: number,
+    co: number,
+    bias: number,
+    y: number,
+    cy: number,
+    ho: number,
+    wo: number,
+    tiles: number,
+    scratch: number,
+  ): void;
+  filterGrad(
+    x: number,
+    dy: number,
+    b: number,
+    h: number,
+    w: number,
+    ci: number,
+    co: number,
+    pt: number,
+    pl: number,
+    ho: number,
+    wo: number,
+    tiles: number,
+    dw: number,
+    scratch: number,
+  ): void;
+  filterTransform(w: number, ci: number, co: number, flipped: boolean, uPtrs: number, scratch: number): void;
+  convScratchBytes(tiles: number, ci: number, co: number): number;
+  filterGradScratchBytes(tiles: number, ci: number, co: number): number;
+  filterScratchBytes(): number;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
+export interface WasmBackendLike {
+  wasm: { asm?: { memory?: unknown } };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
+  getMemoryOffset(dataId: object): number;
+  typedArrayFromHeap(t: tf.TensorInfo): Int32Array | Float32Array;
+}
+
+export type KernelVariant = 'relaxed' | 'simd';
+let kernelsByBackend = new WeakMap<object, WinogradKernels | null>();
+const compiled = new Map<KernelVariant, WebAssembly.Module>();
+let preferred: KernelVariant | 'auto' = 'auto';
+
+/**
+ * Whether this runtime loads relaxed SIMD. Node 22+ does; Node 20's V8 has it behind a
+ * flag that a wasm compile reads when it runs, so it is set here before giving up.
+ */
+function relaxedSimdLoads(): boolean {
+  const bytes = Buffer.from(WINOGRAD_RELAXED_WASM_BASE64, 'base64');
+  if (WebAssembly.validate(bytes)) return true;
+  try {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return WebAssembly.validate(bytes);
+}
+
+let relaxedLoads: boolean | undefined;
+/** The kernel build in use: relaxed SIMD (FMA) where the runtime loads it, else plain SIMD. */
+export function kernelVariant(): KernelVariant {
+  if (preferred !== 'auto') return preferred;
+  relaxedLoads ??= relaxedSimdLoads();
+  return relaxedLoads ? 'relaxed' : 'simd';
+}
+
+/**
+ * Chooses the kernel build ('auto': the fastest that loads) for the kernel calls from
+ * here on; benches and tests use it to compare the two builds.
+ */
+export function useKernelVariant(v: KernelVariant | 'auto'): void {
+  if (v === 'relaxed' && !(relaxedLoads ??= relaxedSimdLoads())) throw new Error('This runtime cannot load relaxed-SIMD WebAssembly.');
+  preferred = v;
+  kernelsByBackend = new WeakMap();
+}
+
+function moduleOf(v: KernelVariant): WebAssembly.Module {
+  let m = compiled.get(v);
+  if (!m) {
+    m = new WebAssembly.Module(Buffer.from(v === 'relaxed' ? WINOGRAD_RELAXED_WASM_BASE64 : WINOGRAD_SIMD_WASM_BASE64, 'base64'));
+    compiled.set(v, m);
+  }
+  return m;
+}
+
+/** The kernels on `backend`'s memory, or null where they cannot run there (exported for tests). */
+export function kernelsOf(backend: Pick<WasmBackendLike, 'wasm'>): WinogradKernels | null {
+  let k = kernelsByBackend.get(backend);
+  if (k === undefined) {
+    const memory = backend.wasm?.asm?.memory;
+    k = null;
+    if (memory instanceof WebAssembly.Memory) {
+      try {
+        k = new WebAssembly.Instance(moduleOf(kernelVariant()), { env: { memory } }).exports as unknown as WinogradKernels;
+      } catch {
+        k = null; // e.g. the threaded build's shared memory: keep the direct convolution
+      }
+    }
+    kernelsByBackend.set(backend, k);
+  }
+  return k;
+}
+
+export const offsetOf = (b: WasmBackendLike, t: tf.TensorInfo): number => b.getMemoryOffset(t.dataId);
+
+/** Runs `f` with a temporary int32 table of the given tensors' addresses (0 where none) and a float scratch area. */
+export function withTables(b: WasmBackendLike, tensors: tf.TensorInfo[], scratchBytes: number, f: (table: number, scratch: number) => void): void {
+  const table = b.makeOutput([Math.max(1, tensors.length)], 'int32');
+  const scratch = b.makeOutput([Math.ceil(scratchBytes / 4)], 'float32');
+  try {
+    (b.typedArrayFromHeap(table) as Int32Array).set(tensors.map((t) => offsetOf(b, t)));
+    f(offsetOf(b, table), offsetOf(b, scratch));
+  } finally {
+    b.disposeData(table.dataId);
+    b.disposeData(scratch.dataId);
+  }
+}
+
+type KernelBody = (
+  inputs: Record<string, tf.TensorInfo | undefined>,
+  attrs: Record<string, number | boolean>,
+  b: WasmBackendLike,
+  k: WinogradKernels,
+) => tf.TensorInfo | tf.TensorInfo[];
+
+export function registerWasmKernel(kernelName: string, body: KernelBody): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const b = backend as unknown as WasmBackendLike;
+      return body(inputs as Record<string, tf.TensorInfo>, attrs as Record<string, number | boolean>, b, kernelsOf(b)!);
+    },
+  });
+}
