@@ -6,7 +6,7 @@
  * that is impossible they are simply absent, and selection records why and moves on.
  */
 import * as tf from './tf.ts';
-import { kernelVariant, type KernelVariant } from './ops/wasmKernels.ts';
+import { kernelVariant, registerSharingIdentity, type KernelVariant } from './ops/wasmKernels.ts';
 import type { BackendName } from './config.ts';
 
 export interface BackendAttempt {
@@ -91,6 +91,7 @@ const loaders: Record<BackendName, () => Promise<string>> = {
   },
   wasm: async () => {
     await import('@tensorflow/tfjs-backend-wasm');
+    registerSharingIdentity();
     await activate('wasm');
     return 'WebAssembly (XNNPACK) on the CPU';
   },

@@ -4,7 +4,7 @@
  * relaxed SIMD) match TF.js's direct convolution and its filter gradient for every
  * padding the conv ops use (including crops and outputs that are not multiples of 4),
  * the conv ops take the Winograd path where it suits and their gradients still match,
- * nothing leaks, and other backends are refused clearly.
+ * nothing leaks, other backends are refused clearly, and Identity shares buffers.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../../sidecar/engine/tf.ts';
 import { conv2d, withFilterCache } from '../../sidecar/engine/ops/conv.ts';
-import { kernelsOf, kernelVariant, useKernelVariant } from '../../sidecar/engine/ops/wasmKernels.ts';
+import { kernelsOf, kernelVariant, registerSharingIdentity, useKernelVariant } from '../../sidecar/engine/ops/wasmKernels.ts';
 import { winogradAvailable, winogradConv2d, winogradFilter, winogradFilterGrad } from '../../sidecar/engine/ops/winograd.ts';
 import { normalStream } from '../../sidecar/engine/rng.ts';
 import { compileVariants, generatedSource, KERNELS } from '../../scripts/build-kernels.mjs';
@@ -273,4 +273,18 @@ test('a backend whose memory the kernels cannot use (none exported, or shared) k
   assert.equal(kernelsOf({ wasm: {} }), null);
   assert.equal(kernelsOf({ wasm: { asm: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }) } } }), null);
   assert.notEqual(kernelsOf({ wasm: { asm: { memory: new WebAssembly.Memory({ initial: 1 }) } } }), null);
+});
+
+test('Identity on wasm shares the input buffer instead of copying it; the clone outlives its original', async () => {
+  await useBackend('wasm');
+  registerSharingIdentity(); // what selectBackend does when it loads the wasm backend
+  registerSharingIdentity(); // and a second time changes nothing
+  const before = tf.backend().numDataIds();
+  const x = tf.tensor([1, 2, 3]);
+  const y = tf.clone(x); // tf.clone runs the Identity kernel, as the gradient tape does for saved tensors
+  assert.equal(tf.backend().numDataIds(), before + 1, 'one buffer for both tensors');
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+  y.dispose();
+  assert.equal(tf.backend().numDataIds(), before, 'the buffer is freed with its last tensor');
 });

@@ -7,7 +7,7 @@
  * with its own TF.js backend. The WASM backend runs one thread per instance here, so this
  * is how the other cores are used.
  *
- * SGLD: each part draws the noise of the whole batch and keeps its rows (sgld.ts `slice`),
+ * SGLD: each part draws the noise of its rows by their batch index (sgld.ts `rowOffset`),
  * so the result is the single-thread result, row for row. Gradients: the sum of the
  * shards' gradients equals the batch gradient up to float rounding.
  */
@@ -192,7 +192,7 @@ export class Pool implements Runner {
       total,
       (a, b) => {
         const head = start.slice(a, b - a);
-        const r = sgldChain((v) => this.model.energy(params, v, true), head, head, { ...opts, slice: { offset: a, total } });
+        const r = sgldChain((v) => this.model.energy(params, v, true), head, head, { ...opts, rowOffset: a });
         head.dispose();
         return r;
       },
@@ -200,7 +200,7 @@ export class Pool implements Runner {
         const part = tf.tidy(() => start.slice(a, b - a));
         const packed = pack(part);
         part.dispose();
-        return w.run({ kind: 'sgld', params: packedParams, start: packed, opts: { ...opts, slice: { offset: a, total } } });
+        return w.run({ kind: 'sgld', params: packedParams, start: packed, opts: { ...opts, rowOffset: a } });
       },
       (r) => disposeParams({ ...r }),
     );
