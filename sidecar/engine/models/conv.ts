@@ -9,7 +9,7 @@
 import * as tf from '../tf.ts';
 import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../params.ts';
 import { avgPool2, spatialMean, upsample2 } from '../ops/resample.ts';
-import { conv, dense, lrelu } from './layers.ts';
+import { conv, convAfterLrelu, dense, lrelu } from './layers.ts';
 import type { EcvaeModel } from './types.ts';
 
 export interface ConvArch {
@@ -67,7 +67,7 @@ export function convModel(a: ConvArch): EcvaeModel {
       let h = conv(p, 'ebm.stem', x as tf.Tensor4D, S1, frozen);
       for (let i = 0; i < L; i++) {
         if (i > 0) h = avgPool2(h);
-        h = conv(p, `ebm.conv${i}`, lrelu(h), S1, frozen);
+        h = convAfterLrelu(p, `ebm.conv${i}`, h, S1, frozen);
       }
       const pooled = spatialMean(lrelu(h));
       const e = dense(p, 'ebm.head2', lrelu(dense(p, 'ebm.head1', pooled, frozen)), frozen);

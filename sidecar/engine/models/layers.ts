@@ -2,6 +2,7 @@
 import * as tf from '../tf.ts';
 import { leakyRelu } from '../ops/elementwise.ts';
 import { conv2d, type ConvGeometry } from '../ops/conv.ts';
+import { conv2dAfterLeaky } from '../ops/convLeaky.ts';
 import { denseOp } from '../ops/dense.ts';
 import { param, type Params } from '../params.ts';
 
@@ -16,6 +17,11 @@ export function conv(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, f
 }
 
 export const lrelu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, LEAK);
+
+/** conv(lrelu(x)), with the lrelu fused into the convolution where the backend allows (ops/convLeaky.ts). */
+export function convAfterLrelu(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, frozen: boolean): tf.Tensor4D {
+  return conv2dAfterLeaky(x, param(p, `${name}.w`) as tf.Tensor4D, param(p, `${name}.b`) as tf.Tensor1D, g, LEAK, frozen);
+}
 
 /**
  * [sin h, cos h] with h = 2π·x·B, and its gradient with respect to x only: B is a fixed

@@ -134,18 +134,31 @@ export function cachedDerived<T extends tf.Tensor>(kind: string, w: tf.Tensor, m
 }
 
 const flipped = (w: tf.Tensor4D): tf.Tensor4D => derived('flip', w, () => w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D);
-const winogradOf = (w: tf.Tensor4D, flip: boolean): tf.Tensor2D[] => derived(flip ? 'winograd-flipped' : 'winograd', w, () => winogradFilter(w, flip));
+/** U of w (or of its flipped filter, for input gradients), cached in the active FilterCache scope. */
+export const winogradOf = (w: tf.Tensor4D, flip: boolean): tf.Tensor2D[] => derived(flip ? 'winograd-flipped' : 'winograd', w, () => winogradFilter(w, flip));
+
+/** Whether a FilterCache scope is active (Winograd's thresholds are lower when U is reused). */
+export const filterCacheActive = (): boolean => activeCache !== undefined;
+
+/**
+ * Zero padding [top, bottom, left, right] of the stride-1 convolution of dy (dilated by
+ * the stride) with the flipped filter that gives the input gradient of a conv2d.
+ */
+export function inputGradPads(w: readonly number[], inShape: readonly number[], dyShape: readonly number[], g: ConvGeometry): [number, number, number, number] {
+  const [kh, kw] = w as [number, number];
+  const [, h, wd] = inShape as [number, number, number];
+  const [, ho, wo] = dyShape as [number, number, number];
+  // Rows of the padded input past the last window get no gradient; pad for them too.
+  const extraH = h + 2 * g.pad - ((ho - 1) * g.stride + kh);
+  const extraW = wd + 2 * g.pad - ((wo - 1) * g.stride + kw);
+  return [kh - 1 - g.pad, kh - 1 - g.pad + extraH, kw - 1 - g.pad, kw - 1 - g.pad + extraW];
+}
 
 /** Gradient of conv2d with respect to its input, through a stride-1 forward convolution. */
 export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
-  const [, h, wd] = inShape;
-  const [, ho, wo] = dy.shape;
-  // Rows of the padded input past the last window get no gradient; pad for them too.
-  const extraH = h + 2 * g.pad - ((ho - 1) * g.stride + kh);
-  const extraW = wd + 2 * g.pad - ((wo - 1) * g.stride + kw);
-  const pads: [number, number, number, number] = [kh - 1 - g.pad, kh - 1 - g.pad + extraH, kw - 1 - g.pad, kw - 1 - g.pad + extraW];
-  if (winogradSuits(dy.shape, [kh, kw, co, ci], inShape, g.stride, activeCache !== undefined)) return winogradConv2d(dy, winogradOf(w, true), null, pads, ci);
+  const pads = inputGradPads(w.shape, inShape, dy.shape, g);
+  if (winogradSuits(dy.shape, [kh, kw, co, ci], inShape, g.stride, filterCacheActive())) return winogradConv2d(dy, winogradOf(w, true), null, pads, ci);
   const dyd = dilateSpatial(dy, g.stride);
   const [top, bottom, left, right] = pads;
   const wFlip = flipped(w);
@@ -186,7 +199,7 @@ export function directFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [
 }
 
 /** Gradient of the bias: dy summed over batch and space (see spatialMean for why so). */
-function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
+export function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
   const [, h, w] = dy.shape;
   return spatialMeanValue(dy)
     .sum(0)
@@ -205,8 +218,7 @@ function convBias(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometr
   const [n, h, wd] = x.shape;
   const [kh, kw, , co] = w.shape;
   const out = [n, (h + 2 * g.pad - kh) / g.stride + 1, (wd + 2 * g.pad - kw) / g.stride + 1, co];
-  if (winogradSuits(x.shape, w.shape, out, g.stride, activeCache !== undefined))
-    return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad], co);
+  if (winogradSuits(x.shape, w.shape, out, g.stride, filterCacheActive())) return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad], co);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: g.stride, pad: g.pad });
 }
 

@@ -25,6 +25,9 @@ export interface WinogradKernels {
     cy: number,
     ho: number,
     wo: number,
+    leaky: boolean,
+    gate: number,
+    alpha: number,
     tiles: number,
     scratch: number,
   ): void;
@@ -40,6 +43,8 @@ export interface WinogradKernels {
     pl: number,
     ho: number,
     wo: number,
+    leaky: boolean,
+    alpha: number,
     tiles: number,
     dw: number,
     scratch: number,

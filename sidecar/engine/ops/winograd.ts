@@ -66,23 +66,43 @@ function registerKernels(): void {
     const u = Array.from({ length: POSITIONS }, (_, i) => inputs[`u${i}`]!);
     const [n, h, w, ci] = x.shape as [number, number, number, number];
     const co = u[0]!.shape[1]!;
-    const { pt, pl, ho, wo, cy } = attrs as Record<string, number>;
+    const { pt, pl, ho, wo, cy, leak } = attrs as Record<string, number>;
     const y = b.makeOutput([n, ho!, wo!, cy!], 'float32');
     const tiles = blockTiles(ci, co, n * Math.ceil(ho! / 4) * Math.ceil(wo! / 4));
     const bias = inputs.bias ? offsetOf(b, inputs.bias) : 0;
     withTables(b, u, k.convScratchBytes(tiles, ci, co), (table, scratch) =>
-      k.conv(offsetOf(b, x), n, h, w, ci, pt!, pl!, table, co, bias, offsetOf(b, y), cy!, ho!, wo!, tiles, scratch),
+      k.conv(
+        offsetOf(b, x),
+        n,
+        h,
+        w,
+        ci,
+        pt!,
+        pl!,
+        table,
+        co,
+        bias,
+        offsetOf(b, y),
+        cy!,
+        ho!,
+        wo!,
+        Boolean(attrs.leakyInput),
+        inputs.gate ? offsetOf(b, inputs.gate) : 0,
+        leak ?? 1,
+        tiles,
+        scratch,
+      ),
     );
     return y;
   });
   registerWasmKernel(FILTER_GRAD, ({ x, dy }, attrs, b, k) => {
     const [n, h, w, ci] = x!.shape as [number, number, number, number];
     const [, ho, wo, co] = dy!.shape as [number, number, number, number];
-    const { pt, pl } = attrs as Record<string, number>;
+    const { pt, pl, leak } = attrs as Record<string, number>;
     const dw = b.makeOutput([3, 3, ci, co], 'float32');
     const tiles = blockTiles(ci, co, n * Math.ceil(ho / 4) * Math.ceil(wo / 4));
     withTables(b, [], k.filterGradScratchBytes(tiles, ci, co), (_, scratch) =>
-      k.filterGrad(offsetOf(b, x!), offsetOf(b, dy!), n, h, w, ci, co, pt!, pl!, ho, wo, tiles, offsetOf(b, dw), scratch),
+      k.filterGrad(offsetOf(b, x!), offsetOf(b, dy!), n, h, w, ci, co, pt!, pl!, ho, wo, leak !== undefined, leak ?? 1, tiles, offsetOf(b, dw), scratch),
     );
     return dw;
   });
@@ -151,6 +171,19 @@ export function winogradFilter(w: tf.Tensor4D, flipped = false): tf.Tensor2D[] {
 }
 
 /**
+ * A leaky ReLU (slope `leak` below 0) fused into a Winograd convolution, so that its
+ * elementwise passes over the activation (TF.js: Step, Multiply, and Multiply again for
+ * the gradient) are not run: `input`: convolve lrelu(x) instead of x (the transform
+ * applies it as it reads x); `gate`: multiply the output by lrelu'(gate), which makes a
+ * convolution's input gradient the gradient with respect to the lrelu's input.
+ */
+export interface LeakyFusion {
+  leak: number;
+  input?: boolean;
+  gate?: tf.Tensor4D;
+}
+
+/**
  * conv2d(x, g) + bias at stride 1 with zero padding [top, bottom, left, right] (negative
  * amounts crop), given U = winogradFilter(g). Output [B, H+t+b-2, W+l+r-2, outChannels]
  * (g's output channels; U has them rounded up to a multiple of 4).
@@ -161,6 +194,7 @@ export function winogradConv2d(
   bias: tf.Tensor1D | null,
   pads: [number, number, number, number],
   outChannels = u[0]!.shape[1],
+  fused?: LeakyFusion,
 ): tf.Tensor4D {
   const [, h, w] = x.shape;
   const [pt, pb, pl, pr] = pads;
@@ -169,21 +203,33 @@ export function winogradConv2d(
   return tf.tidy(() => {
     const inputs: tf.NamedTensorMap = { x: padChannels(x, ci4) };
     if (bias) inputs.bias = padChannels(bias, co4);
+    if (fused?.gate) inputs.gate = fused.gate;
     u.forEach((ui, i) => (inputs[`u${i}`] = ui));
-    return tf.engine().runKernel(CONV, inputs, { pt, pl, ho: h + pt + pb - 2, wo: w + pl + pr - 2, cy: outChannels }) as tf.Tensor4D;
+    const attrs = {
+      pt,
+      pl,
+      ho: h + pt + pb - 2,
+      wo: w + pl + pr - 2,
+      cy: outChannels,
+      leakyInput: Boolean(fused?.input),
+      ...(fused ? { leak: fused.leak } : {}),
+    };
+    return tf.engine().runKernel(CONV, inputs, attrs) as tf.Tensor4D;
   });
 }
 
 /**
  * The gradient with respect to g [3,3,Ci,Co] of y = conv2d(x, g) at stride 1 with zero
- * padding `pad` on every side, given dy [B,Ho,Wo,Co].
+ * padding `pad` on every side, given dy [B,Ho,Wo,Co]; with `inputLeak`, of
+ * y = conv2d(lrelu(x), g) (LeakyFusion's `input`).
  */
-export function winogradFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, pad: number): tf.Tensor4D {
+export function winogradFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, pad: number, inputLeak?: number): tf.Tensor4D {
   requireWinograd();
   const ci = x.shape[3],
     co = dy.shape[3];
   return tf.tidy(() => {
-    const dw = tf.engine().runKernel(FILTER_GRAD, { x: padChannels(x, roundUp4(ci)), dy: padChannels(dy, roundUp4(co)) }, { pt: pad, pl: pad }) as tf.Tensor4D;
+    const attrs = { pt: pad, pl: pad, ...(inputLeak !== undefined ? { leak: inputLeak } : {}) };
+    const dw = tf.engine().runKernel(FILTER_GRAD, { x: padChannels(x, roundUp4(ci)), dy: padChannels(dy, roundUp4(co)) }, attrs) as tf.Tensor4D;
     return ci % 4 || co % 4 ? dw.slice([0, 0, 0, 0], [-1, -1, ci, co]) : dw;
   });
 }

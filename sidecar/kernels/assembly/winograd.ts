@@ -10,11 +10,16 @@
 // Channels go 4 at a time in SIMD lanes, so C must be a multiple of 4.
 import { gemm } from './gemm';
 
+@inline function act(v: v128, leaky: bool, av: v128): v128 {
+  return leaky ? f32x4.max(v, f32x4.mul(v, av)) : v;
+}
+
 // Bt (6x6) applied to a line of 6 vectors read at src + k*ss, written to dst + k*ds:
 //   4d0 - 5d2 + d4 | -4d1 - 4d2 + d3 + d4 | 4d1 - 4d2 - d3 + d4 | -2d1 - d2 + 2d3 + d4 | 2d1 - d2 - 2d3 + d4 | 4d1 - 5d3 + d5
-@inline function bt6(src: usize, ss: usize, dst: usize, ds: usize): void {
-  const d0 = v128.load(src), d1 = v128.load(src + ss), d2 = v128.load(src + 2 * ss);
-  const d3 = v128.load(src + 3 * ss), d4 = v128.load(src + 4 * ss), d5 = v128.load(src + 5 * ss);
+// With `leaky`, each vector read is first put through lrelu(v) = max(v, alpha·v) (0 <= alpha <= 1).
+@inline function bt6(src: usize, ss: usize, dst: usize, ds: usize, leaky: bool, av: v128): void {
+  const d0 = act(v128.load(src), leaky, av), d1 = act(v128.load(src + ss), leaky, av), d2 = act(v128.load(src + 2 * ss), leaky, av);
+  const d3 = act(v128.load(src + 3 * ss), leaky, av), d4 = act(v128.load(src + 4 * ss), leaky, av), d5 = act(v128.load(src + 5 * ss), leaky, av);
   const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
   const a = f32x4.sub(d4, f32x4.mul(four, d2));
   const b = f32x4.sub(d3, f32x4.mul(four, d1));
@@ -58,8 +63,9 @@ import { gemm } from './gemm';
 @inline function tileCol(t: i32, tw: i32): i32 { return t % tw; }
 
 // V[a*6+b] = (Bt · d · Btᵀ)[a][b] for the 6x6 patch of x [B,H,W,C] at rows r0.., columns
-// c0.. of image b (zeros outside the image), written to dst + (a*6+b)·posStride.
-@inline function inputTile(x: usize, H: i32, W: i32, cs: usize, b: i32, r0: i32, c0: i32, dst: usize, posStride: usize, scratch: usize): void {
+// c0.. of image b (zeros outside the image), written to dst + (a*6+b)·posStride. With
+// `leaky`, d is lrelu(x) (a fused pre-activation; lrelu(0) = 0 keeps the zero padding).
+@inline function inputTile(x: usize, H: i32, W: i32, cs: usize, b: i32, r0: i32, c0: i32, dst: usize, posStride: usize, scratch: usize, leaky: bool, av: v128): void {
   const patch = scratch, mid = scratch + 36 * 16;
   const rs = <usize>W * cs;
   let rowMask = 0, colMask = 0;
@@ -79,15 +85,17 @@ import { gemm } from './gemm';
       src = patch; ss = 6 * 16; cstep = 16;
     }
     // columns: mid[a][j] = sum_i Bt[a][i] d[i][j]; rows: V[a][b] = sum_j mid[a][j] Bt[b][j]
-    for (let j = 0; j < 6; j++) bt6(src + <usize>j * cstep, ss, mid + j * 16, 6 * 16);
-    for (let a = 0; a < 6; a++) bt6(mid + a * 6 * 16, 16, dst + <usize>(a * 6) * posStride + ch, posStride);
+    for (let j = 0; j < 6; j++) bt6(src + <usize>j * cstep, ss, mid + j * 16, 6 * 16, leaky, av);
+    for (let a = 0; a < 6; a++) bt6(mid + a * 6 * 16, 16, dst + <usize>(a * 6) * posStride + ch, posStride, false, av);
   }
 }
 
 // y's 4x4 block of tile (b, ti, tj) = At · M · Atᵀ + bias, M[a*6+b] at src + (a*6+b)·posStride,
 // with `ms` bytes of channels per row of M; clipped to y [B,Ho,Wo,C] (cs = 4·C bytes per
-// pixel; C may stop short of M's last group of 4, as for an RGB output).
-@inline function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, scratch: usize): void {
+// pixel; C may stop short of M's last group of 4, as for an RGB output). With a gate g (a
+// tensor shaped like y, or 0), each output is multiplied by lrelu'(g) = 1 if g > 0 else
+// alpha: the input gradient of a conv whose input went through lrelu(g).
+@inline function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, scratch: usize, gate: usize, av: v128): void {
   const mid = scratch, out = scratch + 24 * 16;
   const rs = <usize>Wo * cs;
   const rows = min(4, Ho - ti * 4), cols = min(4, Wo - tj * 4);
@@ -100,7 +108,17 @@ import { gemm } from './gemm';
     const lanes = <i32>(min(cs - ch, 16) / 4);
     for (let r = 0; r < rows; r++) {
       for (let s = 0; s < cols; s++) {
-        const v = f32x4.add(v128.load(out + (r * 4 + s) * 16), bv), dst = origin + <usize>r * rs + <usize>s * cs + ch;
+        let v = f32x4.add(v128.load(out + (r * 4 + s) * 16), bv);
+        const dst = origin + <usize>r * rs + <usize>s * cs + ch;
+        if (gate) {
+          const g = gate + (dst - y);
+          if (lanes < 4) {
+            v128.store(mid, f32x4.splat(0));
+            for (let l = 0; l < lanes; l++) store<f32>(mid + <usize>l * 4, load<f32>(g + <usize>l * 4));
+          }
+          const gv = lanes == 4 ? v128.load(g) : v128.load(mid);
+          v = f32x4.mul(v, v128.bitselect(f32x4.splat(1), av, f32x4.gt(gv, f32x4.splat(0))));
+        }
         if (lanes == 4) {
           v128.store(dst, v);
         } else {
@@ -140,10 +158,21 @@ export function convScratchBytes(T: i32, Ci: i32, Co: i32): i32 { return 36 * 4 
 /**
  * y [B,Ho,Wo,Cy] = conv(x [B,H,W,Ci], g) + bias (0: none) at stride 1, with zero padding
  * pt, pl before the image (the tiles over y read input rows 4i-pt .. 4i-pt+5), given
- * uPtrs: 36 u32 addresses of U = G·g·Gᵀ, each [Ci,Co]; y keeps the first Cy <= Co channels. Blocks of T tiles go through
- * input transform, the 36 GEMMs and the output transform while they are in cache.
+ * uPtrs: 36 u32 addresses of U = G·g·Gᵀ, each [Ci,Co]; y keeps the first Cy <= Co channels.
+ * Blocks of T tiles go through input transform, the 36 GEMMs and the output transform
+ * while they are in cache. `leaky`: convolve lrelu(x) instead of x; `gate` (or 0): y is
+ * multiplied by lrelu'(gate) (see outputTile); alpha: lrelu's slope below 0.
  */
-export function conv(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32, uPtrs: usize, Co: i32, bias: usize, y: usize, Cy: i32, Ho: i32, Wo: i32, T: i32, scratch: usize): void {
+export function conv(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32, uPtrs: usize, Co: i32, bias: usize, y: usize, Cy: i32, Ho: i32, Wo: i32, leaky: bool, gate: usize, alpha: f32, T: i32, scratch: usize): void {
+  // Constant flags into the inlined body: the optimiser compiles one loop per case with its
+  // branches folded (a runtime flag tested per vector cost the plain case ~15%).
+  if (leaky) convTiles(x, B, H, W, Ci, pt, pl, uPtrs, Co, bias, y, Cy, Ho, Wo, true, 0, alpha, T, scratch);
+  else if (gate) convTiles(x, B, H, W, Ci, pt, pl, uPtrs, Co, bias, y, Cy, Ho, Wo, false, gate, alpha, T, scratch);
+  else convTiles(x, B, H, W, Ci, pt, pl, uPtrs, Co, bias, y, Cy, Ho, Wo, false, 0, alpha, T, scratch);
+}
+
+@inline function convTiles(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32, uPtrs: usize, Co: i32, bias: usize, y: usize, Cy: i32, Ho: i32, Wo: i32, leaky: bool, gate: usize, alpha: f32, T: i32, scratch: usize): void {
+  const av = f32x4.splat(alpha);
   const th = (Ho + 3) / 4, tw = (Wo + 3) / 4, tiles = B * th * tw;
   const csi = <usize>Ci * 4, cso = <usize>Co * 4;
   const vPos = <usize>T * csi, mPos = <usize>T * cso;
@@ -152,12 +181,12 @@ export function conv(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32
     const n = min(T, tiles - t0);
     for (let r = 0; r < n; r++) {
       const t = t0 + r;
-      inputTile(x, H, W, csi, tileImage(t, th, tw), tileRow(t, th, tw) * 4 - pt, tileCol(t, tw) * 4 - pl, vBlock + <usize>r * csi, vPos, tmp);
+      inputTile(x, H, W, csi, tileImage(t, th, tw), tileRow(t, th, tw) * 4 - pt, tileCol(t, tw) * 4 - pl, vBlock + <usize>r * csi, vPos, tmp, leaky, av);
     }
     for (let p = 0; p < 36; p++) gemm(vBlock + <usize>p * vPos, Ci, 1, <usize>load<u32>(uPtrs + p * 4), Co, mBlock + <usize>p * mPos, Co, n, Ci, Co, false);
     for (let r = 0; r < n; r++) {
       const t = t0 + r;
-      outputTile(mBlock + <usize>r * cso, mPos, cso, bias, y, Ho, Wo, <usize>Cy * 4, tileImage(t, th, tw), tileRow(t, th, tw), tileCol(t, tw), tmp);
+      outputTile(mBlock + <usize>r * cso, mPos, cso, bias, y, Ho, Wo, <usize>Cy * 4, tileImage(t, th, tw), tileRow(t, th, tw), tileCol(t, tw), tmp, gate, av);
     }
   }
 }
@@ -168,9 +197,15 @@ export function filterGradScratchBytes(T: i32, Ci: i32, Co: i32): i32 { return 3
 /**
  * dw [3,3,Ci,Co] (HWIO) of y = conv(x, w) as in `conv`, from x and dy [B,Ho,Wo,Co]:
  * dU[ξ] = Σ_tiles V[ξ]ᵀ · D[ξ] (a GEMM accumulated over blocks of T tiles), then
- * dw = Gᵀ · dU · G, the filter transform run backwards.
+ * dw = Gᵀ · dU · G, the filter transform run backwards. `leaky`: of y = conv(lrelu(x), w).
  */
-export function filterGrad(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32, Co: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, T: i32, dw: usize, scratch: usize): void {
+export function filterGrad(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32, Co: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, leaky: bool, alpha: f32, T: i32, dw: usize, scratch: usize): void {
+  if (leaky) filterGradTiles(x, dy, B, H, W, Ci, Co, pt, pl, Ho, Wo, true, alpha, T, dw, scratch);
+  else filterGradTiles(x, dy, B, H, W, Ci, Co, pt, pl, Ho, Wo, false, alpha, T, dw, scratch);
+}
+
+@inline function filterGradTiles(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32, Co: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, leaky: bool, alpha: f32, T: i32, dw: usize, scratch: usize): void {
+  const av = f32x4.splat(alpha);
   const th = (Ho + 3) / 4, tw = (Wo + 3) / 4, tiles = B * th * tw;
   const csi = <usize>Ci * 4, cso = <usize>Co * 4, n = Ci * Co, uPos = <usize>n * 4;
   const vPos = <usize>T * csi, dPos = <usize>T * cso;
@@ -179,7 +214,7 @@ export function filterGrad(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32,
     const rowsInBlock = min(T, tiles - t0);
     for (let r = 0; r < rowsInBlock; r++) {
       const t = t0 + r, b = tileImage(t, th, tw), ti = tileRow(t, th, tw), tj = tileCol(t, tw);
-      inputTile(x, H, W, csi, b, ti * 4 - pt, tj * 4 - pl, vBlock + <usize>r * csi, vPos, tmp);
+      inputTile(x, H, W, csi, b, ti * 4 - pt, tj * 4 - pl, vBlock + <usize>r * csi, vPos, tmp, leaky, av);
       gradTile(dy, Ho, Wo, cso, b, ti, tj, dBlock + <usize>r * cso, dPos, tmp);
     }
     for (let p = 0; p < 36; p++) gemm(vBlock + <usize>p * vPos, 1, Ci, dBlock + <usize>p * dPos, Co, dU + <usize>p * uPos, Co, Ci, rowsInBlock, Co, t0 > 0);

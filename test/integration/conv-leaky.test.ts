@@ -1,0 +1,114 @@
+/**
+ * The leaky ReLU fused into Winograd convolutions (ops/convLeaky.ts, LeakyFusion in
+ * ops/winograd.ts): conv2d(lrelu(x)) and its gradients with respect to x, w and b equal
+ * the unfused lrelu-then-conv2d, frozen and trainable, with and without a filter cache;
+ * the fused path runs no elementwise lrelu kernels; the output gate also handles an
+ * output whose channels end inside a group of 4; nothing leaks.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '../../sidecar/engine/tf.ts';
+import { conv2d, withFilterCache } from '../../sidecar/engine/ops/conv.ts';
+import { conv2dAfterLeaky } from '../../sidecar/engine/ops/convLeaky.ts';
+import { leakyRelu } from '../../sidecar/engine/ops/elementwise.ts';
+import { winogradConv2d, winogradFilter } from '../../sidecar/engine/ops/winograd.ts';
+import { normalStream } from '../../sidecar/engine/rng.ts';
+import { useBackend } from '../helpers.ts';
+
+const LEAK = 0.2;
+const g = { stride: 1, pad: 1 };
+
+function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
+  const n = normalStream(seed);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * n()),
+    shape,
+  );
+}
+
+function relativeError(got: tf.Tensor, want: tf.Tensor): number {
+  return tf.tidy(() => got.sub(want).abs().max().div(want.abs().max()).dataSync()[0]!);
+}
+
+/** y, dx, dw, db of sum(r · conv(x)) for a conv op f(x, w, b). */
+function valueAndGrads(
+  f: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D,
+  x: tf.Tensor,
+  w: tf.Tensor,
+  b: tf.Tensor,
+  r: tf.Tensor,
+): tf.Tensor[] {
+  const y = f(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D);
+  const grads = tf.grads(
+    (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+      f(xx as tf.Tensor4D, ww as tf.Tensor4D, bb as tf.Tensor1D)
+        .mul(r)
+        .sum() as tf.Scalar,
+  )([x, w, b]);
+  return [y, ...grads];
+}
+
+test('conv2d(lrelu(x)) fused into Winograd equals lrelu then conv2d, with every gradient, frozen or trainable, cached or not', async () => {
+  await useBackend('wasm');
+  tf.tidy(() => {
+    const x = rand([8, 16, 16, 32], 1);
+    const w = rand([3, 3, 32, 32], 2, 0.1);
+    const b = rand([32], 3);
+    const r = rand([8, 16, 16, 32], 4);
+    const want = valueAndGrads((xx, ww, bb) => conv2d(leakyRelu(xx, LEAK), ww, bb, g), x, w, b, r);
+    const got = valueAndGrads((xx, ww, bb) => conv2dAfterLeaky(xx, ww, bb, g, LEAK), x, w, b, r);
+    ['y', 'dx', 'dw', 'db'].forEach((what, i) => {
+      const err = relativeError(got[i]!, want[i]!);
+      assert.ok(err < 2e-5, `trainable ${what}: relative error ${err}`);
+    });
+    const frozenDx = withFilterCache(() =>
+      tf.grad(
+        (xx: tf.Tensor) =>
+          conv2dAfterLeaky(xx as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, g, LEAK, true)
+            .mul(r)
+            .sum() as tf.Scalar,
+      )(x),
+    );
+    const err = relativeError(frozenDx, want[1]!);
+    assert.ok(err < 2e-5, `frozen dx with a filter cache: relative error ${err}`);
+  });
+});
+
+test('the fused path (frozen and trainable) runs no elementwise lrelu kernels and leaks nothing', async () => {
+  await useBackend('wasm');
+  const x = rand([8, 16, 16, 32], 1) as tf.Tensor4D;
+  const w = rand([3, 3, 32, 32], 2, 0.1) as tf.Tensor4D;
+  const b = rand([32], 3) as tf.Tensor1D;
+  const pass = (): void => {
+    withFilterCache(() =>
+      tf.tidy(() => {
+        tf.grad((xx: tf.Tensor) => conv2dAfterLeaky(xx as tf.Tensor4D, w, b, g, LEAK, true).sum() as tf.Scalar)(x);
+        tf.grad((ww: tf.Tensor) => conv2dAfterLeaky(x, ww as tf.Tensor4D, b, g, LEAK).sum() as tf.Scalar)(w);
+      }),
+    );
+  };
+  const info = await tf.profile(pass);
+  const kernels = new Set(info.kernels.map((k) => k.name));
+  assert.ok(kernels.has('EcvaeWinogradConv') && kernels.has('EcvaeWinogradFilterGrad'), [...kernels].join(', '));
+  assert.ok(!kernels.has('Step') && !kernels.has('LeakyRelu'), `no lrelu pass: ${[...kernels].join(', ')}`);
+  pass();
+  const before = { ...tf.memory(), dataIds: tf.backend().numDataIds() };
+  for (let i = 0; i < 3; i++) pass();
+  assert.deepEqual({ ...tf.memory(), dataIds: tf.backend().numDataIds() }, before);
+  tf.dispose([x, w, b]);
+});
+
+test('the output gate multiplies by lrelu slope, also where the channels end inside a group of 4', async () => {
+  await useBackend('wasm');
+  tf.tidy(() => {
+    for (const co of [8, 3]) {
+      const x = rand([2, 9, 7, 16], 5);
+      const w = rand([3, 3, 16, co], 6, 0.2);
+      const gate = rand([2, 9, 7, co], 7);
+      const want = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same').mul(tf.step(gate, LEAK));
+      const got = winogradConv2d(x as tf.Tensor4D, winogradFilter(w as tf.Tensor4D), null, [1, 1, 1, 1], co, { leak: LEAK, gate: gate as tf.Tensor4D });
+      const err = relativeError(got, want);
+      assert.ok(err < 2e-5, `${co} output channels: relative error ${err}`);
+    }
+  });
+});
