@@ -5,15 +5,15 @@
  * (restoration): milliseconds with the filter transform cached (an SGLD chain, a
  * restoration) and without (a training step), the filter gradient (direct: a dilated
  * forward convolution; Winograd), and the errors relative to the output's scale; each
- * Winograd figure for both kernel builds (plain SIMD, and relaxed SIMD where it loads).
- * Prints one JSON line.
+ * Winograd figure for both kernel builds (plain SIMD, and relaxed SIMD where it loads);
+ * then the GEMMs alone (tf.matMul against our gemm.ts). Prints one JSON line.
  *   npm run bench:kernels -- [--backend wasm] [--reps 10]
  */
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/backend.ts';
 import type { BackendName } from '../sidecar/engine/config.ts';
 import { directFilterGrad } from '../sidecar/engine/ops/conv.ts';
-import { kernelVariant, useKernelVariant } from '../sidecar/engine/ops/wasmKernels.ts';
+import { kernelsOf, kernelVariant, offsetOf, useKernelVariant, type WasmBackendLike } from '../sidecar/engine/ops/wasmKernels.ts';
 import { winogradAvailable, winogradConv2d, winogradFilter, winogradFilterGrad } from '../sidecar/engine/ops/winograd.ts';
 import * as tf from '../sidecar/engine/tf.ts';
 
@@ -97,7 +97,51 @@ for (const [H, C, K] of [
     tf.dispose([x, w, b]);
   }
 }
+// The GEMMs alone: the 36 products of one convolution [tiles, Ci] x [Ci, Co] for the
+// reference layers at batch 32, as 36 tf.matMul calls (XNNPACK, what winograd.ts used
+// before) and as our gemm.ts, in GFLOP/s.
+const gemms: Record<string, unknown>[] = [];
+for (const [m, k, n] of winogradAvailable()
+  ? [
+      [2048, 32, 32],
+      [512, 32, 64],
+      [128, 64, 128],
+    ]
+  : []) {
+  const a = Array.from({ length: 36 }, () => tf.randomNormal([m!, k!]) as tf.Tensor2D);
+  const b = Array.from({ length: 36 }, () => tf.randomNormal([k!, n!]) as tf.Tensor2D);
+  const gflop = (36 * 2 * m! * k! * n!) / 1e9;
+  const row: Record<string, unknown> = {
+    gemm: `36 x [${m},${k}]x[${k},${n}]`,
+    tf_matmul_gflops:
+      gflop /
+      (ms(() => {
+        const products = a.map((ai, i) => tf.matMul(ai, b[i]!));
+        tf.dispose(products.slice(0, -1));
+        return products[35]!;
+      }) /
+        1e3),
+  };
+  for (const variant of variants) {
+    useKernelVariant(variant);
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const kernels = kernelsOf(backend)!;
+    const addr = (t: tf.Tensor): number => offsetOf(backend, t as unknown as tf.TensorInfo);
+    const c = a.map(() => tf.zeros([m!, n!]));
+    row[`${variant}_gflops`] =
+      gflop /
+      (ms(() => {
+        a.forEach((ai, i) => kernels.gemm(addr(ai), k!, 1, addr(b[i]!), n!, addr(c[i]!), n!, m!, k!, n!, false));
+        return tf.zeros([1]);
+      }) /
+        1e3);
+    tf.dispose(c);
+  }
+  gemms.push(row);
+  tf.dispose([...a, ...b]);
+}
+
 useKernelVariant('auto');
 process.stdout.write(
-  JSON.stringify({ backend: report.backend, reps, winograd: winogradAvailable(), kernel_variant: kernelVariant(), variants, layers }) + '\n',
+  JSON.stringify({ backend: report.backend, reps, winograd: winogradAvailable(), kernel_variant: kernelVariant(), variants, layers, gemms }) + '\n',
 );

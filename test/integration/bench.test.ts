@@ -71,4 +71,7 @@ test('bench/conv-kernels.ts prints direct vs Winograd timings per layer, batch a
     for (const k of variants.flatMap((v) => [`${v}_relative_error`, `${v}_filter_grad_relative_error`]))
       assert.ok((l[k] as number) < 1e-4, `${l.layer} b${l.batch} ${k} ${l[k]}`);
   }
+  const gemms = j.gemms as Record<string, number | string>[];
+  assert.equal(gemms.length, 3);
+  for (const g of gemms) for (const k of ['tf_matmul_gflops', ...variants.map((v) => `${v}_gflops`)]) assert.ok((g[k] as number) > 0, `${g.gemm} ${k}`);
 });

@@ -10,6 +10,8 @@ import { WINOGRAD_RELAXED_WASM_BASE64, WINOGRAD_SIMD_WASM_BASE64 } from './winog
 
 /** The exports of sidecar/kernels/assembly/winograd.ts. */
 export interface WinogradKernels {
+  /** C[M,N] (+)= A·B (gemm.ts); A's element (m, k) at a + 4·(m·sam + k·sak). */
+  gemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, k: number, n: number, acc: boolean): void;
   conv(
     x: number,
     b: number,

@@ -9,6 +9,7 @@
 //   dU[a*6+b]      = Σ_t V[a*6+b]ᵀ · D[a*6+b]  D = At^T · dY · At;  dw = G^T · dU · G
 // Channels go 4 at a time in SIMD lanes, so C must be a multiple of 4.
 import { gemm } from './gemm';
+export { gemm }; // for bench:kernels, which times it against tf.matMul
 
 @inline function act(v: v128, leaky: bool, av: v128): v128 {
   return leaky ? f32x4.max(v, f32x4.mul(v, av)) : v;
