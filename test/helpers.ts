@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as assert from 'node:assert/strict';
 import * as tf from '../sidecar/engine/tf.ts';
 import { withoutEmscriptenHandlers } from '../sidecar/engine/backend.ts';
+import { normalStream } from '../sidecar/engine/rng.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -53,3 +54,17 @@ export { withDefaults } from '../sidecar/engine/config.ts';
 
 /** Tiny image config (8x8x1 folder-free: uses MNIST shape via model only in unit tests). */
 export const tinyConv = { size: 8, channels: 1, width: 2, levels: 2, latentDim: 3, ebmHidden: 4, temperature: 1 };
+
+/** A tensor of N(0, scale²) values from a seeded stream (the same on every backend). */
+export function randomTensor(shape: number[], seed: number, scale = 1): tf.Tensor {
+  const g = normalStream(seed);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * g()),
+    shape,
+  );
+}
+
+/** Largest error relative to the scale of `want`: Winograd F(4,3) in float32 is good to ~1e-5 of it. */
+export function relativeError(got: tf.Tensor, want: tf.Tensor): number {
+  return tf.tidy(() => got.sub(want).abs().max().div(want.abs().max()).dataSync()[0]!);
+}

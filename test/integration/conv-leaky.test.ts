@@ -12,23 +12,10 @@ import { conv2d, withFilterCache } from '../../sidecar/engine/ops/conv.ts';
 import { conv2dAfterLeaky } from '../../sidecar/engine/ops/convLeaky.ts';
 import { leakyRelu } from '../../sidecar/engine/ops/elementwise.ts';
 import { winogradConv2d, winogradFilter } from '../../sidecar/engine/ops/winograd.ts';
-import { normalStream } from '../../sidecar/engine/rng.ts';
-import { useBackend } from '../helpers.ts';
+import { randomTensor, relativeError, useBackend } from '../helpers.ts';
 
 const LEAK = 0.2;
 const g = { stride: 1, pad: 1 };
-
-function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
-  const n = normalStream(seed);
-  return tf.tensor(
-    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * n()),
-    shape,
-  );
-}
-
-function relativeError(got: tf.Tensor, want: tf.Tensor): number {
-  return tf.tidy(() => got.sub(want).abs().max().div(want.abs().max()).dataSync()[0]!);
-}
 
 /** y, dx, dw, db of sum(r · conv(x)) for a conv op f(x, w, b). */
 function valueAndGrads(
@@ -51,10 +38,10 @@ function valueAndGrads(
 test('conv2d(lrelu(x)) fused into Winograd equals lrelu then conv2d, with every gradient, frozen or trainable, cached or not', async () => {
   await useBackend('wasm');
   tf.tidy(() => {
-    const x = rand([8, 16, 16, 32], 1);
-    const w = rand([3, 3, 32, 32], 2, 0.1);
-    const b = rand([32], 3);
-    const r = rand([8, 16, 16, 32], 4);
+    const x = randomTensor([8, 16, 16, 32], 1);
+    const w = randomTensor([3, 3, 32, 32], 2, 0.1);
+    const b = randomTensor([32], 3);
+    const r = randomTensor([8, 16, 16, 32], 4);
     const want = valueAndGrads((xx, ww, bb) => conv2d(leakyRelu(xx, LEAK), ww, bb, g), x, w, b, r);
     const got = valueAndGrads((xx, ww, bb) => conv2dAfterLeaky(xx, ww, bb, g, LEAK), x, w, b, r);
     ['y', 'dx', 'dw', 'db'].forEach((what, i) => {
@@ -76,9 +63,9 @@ test('conv2d(lrelu(x)) fused into Winograd equals lrelu then conv2d, with every 
 
 test('the fused path (frozen and trainable) runs no elementwise lrelu kernels and leaks nothing', async () => {
   await useBackend('wasm');
-  const x = rand([8, 16, 16, 32], 1) as tf.Tensor4D;
-  const w = rand([3, 3, 32, 32], 2, 0.1) as tf.Tensor4D;
-  const b = rand([32], 3) as tf.Tensor1D;
+  const x = randomTensor([8, 16, 16, 32], 1) as tf.Tensor4D;
+  const w = randomTensor([3, 3, 32, 32], 2, 0.1) as tf.Tensor4D;
+  const b = randomTensor([32], 3) as tf.Tensor1D;
   const pass = (): void => {
     withFilterCache(() =>
       tf.tidy(() => {
@@ -102,9 +89,9 @@ test('the output gate multiplies by lrelu slope, also where the channels end ins
   await useBackend('wasm');
   tf.tidy(() => {
     for (const co of [8, 3]) {
-      const x = rand([2, 9, 7, 16], 5);
-      const w = rand([3, 3, 16, co], 6, 0.2);
-      const gate = rand([2, 9, 7, co], 7);
+      const x = randomTensor([2, 9, 7, 16], 5);
+      const w = randomTensor([3, 3, 16, co], 6, 0.2);
+      const gate = randomTensor([2, 9, 7, co], 7);
       const want = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same').mul(tf.step(gate, LEAK));
       const got = winogradConv2d(x as tf.Tensor4D, winogradFilter(w as tf.Tensor4D), null, [1, 1, 1, 1], co, { leak: LEAK, gate: gate as tf.Tensor4D });
       const err = relativeError(got, want);

@@ -14,17 +14,8 @@ import * as tf from '../../sidecar/engine/tf.ts';
 import { conv2d, withFilterCache } from '../../sidecar/engine/ops/conv.ts';
 import { kernelsOf, kernelVariant, registerSharingIdentity, useKernelVariant } from '../../sidecar/engine/ops/wasmKernels.ts';
 import { winogradAvailable, winogradConv2d, winogradFilter, winogradFilterGrad } from '../../sidecar/engine/ops/winograd.ts';
-import { normalStream } from '../../sidecar/engine/rng.ts';
 import { compileVariants, generatedSource, KERNELS } from '../../scripts/build-kernels.mjs';
-import { assertClose, repoRoot, useBackend } from '../helpers.ts';
-
-function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
-  const g = normalStream(seed);
-  return tf.tensor(
-    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * g()),
-    shape,
-  );
-}
+import { assertClose, randomTensor, relativeError, repoRoot, useBackend } from '../helpers.ts';
 
 /** Direct convolution with zero padding [top, bottom, left, right]; negative amounts crop. */
 function reference(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D | null, [pt, pb, pl, pr]: number[]): tf.Tensor4D {
@@ -41,11 +32,6 @@ function reference(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D | null, [pt
   ]) as tf.Tensor4D;
   const y = tf.conv2d(padded, w, 1, 'valid');
   return bias ? y.add(bias) : y;
-}
-
-/** Largest error relative to the output's scale: Winograd F(4,3) in float32 is good to ~1e-5 of it. */
-function relativeError(got: tf.Tensor, want: tf.Tensor): number {
-  return tf.tidy(() => got.sub(want).abs().max().div(want.abs().max()).dataSync()[0]!);
 }
 
 test('the committed Winograd kernel modules are the compiled AssemblyScript source', async () => {
@@ -89,9 +75,9 @@ test('Winograd convolution matches direct convolution for every padding, odd siz
   forEachVariant((v) => {
     for (const [i, c] of cases.entries()) {
       tf.tidy(() => {
-        const x = rand(c.shape, 10 * i) as tf.Tensor4D;
-        const w = rand([3, 3, c.shape[3]!, c.co], 10 * i + 1, 0.3) as tf.Tensor4D;
-        const bias = i % 2 ? null : (rand([c.co], 10 * i + 2) as tf.Tensor1D);
+        const x = randomTensor(c.shape, 10 * i) as tf.Tensor4D;
+        const w = randomTensor([3, 3, c.shape[3]!, c.co], 10 * i + 1, 0.3) as tf.Tensor4D;
+        const bias = i % 2 ? null : (randomTensor([c.co], 10 * i + 2) as tf.Tensor1D);
         const want = reference(x, w, bias, c.pads);
         const got = winogradConv2d(x, winogradFilter(w), bias, c.pads as [number, number, number, number], c.co);
         assert.deepEqual(got.shape, want.shape, `case ${i} shape`);
@@ -112,7 +98,7 @@ test("the Winograd filter gradient matches TF.js's for same and valid padding, o
     { shape: [2, 8, 8, 3], co: 8, pad: 1 },
     { shape: [2, 8, 8, 8], co: 3, pad: 1 },
   ];
-  const values = (shape: number[], seed: number): Float32Array => rand(shape, seed).dataSync() as Float32Array;
+  const values = (shape: number[], seed: number): Float32Array => randomTensor(shape, seed).dataSync() as Float32Array;
   // Reference on cpu (wasm has no Conv2DBackpropFilter kernel).
   await useBackend('cpu');
   const want = cases.map((c, i) =>
@@ -120,7 +106,7 @@ test("the Winograd filter gradient matches TF.js's for same and valid padding, o
       const x = tf.tensor(values(c.shape, 20 * i), c.shape) as tf.Tensor4D;
       const conv = (w: tf.Tensor): tf.Tensor4D => tf.conv2d(x, w as tf.Tensor4D, 1, c.pad ? 'same' : 'valid');
       const w0 = tf.zeros([3, 3, c.shape[3], c.co]);
-      const dy = rand(conv(w0).shape, 20 * i + 1);
+      const dy = randomTensor(conv(w0).shape, 20 * i + 1);
       const dw = tf.grad((w: tf.Tensor) => conv(w).mul(dy).sum() as tf.Scalar)(w0);
       return { x: x.dataSync(), dy: dy.dataSync(), dyShape: dy.shape, dw: dw.dataSync() };
     }),
@@ -143,7 +129,7 @@ test("the Winograd filter gradient matches TF.js's for same and valid padding, o
 test('the flipped Winograd filter is the transform of the spatially flipped, in/out-swapped filter', async () => {
   await useBackend('wasm');
   tf.tidy(() => {
-    const w = rand([3, 3, 8, 12], 5) as tf.Tensor4D;
+    const w = randomTensor([3, 3, 8, 12], 5) as tf.Tensor4D;
     const direct = winogradFilter(w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D);
     const flipped = winogradFilter(w, true);
     assert.equal(flipped.length, 36);
@@ -164,7 +150,7 @@ test('conv ops take the Winograd path where it pays, and their gradients still m
   // Large enough for Winograd with and without a filter cache (>= 2^25 multiply-adds).
   const shapes = { x: [16, 16, 16, 32], w: [3, 3, 32, 32] };
   const g = { stride: 1, pad: 1 };
-  const inputs = (): tf.Tensor[] => [rand(shapes.x, 1), rand(shapes.w, 2, 0.1), rand([32], 3), rand(shapes.x, 4)];
+  const inputs = (): tf.Tensor[] => [randomTensor(shapes.x, 1), randomTensor(shapes.w, 2, 0.1), randomTensor([32], 3), randomTensor(shapes.x, 4)];
   // Reference on cpu: TF.js's own conv2d and its gradient kernels (wasm has no Conv2DBackpropFilter).
   await useBackend('cpu');
   const ref = tf.tidy(() => {
@@ -232,9 +218,9 @@ test('conv ops take the Winograd path where it pays, and their gradients still m
 
 test('Winograd convolutions leak neither tensors nor backend memory, with or without the filter cache', async () => {
   await useBackend('wasm');
-  const x = rand([16, 16, 16, 32], 1) as tf.Tensor4D;
-  const w = rand([3, 3, 32, 32], 2, 0.1) as tf.Tensor4D;
-  const b = rand([32], 3) as tf.Tensor1D;
+  const x = randomTensor([16, 16, 16, 32], 1) as tf.Tensor4D;
+  const w = randomTensor([3, 3, 32, 32], 2, 0.1) as tf.Tensor4D;
+  const b = randomTensor([32], 3) as tf.Tensor1D;
   const pass = (): void => {
     tf.tidy(() => {
       tf.grad((xx: tf.Tensor) => conv2d(xx as tf.Tensor4D, w, b, { stride: 1, pad: 1 }, true).sum() as tf.Scalar)(x);

@@ -133,7 +133,7 @@ export function kernelsOf(backend: Pick<WasmBackendLike, 'wasm'>): WinogradKerne
 
 export const offsetOf = (b: WasmBackendLike, t: tf.TensorInfo): number => b.getMemoryOffset(t.dataId);
 
-/** Runs `f` with a temporary int32 table of the given tensors' addresses (0 where none) and a float scratch area. */
+/** Runs `f` with a temporary int32 table of the given tensors' addresses (one unused slot when none) and a float scratch area. */
 export function withTables(b: WasmBackendLike, tensors: tf.TensorInfo[], scratchBytes: number, f: (table: number, scratch: number) => void): void {
   const table = b.makeOutput([Math.max(1, tensors.length)], 'int32');
   const scratch = b.makeOutput([Math.ceil(scratchBytes / 4)], 'float32');

@@ -35,6 +35,7 @@ function blockTiles(ci: number, co: number, tiles: number): number {
   const fit = Math.max(4, Math.floor(BLOCK_BYTES / (36 * 4 * (ci + co)) / 4) * 4);
   return Math.min(fit, Math.ceil(tiles / 4) * 4);
 }
+
 /**
  * Where a convolution (forward or input gradient) pays off, measured with `npm run
  * bench:kernels` (WASM, 1 thread, relaxed SIMD; direct -> Winograd ms):
