@@ -8,7 +8,7 @@
  */
 import type { RunConfig } from './config.ts';
 import * as tf from './tf.ts';
-import { deriveSeed } from './rng.ts';
+import { deriveSeed, fillNormal } from './rng.ts';
 import { withFilterCache } from './ops/conv.ts';
 import { clip } from './ops/elementwise.ts';
 
@@ -81,9 +81,11 @@ export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: Sgl
 
 /** N(0, std²) noise of `shape` for step k: row i drawn with seed deriveSeed(seed, k, rowOffset + i). */
 function rowNoise(shape: number[], std: number, seed: number, k: number, rowOffset: number): tf.Tensor {
-  const [rows, ...row] = shape as [number, ...number[]];
-  const parts = Array.from({ length: rows }, (_, i) => tf.randomNormal([1, ...row], 0, std, 'float32', deriveSeed(seed, k, rowOffset + i)));
-  return rows === 1 ? parts[0]! : tf.concat(parts);
+  const rows = shape[0]!,
+    size = shape.slice(1).reduce((a, b) => a * b, 1);
+  const values = new Float32Array(rows * size);
+  for (let i = 0; i < rows; i++) fillNormal(values, i * size, size, deriveSeed(seed, k, rowOffset + i), std);
+  return tf.tensor(values, shape);
 }
 
 function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): SgldResult {

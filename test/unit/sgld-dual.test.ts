@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '../../sidecar/engine/tf.ts';
 import { updateLambda } from '../../sidecar/engine/dual.ts';
 import { proximity, sgld } from '../../sidecar/engine/sgld.ts';
+import { fillNormal, normalStream } from '../../sidecar/engine/rng.ts';
 import { assertClose, useBackend } from '../helpers.ts';
 
 /** E(x) = 2·||x - c||^2 per example with c = (0.5, -0.25): gradient 4(x - c). */
@@ -94,4 +95,26 @@ test('lambda dual ascent: step, lower clip at 0, upper clip at max', () => {
   assert.equal(updateLambda(0.0001, 0, o), 0);
   assert.equal(updateLambda(99.99, 50, o), 100);
   assert.equal(updateLambda(100, 1e9, o), 100);
+});
+
+test("fillNormal writes normalStream's values times std, odd counts and offsets included", () => {
+  const out = new Float32Array(12).fill(7);
+  fillNormal(out, 2, 9, 1234, 0.5);
+  const g = normalStream(1234);
+  const want = Array.from({ length: 9 }, () => Math.fround(0.5 * g()));
+  assert.deepEqual(Array.from(out.subarray(2, 11)), want);
+  assert.deepEqual([out[0], out[1], out[11]], [7, 7, 7], 'nothing outside [start, start + count) is written');
+});
+
+test('SGLD noise is keyed by batch row: a chain on rows 3.. of a batch equals those rows of the whole-batch chain', async () => {
+  await useBackend('wasm');
+  tf.tidy(() => {
+    const energy = (x: tf.Tensor): tf.Tensor1D => x.square().sum(1).mul(0.5) as tf.Tensor1D;
+    const start = tf.randomNormal([7, 5], 0, 1, 'float32', 3);
+    const o = { steps: 4, stepSize: 0.1, noiseScale: 1, proxThreshold: 0.07, seed: 99 };
+    const whole = sgld(energy, start, start, o);
+    const tail = start.slice(3);
+    const part = sgld(energy, tail, tail, { ...o, rowOffset: 3 });
+    assertClose(part.dataSync(), whole.slice(3).dataSync(), 1e-6, 1e-6, 'rows 3..6');
+  });
 });
