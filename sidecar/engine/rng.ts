@@ -56,19 +56,12 @@ export function normalStream(seed: number): () => number {
 }
 
 /**
- * Writes `count` draws of N(0, std²) into out[start ..], the same values as the first
- * `count` of normalStream(seed) times std, without a closure call per value (~3x faster;
- * SGLD draws one such run per batch row and step, sgld.ts).
+ * Writes `count` draws of N(0, std²) into out[start ..]: the first `count` values of
+ * normalStream(seed), times std, written straight into a buffer that becomes one tensor
+ * (SGLD draws one such run per batch row and step, sgld.ts).
  */
 export function fillNormal(out: Float32Array, start: number, count: number, seed: number, std: number): void {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = uniformStream(seed);
   for (let i = 0; i < count; i += 2) {
     const r = std * Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12)));
     const th = 2 * Math.PI * uniform();
