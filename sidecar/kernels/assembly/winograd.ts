@@ -15,6 +15,11 @@ export { gemm }; // for bench:kernels, which times it against tf.matMul
   return leaky ? f32x4.max(v, f32x4.mul(v, av)) : v;
 }
 
+// v · lrelu'(the gate's vector at g) where there is a gate (see outputTile), else v.
+@inline function slope(v: v128, gate: usize, g: usize, av: v128): v128 {
+  return gate ? f32x4.mul(v, v128.bitselect(f32x4.splat(1), av, f32x4.gt(v128.load(g), f32x4.splat(0)))) : v;
+}
+
 // Bt (6x6) applied to a line of 6 vectors read at src + k*ss, written to dst + k*ds:
 //   4d0 - 5d2 + d4 | -4d1 - 4d2 + d3 + d4 | 4d1 - 4d2 - d3 + d4 | -2d1 - d2 + 2d3 + d4 | 2d1 - d2 - 2d3 + d4 | 4d1 - 5d3 + d5
 // With `leaky`, each vector read is first put through lrelu(v) = max(v, alpha·v) (0 <= alpha <= 1).
@@ -96,7 +101,7 @@ export { gemm }; // for bench:kernels, which times it against tf.matMul
 // pixel; C may stop short of M's last group of 4, as for an RGB output). With a gate g (a
 // tensor shaped like y, or 0), each output is multiplied by lrelu'(g) = 1 if g > 0 else
 // alpha: the input gradient of a conv whose input went through lrelu(g).
-@inline function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, scratch: usize, gate: usize, av: v128): void {
+function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, scratch: usize, gate: usize, av: v128): void {
   const mid = scratch, out = scratch + 24 * 16;
   const rs = <usize>Wo * cs;
   const rows = min(4, Ho - ti * 4), cols = min(4, Wo - tj * 4);
@@ -107,18 +112,31 @@ export { gemm }; // for bench:kernels, which times it against tf.matMul
     for (let r = 0; r < 4; r++) at6(mid + r * 6 * 16, 16, out + r * 4 * 16, 16);
     const bv = bias ? v128.load(bias + ch) : f32x4.splat(0);
     const lanes = <i32>(min(cs - ch, 16) / 4);
+    if (rows == 4 && cols == 4 && lanes == 4) {
+      // The common case, with the addresses stepped instead of recomputed per pixel
+      // (perf showed the general loop's address arithmetic as this function's hot spot).
+      let row = origin + ch;
+      for (let r = 0; r < 4; r++, row += rs) {
+        const o = out + r * 4 * 16, g = gate + (row - y);
+        v128.store(row, slope(f32x4.add(v128.load(o), bv), gate, g, av));
+        v128.store(row + cs, slope(f32x4.add(v128.load(o, 16), bv), gate, g + cs, av));
+        v128.store(row + 2 * cs, slope(f32x4.add(v128.load(o, 32), bv), gate, g + 2 * cs, av));
+        v128.store(row + 3 * cs, slope(f32x4.add(v128.load(o, 48), bv), gate, g + 3 * cs, av));
+      }
+      continue;
+    }
     for (let r = 0; r < rows; r++) {
       for (let s = 0; s < cols; s++) {
         let v = f32x4.add(v128.load(out + (r * 4 + s) * 16), bv);
         const dst = origin + <usize>r * rs + <usize>s * cs + ch;
         if (gate) {
-          const g = gate + (dst - y);
+          let g = gate + (dst - y);
           if (lanes < 4) {
-            v128.store(mid, f32x4.splat(0));
+            v128.store(mid, f32x4.splat(0)); // gather the gate's lanes: a full load could read past its end
             for (let l = 0; l < lanes; l++) store<f32>(mid + <usize>l * 4, load<f32>(g + <usize>l * 4));
+            g = mid;
           }
-          const gv = lanes == 4 ? v128.load(g) : v128.load(mid);
-          v = f32x4.mul(v, v128.bitselect(f32x4.splat(1), av, f32x4.gt(gv, f32x4.splat(0))));
+          v = slope(v, gate, g, av);
         }
         if (lanes == 4) {
           v128.store(dst, v);
