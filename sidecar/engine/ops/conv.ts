@@ -199,7 +199,7 @@ export function directFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [
 }
 
 /** Gradient of the bias: dy summed over batch and space (see spatialMean for why so). */
-export function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
+function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
   const [, h, w] = dy.shape;
   return spatialMeanValue(dy)
     .sum(0)
@@ -208,31 +208,48 @@ export function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
 
 type Op3 = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
 type Op1 = (x: tf.Tensor4D) => tf.Tensor4D;
-const trainableOps = new Map<string, Op3>();
+
+/** Output shape [B, Ho, Wo, Co] of conv2d(x, w) with geometry g. */
+export function convOutShape(x: readonly number[], w: readonly number[], g: ConvGeometry): number[] {
+  const [n, h, wd] = x as [number, number, number];
+  const [kh, kw, , co] = w as [number, number, number, number];
+  return [n, (h + 2 * g.pad - kh) / g.stride + 1, (wd + 2 * g.pad - kw) / g.stride + 1, co];
+}
 
 /**
  * conv + bias in one kernel: Winograd where it suits (WASM, 3x3, stride 1), else the
  * backends' FusedConv2D (XNNPACK adds the bias in place).
  */
 function convBias(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): tf.Tensor4D {
-  const [n, h, wd] = x.shape;
-  const [kh, kw, , co] = w.shape;
-  const out = [n, (h + 2 * g.pad - kh) / g.stride + 1, (wd + 2 * g.pad - kw) / g.stride + 1, co];
-  if (winogradSuits(x.shape, w.shape, out, g.stride, filterCacheActive())) return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad], co);
+  if (winogradSuits(x.shape, w.shape, convOutShape(x.shape, w.shape, g), g.stride, filterCacheActive()))
+    return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad], w.shape[3]);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: g.stride, pad: g.pad });
 }
 
-function trainableOp(g: ConvGeometry): Op3 {
-  const key = `${g.stride}/${g.pad}`;
+/** A convolution op's forward pass and its gradients, for the custom-gradient ops below. */
+export interface ConvPasses {
+  value(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D;
+  /** dL/dx from dL/dy, the op's input x and its filter w. */
+  inputGrad(dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D;
+  /** dL/dw from the op's input x and dL/dy. */
+  filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D;
+}
+
+const trainableOps = new Map<string, Op3>();
+
+/** The op (x, w, b) -> value with gradients [dx, dw, db], made once per `key` from `passes`. */
+export function trainableConvOp(key: string, passes: () => ConvPasses): Op3 {
   let op = trainableOps.get(key);
   if (!op) {
+    const p = passes();
     op = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
       save([x, w]);
       return {
-        value: convBias(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, g),
+        value: p.value(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-          return [convInputGrad(dy as tf.Tensor4D, sw, sx.shape, g), convFilterGrad(sx, dy as tf.Tensor4D, sw.shape, g), biasGrad(dy as tf.Tensor4D)];
+          const d = dy as tf.Tensor4D;
+          return [p.inputGrad(d, sx, sw), p.filterGrad(sx, d, sw), biasGrad(d)];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op3;
@@ -241,16 +258,23 @@ function trainableOp(g: ConvGeometry): Op3 {
   return op;
 }
 
-/** Variant with filter and bias treated as constants: only dx is computed (SGLD needs no dw). */
-function frozenOp(w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): Op1 {
+/** The op x -> value(x, w, b) with filter and bias as constants: only dx is computed (SGLD needs no dw). */
+export function frozenConvOp(p: ConvPasses, w: tf.Tensor4D, b: tf.Tensor1D): Op1 {
   return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x]);
     return {
-      value: convBias(x as tf.Tensor4D, w, b, g),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [convInputGrad(dy as tf.Tensor4D, w, (saved[0] as tf.Tensor4D).shape, g)],
+      value: p.value(x as tf.Tensor4D, w, b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [p.inputGrad(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, w)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op1;
 }
+
+/** The passes of conv2d + bias with gradients from forward convolutions (this module's header). */
+const composedPasses = (g: ConvGeometry): ConvPasses => ({
+  value: (x, w, b) => convBias(x, w, b, g),
+  inputGrad: (dy, x, w) => convInputGrad(dy, w, x.shape, g),
+  filterGrad: (x, dy, w) => convFilterGrad(x, dy, w.shape, g),
+});
 
 /**
  * conv2d(x, w) + bias. `frozen` promises that no gradient with respect to w and b is
@@ -258,5 +282,5 @@ function frozenOp(w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): Op1 {
  */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry, frozen = false): tf.Tensor4D {
   if (!useComposedGradients()) return convBias(x, w, b, g);
-  return frozen ? frozenOp(w, b, g)(x) : trainableOp(g)(x, w, b);
+  return frozen ? frozenConvOp(composedPasses(g), w, b)(x) : trainableConvOp(`${g.stride}/${g.pad}`, () => composedPasses(g))(x, w, b);
 }
