@@ -37,6 +37,9 @@ export function uniformStream(seed: number): () => number {
   };
 }
 
+/** Box–Muller: the radius of the normal pair made from uniforms u1, u2 (the pair is r·cos 2πu2, r·sin 2πu2). */
+const boxMullerRadius = (u1: number): number => Math.sqrt(-2 * Math.log(Math.max(u1, 1e-12)));
+
 /** Standard normal draws (Box–Muller) from a seeded uniform stream. */
 export function normalStream(seed: number): () => number {
   const u = uniformStream(seed);
@@ -47,8 +50,7 @@ export function normalStream(seed: number): () => number {
       spare = undefined;
       return s;
     }
-    const u1 = Math.max(u(), 1e-12);
-    const r = Math.sqrt(-2 * Math.log(u1));
+    const r = boxMullerRadius(u());
     const th = 2 * Math.PI * u();
     spare = r * Math.sin(th);
     return r * Math.cos(th);
@@ -57,16 +59,16 @@ export function normalStream(seed: number): () => number {
 
 /**
  * Writes `count` draws of N(0, std²) into out[start ..]: the first `count` values of
- * normalStream(seed), times std, written straight into a buffer that becomes one tensor
- * (SGLD draws one such run per batch row and step, sgld.ts).
+ * normalStream(seed), times std, a pair per step (no closure call per value: the SGLD
+ * chains draw one such run per batch row and step, sgld.ts).
  */
 export function fillNormal(out: Float32Array, start: number, count: number, seed: number, std: number): void {
-  const uniform = uniformStream(seed);
+  const u = uniformStream(seed);
   for (let i = 0; i < count; i += 2) {
-    const r = std * Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12)));
-    const th = 2 * Math.PI * uniform();
-    out[start + i] = r * Math.cos(th);
-    if (i + 1 < count) out[start + i + 1] = r * Math.sin(th);
+    const r = boxMullerRadius(u());
+    const th = 2 * Math.PI * u();
+    out[start + i] = std * (r * Math.cos(th));
+    if (i + 1 < count) out[start + i + 1] = std * (r * Math.sin(th));
   }
 }
 
