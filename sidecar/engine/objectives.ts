@@ -8,6 +8,7 @@
  */
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
 import { collectBufferUpdates } from './models/buffers.ts';
+import { withConstantInputs } from './ops/constantInputs.ts';
 import { stopGradient } from './ops/elementwise.ts';
 import type { EcvaeModel } from './models/index.ts';
 import { valueAndParamGrads, type Params } from './params.ts';
@@ -75,12 +76,15 @@ function ebmObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: Objec
 export function objectiveGrads(model: EcvaeModel, kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, o: ObjectiveOptions): ObjectiveResult {
   const objective = kind === 'vae' ? vaeObjective : ebmObjective;
   let terms: tf.Tensor1D | undefined;
+  // The inputs are data here: no gradient with respect to them is needed (constantInputs.ts).
   const { result, updates } = collectBufferUpdates(() =>
-    valueAndParamGrads(params, (p) => {
-      const r = objective(model, p, inputs, o);
-      terms = tf.keep(r.terms);
-      return r.loss;
-    }),
+    withConstantInputs(Object.values(inputs), () =>
+      valueAndParamGrads(params, (p) => {
+        const r = objective(model, p, inputs, o);
+        terms = tf.keep(r.terms);
+        return r.loss;
+      }),
+    ),
   );
   result.value.dispose();
   if (o.scale !== 1)

@@ -9,7 +9,7 @@
 import type { RunConfig } from './config.ts';
 import * as tf from './tf.ts';
 import { deriveSeed, fillNormal } from './rng.ts';
-import { withFilterCache } from './ops/conv.ts';
+import { withFilterCache } from './ops/filterCache.ts';
 import { clip } from './ops/elementwise.ts';
 
 export interface SgldOptions {

@@ -4,12 +4,14 @@
  * models use (and random shapes), the dense layer, leaky ReLU and 2x2 average pooling —
  * on the cpu backend and on WASM, which lacks Conv2DBackpropFilter.
  */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '../../sidecar/engine/tf.ts';
 import { clip, leakyRelu } from '../../sidecar/engine/ops/elementwise.ts';
 import { avgPool2, spatialMean, upsample2 } from '../../sidecar/engine/ops/resample.ts';
 import { conv2d } from '../../sidecar/engine/ops/conv.ts';
 import { denseOp } from '../../sidecar/engine/ops/dense.ts';
+import { withConstantInputs } from '../../sidecar/engine/ops/constantInputs.ts';
 import { normalStream } from '../../sidecar/engine/rng.ts';
 import { assertClose, useBackend } from '../helpers.ts';
 
@@ -62,6 +64,11 @@ const cases: Case[] = [
   { b: 3, h: 9, w: 6, cin: 4, cout: 2, k: 3, stride: 2, pad: 0 }, // stride 2, windows not covering the edge
   { b: 1, h: 10, w: 10, cin: 1, cout: 3, k: 5, stride: 3, pad: 2 },
   { b: 2, h: 6, w: 6, cin: 3, cout: 3, k: 1, stride: 1, pad: 0 },
+  // Strided input gradients by sub-pixel phases (subPixel.ts): k a multiple of the stride.
+  { b: 2, h: 6, w: 4, cin: 3, cout: 2, k: 2, stride: 2, pad: 0 },
+  { b: 1, h: 10, w: 8, cin: 2, cout: 3, k: 4, stride: 2, pad: 0 }, // the last rows get no gradient
+  { b: 1, h: 8, w: 6, cin: 2, cout: 2, k: 4, stride: 2, pad: 3 }, // a phase's window starts past dy's first row (a crop)
+  { b: 2, h: 9, w: 6, cin: 2, cout: 3, k: 6, stride: 3, pad: 2 },
 ];
 
 for (const [i, c] of cases.entries()) {
@@ -76,6 +83,41 @@ for (const [i, c] of cases.entries()) {
     }
   });
 }
+
+test('with the input marked constant, conv2d and dense give the parameter gradients and refuse one for the input', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await useBackend(backend);
+    tf.tidy(() => {
+      const g = { stride: 2, pad: 1 };
+      const x = tf.tensor4d(rand([2, 8, 8, 3], 51), [2, 8, 8, 3]);
+      const w = tf.tensor4d(rand([4, 4, 3, 5], 52), [4, 4, 3, 5]);
+      const b = tf.tensor1d(rand([5], 53));
+      const r = tf.tensor4d(rand([2, 4, 4, 5], 54), [2, 4, 4, 5]);
+      const convLoss = (ww: tf.Tensor, bb: tf.Tensor): tf.Scalar =>
+        conv2d(x, ww as tf.Tensor4D, bb as tf.Tensor1D, g)
+          .mul(r)
+          .sum() as tf.Scalar;
+      const xd = tf.tensor2d(rand([3, 7], 55), [3, 7]);
+      const wd = tf.tensor2d(rand([7, 2], 56), [7, 2]);
+      const bd = tf.tensor1d(rand([2], 57));
+      const rd = tf.tensor2d(rand([3, 2], 58), [3, 2]);
+      const denseLoss = (ww: tf.Tensor, bb: tf.Tensor): tf.Scalar =>
+        denseOp(xd, ww as tf.Tensor2D, bb as tf.Tensor1D)
+          .mul(rd)
+          .sum() as tf.Scalar;
+      for (const [what, loss, params] of [
+        ['conv2d', convLoss, [w, b]],
+        ['dense', denseLoss, [wd, bd]],
+      ] as const) {
+        const ref = tf.grads(loss)([...params]);
+        const mine = withConstantInputs([x, xd], () => tf.grads(loss)([...params]));
+        mine.forEach((d, i) => assertClose(d.dataSync(), ref[i]!.dataSync(), 1e-4, 1e-4, `${backend} ${what} parameter gradient ${i}`));
+      }
+      // Asking for the gradient of a constant input is an error, not a silent zero.
+      assert.throws(() => withConstantInputs([x], () => tf.grad((xx: tf.Tensor) => conv2d(xx as tf.Tensor4D, w, b, g).sum() as tf.Scalar)(x)), /gradient/i);
+    });
+  }
+});
 
 /** Reference gradients of `ref(x)` vs our op `mine(x)` for loss sum(f(x)·r), on the given backend. */
 async function compareOp(

@@ -10,7 +10,7 @@ import * as tf from '../../sidecar/engine/tf.ts';
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from '../../sidecar/engine/losses.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
 import { paper32Model } from '../../sidecar/engine/models/paper32.ts';
-import { withFilterCache } from '../../sidecar/engine/ops/conv.ts';
+import { withFilterCache } from '../../sidecar/engine/ops/filterCache.ts';
 import { initParams, isBufferName, type ParamSpec, type Params } from '../../sidecar/engine/params.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
 import { checkDirectional, randT } from '../gradcheck.ts';

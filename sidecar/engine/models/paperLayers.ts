@@ -6,7 +6,8 @@
  */
 import * as tf from '../tf.ts';
 import type { ConvGeometry } from '../ops/conv.ts';
-import { cachedDerived, conv2d } from '../ops/conv.ts';
+import { conv2d } from '../ops/conv.ts';
+import { cachedDerived } from '../ops/filterCache.ts';
 import { convTranspose2d } from '../ops/convTranspose.ts';
 import { denseOp } from '../ops/dense.ts';
 import { stopGradient } from '../ops/elementwise.ts';

@@ -15,6 +15,10 @@
 import * as tf from '../tf.ts';
 import { useComposedGradients } from './policy.ts';
 import { spatialMeanValue } from './resample.ts';
+import { isConstantInput } from './constantInputs.ts';
+import { dilateSpatial, padOrCrop } from './spatialPad.ts';
+import { subPixelInputGrad, subPixelSuits } from './subPixel.ts';
+import { derived, filterCacheActive } from './filterCache.ts';
 import { winogradConv2d, winogradFilter, winogradFilterGrad, winogradShape, winogradSuits } from './winograd.ts';
 
 export interface ConvGeometry {
@@ -22,123 +26,9 @@ export interface ConvGeometry {
   pad: number;
 }
 
-/** Zero-pads (positive amounts) or crops (negative amounts) the two spatial axes of NHWC. */
-function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
-  const [, h, w] = x.shape;
-  const cropped =
-    top < 0 || bottom < 0 || left < 0 || right < 0
-      ? x.slice(
-          [0, Math.max(0, -top), Math.max(0, -left), 0],
-          [-1, h - Math.max(0, -top) - Math.max(0, -bottom), w - Math.max(0, -left) - Math.max(0, -right), -1],
-        )
-      : x;
-  const pt = Math.max(0, top),
-    pb = Math.max(0, bottom),
-    pl = Math.max(0, left),
-    pr = Math.max(0, right);
-  return pt || pb || pl || pr
-    ? cropped.pad([
-        [0, 0],
-        [pt, pb],
-        [pl, pr],
-        [0, 0],
-      ])
-    : cropped;
-}
-
-/** Inserts s-1 zeros between neighbouring pixels: [B,H,W,C] -> [B,(H-1)s+1,(W-1)s+1,C]. */
-export function dilateSpatial(x: tf.Tensor4D, s: number): tf.Tensor4D {
-  if (s === 1) return x;
-  const [b, h, w, c] = x.shape;
-  const rows = x
-    .reshape([b, h, 1, w * c])
-    .pad([
-      [0, 0],
-      [0, 0],
-      [0, s - 1],
-      [0, 0],
-    ])
-    .reshape([b * h * s, w, 1, c]);
-  const both = rows
-    .pad([
-      [0, 0],
-      [0, 0],
-      [0, s - 1],
-      [0, 0],
-    ])
-    .reshape([b, h * s, w * s, c]);
-  return both.slice([0, 0, 0, 0], [b, (h - 1) * s + 1, (w - 1) * s + 1, c]) as tf.Tensor4D;
-}
-
-/**
- * Tensors derived from filters (flipped filters, Winograd transforms), kept while the
- * same filters serve many passes: the K steps of an SGLD chain, the steps of a
- * restoration. Keyed by kind and filter tensor id (ids are never reused). Only one scope
- * is active at a time; scopes run synchronously.
- */
-type Derived = tf.Tensor | tf.Tensor[];
-let activeCache: Map<string, Derived> | undefined;
-
-/** A cache for a stretch of passes whose filters do not change; see FilterCache.run. */
-export class FilterCache {
-  private readonly derived = new Map<string, Derived>();
-
-  /** Runs `f` (synchronously) with this cache serving every convolution in it. */
-  run<T>(f: () => T): T {
-    const outer = activeCache;
-    activeCache = this.derived;
-    try {
-      return f();
-    } finally {
-      activeCache = outer;
-    }
-  }
-
-  dispose(): void {
-    this.derived.forEach((t) => tf.dispose(t));
-    this.derived.clear();
-  }
-}
-
-/** Runs `f` with a fresh FilterCache, disposed at the end. */
-export function withFilterCache<T>(f: () => T): T {
-  const cache = new FilterCache();
-  try {
-    return cache.run(f);
-  } finally {
-    cache.dispose();
-  }
-}
-
-function derived<T extends Derived>(kind: string, w: tf.Tensor, make: () => T): T {
-  if (!activeCache) return make();
-  const key = `${kind}:${w.id}`;
-  let t = activeCache.get(key) as T | undefined;
-  if (!t) {
-    t = make();
-    for (const k of Array.isArray(t) ? t : [t]) tf.keep(k);
-    activeCache.set(key, t);
-  }
-  return t;
-}
-
-/**
- * A tensor derived from weights (a spectrally normalised or rearranged filter) for a
- * frozen pass, made once per FilterCache scope and kept there. Frozen ops hold their
- * weights in a closure rather than in the saved tensors, so a weight computed inside the
- * pass would be disposed before the backward pass reads it. Undefined outside a scope:
- * the caller then runs the trainable op, which saves its weights.
- */
-export function cachedDerived<T extends tf.Tensor>(kind: string, w: tf.Tensor, make: () => T): T | undefined {
-  return activeCache ? derived(kind, w, () => tf.tidy(make)) : undefined;
-}
-
 const flipped = (w: tf.Tensor4D): tf.Tensor4D => derived('flip', w, () => w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D);
 /** U of w (or of its flipped filter, for input gradients), cached in the active FilterCache scope. */
 export const winogradOf = (w: tf.Tensor4D, flip: boolean): tf.Tensor2D[] => derived(flip ? 'winograd-flipped' : 'winograd', w, () => winogradFilter(w, flip));
-
-/** Whether a FilterCache scope is active (Winograd's thresholds are lower when U is reused). */
-export const filterCacheActive = (): boolean => activeCache !== undefined;
 
 /**
  * Zero padding [top, bottom, left, right] of the stride-1 convolution of dy (dilated by
@@ -159,6 +49,7 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number,
   const [kh, kw, ci, co] = w.shape;
   const pads = inputGradPads(w.shape, inShape, dy.shape, g);
   if (winogradSuits(dy.shape, [kh, kw, co, ci], inShape, g.stride, filterCacheActive())) return winogradConv2d(dy, winogradOf(w, true), null, pads, ci);
+  if (subPixelSuits(w.shape, inShape, g.stride)) return subPixelInputGrad(dy, w, inShape, g.stride, g.pad);
   const dyd = dilateSpatial(dy, g.stride);
   const [top, bottom, left, right] = pads;
   const wFlip = flipped(w);
@@ -207,6 +98,7 @@ function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
 }
 
 type Op3 = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
+type Op2 = (w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
 type Op1 = (x: tf.Tensor4D) => tf.Tensor4D;
 
 /** Output shape [B, Ho, Wo, Co] of conv2d(x, w) with geometry g. */
@@ -238,7 +130,7 @@ export interface ConvPasses {
 const trainableOps = new Map<string, Op3>();
 
 /** The op (x, w, b) -> value with gradients [dx, dw, db], made once per `key` from `passes`. */
-export function trainableConvOp(key: string, passes: () => ConvPasses): Op3 {
+function trainableConvOp(key: string, passes: () => ConvPasses): Op3 {
   let op = trainableOps.get(key);
   if (!op) {
     const p = passes();
@@ -259,7 +151,7 @@ export function trainableConvOp(key: string, passes: () => ConvPasses): Op3 {
 }
 
 /** The op x -> value(x, w, b) with filter and bias as constants: only dx is computed (SGLD needs no dw). */
-export function frozenConvOp(p: ConvPasses, w: tf.Tensor4D, b: tf.Tensor1D): Op1 {
+function frozenConvOp(p: ConvPasses, w: tf.Tensor4D, b: tf.Tensor1D): Op1 {
   return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x]);
     return {
@@ -267,6 +159,28 @@ export function frozenConvOp(p: ConvPasses, w: tf.Tensor4D, b: tf.Tensor1D): Op1
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [p.inputGrad(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, w)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op1;
+}
+
+/** The op (w, b) -> value(x, w, b) with the input x a constant (constantInputs.ts): only dw and db are computed. */
+function constantInputConvOp(p: ConvPasses, x: tf.Tensor4D): Op2 {
+  return tf.customGrad(((w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([w]);
+    return {
+      value: p.value(x, w as tf.Tensor4D, b as tf.Tensor1D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [p.filterGrad(x, dy as tf.Tensor4D, saved[0] as tf.Tensor4D), biasGrad(dy as tf.Tensor4D)],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op2;
+}
+
+/**
+ * value(x, w, b) with the gradients the pass needs: only dx where `frozen` (no gradient
+ * with respect to w and b is wanted), only dw and db where x is a constant input, else all
+ * three. `key` names the trainable op made from `passes` (one per distinct kind of passes).
+ */
+export function applyConv(key: string, passes: () => ConvPasses, x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, frozen: boolean): tf.Tensor4D {
+  if (frozen) return frozenConvOp(passes(), w, b)(x);
+  if (isConstantInput(x)) return constantInputConvOp(passes(), x)(w, b);
+  return trainableConvOp(key, passes)(x, w, b);
 }
 
 /** The passes of conv2d + bias with gradients from forward convolutions (this module's header). */
@@ -282,5 +196,5 @@ const composedPasses = (g: ConvGeometry): ConvPasses => ({
  */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry, frozen = false): tf.Tensor4D {
   if (!useComposedGradients()) return convBias(x, w, b, g);
-  return frozen ? frozenConvOp(composedPasses(g), w, b)(x) : trainableConvOp(`${g.stride}/${g.pad}`, () => composedPasses(g))(x, w, b);
+  return applyConv(`${g.stride}/${g.pad}`, () => composedPasses(g), x, w, b, frozen);
 }

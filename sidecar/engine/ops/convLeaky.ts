@@ -12,17 +12,8 @@
  * Elsewhere (other backends, shapes Winograd does not take): lrelu, then conv2d.
  */
 import * as tf from '../tf.ts';
-import {
-  conv2d,
-  convOutShape,
-  filterCacheActive,
-  frozenConvOp,
-  inputGradPads,
-  trainableConvOp,
-  winogradOf,
-  type ConvGeometry,
-  type ConvPasses,
-} from './conv.ts';
+import { applyConv, conv2d, convOutShape, inputGradPads, winogradOf, type ConvGeometry, type ConvPasses } from './conv.ts';
+import { filterCacheActive } from './filterCache.ts';
 import { leakyRelu } from './elementwise.ts';
 import { useComposedGradients } from './policy.ts';
 import { winogradConv2d, winogradFilterGrad, winogradSuits } from './winograd.ts';
@@ -44,6 +35,5 @@ const fusedPasses = (g: ConvGeometry, leak: number): ConvPasses => ({
 /** conv2d(lrelu(x), w) + b (lrelu's slope below 0: `leak`); `frozen` as in conv2d. */
 export function conv2dAfterLeaky(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry, leak: number, frozen = false): tf.Tensor4D {
   if (!useComposedGradients() || !fusable(x, w, g)) return conv2d(leakyRelu(x, leak), w, b, g, frozen);
-  const passes = (): ConvPasses => fusedPasses(g, leak);
-  return frozen ? frozenConvOp(passes(), w, b)(x) : trainableConvOp(`lrelu ${leak}/${g.stride}/${g.pad}`, passes)(x, w, b);
+  return applyConv(`lrelu ${leak}/${g.stride}/${g.pad}`, () => fusedPasses(g, leak), x, w, b, frozen);
 }

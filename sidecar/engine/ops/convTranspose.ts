@@ -9,7 +9,9 @@
  * convolution over the zero-padded 7x7 map at k = 4).
  */
 import * as tf from '../tf.ts';
-import { cachedDerived, conv2d, dilateSpatial, type ConvGeometry } from './conv.ts';
+import { conv2d, type ConvGeometry } from './conv.ts';
+import { dilateSpatial } from './spatialPad.ts';
+import { cachedDerived } from './filterCache.ts';
 import { denseOp } from './dense.ts';
 
 export function convTranspose2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry, frozen = false): tf.Tensor4D {

@@ -4,6 +4,7 @@
  * with the transposes materialised first; see policy.ts for why.
  */
 import * as tf from '../tf.ts';
+import { isConstantInput } from './constantInputs.ts';
 import { useComposedGradients } from './policy.ts';
 
 type Dense3 = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
@@ -30,8 +31,20 @@ function frozen(w: tf.Tensor2D, b: tf.Tensor1D): Dense1 {
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Dense1;
 }
 
+/** The op (W, b) -> x·W + b for a constant input x (constantInputs.ts): dx is not computed. */
+function constantInput(x: tf.Tensor2D): (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D {
+  return tf.customGrad(((w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return {
+      value: tf.matMul(x, w as tf.Tensor2D).add(b),
+      gradFunc: (dy: tf.Tensor) => [tf.matMul(x.transpose(), dy as tf.Tensor2D), dy.sum(0)],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+}
+
 /** x·W + b. `isFrozen` promises no gradient with respect to W and b is needed. */
 export function denseOp(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, isFrozen = false): tf.Tensor2D {
   if (!useComposedGradients()) return tf.matMul(x, w).add(b);
-  return isFrozen ? frozen(w, b)(x) : trainable(x, w, b);
+  if (isFrozen) return frozen(w, b)(x);
+  return isConstantInput(x) ? constantInput(x)(w, b) : trainable(x, w, b);
 }

@@ -11,7 +11,7 @@
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
 import type { Params } from '../params.ts';
 import { yieldAndCheck } from '../cancel.ts';
-import { FilterCache } from '../ops/conv.ts';
+import { FilterCache } from '../ops/filterCache.ts';
 import { deriveSeed } from '../rng.ts';
 import { langevinStep } from '../sgld.ts';
 import * as tf from '../tf.ts';
