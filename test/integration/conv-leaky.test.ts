@@ -3,7 +3,8 @@
  * ops/winograd.ts): conv2d(lrelu(x)) and its gradients with respect to x, w and b equal
  * the unfused lrelu-then-conv2d, frozen and trainable, with and without a filter cache;
  * the fused path runs no elementwise lrelu kernels; the output gate also handles an
- * output whose channels end inside a group of 4; nothing leaks.
+ * output whose channels end inside a group of 4; nothing leaks. Likewise with a 2x2
+ * average pool after the convolution (PoolFusion), also on sizes that end inside a tile.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -36,31 +37,43 @@ function valueAndGrads(
   return [y, ...grads];
 }
 
-test('conv2d(lrelu(x)) fused into Winograd equals lrelu then conv2d, with every gradient, frozen or trainable, cached or not', async () => {
-  await useBackend('wasm');
-  tf.tidy(() => {
-    const x = randomTensor([8, 16, 16, 32], 1);
-    const w = randomTensor([3, 3, 32, 32], 2, 0.1);
-    const b = randomTensor([32], 3);
-    const r = randomTensor([8, 16, 16, 32], 4);
-    const want = valueAndGrads((xx, ww, bb) => conv2d(leakyRelu(xx, LEAK), ww, bb, g), x, w, b, r);
-    const got = valueAndGrads((xx, ww, bb) => conv2dAfterLeaky(xx, ww, bb, g, LEAK), x, w, b, r);
-    ['y', 'dx', 'dw', 'db'].forEach((what, i) => {
-      const err = relativeError(got[i]!, want[i]!);
-      assert.ok(err < 2e-5, `trainable ${what}: relative error ${err}`);
+for (const [pool, shape] of [
+  [false, [8, 16, 16, 32]],
+  [true, [8, 16, 16, 32]],
+  [true, [8, 14, 10, 32]], // 14x10: the last row and column of tiles are half tiles
+] as const) {
+  test(`conv2d(lrelu(x))${pool ? ' then a 2x2 average pool' : ''} fused into Winograd equals the unfused ops on ${shape.join('x')}, with every gradient, frozen or trainable, cached or not`, async () => {
+    await useBackend('wasm');
+    tf.tidy(() => {
+      const x = randomTensor([...shape], 1);
+      const w = randomTensor([3, 3, 32, 32], 2, 0.1);
+      const b = randomTensor([32], 3);
+      const out = pool ? [shape[0], shape[1] / 2, shape[2] / 2, 32] : [...shape];
+      const r = randomTensor(out, 4);
+      const unfused = (xx: tf.Tensor4D, ww: tf.Tensor4D, bb: tf.Tensor1D): tf.Tensor4D => {
+        const y = conv2d(leakyRelu(xx, LEAK), ww, bb, g);
+        return pool ? tf.avgPool(y, 2, 2, 'valid') : y;
+      };
+      const want = valueAndGrads(unfused, x, w, b, r);
+      const got = valueAndGrads((xx, ww, bb) => conv2dAfterLeaky(xx, ww, bb, g, LEAK, false, pool), x, w, b, r);
+      ['y', 'dx', 'dw', 'db'].forEach((what, i) => {
+        assert.deepEqual(got[i]!.shape, want[i]!.shape, what);
+        const err = relativeError(got[i]!, want[i]!);
+        assert.ok(err < 2e-5, `trainable ${what}: relative error ${err}`);
+      });
+      const frozenDx = withFilterCache(() =>
+        tf.grad(
+          (xx: tf.Tensor) =>
+            conv2dAfterLeaky(xx as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, g, LEAK, true, pool)
+              .mul(r)
+              .sum() as tf.Scalar,
+        )(x),
+      );
+      const err = relativeError(frozenDx, want[1]!);
+      assert.ok(err < 2e-5, `frozen dx with a filter cache: relative error ${err}`);
     });
-    const frozenDx = withFilterCache(() =>
-      tf.grad(
-        (xx: tf.Tensor) =>
-          conv2dAfterLeaky(xx as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, g, LEAK, true)
-            .mul(r)
-            .sum() as tf.Scalar,
-      )(x),
-    );
-    const err = relativeError(frozenDx, want[1]!);
-    assert.ok(err < 2e-5, `frozen dx with a filter cache: relative error ${err}`);
   });
-});
+}
 
 test('the fused path (frozen and trainable) runs no elementwise lrelu kernels and leaks nothing', async () => {
   await useBackend('wasm');
@@ -79,6 +92,21 @@ test('the fused path (frozen and trainable) runs no elementwise lrelu kernels an
   const kernels = new Set(info.kernels.map((k) => k.name));
   assert.ok(kernels.has('EcvaeWinogradConv') && kernels.has('EcvaeWinogradFilterGrad'), [...kernels].join(', '));
   assert.ok(!kernels.has('Step') && !kernels.has('LeakyRelu'), `no lrelu pass: ${[...kernels].join(', ')}`);
+  // With the pool fused too, the pool and its gradient run no kernels of their own either.
+  const pooled = await tf.profile(() =>
+    withFilterCache(() =>
+      tf.tidy(() => {
+        tf.grad((xx: tf.Tensor) => conv2dAfterLeaky(xx as tf.Tensor4D, w, b, g, LEAK, true, true).sum() as tf.Scalar)(x);
+      }),
+    ),
+  );
+  // (The unfused pool's gradient is a Multiply broadcasting over rank-6 shapes, resample.ts; sum's gradient is a Multiply too.)
+  const pooling = pooled.kernels.filter((k) => k.name === 'AvgPool' || (k.name === 'Multiply' && k.inputShapes.some((s) => s.length === 6)));
+  assert.deepEqual(
+    pooling.map((k) => k.name),
+    [],
+    'no pooling pass',
+  );
   pass();
   const before = { ...tf.memory(), dataIds: tf.backend().numDataIds() };
   for (let i = 0; i < 3; i++) pass();

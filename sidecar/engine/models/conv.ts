@@ -8,7 +8,7 @@
  */
 import * as tf from '../tf.ts';
 import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../params.ts';
-import { avgPool2, spatialMean, upsample2 } from '../ops/resample.ts';
+import { spatialMean, upsample2 } from '../ops/resample.ts';
 import { conv, convAfterLrelu, dense, lrelu } from './layers.ts';
 import type { EcvaeModel } from './types.ts';
 
@@ -65,10 +65,8 @@ export function convModel(a: ConvArch): EcvaeModel {
     },
     energy(p: Params, x: tf.Tensor, frozen = false) {
       let h = conv(p, 'ebm.stem', x as tf.Tensor4D, S1, frozen);
-      for (let i = 0; i < L; i++) {
-        if (i > 0) h = avgPool2(h);
-        h = convAfterLrelu(p, `ebm.conv${i}`, h, S1, frozen);
-      }
+      // Stage i+1's average pool is done by stage i's convolution, fused into its kernels.
+      for (let i = 0; i < L; i++) h = convAfterLrelu(p, `ebm.conv${i}`, h, S1, frozen, i < L - 1);
       const pooled = spatialMean(lrelu(h));
       const e = dense(p, 'ebm.head2', lrelu(dense(p, 'ebm.head1', pooled, frozen)), frozen);
       return e.reshape([-1]).div(a.temperature) as tf.Tensor1D;

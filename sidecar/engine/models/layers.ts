@@ -18,9 +18,12 @@ export function conv(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, f
 
 export const lrelu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, LEAK);
 
-/** conv(lrelu(x)), with the lrelu fused into the convolution where the backend allows (ops/convLeaky.ts). */
-export function convAfterLrelu(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, frozen: boolean): tf.Tensor4D {
-  return conv2dAfterLeaky(x, param(p, `${name}.w`) as tf.Tensor4D, param(p, `${name}.b`) as tf.Tensor1D, g, LEAK, frozen);
+/**
+ * conv(lrelu(x)), then a 2x2 average pool where `pool`, with the lrelu and the pool fused
+ * into the convolution where the backend allows (ops/convLeaky.ts).
+ */
+export function convAfterLrelu(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, frozen: boolean, pool = false): tf.Tensor4D {
+  return conv2dAfterLeaky(x, param(p, `${name}.w`) as tf.Tensor4D, param(p, `${name}.b`) as tf.Tensor1D, g, LEAK, frozen, pool);
 }
 
 /**

@@ -30,6 +30,8 @@ export interface WinogradKernels {
     leaky: boolean,
     gate: number,
     alpha: number,
+    pool: boolean,
+    up: boolean,
     tiles: number,
     scratch: number,
   ): void;
@@ -47,6 +49,7 @@ export interface WinogradKernels {
     wo: number,
     leaky: boolean,
     alpha: number,
+    up: boolean,
     tiles: number,
     dw: number,
     scratch: number,

@@ -65,10 +65,12 @@ function registerKernels(): void {
   registerWasmKernel(CONV, (inputs, attrs, b, k) => {
     const x = inputs.x!;
     const u = Array.from({ length: POSITIONS }, (_, i) => inputs[`u${i}`]!);
-    const [n, h, w, ci] = x.shape as [number, number, number, number];
+    const { pool, unpool } = attrs as { pool?: boolean; unpool?: boolean };
+    const [n, h, w] = (unpool ? upsized(x.shape) : x.shape) as [number, number, number, number];
+    const ci = x.shape[3]!;
     const co = u[0]!.shape[1]!;
     const { pt, pl, ho, wo, cy, leak } = attrs as Record<string, number>;
-    const y = b.makeOutput([n, ho!, wo!, cy!], 'float32');
+    const y = b.makeOutput(pool ? [n, ho! / 2, wo! / 2, cy!] : [n, ho!, wo!, cy!], 'float32');
     const tiles = blockTiles(ci, co, n * Math.ceil(ho! / 4) * Math.ceil(wo! / 4));
     const bias = inputs.bias ? offsetOf(b, inputs.bias) : 0;
     withTables(b, u, k.convScratchBytes(tiles, ci, co), (table, scratch) =>
@@ -90,6 +92,8 @@ function registerKernels(): void {
         Boolean(attrs.leakyInput),
         inputs.gate ? offsetOf(b, inputs.gate) : 0,
         leak ?? 1,
+        Boolean(pool),
+        Boolean(unpool),
         tiles,
         scratch,
       ),
@@ -98,16 +102,38 @@ function registerKernels(): void {
   });
   registerWasmKernel(FILTER_GRAD, ({ x, dy }, attrs, b, k) => {
     const [n, h, w, ci] = x!.shape as [number, number, number, number];
-    const [, ho, wo, co] = dy!.shape as [number, number, number, number];
+    const unpool = Boolean(attrs.unpool);
+    const [, ho, wo, co] = (unpool ? upsized(dy!.shape) : dy!.shape) as [number, number, number, number];
     const { pt, pl, leak } = attrs as Record<string, number>;
     const dw = b.makeOutput([3, 3, ci, co], 'float32');
     const tiles = blockTiles(ci, co, n * Math.ceil(ho / 4) * Math.ceil(wo / 4));
     withTables(b, [], k.filterGradScratchBytes(tiles, ci, co), (_, scratch) =>
-      k.filterGrad(offsetOf(b, x!), offsetOf(b, dy!), n, h, w, ci, co, pt!, pl!, ho, wo, leak !== undefined, leak ?? 1, tiles, offsetOf(b, dw), scratch),
+      k.filterGrad(
+        offsetOf(b, x!),
+        offsetOf(b, dy!),
+        n,
+        h,
+        w,
+        ci,
+        co,
+        pt!,
+        pl!,
+        ho,
+        wo,
+        leak !== undefined,
+        leak ?? 1,
+        unpool,
+        tiles,
+        offsetOf(b, dw),
+        scratch,
+      ),
     );
     return dw;
   });
 }
+
+/** [B,2H,2W,C] of [B,H,W,C]: the size a tensor read as up2 (PoolFusion's `unpool`) stands for. */
+const upsized = (s: readonly number[]): number[] => [s[0]!, 2 * s[1]!, 2 * s[2]!, s[3]!];
 
 /** Whether the active backend can run Winograd convolutions at all. */
 export function winogradAvailable(): boolean {
@@ -185,9 +211,24 @@ export interface LeakyFusion {
 }
 
 /**
+ * A 2x2 average pool after a Winograd convolution, fused (the energy model's conv ->
+ * avgpool; models/conv.ts): `pool`, the kernel writes the pooled output straight from
+ * each 4x4 output tile (the full-size output is never made); `unpool`, it reads its input
+ * x [B,H,W,C] as 0.25·up2(x) [B,2H,2W,C], the pool's gradient, so the input and filter
+ * gradients of pool(conv(x)) take the pooled dy as it comes. Saves the AvgPool kernel
+ * and the broadcast Multiply of its gradient (together ~1.6 ms per SGLD step of the
+ * reference model at batch 32, tf.profile), each a pass over a full-size activation.
+ */
+export interface PoolFusion {
+  pool?: boolean;
+  unpool?: boolean;
+}
+
+/**
  * conv2d(x, g) + bias at stride 1 with zero padding [top, bottom, left, right] (negative
  * amounts crop), given U = winogradFilter(g). Output [B, H+t+b-2, W+l+r-2, outChannels]
- * (g's output channels; U has them rounded up to a multiple of 4).
+ * (g's output channels; U has them rounded up to a multiple of 4), or half that size
+ * with `pool` (H, W: x's size, doubled with `unpool`).
  */
 export function winogradConv2d(
   x: tf.Tensor4D,
@@ -196,8 +237,9 @@ export function winogradConv2d(
   pads: [number, number, number, number],
   outChannels = u[0]!.shape[1],
   fused?: LeakyFusion,
+  pooling: PoolFusion = {},
 ): tf.Tensor4D {
-  const [, h, w] = x.shape;
+  const [, h, w] = pooling.unpool ? upsized(x.shape) : x.shape;
   const [pt, pb, pl, pr] = pads;
   const [ci4, co4] = u[0]!.shape;
   requireWinograd();
@@ -206,14 +248,18 @@ export function winogradConv2d(
     if (bias) inputs.bias = padChannels(bias, co4);
     if (fused?.gate) inputs.gate = fused.gate;
     u.forEach((ui, i) => (inputs[`u${i}`] = ui));
+    const [ho, wo] = [h! + pt + pb - 2, w! + pl + pr - 2];
+    if (pooling.pool && (ho % 2 || wo % 2)) throw new Error(`Winograd convolution: a fused 2x2 pool needs an even output size, got ${ho}x${wo}.`);
     const attrs = {
       pt,
       pl,
-      ho: h + pt + pb - 2,
-      wo: w + pl + pr - 2,
+      ho,
+      wo,
       cy: outChannels,
       leakyInput: Boolean(fused?.input),
       ...(fused ? { leak: fused.leak } : {}),
+      pool: Boolean(pooling.pool),
+      unpool: Boolean(pooling.unpool),
     };
     return tf.engine().runKernel(CONV, inputs, attrs) as tf.Tensor4D;
   });
@@ -222,14 +268,15 @@ export function winogradConv2d(
 /**
  * The gradient with respect to g [3,3,Ci,Co] of y = conv2d(x, g) at stride 1 with zero
  * padding `pad` on every side, given dy [B,Ho,Wo,Co]; with `inputLeak`, of
- * y = conv2d(lrelu(x), g) (LeakyFusion's `input`).
+ * y = conv2d(lrelu(x), g) (LeakyFusion's `input`); with `pooled`, of y = avgpool2(conv2d(..))
+ * given its dy [B,Ho/2,Wo/2,Co] (PoolFusion).
  */
-export function winogradFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, pad: number, inputLeak?: number): tf.Tensor4D {
+export function winogradFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, pad: number, inputLeak?: number, pooled = false): tf.Tensor4D {
   requireWinograd();
   const ci = x.shape[3],
     co = dy.shape[3];
   return tf.tidy(() => {
-    const attrs = { pt: pad, pl: pad, ...(inputLeak !== undefined ? { leak: inputLeak } : {}) };
+    const attrs = { pt: pad, pl: pad, ...(inputLeak !== undefined ? { leak: inputLeak } : {}), unpool: pooled };
     const dw = tf.engine().runKernel(FILTER_GRAD, { x: padChannels(x, roundUp4(ci)), dy: padChannels(dy, roundUp4(co)) }, attrs) as tf.Tensor4D;
     return ci % 4 || co % 4 ? dw.slice([0, 0, 0, 0], [-1, -1, ci, co]) : dw;
   });

@@ -21,7 +21,9 @@ export { gemm }; // for bench:kernels, which times it against tf.matMul
 // V[a*6+b] = (Bt · d · Btᵀ)[a][b] for the 6x6 patch of x [B,H,W,C] at rows r0.., columns
 // c0.. of image b (zeros outside the image), written to dst + (a*6+b)·posStride. With
 // `leaky`, d is lrelu(x) (a fused pre-activation; lrelu(0) = 0 keeps the zero padding).
-@inline function inputTile(x: usize, H: i32, W: i32, cs: usize, b: i32, r0: i32, c0: i32, dst: usize, posStride: usize, scratch: usize, leaky: bool, av: v128): void {
+// With `up`, x is [B,H/2,W/2,C] and d is read from 0.25·up2(x) (nearest 2x upsampling):
+// the gradient of a 2x2 average pool, fused into the convolution that follows it back.
+@inline function inputTile(x: usize, H: i32, W: i32, cs: usize, b: i32, r0: i32, c0: i32, dst: usize, posStride: usize, scratch: usize, leaky: bool, up: bool, av: v128): void {
   const patch = scratch, mid = scratch + 36 * 16;
   const rs = <usize>W * cs;
   let rowMask = 0, colMask = 0;
@@ -31,7 +33,18 @@ export { gemm }; // for bench:kernels, which times it against tf.matMul
   const origin = x + (<usize>b * H * W) * cs + <isize>r0 * rs + <isize>c0 * cs;
   for (let ch: usize = 0; ch < cs; ch += 16) {
     let src = origin + ch, ss = rs, cstep = cs;
-    if (!inside) {
+    if (up) {
+      const hs = <usize>(W >> 1) * cs, quarter = f32x4.splat(0.25);
+      const image = x + (<usize>b * (H >> 1) * (W >> 1)) * cs + ch;
+      for (let r = 0; r < 6; r++) {
+        for (let c = 0; c < 6; c++) {
+          const ok = (rowMask >> r) & (colMask >> c) & 1;
+          const at = image + <usize>((r0 + r) >> 1) * hs + <usize>((c0 + c) >> 1) * cs;
+          v128.store(patch + (r * 6 + c) * 16, ok ? f32x4.mul(v128.load(at), quarter) : f32x4.splat(0));
+        }
+      }
+      src = patch; ss = 6 * 16; cstep = 16;
+    } else if (!inside) {
       for (let r = 0; r < 6; r++) {
         for (let c = 0; c < 6; c++) {
           const ok = (rowMask >> r) & (colMask >> c) & 1;
@@ -51,7 +64,11 @@ export { gemm }; // for bench:kernels, which times it against tf.matMul
 // pixel; C may stop short of M's last group of 4, as for an RGB output). With a gate g (a
 // tensor shaped like y, or 0), each output is multiplied by lrelu'(g) = 1 if g > 0 else
 // alpha: the input gradient of a conv whose input went through lrelu(g).
-function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, scratch: usize, gate: usize, av: v128): void {
+// With `pool` (no gate), y is the 2x2 average pool of the convolution's output: y
+// [B,Ho/2,Wo/2,C] (Ho, Wo even) gets the 2x2 means of the 4x4 block, so the full-size
+// output is never written (the energy model's conv -> avgpool; the pool's gradient is
+// `up` in inputTile and gradTile).
+function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, scratch: usize, gate: usize, pool: bool, av: v128): void {
   const mid = scratch, out = scratch + 24 * 16;
   const rs = <usize>Wo * cs;
   const rows = min(4, Ho - ti * 4), cols = min(4, Wo - tj * 4);
@@ -62,6 +79,26 @@ function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usi
     for (let r = 0; r < 4; r++) at6(mid + r * 6 * 16, 16, out + r * 4 * 16, 16);
     const bv = bias ? v128.load(bias + ch) : f32x4.splat(0);
     const lanes = <i32>(min(cs - ch, 16) / 4);
+    if (pool) {
+      // Ho, Wo are the full-size output's; y's rows are Wo/2 pixels.
+      const prs = <usize>(Wo >> 1) * cs, quarter = f32x4.splat(0.25);
+      const pooled = y + (<usize>b * (Ho >> 1) * (Wo >> 1)) * cs + <usize>(ti * 2) * prs + <usize>(tj * 2) * cs + ch;
+      for (let r = 0; r < rows >> 1; r++) {
+        for (let s = 0; s < cols >> 1; s++) {
+          const o = out + (r * 8 + s * 2) * 16;
+          const sum = f32x4.add(f32x4.add(v128.load(o), v128.load(o, 16)), f32x4.add(v128.load(o, 64), v128.load(o, 80)));
+          const v = f32x4.add(f32x4.mul(sum, quarter), bv);
+          const dst = pooled + <usize>r * prs + <usize>s * cs;
+          if (lanes == 4) {
+            v128.store(dst, v);
+          } else {
+            v128.store(mid, v);
+            for (let l = 0; l < lanes; l++) store<f32>(dst + <usize>l * 4, load<f32>(mid + <usize>l * 4));
+          }
+        }
+      }
+      continue;
+    }
     if (rows == 4 && cols == 4 && lanes == 4) {
       // The common case, with the addresses stepped instead of recomputed per pixel
       // (perf showed the general loop's address arithmetic as this function's hot spot).
@@ -100,15 +137,26 @@ function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usi
 }
 
 // The gradient reaching M from y's 4x4 block of tile (b, ti, tj) (zeros past y's edge):
-// D = Atᵀ · dY · At (6x6), written to dst + (a*6+b)·posStride.
-@inline function gradTile(dy: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, dst: usize, posStride: usize, scratch: usize): void {
+// D = Atᵀ · dY · At (6x6), written to dst + (a*6+b)·posStride. With `up`, dy is
+// [B,Ho/2,Wo/2,C] and dY is read from 0.25·up2(dy), as in inputTile.
+@inline function gradTile(dy: usize, Ho: i32, Wo: i32, cs: usize, b: i32, ti: i32, tj: i32, dst: usize, posStride: usize, scratch: usize, up: bool): void {
   const patch = scratch, mid = scratch + 16 * 16;
   const rs = <usize>Wo * cs;
   const rows = min(4, Ho - ti * 4), cols = min(4, Wo - tj * 4);
   const origin = dy + (<usize>b * Ho * Wo) * cs + <usize>(ti * 4) * rs + <usize>(tj * 4) * cs;
   for (let ch: usize = 0; ch < cs; ch += 16) {
     let src = origin + ch, ss = rs, cstep = cs;
-    if (rows < 4 || cols < 4) {
+    if (up) {
+      const hs = <usize>(Wo >> 1) * cs, quarter = f32x4.splat(0.25);
+      const block = dy + (<usize>b * (Ho >> 1) * (Wo >> 1)) * cs + <usize>(ti * 2) * hs + <usize>(tj * 2) * cs + ch;
+      for (let r = 0; r < 4; r++) {
+        for (let s = 0; s < 4; s++) {
+          const at = block + <usize>(r >> 1) * hs + <usize>(s >> 1) * cs;
+          v128.store(patch + (r * 4 + s) * 16, r < rows && s < cols ? f32x4.mul(v128.load(at), quarter) : f32x4.splat(0));
+        }
+      }
+      src = patch; ss = 4 * 16; cstep = 16;
+    } else if (rows < 4 || cols < 4) {
       for (let r = 0; r < 4; r++) {
         for (let s = 0; s < 4; s++) {
           v128.store(patch + (r * 4 + s) * 16, r < rows && s < cols ? v128.load(origin + ch + <usize>r * rs + <usize>s * cs) : f32x4.splat(0));
@@ -132,15 +180,16 @@ export function convScratchBytes(T: i32, Ci: i32, Co: i32): i32 { return 36 * 4 
  * while they are in cache. `leaky`: convolve lrelu(x) instead of x; `gate` (or 0): y is
  * multiplied by lrelu'(gate) (see outputTile); alpha: lrelu's slope below 0.
  */
-export function conv(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32, uPtrs: usize, Co: i32, bias: usize, y: usize, Cy: i32, Ho: i32, Wo: i32, leaky: bool, gate: usize, alpha: f32, T: i32, scratch: usize): void {
+export function conv(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32, uPtrs: usize, Co: i32, bias: usize, y: usize, Cy: i32, Ho: i32, Wo: i32, leaky: bool, gate: usize, alpha: f32, pool: bool, up: bool, T: i32, scratch: usize): void {
   // Constant flags into the inlined body: the optimiser compiles one loop per case with its
-  // branches folded (a runtime flag tested per vector cost the plain case ~15%).
-  if (leaky) convTiles(x, B, H, W, Ci, pt, pl, uPtrs, Co, bias, y, Cy, Ho, Wo, true, 0, alpha, T, scratch);
-  else if (gate) convTiles(x, B, H, W, Ci, pt, pl, uPtrs, Co, bias, y, Cy, Ho, Wo, false, gate, alpha, T, scratch);
-  else convTiles(x, B, H, W, Ci, pt, pl, uPtrs, Co, bias, y, Cy, Ho, Wo, false, 0, alpha, T, scratch);
+  // branches folded (a runtime flag tested per vector cost the plain case ~15%). `pool` and
+  // `up` are tested once per tile and channel group, so they stay runtime flags.
+  if (leaky) convTiles(x, B, H, W, Ci, pt, pl, uPtrs, Co, bias, y, Cy, Ho, Wo, true, 0, alpha, pool, up, T, scratch);
+  else if (gate) convTiles(x, B, H, W, Ci, pt, pl, uPtrs, Co, bias, y, Cy, Ho, Wo, false, gate, alpha, pool, up, T, scratch);
+  else convTiles(x, B, H, W, Ci, pt, pl, uPtrs, Co, bias, y, Cy, Ho, Wo, false, 0, alpha, pool, up, T, scratch);
 }
 
-@inline function convTiles(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32, uPtrs: usize, Co: i32, bias: usize, y: usize, Cy: i32, Ho: i32, Wo: i32, leaky: bool, gate: usize, alpha: f32, T: i32, scratch: usize): void {
+@inline function convTiles(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32, uPtrs: usize, Co: i32, bias: usize, y: usize, Cy: i32, Ho: i32, Wo: i32, leaky: bool, gate: usize, alpha: f32, pool: bool, up: bool, T: i32, scratch: usize): void {
   const av = f32x4.splat(alpha);
   const th = (Ho + 3) / 4, tw = (Wo + 3) / 4, tiles = B * th * tw;
   const csi = <usize>Ci * 4, cso = <usize>Co * 4;
@@ -150,12 +199,12 @@ export function conv(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32
     const n = min(T, tiles - t0);
     for (let r = 0; r < n; r++) {
       const t = t0 + r;
-      inputTile(x, H, W, csi, tileImage(t, th, tw), tileRow(t, th, tw) * 4 - pt, tileCol(t, tw) * 4 - pl, vBlock + <usize>r * csi, vPos, tmp, leaky, av);
+      inputTile(x, H, W, csi, tileImage(t, th, tw), tileRow(t, th, tw) * 4 - pt, tileCol(t, tw) * 4 - pl, vBlock + <usize>r * csi, vPos, tmp, leaky, up, av);
     }
     for (let p = 0; p < 36; p++) gemm(vBlock + <usize>p * vPos, Ci, 1, <usize>load<u32>(uPtrs + p * 4), Co, mBlock + <usize>p * mPos, Co, n, Ci, Co, false);
     for (let r = 0; r < n; r++) {
       const t = t0 + r;
-      outputTile(mBlock + <usize>r * cso, mPos, cso, bias, y, Ho, Wo, <usize>Cy * 4, tileImage(t, th, tw), tileRow(t, th, tw), tileCol(t, tw), tmp, gate, av);
+      outputTile(mBlock + <usize>r * cso, mPos, cso, bias, y, Ho, Wo, <usize>Cy * 4, tileImage(t, th, tw), tileRow(t, th, tw), tileCol(t, tw), tmp, gate, pool, av);
     }
   }
 }
@@ -168,12 +217,12 @@ export function filterGradScratchBytes(T: i32, Ci: i32, Co: i32): i32 { return 3
  * dU[ξ] = Σ_tiles V[ξ]ᵀ · D[ξ] (a GEMM accumulated over blocks of T tiles), then
  * dw = Gᵀ · dU · G, the filter transform run backwards. `leaky`: of y = conv(lrelu(x), w).
  */
-export function filterGrad(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32, Co: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, leaky: bool, alpha: f32, T: i32, dw: usize, scratch: usize): void {
-  if (leaky) filterGradTiles(x, dy, B, H, W, Ci, Co, pt, pl, Ho, Wo, true, alpha, T, dw, scratch);
-  else filterGradTiles(x, dy, B, H, W, Ci, Co, pt, pl, Ho, Wo, false, alpha, T, dw, scratch);
+export function filterGrad(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32, Co: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, leaky: bool, alpha: f32, up: bool, T: i32, dw: usize, scratch: usize): void {
+  if (leaky) filterGradTiles(x, dy, B, H, W, Ci, Co, pt, pl, Ho, Wo, true, alpha, up, T, dw, scratch);
+  else filterGradTiles(x, dy, B, H, W, Ci, Co, pt, pl, Ho, Wo, false, alpha, up, T, dw, scratch);
 }
 
-@inline function filterGradTiles(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32, Co: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, leaky: bool, alpha: f32, T: i32, dw: usize, scratch: usize): void {
+@inline function filterGradTiles(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32, Co: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, leaky: bool, alpha: f32, up: bool, T: i32, dw: usize, scratch: usize): void {
   const av = f32x4.splat(alpha);
   const th = (Ho + 3) / 4, tw = (Wo + 3) / 4, tiles = B * th * tw;
   const csi = <usize>Ci * 4, cso = <usize>Co * 4, n = Ci * Co, uPos = <usize>n * 4;
@@ -183,8 +232,8 @@ export function filterGrad(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32,
     const rowsInBlock = min(T, tiles - t0);
     for (let r = 0; r < rowsInBlock; r++) {
       const t = t0 + r, b = tileImage(t, th, tw), ti = tileRow(t, th, tw), tj = tileCol(t, tw);
-      inputTile(x, H, W, csi, b, ti * 4 - pt, tj * 4 - pl, vBlock + <usize>r * csi, vPos, tmp, leaky, av);
-      gradTile(dy, Ho, Wo, cso, b, ti, tj, dBlock + <usize>r * cso, dPos, tmp);
+      inputTile(x, H, W, csi, b, ti * 4 - pt, tj * 4 - pl, vBlock + <usize>r * csi, vPos, tmp, leaky, false, av);
+      gradTile(dy, Ho, Wo, cso, b, ti, tj, dBlock + <usize>r * cso, dPos, tmp, up);
     }
     for (let p = 0; p < 36; p++) gemm(vBlock + <usize>p * vPos, 1, Ci, dBlock + <usize>p * dPos, Co, dU + <usize>p * uPos, Co, Ci, rowsInBlock, Co, t0 > 0);
   }
