@@ -37,18 +37,21 @@ function valueAndGrads(
   return [y, ...grads];
 }
 
-for (const [pool, shape] of [
-  [false, [8, 16, 16, 32]],
-  [true, [8, 16, 16, 32]],
-  [true, [8, 14, 10, 32]], // 14x10: the last row and column of tiles are half tiles
+for (const [pool, shape, geometry] of [
+  [false, [8, 16, 16, 32], g],
+  [true, [8, 16, 16, 32], g],
+  [true, [8, 14, 10, 32], g], // 14x10: the last row and column of tiles are half tiles
+  [true, [8, 18, 14, 32], { stride: 1, pad: 0 }], // input-gradient tiles start at even rows of up2(dy), not odd
 ] as const) {
-  test(`conv2d(lrelu(x))${pool ? ' then a 2x2 average pool' : ''} fused into Winograd equals the unfused ops on ${shape.join('x')}, with every gradient, frozen or trainable, cached or not`, async () => {
+  const g = geometry;
+  test(`conv2d(lrelu(x))${pool ? ' then a 2x2 average pool' : ''} fused into Winograd equals the unfused ops on ${shape.join('x')} (pad ${g.pad}), with every gradient, frozen or trainable, cached or not`, async () => {
     await useBackend('wasm');
     tf.tidy(() => {
       const x = randomTensor([...shape], 1);
       const w = randomTensor([3, 3, 32, 32], 2, 0.1);
       const b = randomTensor([32], 3);
-      const out = pool ? [shape[0], shape[1] / 2, shape[2] / 2, 32] : [...shape];
+      const [n, h, wd] = [shape[0], shape[1] - 2 + 2 * g.pad, shape[2] - 2 + 2 * g.pad];
+      const out = pool ? [n, h / 2, wd / 2, 32] : [n, h, wd, 32];
       const r = randomTensor(out, 4);
       const unfused = (xx: tf.Tensor4D, ww: tf.Tensor4D, bb: tf.Tensor1D): tf.Tensor4D => {
         const y = conv2d(leakyRelu(xx, LEAK), ww, bb, g);

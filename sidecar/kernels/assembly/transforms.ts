@@ -31,6 +31,35 @@
   v128.store(dst + 5 * ds, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
 }
 
+// Bt on a line of 6 values that repeat source values, as a patch read from up2(s) does
+// (PoolFusion's unpool): starting at an odd position the line is (s0,s1,s1,s2,s2,s3),
+// at an even one (s0,s0,s1,s1,s2,s2); so Bt·E with E the 6x4 (6x3) repeat matrix, on the
+// 4 (3) source vectors read at src + k*ss:
+//   odd:  4s0-5s1+s2 | 2s2-8s1 | 0 | 3(s2-s1) | s1-s2 | 4s1-5s2+s3
+//   even: 4s0-5s1+s2 | s2-4s0-3s1 | 4s0-5s1+s2 | s1+s2-2s0 | 2s0-3s1+s2 | 4s0-5s1+s2
+@inline export function bt6Up(src: usize, ss: usize, dst: usize, ds: usize, odd: bool): void {
+  const s0 = v128.load(src), s1 = v128.load(src + ss), s2 = v128.load(src + 2 * ss);
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2), three = f32x4.splat(3);
+  if (odd) {
+    const s3 = v128.load(src + 3 * ss);
+    const d21 = f32x4.sub(s2, s1);
+    v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(four, s0), f32x4.mul(five, s1)), s2));
+    v128.store(dst + ds, f32x4.sub(f32x4.mul(two, s2), f32x4.mul(f32x4.splat(8), s1)));
+    v128.store(dst + 2 * ds, f32x4.splat(0));
+    v128.store(dst + 3 * ds, f32x4.mul(three, d21));
+    v128.store(dst + 4 * ds, f32x4.neg(d21));
+    v128.store(dst + 5 * ds, f32x4.add(f32x4.sub(f32x4.mul(four, s1), f32x4.mul(five, s2)), s3));
+  } else {
+    const e = f32x4.add(f32x4.sub(f32x4.mul(four, s0), f32x4.mul(five, s1)), s2);
+    v128.store(dst, e);
+    v128.store(dst + ds, f32x4.sub(f32x4.sub(s2, f32x4.mul(four, s0)), f32x4.mul(three, s1)));
+    v128.store(dst + 2 * ds, e);
+    v128.store(dst + 3 * ds, f32x4.sub(f32x4.add(s1, s2), f32x4.mul(two, s0)));
+    v128.store(dst + 4 * ds, f32x4.add(f32x4.sub(f32x4.mul(two, s0), f32x4.mul(three, s1)), s2));
+    v128.store(dst + 5 * ds, e);
+  }
+}
+
 // At (4x6) on a line of 6 vectors: m0+m1+m2+m3+m4 | m1-m2+2(m3-m4) | m1+m2+4(m3+m4) | m1-m2+8(m3-m4)+m5
 @inline export function at6(src: usize, ss: usize, dst: usize, ds: usize): void {
   const m0 = v128.load(src), m1 = v128.load(src + ss), m2 = v128.load(src + 2 * ss);
@@ -53,6 +82,18 @@
   v128.store(dst + 3 * ds, f32x4.add(e, o));
   v128.store(dst + 4 * ds, f32x4.sub(e, o));
   v128.store(dst + 5 * ds, d3);
+}
+
+// A on the line (s0,s0,s1,s1) of a gradient block read from up2(s) (PoolFusion's unpool),
+// from the 2 source vectors: s0 | 2(s0+s1) | 0 | 3s0+12s1 | -(s0+4s1) | s1
+@inline export function a2Up(src: usize, ss: usize, dst: usize, ds: usize): void {
+  const s0 = v128.load(src), s1 = v128.load(src + ss);
+  v128.store(dst, s0);
+  v128.store(dst + ds, f32x4.mul(f32x4.splat(2), f32x4.add(s0, s1)));
+  v128.store(dst + 2 * ds, f32x4.splat(0));
+  v128.store(dst + 3 * ds, f32x4.add(f32x4.mul(f32x4.splat(3), s0), f32x4.mul(f32x4.splat(12), s1)));
+  v128.store(dst + 4 * ds, f32x4.neg(f32x4.add(s0, f32x4.mul(f32x4.splat(4), s1))));
+  v128.store(dst + 5 * ds, s1);
 }
 
 // G (6x3) on 3 vectors read at src + k*ss, written to dst + k*ds:

@@ -10,7 +10,7 @@
 //   dU[a*6+b]      = Σ_t V[a*6+b]ᵀ · D[a*6+b]  D = At^T · dY · At;  dw = G^T · dU · G
 // Channels go 4 at a time in SIMD lanes, so C must be a multiple of 4.
 import { gemm } from './gemm';
-import { a4, at6, bt6, g3, gt6, slope } from './transforms';
+import { a2Up, a4, at6, bt6, bt6Up, g3, gt6, slope } from './transforms';
 export { gemm }; // for bench:kernels, which times it against tf.matMul
 
 // Where tile t of a [B, th·4, tw·4] tiling sits: image b, tile row ti, tile column tj.
@@ -34,16 +34,23 @@ export { gemm }; // for bench:kernels, which times it against tf.matMul
   for (let ch: usize = 0; ch < cs; ch += 16) {
     let src = origin + ch, ss = rs, cstep = cs;
     if (up) {
+      // The patch repeats the source pixels (r0 >> 1) .., (c0 >> 1) ..: gather those (4x4,
+      // or 3 where a start is even; a virtual pixel is inside iff its source pixel is) and
+      // transform with Bt·E (bt6Up). 0.25: the average pool's weight.
       const hs = <usize>(W >> 1) * cs, quarter = f32x4.splat(0.25);
+      const oddR = (r0 & 1) != 0, oddC = (c0 & 1) != 0;
+      const nr = oddR ? 4 : 3, nc = oddC ? 4 : 3, sr = r0 >> 1, sc = c0 >> 1;
       const image = x + (<usize>b * (H >> 1) * (W >> 1)) * cs + ch;
-      for (let r = 0; r < 6; r++) {
-        for (let c = 0; c < 6; c++) {
-          const ok = (rowMask >> r) & (colMask >> c) & 1;
-          const at = image + <usize>((r0 + r) >> 1) * hs + <usize>((c0 + c) >> 1) * cs;
-          v128.store(patch + (r * 6 + c) * 16, ok ? f32x4.mul(v128.load(at), quarter) : f32x4.splat(0));
+      for (let r = 0; r < nr; r++) {
+        const rowOk = sr + r >= 0 && sr + r < H >> 1;
+        for (let c = 0; c < nc; c++) {
+          const ok = rowOk && sc + c >= 0 && sc + c < W >> 1;
+          v128.store(patch + (r * 4 + c) * 16, ok ? f32x4.mul(v128.load(image + <usize>(sr + r) * hs + <usize>(sc + c) * cs), quarter) : f32x4.splat(0));
         }
       }
-      src = patch; ss = 6 * 16; cstep = 16;
+      for (let c = 0; c < nc; c++) bt6Up(patch + c * 16, 4 * 16, mid + c * 16, 4 * 16, oddR);
+      for (let a = 0; a < 6; a++) bt6Up(mid + a * 4 * 16, 16, dst + <usize>(a * 6) * posStride + ch, posStride, oddC);
+      continue;
     } else if (!inside) {
       for (let r = 0; r < 6; r++) {
         for (let c = 0; c < 6; c++) {
@@ -147,15 +154,19 @@ function outputTile(src: usize, posStride: usize, ms: usize, bias: usize, y: usi
   for (let ch: usize = 0; ch < cs; ch += 16) {
     let src = origin + ch, ss = rs, cstep = cs;
     if (up) {
+      // The block repeats 2x2 source pixels (rows, cols even: 2 or 4): gather those and
+      // transform with A·E (a2Up). 0.25: the average pool's weight.
       const hs = <usize>(Wo >> 1) * cs, quarter = f32x4.splat(0.25);
       const block = dy + (<usize>b * (Ho >> 1) * (Wo >> 1)) * cs + <usize>(ti * 2) * hs + <usize>(tj * 2) * cs + ch;
-      for (let r = 0; r < 4; r++) {
-        for (let s = 0; s < 4; s++) {
-          const at = block + <usize>(r >> 1) * hs + <usize>(s >> 1) * cs;
-          v128.store(patch + (r * 4 + s) * 16, r < rows && s < cols ? f32x4.mul(v128.load(at), quarter) : f32x4.splat(0));
+      for (let r = 0; r < 2; r++) {
+        for (let s = 0; s < 2; s++) {
+          const ok = r < rows >> 1 && s < cols >> 1;
+          v128.store(patch + (r * 2 + s) * 16, ok ? f32x4.mul(v128.load(block + <usize>r * hs + <usize>s * cs), quarter) : f32x4.splat(0));
         }
       }
-      src = patch; ss = 4 * 16; cstep = 16;
+      for (let s = 0; s < 2; s++) a2Up(patch + s * 16, 2 * 16, mid + s * 16, 2 * 16);
+      for (let a = 0; a < 6; a++) a2Up(mid + a * 2 * 16, 16, dst + <usize>(a * 6) * posStride + ch, posStride);
+      continue;
     } else if (rows < 4 || cols < 4) {
       for (let r = 0; r < 4; r++) {
         for (let s = 0; s < 4; s++) {
