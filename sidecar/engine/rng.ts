@@ -25,15 +25,22 @@ export function deriveSeed(...parts: number[]): number {
   return h >>> 0;
 }
 
+/** mulberry32's state step: the state after `a`. */
+const nextState = (a: number): number => (a + 0x6d2b79f5) >>> 0;
+
+/** mulberry32's output for state `a`: a float in [0, 1). */
+function mix(a: number): number {
+  let t = Math.imul(a ^ (a >>> 15), a | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 /** mulberry32: a small, fast, well-distributed 32-bit generator. Returns floats in [0, 1). */
 export function uniformStream(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    a = nextState(a);
+    return mix(a);
   };
 }
 
@@ -63,10 +70,14 @@ export function normalStream(seed: number): () => number {
  * chains draw one such run per batch row and step, sgld.ts).
  */
 export function fillNormal(out: Float32Array, start: number, count: number, seed: number, std: number): void {
-  const u = uniformStream(seed);
+  // The stream's state stepped here rather than through uniformStream's closure, which V8
+  // does not inline: 1.18 -> 0.81 ms for the 16 rows of a 2-thread SGLD step (node micro-bench).
+  let a = seed >>> 0;
   for (let i = 0; i < count; i += 2) {
-    const r = boxMullerRadius(u());
-    const th = 2 * Math.PI * u();
+    a = nextState(a);
+    const r = boxMullerRadius(mix(a));
+    a = nextState(a);
+    const th = 2 * Math.PI * mix(a);
     out[start + i] = std * (r * Math.cos(th));
     if (i + 1 < count) out[start + i + 1] = std * (r * Math.sin(th));
   }

@@ -8,9 +8,9 @@
  */
 import type { RunConfig } from './config.ts';
 import * as tf from './tf.ts';
-import { deriveSeed, fillNormal } from './rng.ts';
 import { withFilterCache } from './ops/filterCache.ts';
 import { clip } from './ops/elementwise.ts';
+import { rowNoise } from './ops/rowNoise.ts';
 
 export interface SgldOptions {
   steps: number;
@@ -77,15 +77,6 @@ export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: Sgl
   const r = sgldChain(energy, start, cond, o);
   r.drift.dispose();
   return r.x;
-}
-
-/** N(0, std²) noise of `shape` for step k: row i drawn with seed deriveSeed(seed, k, rowOffset + i). */
-function rowNoise(shape: number[], std: number, seed: number, k: number, rowOffset: number): tf.Tensor {
-  const rows = shape[0]!,
-    size = shape.slice(1).reduce((a, b) => a * b, 1);
-  const values = new Float32Array(rows * size);
-  for (let i = 0; i < rows; i++) fillNormal(values, i * size, size, deriveSeed(seed, k, rowOffset + i), std);
-  return tf.tensor(values, shape);
 }
 
 function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): SgldResult {

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as tf from '../../sidecar/engine/tf.ts';
 import { updateLambda } from '../../sidecar/engine/dual.ts';
 import { proximity, sgld } from '../../sidecar/engine/sgld.ts';
-import { fillNormal, normalStream } from '../../sidecar/engine/rng.ts';
+import { deriveSeed, fillNormal, normalStream } from '../../sidecar/engine/rng.ts';
+import { rowNoise } from '../../sidecar/engine/ops/rowNoise.ts';
 import { assertClose, useBackend } from '../helpers.ts';
 
 /** E(x) = 2·||x - c||^2 per example with c = (0.5, -0.25): gradient 4(x - c). */
@@ -117,4 +118,19 @@ test('SGLD noise is keyed by batch row: a chain on rows 3.. of a batch equals th
     const part = sgld(energy, tail, tail, { ...o, rowOffset: 3 });
     assertClose(part.dataSync(), whole.slice(3).dataSync(), 1e-6, 1e-6, 'rows 3..6');
   });
+});
+
+test('rowNoise draws row i from deriveSeed(seed, step, rowOffset + i), the same on wasm (into the tensor) and cpu', async () => {
+  const shape = [3, 5, 7];
+  const want = new Float32Array(3 * 35);
+  for (let i = 0; i < 3; i++) fillNormal(want, i * 35, 35, deriveSeed(11, 4, 2 + i), 0.3);
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await useBackend(backend);
+    const before = tf.memory().numTensors;
+    const t = rowNoise(shape, 0.3, 11, 4, 2);
+    assert.deepEqual(t.shape, shape);
+    assert.deepEqual(t.dataSync(), want, backend);
+    t.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  }
 });
