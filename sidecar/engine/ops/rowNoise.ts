@@ -3,13 +3,16 @@
  * with seed deriveSeed(seed, step, rowOffset + i), so a chain split across threads draws
  * exactly the rows a single-process chain would.
  *
- * On WASM the rows are drawn straight into the new tensor's memory by a kernel with no
- * inputs; elsewhere into a Float32Array that TF.js then copies in (on WASM that path
- * allocated and copied 196 KB per step for the 16 rows of a 2-thread reference chain).
+ * On WASM our kernel (sidecar/kernels/assembly/noise.ts) draws the rows straight into the
+ * new tensor's memory, 4 Box–Muller pairs per SIMD step in float32: the same integer
+ * stream as rng.ts fillNormal, values equal to a few float32 ulps. Why: fillNormal (V8's
+ * float64 log, cos, sin per pair) took 0.8-0.9 ms of each 15 ms SGLD step for the 16 rows
+ * of a 2-thread reference chain. Elsewhere fillNormal fills a Float32Array that TF.js
+ * copies in.
  */
 import * as tf from '../tf.ts';
 import { deriveSeed, fillNormal } from '../rng.ts';
-import type { WasmBackendLike } from './wasmKernels.ts';
+import { kernelsOf, offsetOf, withInts, type WasmBackendLike } from './wasmKernels.ts';
 
 const ROW_NOISE = 'EcvaeRowNoise';
 
@@ -36,11 +39,20 @@ function registerRowNoise(): void {
       const b = backend as unknown as WasmBackendLike;
       const a = attrs as unknown as RowNoiseAttrs;
       const out = b.makeOutput(a.shape, 'float32');
-      fillRows(b.typedArrayFromHeap(out) as Float32Array, a);
+      const rows = a.shape[0]!;
+      const k = kernelsOf(b);
+      if (!k) {
+        fillRows(b.typedArrayFromHeap(out) as Float32Array, a); // our kernels cannot run on this backend's memory
+        return out;
+      }
+      const seeds = Array.from({ length: rows }, (_, i) => deriveSeed(a.seed, a.step, a.rowOffset + i) | 0);
+      withInts(b, seeds, 64, (table, scratch) => k.normalRows(offsetOf(b, out), rows, sizeOf(a.shape) / rows, table, a.std, scratch));
       return out;
     },
   });
 }
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((x, y) => x * y, 1);
 
 /** The noise of chain step `step` for rows [rowOffset, rowOffset + shape[0]) of a batch (see the header). */
 export function rowNoise(shape: number[], std: number, seed: number, step: number, rowOffset: number): tf.Tensor {
@@ -49,7 +61,7 @@ export function rowNoise(shape: number[], std: number, seed: number, step: numbe
     registerRowNoise();
     return tf.engine().runKernel(ROW_NOISE, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   }
-  const values = new Float32Array(shape.reduce((x, y) => x * y, 1));
+  const values = new Float32Array(sizeOf(shape));
   fillRows(values, attrs);
   return tf.tensor(values, shape);
 }

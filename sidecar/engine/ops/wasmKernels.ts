@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import * as tf from '../tf.ts';
 import { WINOGRAD_RELAXED_WASM_BASE64, WINOGRAD_SIMD_WASM_BASE64 } from './winograd-kernel.generated.ts';
 
-/** The exports of sidecar/kernels/assembly/winograd.ts. */
+/** The exports of sidecar/kernels/assembly/winograd.ts (which re-exports noise.ts's). */
 export interface WinogradKernels {
   /** C[M,N] (+)= A·B (gemm.ts); A's element (m, k) at a + 4·(m·sam + k·sak). */
   gemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, k: number, n: number, acc: boolean): void;
@@ -55,6 +55,8 @@ export interface WinogradKernels {
     scratch: number,
   ): void;
   filterTransform(w: number, ci: number, co: number, flipped: boolean, uPtrs: number, scratch: number): void;
+  /** rows x size N(0, std²) floats at out, row r from the u32 seed at seeds + 4r (noise.ts; scratch: 64 bytes). */
+  normalRows(out: number, rows: number, size: number, seeds: number, std: number, scratch: number): void;
   convScratchBytes(tiles: number, ci: number, co: number): number;
   filterGradScratchBytes(tiles: number, ci: number, co: number): number;
   filterScratchBytes(): number;
@@ -136,17 +138,27 @@ export function kernelsOf(backend: Pick<WasmBackendLike, 'wasm'>): WinogradKerne
 
 export const offsetOf = (b: WasmBackendLike, t: tf.TensorInfo): number => b.getMemoryOffset(t.dataId);
 
-/** Runs `f` with a temporary int32 table of the given tensors' addresses (one unused slot when none) and a float scratch area. */
-export function withTables(b: WasmBackendLike, tensors: tf.TensorInfo[], scratchBytes: number, f: (table: number, scratch: number) => void): void {
-  const table = b.makeOutput([Math.max(1, tensors.length)], 'int32');
+/** Runs `f` with a temporary int32 table holding `values` (one unused slot when none) and a float scratch area. */
+export function withInts(b: WasmBackendLike, values: readonly number[], scratchBytes: number, f: (table: number, scratch: number) => void): void {
+  const table = b.makeOutput([Math.max(1, values.length)], 'int32');
   const scratch = b.makeOutput([Math.ceil(scratchBytes / 4)], 'float32');
   try {
-    (b.typedArrayFromHeap(table) as Int32Array).set(tensors.map((t) => offsetOf(b, t)));
+    (b.typedArrayFromHeap(table) as Int32Array).set(values);
     f(offsetOf(b, table), offsetOf(b, scratch));
   } finally {
     b.disposeData(table.dataId);
     b.disposeData(scratch.dataId);
   }
+}
+
+/** withInts with the given tensors' addresses. */
+export function withTables(b: WasmBackendLike, tensors: tf.TensorInfo[], scratchBytes: number, f: (table: number, scratch: number) => void): void {
+  withInts(
+    b,
+    tensors.map((t) => offsetOf(b, t)),
+    scratchBytes,
+    f,
+  );
 }
 
 type KernelBody = (
