@@ -10,6 +10,7 @@ import type { RunConfig } from './config.ts';
 import * as tf from './tf.ts';
 import { withFilterCache } from './ops/filterCache.ts';
 import { clip } from './ops/elementwise.ts';
+import { fusedLangevinAvailable, fusedLangevinStep } from './ops/langevin.ts';
 import { rowNoise } from './ops/rowNoise.ts';
 
 export interface SgldOptions {
@@ -81,11 +82,21 @@ export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: Sgl
 
 function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): SgldResult {
   const K = o.steps;
+  const noiseStd = o.noiseScale > 0 ? Math.sqrt(o.stepSize) * o.noiseScale : 0;
+  // Where it can run, one kernel does all of a step but the energy's gradient (ops/langevin.ts).
+  const fused = fusedLangevinAvailable(start);
+  const condClipped = fused && o.proximity !== false ? tf.tidy(() => cond.clipByValue(-1, 1)) : undefined;
   let x = start.clone();
   let drift = tf.zerosLike(start);
   for (let k = 0; k < K; k++) {
     const w = o.proximity === false ? 0 : (K - k - 1) / K;
     const next = tf.tidy(() => {
+      if (fused) {
+        const gE = tf.grad((v: tf.Tensor) => energy(v).sum() as tf.Scalar)(x);
+        const opts = { proximityWeight: w, threshold: o.proxThreshold, stepSize: o.stepSize, noiseStd, seed: o.seed, step: k, rowOffset: o.rowOffset ?? 0 };
+        const s = fusedLangevinStep(x, gE, condClipped ?? x, drift, opts);
+        return [s.x, s.drift];
+      }
       const objective = (v: tf.Tensor): tf.Scalar => {
         const e = energy(v).sum();
         return (w > 0 ? e.add(proximity(v, cond, o.proxThreshold).sum().mul(w)) : e) as tf.Scalar;
@@ -97,5 +108,6 @@ function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptio
     drift.dispose();
     [x, drift] = next as [tf.Tensor, tf.Tensor];
   }
+  condClipped?.dispose();
   return { x, drift };
 }

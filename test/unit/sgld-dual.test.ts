@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '../../sidecar/engine/tf.ts';
 import { updateLambda } from '../../sidecar/engine/dual.ts';
-import { proximity, sgld } from '../../sidecar/engine/sgld.ts';
+import { proximity, sgld, sgldChain } from '../../sidecar/engine/sgld.ts';
 import { deriveSeed, fillNormal, normalStream } from '../../sidecar/engine/rng.ts';
 import { rowNoise } from '../../sidecar/engine/ops/rowNoise.ts';
 import { assertClose, useBackend } from '../helpers.ts';
@@ -142,4 +142,38 @@ test('rowNoise draws row i from deriveSeed(seed, step, rowOffset + i): exactly f
   const t = rowNoise([8, 4096], 1, 5, 9, 0);
   assertClose(t.dataSync(), many, 0, 3e-5, 'wasm, 32768 draws');
   t.dispose();
+});
+
+test('the fused WASM SGLD step (ops/langevin.ts) equals the TF.js formulation on cpu: proximity on and off, clip ends, split rows', async () => {
+  const energy = (x: tf.Tensor): tf.Tensor1D => x.square().sum([1, 2, 3]).mul(0.7) as tf.Tensor1D;
+  const make = (): { start: tf.Tensor; cond: tf.Tensor } => {
+    // Values past the clip range and exactly at its ends; rows 3.. start far from their source (d > t from the first step).
+    const base = tf.randomUniform([6, 4, 4, 3], -1.5, 1.5, 'float32', 8);
+    const ends = tf.tensor([1, -1, 1, -1]).reshape([1, 1, 4, 1]).tile([6, 4, 1, 3]);
+    const start = tf.where(tf.randomUniform([6, 4, 4, 3], 0, 1, 'float32', 9).less(0.2), ends, base);
+    const offset = tf.concat([tf.zeros([3, 4, 4, 3]), tf.fill([3, 4, 4, 3], 0.3)]);
+    return { start, cond: start.add(offset) };
+  };
+  for (const proximity of [true, false]) {
+    const o = { steps: 5, stepSize: 0.05, noiseScale: 1, proxThreshold: 0.5, seed: 4, proximity };
+    const runs: Record<string, Float32Array[]> = {};
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      runs[backend] = tf.tidy(() => {
+        const { start, cond } = make();
+        const r = sgldChain(energy, start, cond, o);
+        return [r.x.dataSync() as Float32Array, r.drift.dataSync() as Float32Array];
+      });
+    }
+    assertClose(runs.wasm![0]!, runs.cpu![0]!, 1e-4, 1e-4, `x, proximity ${proximity}`);
+    assertClose(runs.wasm![1]!, runs.cpu![1]!, 1e-4, 1e-4, `drift, proximity ${proximity}`);
+  }
+  await useBackend('wasm');
+  tf.tidy(() => {
+    const { start, cond } = make();
+    const o = { steps: 3, stepSize: 0.05, noiseScale: 1, proxThreshold: 0.5, seed: 4 };
+    const whole = sgldChain(energy, start, cond, o);
+    const part = sgldChain(energy, start.slice(2), cond.slice(2), { ...o, rowOffset: 2 });
+    assertClose(part.x.dataSync(), whole.x.slice(2).dataSync(), 1e-6, 1e-6, 'rows 2.. of a split chain');
+  });
 });

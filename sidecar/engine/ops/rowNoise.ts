@@ -45,12 +45,17 @@ function registerRowNoise(): void {
         fillRows(b.typedArrayFromHeap(out) as Float32Array, a); // our kernels cannot run on this backend's memory
         return out;
       }
-      const seeds = Array.from({ length: rows }, (_, i) => deriveSeed(a.seed, a.step, a.rowOffset + i) | 0);
-      withInts(b, seeds, 64, (table, scratch) => k.normalRows(offsetOf(b, out), rows, sizeOf(a.shape) / rows, table, a.std, scratch));
+      withInts(b, rowSeeds(a.seed, a.step, a.rowOffset, rows), 64, (table, scratch) =>
+        k.normalRows(offsetOf(b, out), rows, sizeOf(a.shape) / rows, table, a.std, scratch),
+      );
       return out;
     },
   });
 }
+
+/** The noise seeds of `rows` rows from rowOffset at chain step `step`, as int32 (the kernels read them as u32). */
+export const rowSeeds = (seed: number, step: number, rowOffset: number, rows: number): number[] =>
+  Array.from({ length: rows }, (_, i) => deriveSeed(seed, step, rowOffset + i) | 0);
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((x, y) => x * y, 1);
 

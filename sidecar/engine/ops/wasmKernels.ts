@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import * as tf from '../tf.ts';
 import { WINOGRAD_RELAXED_WASM_BASE64, WINOGRAD_SIMD_WASM_BASE64 } from './winograd-kernel.generated.ts';
 
-/** The exports of sidecar/kernels/assembly/winograd.ts (which re-exports noise.ts's). */
+/** The exports of sidecar/kernels/assembly/winograd.ts (which re-exports noise.ts's and langevin.ts's). */
 export interface WinogradKernels {
   /** C[M,N] (+)= A·B (gemm.ts); A's element (m, k) at a + 4·(m·sam + k·sak). */
   gemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, k: number, n: number, acc: boolean): void;
@@ -57,6 +57,23 @@ export interface WinogradKernels {
   filterTransform(w: number, ci: number, co: number, flipped: boolean, uPtrs: number, scratch: number): void;
   /** rows x size N(0, std²) floats at out, row r from the u32 seed at seeds + 4r (noise.ts; scratch: 64 bytes). */
   normalRows(out: number, rows: number, size: number, seeds: number, std: number, scratch: number): void;
+  /** One SGLD step after the energy's gradient (langevin.ts; scratch: 64 bytes). */
+  langevinStep(
+    x: number,
+    g: number,
+    cs: number,
+    drift: number,
+    rows: number,
+    size: number,
+    w: number,
+    t: number,
+    halfEta: number,
+    std: number,
+    seeds: number,
+    outX: number,
+    outDrift: number,
+    scratch: number,
+  ): void;
   convScratchBytes(tiles: number, ci: number, co: number): number;
   filterGradScratchBytes(tiles: number, ci: number, co: number): number;
   filterScratchBytes(): number;
