@@ -9,6 +9,7 @@
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
 import { collectBufferUpdates } from './models/buffers.ts';
 import { withConstantInputs } from './ops/constantInputs.ts';
+import { withFilterCache } from './ops/filterCache.ts';
 import { stopGradient } from './ops/elementwise.ts';
 import type { EcvaeModel } from './models/index.ts';
 import { valueAndParamGrads, type Params } from './params.ts';
@@ -77,13 +78,17 @@ export function objectiveGrads(model: EcvaeModel, kind: ObjectiveKind, params: P
   const objective = kind === 'vae' ? vaeObjective : ebmObjective;
   let terms: tf.Tensor1D | undefined;
   // The inputs are data here: no gradient with respect to them is needed (constantInputs.ts).
+  // The filters are fixed during the pass, so their transforms are made once for all the
+  // passes through a layer (the decoder's two, the energy's on data and negatives).
   const { result, updates } = collectBufferUpdates(() =>
     withConstantInputs(Object.values(inputs), () =>
-      valueAndParamGrads(params, (p) => {
-        const r = objective(model, p, inputs, o);
-        terms = tf.keep(r.terms);
-        return r.loss;
-      }),
+      withFilterCache(() =>
+        valueAndParamGrads(params, (p) => {
+          const r = objective(model, p, inputs, o);
+          terms = tf.keep(r.terms);
+          return r.loss;
+        }),
+      ),
     ),
   );
   result.value.dispose();

@@ -7,7 +7,7 @@ import { adamInit, adamStep, clipByGlobalNorm, disposeAdam, type AdamState } fro
 import type { RunConfig } from './config.ts';
 import { updateLambda } from './dual.ts';
 import { applyBufferUpdates } from './models/buffers.ts';
-import { generateFrom, type EcvaeModel } from './models/index.ts';
+import type { EcvaeModel } from './models/index.ts';
 import { disposeParams, initParams, type Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
 import { localRunner, type Runner } from './parallel/pool.ts';
@@ -116,8 +116,8 @@ export async function trainIteration(
   let chainStats: tf.Tensor | undefined;
   let latentTarget: tf.Tensor | undefined;
   if (calibrate) {
-    const s = tf.tidy(() => generateFrom(model, state.vae, n));
-    const r = await runner.sgld(ebm!, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
+    const r = await runner.sgldFromPrior(ebm!, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
+    const s = r.start;
     target = cfg.calibration.distance === 'drift' ? s.add(r.drift) : r.x.clone();
     chainStats = tf.tidy(() => tf.stack([rowNorms(r.drift).mean(), rowNorms(r.x.sub(s).sub(r.drift)).mean()]));
     s.dispose();
@@ -144,9 +144,12 @@ export async function trainIteration(
   // Step 6: EBM update with negatives from SGLD on the updated decoder's samples.
   let ebmScalars: tf.Tensor | undefined;
   if (calibrate && ebm && state.ebmOpt) {
-    const s = tf.tidy(() => generateFrom(model, state.vae, n));
-    const { x: neg, drift } = await runner.sgld(ebm, s, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
-    s.dispose();
+    const {
+      x: neg,
+      drift,
+      start,
+    } = await runner.sgldFromPrior(ebm, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
+    start.dispose();
     drift.dispose();
     const { grads: ebmGrads, terms, updates } = await runner.grads('ebm', ebm, { x, neg }, objective);
     ebmScalars = terms;

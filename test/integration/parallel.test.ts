@@ -37,6 +37,13 @@ test('training iterations on 3 threads equal the single-thread run', async () =>
     const { x: ref, drift: refDrift } = await localRunner(model).sgld(a.ebm!, s, { steps: 2, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 4 });
     assertClose(out.dataSync(), ref.dataSync(), 1e-5, 1e-6, 'chains');
     assertClose(outDrift.dataSync(), refDrift.dataSync(), 1e-5, 1e-6, 'drifts');
+    // Chains from the decoder's samples, each thread decoding its own rows.
+    const n5 = tf.randomNormal([5, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const o5 = { steps: 2, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 6 };
+    const fromPrior = [await pool.sgldFromPrior(a.ebm!, a.vae, n5, o5), await localRunner(model).sgldFromPrior(a.ebm!, a.vae, n5, o5)];
+    for (const k of ['start', 'x', 'drift'] as const) assertClose(fromPrior[0]![k].dataSync(), fromPrior[1]![k].dataSync(), 1e-5, 1e-6, `from the prior: ${k}`);
+    fromPrior.forEach((r) => tf.dispose([r.start, r.x, r.drift]));
+    n5.dispose();
     // Gradients of both objectives: the shards' sum is the batch gradient.
     const inputs = { x: s, eps: tf.randomNormal([5, 4], 0, 1, 'float32', 1), n: tf.randomNormal([5, 4], 0, 1, 'float32', 2), target: ref };
     const o = { lambda: 2, beta: 0.5, regularization: 0.1 };

@@ -10,13 +10,17 @@ export interface PackedTensor {
 }
 export type PackedTensors = Record<string, PackedTensor>;
 
+/** Where a worker's chains start: given samples, or the decoder's samples of base noise (the decoder's parameters and the noise). */
+export type SgldStart = { start: PackedTensor } | { decoder: PackedTensors; latents: PackedTensor };
+
 export type WorkerRequest =
   | { kind: 'init'; model: ModelConfig; dataShape: number[]; backend: BackendName }
-  | { kind: 'sgld'; id: number; params: PackedTensors; start: PackedTensor; opts: SgldOptions }
+  | { kind: 'sgld'; id: number; params: PackedTensors; from: SgldStart; opts: SgldOptions }
   | { kind: 'grads'; id: number; objective: ObjectiveKind; params: PackedTensors; inputs: PackedTensors; opts: ObjectiveOptions };
 
 /**
- * `out` holds "x" and "drift" (sgld.ts SgldResult) for sgld; for grads, the gradients by
+ * `out` holds "x" and "drift" (sgld.ts SgldResult) for sgld, and "start" where the
+ * worker made it; for grads, the gradients by
  * parameter name, "terms", and each buffer update under UPDATE_PREFIX + its name.
  */
 export type WorkerReply = { kind: 'ready' } | { kind: 'result'; id: number; out: PackedTensors } | { kind: 'error'; id?: number; message: string };

@@ -14,12 +14,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName, ModelConfig } from '../config.ts';
-import type { EcvaeModel } from '../models/index.ts';
+import { generateFrom, type EcvaeModel } from '../models/index.ts';
 import { objectiveGrads, type ObjectiveInputs, type ObjectiveKind, type ObjectiveOptions, type ObjectiveResult } from '../objectives.ts';
 import { disposeParams, type Params } from '../params.ts';
 import { sgldChain, type SgldOptions, type SgldResult } from '../sgld.ts';
 import * as tf from '../tf.ts';
-import { pack, unpack, UPDATE_PREFIX, type PackedTensors, type WorkerReply, type WorkerRequest } from './messages.ts';
+import { pack, unpack, UPDATE_PREFIX, type PackedTensors, type SgldStart, type WorkerReply, type WorkerRequest } from './messages.ts';
 
 export type RunnerObjectiveOptions = Omit<ObjectiveOptions, 'scale'>;
 
@@ -27,16 +27,32 @@ export type RunnerObjectiveOptions = Omit<ObjectiveOptions, 'scale'>;
 export interface Runner {
   /** SGLD on the energy with `params`, from `start`, conditioned on `start`. */
   sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<SgldResult>;
+  /**
+   * SGLD as `sgld` from the decoder's samples G(n) of base noise n (models/prior.ts
+   * generateFrom, on the parameters `vae`), returned as `start` too.
+   */
+  sgldFromPrior(params: Params, vae: Params, n: tf.Tensor2D, opts: SgldOptions): Promise<SgldResult & { start: tf.Tensor }>;
   /** Gradients of an objective on the whole batch `inputs` (rows first). */
   grads(kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, opts: RunnerObjectiveOptions): Promise<ObjectiveResult>;
 }
 
 export function localRunner(model: EcvaeModel): Runner {
+  const sgld = (params: Params, start: tf.Tensor, opts: SgldOptions): SgldResult => sgldChain((v) => model.energy(params, v, true), start, start, opts);
   return {
-    sgld: (params, start, opts) => Promise.resolve(sgldChain((v) => model.energy(params, v, true), start, start, opts)),
+    sgld: (params, start, opts) => Promise.resolve(sgld(params, start, opts)),
+    sgldFromPrior: (params, vae, n, opts) => {
+      const start = tf.tidy(() => generateFrom(model, vae, n));
+      return Promise.resolve({ ...sgld(params, start, opts), start });
+    },
     grads: (kind, params, inputs, opts) => Promise.resolve(objectiveGrads(model, kind, params, inputs, { ...opts, scale: 1 })),
   };
 }
+
+/**
+ * Whether the decoder maps each row on its own, so that its rows can be made on different
+ * threads: not where it keeps buffers (BatchNorm's batch statistics, models/buffers.ts).
+ */
+const rowwiseDecoder = (model: EcvaeModel): boolean => !model.specs.dec.some((s) => s.buffer);
 
 /**
  * Threads to use for `parallelism`. "auto": every core (up to 4) for image models on the
@@ -187,28 +203,73 @@ export class Pool implements Runner {
   async sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<SgldResult> {
     const total = start.shape[0]!;
     if (this.threads === 1 || total === 1) return this.local.sgld(params, start, opts);
+    return this.chains(
+      params,
+      total,
+      opts,
+      (a, b) => start.slice(a, b - a),
+      (a, b) => {
+        const part = tf.tidy(() => start.slice(a, b - a));
+        const packed = pack(part);
+        part.dispose();
+        return { start: packed };
+      },
+    );
+  }
+
+  /** Each thread decodes its own rows of n, then runs their chains (rows of a row-wise decoder only; else the decoder runs here first). */
+  async sgldFromPrior(params: Params, vae: Params, n: tf.Tensor2D, opts: SgldOptions): Promise<SgldResult & { start: tf.Tensor }> {
+    const total = n.shape[0];
+    if (this.threads === 1 || total === 1) return this.local.sgldFromPrior(params, vae, n, opts);
+    if (!rowwiseDecoder(this.model)) {
+      const start = tf.tidy(() => generateFrom(this.model, vae, n));
+      return { ...(await this.sgld(params, start, opts)), start };
+    }
+    const decoder = packAll(Object.fromEntries(this.model.specs.dec.map((s) => [s.name, vae[s.name]!])));
+    const r = await this.chains(
+      params,
+      total,
+      opts,
+      (a, b) => tf.tidy(() => generateFrom(this.model, vae, n.slice(a, b - a))),
+      (a, b) => {
+        const part = tf.tidy(() => n.slice(a, b - a));
+        const latents = pack(part);
+        part.dispose();
+        return { decoder, latents };
+      },
+      true,
+    );
+    return r as SgldResult & { start: tf.Tensor };
+  }
+
+  /**
+   * Chains on rows split across the threads: `startHere` makes this thread's start (rows
+   * [a, b), a new tensor), `startThere` tells a worker its start. With `withStart`, the
+   * starts come back joined (the workers then reply with theirs).
+   */
+  private async chains(
+    params: Params,
+    total: number,
+    opts: SgldOptions,
+    startHere: (a: number, b: number) => tf.Tensor,
+    startThere: (a: number, b: number) => SgldStart,
+    withStart = false,
+  ): Promise<SgldResult & { start?: tf.Tensor }> {
     const packedParams = packAll(params);
     const { mine, others } = await this.split(
       total,
       (a, b) => {
-        const head = start.slice(a, b - a);
-        const r = sgldChain((v) => this.model.energy(params, v, true), head, head, { ...opts, rowOffset: a });
-        head.dispose();
-        return r;
+        const start = startHere(a, b);
+        return { ...sgldChain((v) => this.model.energy(params, v, true), start, start, { ...opts, rowOffset: a }), start };
       },
-      (w, a, b) => {
-        const part = tf.tidy(() => start.slice(a, b - a));
-        const packed = pack(part);
-        part.dispose();
-        return w.run({ kind: 'sgld', params: packedParams, start: packed, opts: { ...opts, rowOffset: a } });
-      },
+      (w, a, b) => w.run({ kind: 'sgld', params: packedParams, from: startThere(a, b), opts: { ...opts, rowOffset: a } }),
       (r) => disposeParams({ ...r }),
     );
-    const x = tf.concat([mine.x, ...others.map((o) => o.x!)]);
-    const drift = tf.concat([mine.drift, ...others.map((o) => o.drift!)]);
+    const join = (key: 'x' | 'drift' | 'start'): tf.Tensor => tf.concat([mine[key], ...others.map((o) => o[key]!)]);
+    const out = { x: join('x'), drift: join('drift'), ...(withStart ? { start: join('start') } : {}) };
     disposeParams({ ...mine });
     others.forEach(disposeParams);
-    return { x, drift };
+    return out;
   }
 
   async grads(kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, opts: RunnerObjectiveOptions): Promise<ObjectiveResult> {

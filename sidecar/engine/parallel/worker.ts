@@ -1,7 +1,8 @@
 /**
  * Worker thread of the data-parallel pool: builds the same model on its own TF.js
- * backend and computes its share of the batch: SGLD chains on the rows it is given, or
- * the gradients of an objective on them. Messages: init -> ready | error;
+ * backend and computes its share of the batch: SGLD chains on the rows it is given (or
+ * on the decoder's samples of the base noise it is given), or the gradients of an
+ * objective on them. Messages: init -> ready | error;
  * sgld | grads -> result | error.
  */
 console.log = console.error; // a worker's stdout is the process's stdout: keep it clean
@@ -9,21 +10,25 @@ console.info = console.error;
 
 import { parentPort } from 'node:worker_threads';
 import { selectBackend } from '../backend.ts';
-import { buildModel, type EcvaeModel } from '../models/index.ts';
+import { buildModel, generateFrom, type EcvaeModel } from '../models/index.ts';
 import { objectiveGrads } from '../objectives.ts';
 import { disposeParams, type Params } from '../params.ts';
 import { sgldChain } from '../sgld.ts';
 import * as tf from '../tf.ts';
-import { pack, prefixKeys, unpack, UPDATE_PREFIX, type WorkerReply, type WorkerRequest } from './messages.ts';
+import { pack, prefixKeys, unpack, UPDATE_PREFIX, type PackedTensor, type PackedTensors, type WorkerReply, type WorkerRequest } from './messages.ts';
 
 function compute(m: EcvaeModel, msg: Extract<WorkerRequest, { kind: 'sgld' | 'grads' }>): Record<string, tf.Tensor> {
   const params: Params = unpack(msg.params);
   try {
     if (msg.kind === 'sgld') {
-      const start = tf.tensor(msg.start.data, msg.start.shape);
+      const from = msg.from;
+      const start = 'start' in from ? tf.tensor(from.start.data, from.start.shape) : priorSamples(m, from.decoder, from.latents);
       const { x, drift } = sgldChain((v) => m.energy(params, v, true), start, start, msg.opts);
-      start.dispose();
-      return { x, drift };
+      if ('start' in from) {
+        start.dispose();
+        return { x, drift };
+      }
+      return { x, drift, start };
     }
     const inputs = unpack(msg.inputs);
     const { grads, terms, updates } = objectiveGrads(m, msg.objective, params, inputs, msg.opts);
@@ -32,6 +37,15 @@ function compute(m: EcvaeModel, msg: Extract<WorkerRequest, { kind: 'sgld' | 'gr
   } finally {
     disposeParams(params);
   }
+}
+
+/** G(n) for the decoder's parameters and base noise n (models/prior.ts generateFrom). */
+function priorSamples(m: EcvaeModel, decoder: PackedTensors, latents: PackedTensor): tf.Tensor {
+  const p = unpack(decoder);
+  const n = tf.tensor2d(latents.data, latents.shape as [number, number]);
+  const s = tf.tidy(() => generateFrom(m, p, n));
+  disposeParams({ ...p, n });
+  return s;
 }
 
 let model: EcvaeModel | undefined;
