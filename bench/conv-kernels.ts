@@ -6,13 +6,16 @@
  * restoration) and without (a training step), the filter gradient (direct: a dilated
  * forward convolution; Winograd), and the errors relative to the output's scale; each
  * Winograd figure for both kernel builds (plain SIMD, and relaxed SIMD where it loads);
- * then the GEMMs alone (tf.matMul against our gemm.ts). Prints one JSON line.
+ * for layers of at most 4 input channels, our narrow kernels (ops/convNarrow.ts): the
+ * forward pass, and the input gradient against Winograd's; then the GEMMs alone
+ * (tf.matMul against our gemm.ts). Prints one JSON line.
  *   npm run bench:kernels -- [--backend wasm] [--reps 10]
  */
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/backend.ts';
 import type { BackendName } from '../sidecar/engine/config.ts';
 import { directFilterGrad } from '../sidecar/engine/ops/conv.ts';
+import { narrowConv2d, narrowConvInputGrad, narrowSuits } from '../sidecar/engine/ops/convNarrow.ts';
 import { kernelsOf, kernelVariant, offsetOf, useKernelVariant, type WasmBackendLike } from '../sidecar/engine/ops/wasmKernels.ts';
 import { winogradAvailable, winogradConv2d, winogradFilter, winogradFilterGrad } from '../sidecar/engine/ops/winograd.ts';
 import * as tf from '../sidecar/engine/tf.ts';
@@ -91,6 +94,19 @@ for (const [H, C, K] of [
       row[`${variant}_relative_error`] = relativeError(winogradConv2d(x, u, b, [1, 1, 1, 1], K), direct());
       row[`${variant}_filter_grad_relative_error`] = relativeError(winogradFilterGrad(x, dy, 1), directFilterGrad(x, dy, [3, 3, C, K], geometry));
       tf.dispose(u);
+    }
+    // Narrow-input layers (RGB, grey): our narrow kernels (convNarrow.ts), the forward
+    // pass against the direct one, the input gradient (narrow output) against Winograd's.
+    for (const variant of narrowSuits(w.shape, 1, 1, 'forward') ? variants : []) {
+      useKernelVariant(variant);
+      row[`${variant}_narrow_ms`] = ms(() => narrowConv2d(x, w, b));
+      row[`${variant}_narrow_relative_error`] = relativeError(narrowConv2d(x, w, b), direct());
+      const uFlipped = winogradFilter(w, true);
+      const winogradGrad = (): tf.Tensor4D => winogradConv2d(dy, uFlipped, null, [1, 1, 1, 1], C);
+      row[`${variant}_winograd_input_grad_ms`] = ms(winogradGrad);
+      row[`${variant}_narrow_input_grad_ms`] = ms(() => narrowConvInputGrad(dy, w));
+      row[`${variant}_narrow_input_grad_relative_error`] = relativeError(narrowConvInputGrad(dy, w), winogradGrad());
+      tf.dispose(uFlipped);
     }
     tf.dispose(dy);
     layers.push(row);

@@ -64,6 +64,10 @@ const cases: Case[] = [
   { b: 3, h: 9, w: 6, cin: 4, cout: 2, k: 3, stride: 2, pad: 0 }, // stride 2, windows not covering the edge
   { b: 1, h: 10, w: 10, cin: 1, cout: 3, k: 5, stride: 3, pad: 2 },
   { b: 2, h: 6, w: 6, cin: 3, cout: 3, k: 1, stride: 1, pad: 0 },
+  // Narrow-input 3x3 convolutions on WASM (convNarrow.ts): RGB (27 taps, padded to 28; input gradient too, from 32
+  // output channels) and grey (9, padded to 12), odd sizes.
+  { b: 2, h: 7, w: 9, cin: 3, cout: 32, k: 3, stride: 1, pad: 1 },
+  { b: 3, h: 5, w: 6, cin: 1, cout: 4, k: 3, stride: 1, pad: 1 },
   // Strided input gradients by sub-pixel phases (subPixel.ts): k a multiple of the stride.
   { b: 2, h: 6, w: 4, cin: 3, cout: 2, k: 2, stride: 2, pad: 0 },
   { b: 1, h: 10, w: 8, cin: 2, cout: 3, k: 4, stride: 2, pad: 0 }, // the last rows get no gradient

@@ -16,6 +16,7 @@ import * as tf from '../tf.ts';
 import { useComposedGradients } from './policy.ts';
 import { spatialMeanValue } from './resample.ts';
 import { isConstantInput } from './constantInputs.ts';
+import { narrowConv2d, narrowConvInputGrad, narrowSuits } from './convNarrow.ts';
 import { dilateSpatial, padOrCrop } from './spatialPad.ts';
 import { subPixelInputGrad, subPixelSuits } from './subPixel.ts';
 import { derived, filterCacheActive } from './filterCache.ts';
@@ -48,6 +49,7 @@ export function inputGradPads(w: readonly number[], inShape: readonly number[], 
 export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
   const pads = inputGradPads(w.shape, inShape, dy.shape, g);
+  if (narrowSuits(w.shape, g.stride, g.pad, 'inputGrad')) return narrowConvInputGrad(dy, w);
   if (winogradSuits(dy.shape, [kh, kw, co, ci], inShape, g.stride, filterCacheActive())) return winogradConv2d(dy, winogradOf(w, true), null, pads, ci);
   if (subPixelSuits(w.shape, inShape, g.stride)) return subPixelInputGrad(dy, w, inShape, g.stride, g.pad);
   const dyd = dilateSpatial(dy, g.stride);
@@ -109,10 +111,12 @@ export function convOutShape(x: readonly number[], w: readonly number[], g: Conv
 }
 
 /**
- * conv + bias in one kernel: Winograd where it suits (WASM, 3x3, stride 1), else the
- * backends' FusedConv2D (XNNPACK adds the bias in place).
+ * conv + bias in one kernel: on WASM our narrow-input kernel (RGB inputs, convNarrow.ts)
+ * or Winograd where they suit (3x3, stride 1), else the backends' FusedConv2D (XNNPACK
+ * adds the bias in place).
  */
 function convBias(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): tf.Tensor4D {
+  if (narrowSuits(w.shape, g.stride, g.pad, 'forward')) return narrowConv2d(x, w, b);
   if (winogradSuits(x.shape, w.shape, convOutShape(x.shape, w.shape, g), g.stride, filterCacheActive()))
     return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad], w.shape[3]);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: g.stride, pad: g.pad });

@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import * as tf from '../tf.ts';
 import { WINOGRAD_RELAXED_WASM_BASE64, WINOGRAD_SIMD_WASM_BASE64 } from './winograd-kernel.generated.ts';
 
-/** The exports of sidecar/kernels/assembly/winograd.ts (which re-exports noise.ts's and langevin.ts's). */
+/** The exports of sidecar/kernels/assembly/winograd.ts (which re-exports noise.ts's, langevin.ts's and narrow.ts's). */
 export interface WinogradKernels {
   /** C[M,N] (+)= A·B (gemm.ts); A's element (m, k) at a + 4·(m·sam + k·sak). */
   gemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, k: number, n: number, acc: boolean): void;
@@ -57,6 +57,10 @@ export interface WinogradKernels {
   filterTransform(w: number, ci: number, co: number, flipped: boolean, uPtrs: number, scratch: number): void;
   /** rows x size N(0, std²) floats at out, row r from the u32 seed at seeds + 4r (noise.ts; scratch: 64 bytes). */
   normalRows(out: number, rows: number, size: number, seeds: number, std: number, scratch: number): void;
+  /** 3x3 "same" convolution with a narrow side (narrow.ts): forward, and the input gradient from wᵀ [Co, 9C rounded up to 4]. */
+  narrowConv(x: number, b: number, h: number, w: number, c: number, filter: number, co: number, bias: number, y: number, scratch: number): void;
+  narrowConvGrad(dy: number, b: number, h: number, w: number, co: number, wt: number, c: number, dx: number, scratch: number): void;
+  narrowScratchBytes(h: number, w: number, c: number): number;
   /** One SGLD step after the energy's gradient (langevin.ts; scratch: 64 bytes). */
   langevinStep(
     x: number,

@@ -14,6 +14,7 @@ import { a2Up, a4, at6, bt6, bt6Up, g3, gt6, slope } from './transforms';
 export { gemm }; // for bench:kernels, which times it against tf.matMul
 export { normalRows } from './noise'; // the SGLD noise (ops/rowNoise.ts), in the same module
 export { langevinStep } from './langevin'; // the SGLD step after the energy's gradient (ops/langevin.ts)
+export { narrowConv, narrowConvGrad, narrowScratchBytes } from './narrow'; // RGB-side convolutions (ops/convNarrow.ts)
 
 // Where tile t of a [B, th·4, tw·4] tiling sits: image b, tile row ti, tile column tj.
 @inline function tileImage(t: i32, th: i32, tw: i32): i32 { return t / (th * tw); }
