@@ -68,6 +68,7 @@ const cases: Case[] = [
   // output channels) and grey (9, padded to 12), odd sizes.
   { b: 2, h: 7, w: 9, cin: 3, cout: 32, k: 3, stride: 1, pad: 1 },
   { b: 3, h: 5, w: 6, cin: 1, cout: 4, k: 3, stride: 1, pad: 1 },
+  { b: 2, h: 6, w: 5, cin: 8, cout: 3, k: 3, stride: 1, pad: 1 }, // an RGB output: its input gradient is a narrow-input convolution
   // Strided input gradients by sub-pixel phases (subPixel.ts): k a multiple of the stride.
   { b: 2, h: 6, w: 4, cin: 3, cout: 2, k: 2, stride: 2, pad: 0 },
   { b: 1, h: 10, w: 8, cin: 2, cout: 3, k: 4, stride: 2, pad: 0 }, // the last rows get no gradient

@@ -50,6 +50,8 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number,
   const [kh, kw, ci, co] = w.shape;
   const pads = inputGradPads(w.shape, inShape, dy.shape, g);
   if (narrowSuits(w.shape, g.stride, g.pad, 'inputGrad')) return narrowConvInputGrad(dy, w);
+  // A narrow dy (the gradient of an RGB output) makes a narrow-input convolution by the flipped filter.
+  if (g.stride === 1 && narrowSuits([kh, kw, co, ci], 1, kh - 1 - g.pad, 'forward')) return narrowConv2d(dy, flipped(w), null);
   if (winogradSuits(dy.shape, [kh, kw, co, ci], inShape, g.stride, filterCacheActive())) return winogradConv2d(dy, winogradOf(w, true), null, pads, ci);
   if (subPixelSuits(w.shape, inShape, g.stride)) return subPixelInputGrad(dy, w, inShape, g.stride, g.pad);
   const dyd = dilateSpatial(dy, g.stride);

@@ -5,6 +5,7 @@
  */
 import * as tf from '../tf.ts';
 import { isConstantInput } from './constantInputs.ts';
+import { derived } from './filterCache.ts';
 import { useComposedGradients } from './policy.ts';
 
 type Dense3 = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
@@ -26,7 +27,13 @@ function frozen(w: tf.Tensor2D, b: tf.Tensor1D): Dense1 {
     save([]);
     return {
       value: tf.matMul(x as tf.Tensor2D, w).add(b),
-      gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, w.transpose())],
+      // Wᵀ made once per FilterCache scope (an SGLD chain differentiates this layer every step).
+      gradFunc: (dy: tf.Tensor) => [
+        tf.matMul(
+          dy as tf.Tensor2D,
+          derived('dense-t', w, () => w.transpose()),
+        ),
+      ],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Dense1;
 }
