@@ -78,8 +78,9 @@ export function objectiveGrads(model: EcvaeModel, kind: ObjectiveKind, params: P
   const objective = kind === 'vae' ? vaeObjective : ebmObjective;
   let terms: tf.Tensor1D | undefined;
   // The inputs are data here: no gradient with respect to them is needed (constantInputs.ts).
-  // The filters are fixed during the pass, so their transforms are made once for all the
-  // passes through a layer (the decoder's two, the energy's on data and negatives).
+  // The filters are fixed during the pass, so their transforms (forward and flipped) are
+  // made once for all the passes through a layer (the decoder's two, the energy's on data
+  // and negatives; filterCache.ts).
   const { result, updates } = collectBufferUpdates(() =>
     withConstantInputs(Object.values(inputs), () =>
       withFilterCache(() =>

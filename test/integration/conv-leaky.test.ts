@@ -14,6 +14,7 @@ import { withFilterCache } from '../../sidecar/engine/ops/filterCache.ts';
 import { conv2dAfterLeaky } from '../../sidecar/engine/ops/convLeaky.ts';
 import { leakyRelu } from '../../sidecar/engine/ops/elementwise.ts';
 import { winogradConv2d, winogradFilter } from '../../sidecar/engine/ops/winograd.ts';
+import { withConstantInputs } from '../../sidecar/engine/ops/constantInputs.ts';
 import { randomTensor, relativeError, useBackend } from '../helpers.ts';
 
 const LEAK = 0.2;
@@ -128,6 +129,43 @@ test('the output gate multiplies by lrelu slope, also where the channels end ins
       const got = winogradConv2d(x as tf.Tensor4D, winogradFilter(w as tf.Tensor4D), null, [1, 1, 1, 1], co, { leak: LEAK, gate: gate as tf.Tensor4D });
       const err = relativeError(got, want);
       assert.ok(err < 2e-5, `${co} output channels: relative error ${err}`);
+    }
+  });
+});
+
+test('a fused pool on an odd output falls back to conv then avgPool2; the kernels refuse the combinations they do not implement', async () => {
+  await useBackend('wasm');
+  tf.tidy(() => {
+    const x = randomTensor([8, 15, 17, 32], 8);
+    const w = randomTensor([3, 3, 32, 32], 9, 0.1);
+    const b = randomTensor([32], 10);
+    const want = tf.avgPool(conv2d(leakyRelu(x as tf.Tensor4D, LEAK), w as tf.Tensor4D, b as tf.Tensor1D, g), 2, 2, 'valid');
+    const got = conv2dAfterLeaky(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, g, LEAK, false, true);
+    assert.deepEqual(got.shape, [8, 7, 8, 32]);
+    assert.ok(relativeError(got, want) < 2e-5);
+    const u = winogradFilter(w as tf.Tensor4D);
+    assert.throws(() => winogradConv2d(x as tf.Tensor4D, u, null, [1, 1, 1, 1], 32, undefined, { pool: true }), /even output size/);
+    const even = x.slice([0, 0, 0, 0], [-1, 14, 16, -1]) as tf.Tensor4D;
+    assert.throws(() => winogradConv2d(even, u, null, [1, 1, 1, 1], 32, { leak: LEAK, gate: even }, { pool: true }), /no gate/);
+    assert.throws(() => winogradConv2d(even, u, null, [1, 1, 1, 1], 32, { leak: LEAK, input: true }, { unpool: true }), /no input lrelu/);
+  });
+});
+
+test('with a constant input (an objective’s data), the fused passes give the filter and bias gradients', async () => {
+  await useBackend('wasm');
+  tf.tidy(() => {
+    const x = randomTensor([8, 16, 16, 32], 11) as tf.Tensor4D;
+    const w = randomTensor([3, 3, 32, 32], 12, 0.1);
+    const b = randomTensor([32], 13);
+    for (const pool of [false, true]) {
+      const r = randomTensor(pool ? [8, 8, 8, 32] : [8, 16, 16, 32], 14);
+      const loss = (ww: tf.Tensor, bb: tf.Tensor): tf.Scalar =>
+        conv2dAfterLeaky(x, ww as tf.Tensor4D, bb as tf.Tensor1D, g, LEAK, false, pool)
+          .mul(r)
+          .sum() as tf.Scalar;
+      const want = tf.grads(loss)([w, b]);
+      const got = withConstantInputs([x], () => tf.grads(loss)([w, b]));
+      got.forEach((d, i) => assert.ok(relativeError(d, want[i]!) < 2e-5, `pool ${pool}, gradient ${i}`));
     }
   });
 });

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
 import { localRunner, Pool } from '../../sidecar/engine/parallel/pool.ts';
 import * as tf from '../../sidecar/engine/tf.ts';
+import { sgldChain } from '../../sidecar/engine/sgld.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
 import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
@@ -34,7 +35,13 @@ test('training iterations on 3 threads equal the single-thread run', async () =>
     const before = tf.memory().numTensors;
     const s = tf.randomUniform([5, 28, 28, 1], -1, 1, 'float32', 9);
     const { x: out, drift: outDrift } = await pool.sgld(a.ebm!, s, { steps: 2, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 4 });
-    const { x: ref, drift: refDrift } = await localRunner(model).sgld(a.ebm!, s, { steps: 2, stepSize: 0.01, noiseScale: 1, proxThreshold: 0.07, seed: 4 });
+    const { x: ref, drift: refDrift } = sgldChain((v) => model.energy(a.ebm!, v, true), s, s, {
+      steps: 2,
+      stepSize: 0.01,
+      noiseScale: 1,
+      proxThreshold: 0.07,
+      seed: 4,
+    });
     assertClose(out.dataSync(), ref.dataSync(), 1e-5, 1e-6, 'chains');
     assertClose(outDrift.dataSync(), refDrift.dataSync(), 1e-5, 1e-6, 'drifts');
     // Chains from the decoder's samples, each thread decoding its own rows.
@@ -43,6 +50,19 @@ test('training iterations on 3 threads equal the single-thread run', async () =>
     const fromPrior = [await pool.sgldFromPrior(a.ebm!, a.vae, n5, o5), await localRunner(model).sgldFromPrior(a.ebm!, a.vae, n5, o5)];
     for (const k of ['start', 'x', 'drift'] as const) assertClose(fromPrior[0]![k].dataSync(), fromPrior[1]![k].dataSync(), 1e-5, 1e-6, `from the prior: ${k}`);
     fromPrior.forEach((r) => tf.dispose([r.start, r.x, r.drift]));
+    // A decoder with buffers (BatchNorm's batch statistics) decodes the whole batch here, then splits the chains.
+    const withBuffers = {
+      ...model,
+      specs: { ...model.specs, dec: [...model.specs.dec, { name: 'dec.bn.runningMean', shape: [1], fanIn: 1, init: 0, buffer: true }] },
+    };
+    const bufferPool = await Pool.create(withBuffers, cfg.model, 'wasm', 2);
+    try {
+      const whole = [await bufferPool.sgldFromPrior(a.ebm!, a.vae, n5, o5), await localRunner(withBuffers).sgldFromPrior(a.ebm!, a.vae, n5, o5)];
+      for (const k of ['start', 'x', 'drift'] as const) assertClose(whole[0]![k].dataSync(), whole[1]![k].dataSync(), 1e-5, 1e-6, `decoded whole: ${k}`);
+      whole.forEach((r) => tf.dispose([r.start, r.x, r.drift]));
+    } finally {
+      await bufferPool.close();
+    }
     n5.dispose();
     // Gradients of both objectives: the shards' sum is the batch gradient.
     const inputs = { x: s, eps: tf.randomNormal([5, 4], 0, 1, 'float32', 1), n: tf.randomNormal([5, 4], 0, 1, 'float32', 2), target: ref };

@@ -10,6 +10,7 @@ import * as tf from '../../sidecar/engine/tf.ts';
 import { clip, leakyRelu } from '../../sidecar/engine/ops/elementwise.ts';
 import { avgPool2, spatialMean, upsample2 } from '../../sidecar/engine/ops/resample.ts';
 import { conv2d } from '../../sidecar/engine/ops/conv.ts';
+import { withFilterCache } from '../../sidecar/engine/ops/filterCache.ts';
 import { denseOp } from '../../sidecar/engine/ops/dense.ts';
 import { withConstantInputs } from '../../sidecar/engine/ops/constantInputs.ts';
 import { normalStream } from '../../sidecar/engine/rng.ts';
@@ -46,15 +47,15 @@ async function grads(c: Case, backend: 'cpu' | 'wasm', composed: boolean, seed: 
       return y.mul(r).sum() as tf.Scalar;
     };
     const [dx, dw, db] = tf.grads(f)([x, w, bias]);
-    const dxFrozen = composed
-      ? tf
-          .grad((xx: tf.Tensor) => {
-            const y = conv2d(xx as tf.Tensor4D, w, bias, c, true);
-            return y.mul(tf.tensor(rand(y.shape, seed + 2), y.shape)).sum() as tf.Scalar;
-          })(x)
-          .dataSync()
-      : undefined;
-    return { dx: dx!.dataSync(), dw: dw!.dataSync(), db: db!.dataSync(), dxFrozen };
+    const frozenDx = (): tf.Tensor =>
+      tf.grad((xx: tf.Tensor) => {
+        const y = conv2d(xx as tf.Tensor4D, w, bias, c, true);
+        return y.mul(tf.tensor(rand(y.shape, seed + 2), y.shape)).sum() as tf.Scalar;
+      })(x);
+    const dxFrozen = composed ? frozenDx().dataSync() : undefined;
+    // Within a FilterCache scope, twice: the second pass runs on the first one's derived filters.
+    const dxCached = composed ? withFilterCache(() => [frozenDx(), frozenDx()].map((t) => t.dataSync())) : undefined;
+    return { dx: dx!.dataSync(), dw: dw!.dataSync(), db: db!.dataSync(), dxFrozen, dxCached };
   });
 }
 
@@ -64,10 +65,12 @@ const cases: Case[] = [
   { b: 3, h: 9, w: 6, cin: 4, cout: 2, k: 3, stride: 2, pad: 0 }, // stride 2, windows not covering the edge
   { b: 1, h: 10, w: 10, cin: 1, cout: 3, k: 5, stride: 3, pad: 2 },
   { b: 2, h: 6, w: 6, cin: 3, cout: 3, k: 1, stride: 1, pad: 0 },
-  // Narrow-input 3x3 convolutions on WASM (convNarrow.ts): RGB (27 taps, padded to 28; input gradient too, from 32
-  // output channels) and grey (9, padded to 12), odd sizes.
+  // Narrow-input 3x3 convolutions on WASM (convNarrow.ts): RGB (27 taps, padded to 28; its input gradient too, from 32
+  // output channels) and grey, odd sizes.
   { b: 2, h: 7, w: 9, cin: 3, cout: 32, k: 3, stride: 1, pad: 1 },
   { b: 3, h: 5, w: 6, cin: 1, cout: 4, k: 3, stride: 1, pad: 1 },
+  { b: 2, h: 5, w: 4, cin: 1, cout: 32, k: 3, stride: 1, pad: 1 }, // the narrow input gradient with 9 taps padded to 12
+  { b: 1, h: 4, w: 7, cin: 4, cout: 32, k: 3, stride: 1, pad: 1 }, // 36 taps: no padding
   { b: 2, h: 6, w: 5, cin: 8, cout: 3, k: 3, stride: 1, pad: 1 }, // an RGB output: its input gradient is a narrow-input convolution
   // Strided input gradients by sub-pixel phases (subPixel.ts): k a multiple of the stride.
   { b: 2, h: 6, w: 4, cin: 3, cout: 2, k: 2, stride: 2, pad: 0 },
@@ -85,6 +88,7 @@ for (const [i, c] of cases.entries()) {
       assertClose(got.dw, ref.dw, 1e-4, 1e-4, `${backend} dw`);
       assertClose(got.db, ref.db, 1e-4, 1e-4, `${backend} db`);
       assertClose(got.dxFrozen!, ref.dx, 1e-4, 1e-4, `${backend} frozen dx`);
+      got.dxCached!.forEach((d, i) => assertClose(d, ref.dx, 1e-4, 1e-4, `${backend} frozen dx with a filter cache, pass ${i + 1}`));
     }
   });
 }

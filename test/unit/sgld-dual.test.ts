@@ -109,15 +109,17 @@ test("fillNormal writes normalStream's values times std, odd counts and offsets 
 
 test('SGLD noise is keyed by batch row: a chain on rows 3.. of a batch equals those rows of the whole-batch chain', async () => {
   await useBackend('wasm');
-  tf.tidy(() => {
-    const energy = (x: tf.Tensor): tf.Tensor1D => x.square().sum(1).mul(0.5) as tf.Tensor1D;
-    const start = tf.randomNormal([7, 5], 0, 1, 'float32', 3);
-    const o = { steps: 4, stepSize: 0.1, noiseScale: 1, proxThreshold: 0.07, seed: 99 };
-    const whole = sgld(energy, start, start, o);
-    const tail = start.slice(3);
-    const part = sgld(energy, tail, tail, { ...o, rowOffset: 3 });
-    assertClose(part.dataSync(), whole.slice(3).dataSync(), 1e-6, 1e-6, 'rows 3..6');
-  });
+  const energy = (x: tf.Tensor): tf.Tensor1D => x.square().sum(1).mul(0.5) as tf.Tensor1D;
+  const start = tf.randomNormal([7, 5], 0, 1, 'float32', 3);
+  const o = { steps: 4, stepSize: 0.1, noiseScale: 1, proxThreshold: 0.07, seed: 99 };
+  const whole = sgld(energy, start, start, o);
+  const tail = start.slice(3);
+  const part = sgld(energy, tail, tail, { ...o, rowOffset: 3 });
+  assertClose(part.dataSync(), whole.slice(3).dataSync(), 1e-6, 1e-6, 'rows 3..6');
+  // Rows of 5 values (not a multiple of 4) take the TF.js formulation, with the noise kernel, not the fused step.
+  const kernels = new Set((await tf.profile(() => void sgld(energy, start, start, o).dispose())).kernels.map((k) => k.name));
+  assert.ok(kernels.has('EcvaeRowNoise') && !kernels.has('EcvaeLangevinStep'), [...kernels].join(', '));
+  tf.dispose([start, whole, tail, part]);
 });
 
 test('rowNoise draws row i from deriveSeed(seed, step, rowOffset + i): exactly fillNormal on cpu, within float32 rounding by the WASM kernel', async () => {
@@ -154,19 +156,30 @@ test('the fused WASM SGLD step (ops/langevin.ts) equals the TF.js formulation on
     const offset = tf.concat([tf.zeros([3, 4, 4, 3]), tf.fill([3, 4, 4, 3], 0.3)]);
     return { start, cond: start.add(offset) };
   };
-  for (const proximity of [true, false]) {
-    const o = { steps: 5, stepSize: 0.05, noiseScale: 1, proxThreshold: 0.5, seed: 4, proximity };
+  for (const [proximity, noiseScale] of [
+    [true, 1],
+    [false, 1],
+    [true, 0],
+  ] as const) {
+    const o = { steps: 5, stepSize: 0.05, noiseScale, proxThreshold: 0.5, seed: 4, proximity };
     const runs: Record<string, Float32Array[]> = {};
     for (const backend of ['cpu', 'wasm'] as const) {
       await useBackend(backend);
-      runs[backend] = tf.tidy(() => {
-        const { start, cond } = make();
-        const r = sgldChain(energy, start, cond, o);
-        return [r.x.dataSync() as Float32Array, r.drift.dataSync() as Float32Array];
-      });
+      const chain = (): Float32Array[] =>
+        tf.tidy(() => {
+          const { start, cond } = make();
+          const r = sgldChain(energy, start, cond, o);
+          return [r.x.dataSync() as Float32Array, r.drift.dataSync() as Float32Array];
+        });
+      runs[backend] = chain();
+      if (backend === 'wasm') {
+        const kernels = (await tf.profile(() => void chain())).kernels.map((k) => k.name);
+        assert.equal(kernels.filter((k) => k === 'EcvaeLangevinStep').length, o.steps, 'one fused kernel per step');
+      }
     }
-    assertClose(runs.wasm![0]!, runs.cpu![0]!, 1e-4, 1e-4, `x, proximity ${proximity}`);
-    assertClose(runs.wasm![1]!, runs.cpu![1]!, 1e-4, 1e-4, `drift, proximity ${proximity}`);
+    const what = `proximity ${proximity}, noise ${noiseScale}`;
+    assertClose(runs.wasm![0]!, runs.cpu![0]!, 1e-4, 1e-4, `x, ${what}`);
+    assertClose(runs.wasm![1]!, runs.cpu![1]!, 1e-4, 1e-4, `drift, ${what}`);
   }
   await useBackend('wasm');
   tf.tidy(() => {

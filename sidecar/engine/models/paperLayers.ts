@@ -74,7 +74,7 @@ export function spectralWeight(p: Params, name: string): tf.Tensor {
 /**
  * The weight a layer multiplies by, and whether its op may run frozen. A frozen op keeps
  * its weight in a closure, so a spectrally normalised weight must outlive the pass: it
- * comes from the chain's FilterCache (conv.ts cachedDerived), or the trainable op runs.
+ * comes from the chain's FilterCache (filterCache.ts cachedDerived), or the trainable op runs.
  */
 function weightOf(p: Params, name: string, o: LayerOptions): { w: tf.Tensor; frozen: boolean } {
   const frozen = o.frozen ?? false;

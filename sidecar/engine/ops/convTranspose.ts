@@ -21,7 +21,7 @@ export function convTranspose2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, 
   if (g.pad > k - 1) throw new Error(`internal: convTranspose2d padding ${g.pad} exceeds kernel ${k} - 1`);
   const matrixPath = h === 1 && wd === 1 && g.pad === 0;
   const rearrange = (): tf.Tensor => (matrixPath ? w.transpose([2, 0, 1, 3]).reshape([ci, k * k * co]) : w.reverse([0, 1]));
-  // A frozen op needs a weight that outlives the pass (conv.ts cachedDerived).
+  // A frozen op needs a weight that outlives the pass (filterCache.ts cachedDerived).
   const kept = frozen ? cachedDerived(matrixPath ? 'convT-matrix' : 'convT-flip', w, rearrange) : undefined;
   const weight = kept ?? rearrange();
   const isFrozen = kept !== undefined;

@@ -1,17 +1,24 @@
 /**
  * Tensors derived from filters (flipped filters, Winograd transforms, sub-pixel filters),
  * kept while the same filters serve many passes: the K steps of an SGLD chain, the steps
- * of a restoration. Keyed by kind and filter tensor id (ids are never reused). Only one
- * scope is active at a time; scopes run synchronously.
+ * of a restoration, the passes of one gradient computation through a layer. Keyed by the
+ * filter's data and the kind (tensors are immutable and data objects never reused). Only
+ * one scope is active at a time; scopes run synchronously.
  */
 import * as tf from '../tf.ts';
 
 type Derived = tf.Tensor | tf.Tensor[];
-let activeCache: Map<string, Derived> | undefined;
+/**
+ * By the filter's data (its dataId), then kind. Not by tensor id: the gradient tape saves
+ * a clone of each input with a new id but the same data, so a trainable op's backward
+ * pass would miss what its forward pass made.
+ */
+type Entries = Map<object, Map<string, Derived>>;
+let activeCache: Entries | undefined;
 
 /** A cache for a stretch of passes whose filters do not change; see FilterCache.run. */
 export class FilterCache {
-  private readonly derived = new Map<string, Derived>();
+  private readonly derived: Entries = new Map();
 
   /** Runs `f` (synchronously) with this cache serving every convolution in it. */
   run<T>(f: () => T): T {
@@ -25,7 +32,7 @@ export class FilterCache {
   }
 
   dispose(): void {
-    this.derived.forEach((t) => tf.dispose(t));
+    this.derived.forEach((kinds) => kinds.forEach((t) => tf.dispose(t)));
     this.derived.clear();
   }
 }
@@ -40,14 +47,16 @@ export function withFilterCache<T>(f: () => T): T {
   }
 }
 
+/** make(), made once per active FilterCache scope for the filter w and this kind (kept there); outside a scope, every call. */
 export function derived<T extends Derived>(kind: string, w: tf.Tensor, make: () => T): T {
   if (!activeCache) return make();
-  const key = `${kind}:${w.id}`;
-  let t = activeCache.get(key) as T | undefined;
+  let kinds = activeCache.get(w.dataId);
+  if (!kinds) activeCache.set(w.dataId, (kinds = new Map()));
+  let t = kinds.get(kind) as T | undefined;
   if (!t) {
     t = make();
     for (const k of Array.isArray(t) ? t : [t]) tf.keep(k);
-    activeCache.set(key, t);
+    kinds.set(kind, t);
   }
   return t;
 }

@@ -1,7 +1,8 @@
 /**
  * One SGLD step after the energy's gradient (sgld.ts), fused into one WASM kernel
- * (kernels/assembly/langevin.ts): the annealed proximity term's value and gradient, the
- * Langevin update, its noise (drawn as ops/rowNoise.ts draws it) and the drift's sum.
+ * (kernels/assembly/langevin.ts): the annealed proximity term's gradient (with the
+ * distance its threshold tests), the Langevin update, its noise (drawn as
+ * ops/rowNoise.ts draws it) and the drift's sum.
  * Why: TF.js ran ~60 kernels per step for these (tf.grad through the proximity term, the
  * update's elementwise ops), 1.3 ms of each 14.5 ms SGLD step for the 16 rows of a
  * 2-thread reference chain; the kernel takes ~0.2 ms. sgld.ts keeps the TF.js formulation
@@ -9,7 +10,7 @@
  */
 import * as tf from '../tf.ts';
 import { rowSeeds } from './rowNoise.ts';
-import { kernelsOf, offsetOf, withInts, type WasmBackendLike } from './wasmKernels.ts';
+import { kernelsOf, offsetOf, registerWasmKernel, withInts, type WasmBackendLike } from './wasmKernels.ts';
 
 const LANGEVIN = 'EcvaeLangevinStep';
 
@@ -28,39 +29,32 @@ export interface LangevinStepOptions {
 
 function register(): void {
   if (tf.getKernel(LANGEVIN, 'wasm')) return;
-  tf.registerKernel({
-    kernelName: LANGEVIN,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const b = backend as unknown as WasmBackendLike;
-      const { x, g, cs, drift } = inputs as Record<string, tf.TensorInfo>;
-      const a = attrs as unknown as LangevinStepOptions;
-      const rows = x!.shape[0]!;
-      const size = x!.shape.reduce((p, q) => p * q, 1) / rows;
-      const outX = b.makeOutput(x!.shape, 'float32'),
-        outDrift = b.makeOutput(x!.shape, 'float32');
-      const k = kernelsOf(b)!;
-      const at = (t: tf.TensorInfo): number => offsetOf(b, t);
-      withInts(b, rowSeeds(a.seed, a.step, a.rowOffset, rows), 64, (seeds, scratch) =>
-        k.langevinStep(
-          at(x!),
-          at(g!),
-          at(cs!),
-          at(drift!),
-          rows,
-          size,
-          a.proximityWeight,
-          a.threshold,
-          a.stepSize / 2,
-          a.noiseStd,
-          seeds,
-          at(outX),
-          at(outDrift),
-          scratch,
-        ),
-      );
-      return [outX, outDrift];
-    },
+  registerWasmKernel(LANGEVIN, ({ x, g, cs, drift }, attrs, b, k) => {
+    const a = attrs as unknown as LangevinStepOptions;
+    const rows = x!.shape[0]!;
+    const size = x!.shape.reduce((p, q) => p * q, 1) / rows;
+    const outX = b.makeOutput(x!.shape, 'float32'),
+      outDrift = b.makeOutput(x!.shape, 'float32');
+    const at = (t: tf.TensorInfo): number => offsetOf(b, t);
+    withInts(b, rowSeeds(a.seed, a.step, a.rowOffset, rows), 64, (seeds, scratch) =>
+      k.langevinStep(
+        at(x!),
+        at(g!),
+        at(cs!),
+        at(drift!),
+        rows,
+        size,
+        a.proximityWeight,
+        a.threshold,
+        a.stepSize / 2,
+        a.noiseStd,
+        seeds,
+        at(outX),
+        at(outDrift),
+        scratch,
+      ),
+    );
+    return [outX, outDrift];
   });
 }
 

@@ -249,7 +249,10 @@ export function winogradConv2d(
     if (fused?.gate) inputs.gate = fused.gate;
     u.forEach((ui, i) => (inputs[`u${i}`] = ui));
     const [ho, wo] = [h! + pt + pb - 2, w! + pl + pr - 2];
-    if (pooling.pool && (ho % 2 || wo % 2)) throw new Error(`Winograd convolution: a fused 2x2 pool needs an even output size, got ${ho}x${wo}.`);
+    if (pooling.pool && (ho % 2 || wo % 2)) throw new Error(`internal: Winograd convolution: a fused 2x2 pool needs an even output size, got ${ho}x${wo}.`);
+    // The kernels read an unpooled input without the input's lrelu and write a pooled output without the gate.
+    if ((pooling.pool && fused?.gate) || (pooling.unpool && fused?.input))
+      throw new Error('internal: Winograd convolution: pool takes no gate, unpool no input lrelu.');
     const attrs = {
       pt,
       pl,

@@ -12,24 +12,23 @@
  * shards' gradients equals the batch gradient up to float rounding.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { BackendName, ModelConfig } from '../config.ts';
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
 import { objectiveGrads, type ObjectiveInputs, type ObjectiveKind, type ObjectiveOptions, type ObjectiveResult } from '../objectives.ts';
 import { disposeParams, type Params } from '../params.ts';
 import { sgldChain, type SgldOptions, type SgldResult } from '../sgld.ts';
 import * as tf from '../tf.ts';
-import { pack, unpack, UPDATE_PREFIX, type PackedTensors, type SgldStart, type WorkerReply, type WorkerRequest } from './messages.ts';
+import { pack, unpack, UPDATE_PREFIX, type PackedTensor, type PackedTensors, type SgldStart } from './messages.ts';
+import { PoolWorker } from './poolWorker.ts';
 
 export type RunnerObjectiveOptions = Omit<ObjectiveOptions, 'scale'>;
 
 /** What a training iteration computes on batch rows: in this thread, or split across threads. */
 export interface Runner {
-  /** SGLD on the energy with `params`, from `start`, conditioned on `start`. */
-  sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<SgldResult>;
   /**
-   * SGLD as `sgld` from the decoder's samples G(n) of base noise n (models/prior.ts
-   * generateFrom, on the parameters `vae`), returned as `start` too.
+   * SGLD on the energy with `params` from the decoder's samples G(n) of base noise n
+   * (models/prior.ts generateFrom, on the parameters `vae`), conditioned on them; the
+   * samples come back as `start`.
    */
   sgldFromPrior(params: Params, vae: Params, n: tf.Tensor2D, opts: SgldOptions): Promise<SgldResult & { start: tf.Tensor }>;
   /** Gradients of an objective on the whole batch `inputs` (rows first). */
@@ -37,12 +36,15 @@ export interface Runner {
 }
 
 export function localRunner(model: EcvaeModel): Runner {
-  const sgld = (params: Params, start: tf.Tensor, opts: SgldOptions): SgldResult => sgldChain((v) => model.energy(params, v, true), start, start, opts);
   return {
-    sgld: (params, start, opts) => Promise.resolve(sgld(params, start, opts)),
     sgldFromPrior: (params, vae, n, opts) => {
       const start = tf.tidy(() => generateFrom(model, vae, n));
-      return Promise.resolve({ ...sgld(params, start, opts), start });
+      try {
+        return Promise.resolve({ ...sgldChain((v) => model.energy(params, v, true), start, start, opts), start });
+      } catch (err) {
+        start.dispose();
+        throw err;
+      }
     },
     grads: (kind, params, inputs, opts) => Promise.resolve(objectiveGrads(model, kind, params, inputs, { ...opts, scale: 1 })),
   };
@@ -65,78 +67,6 @@ export function resolveParallelism(parallelism: number | 'auto', backend: Backen
   return model.dataShape.length === 3 && (backend === 'wasm' || backend === 'cpu') ? Math.min(availableParallelism(), 4) : 1;
 }
 
-/** The bundled worker (dist/pool-worker.js) or, when running from TypeScript sources, the .ts entry through tsx. */
-function spawnWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pool-worker.js', import.meta.url), { stdout: false });
-  // Node 20 does not apply `--import tsx` hooks to a worker's entry module: register tsx first, then import it.
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, stdout: false });
-}
-
-type Waiter = { resolve(t: PackedTensors): void; reject(e: Error): void };
-type Job = Extract<WorkerRequest, { kind: 'sgld' | 'grads' }>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-class PoolWorker {
-  private nextId = 1;
-  private readonly waiting = new Map<number, Waiter>();
-  private failure: Error | undefined;
-
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (m: WorkerReply) => {
-      if (m.kind === 'result') this.settle(m.id, (w) => w.resolve(m.out));
-      else if (m.kind === 'error' && m.id !== undefined) this.settle(m.id, (w) => w.reject(new Error(`pool worker: ${m.message}`)));
-    });
-    worker.on('error', (e) => this.fail(new Error(`pool worker crashed: ${e.message}`)));
-    worker.on('exit', (code) => this.fail(new Error(`pool worker exited (code ${code})`)));
-  }
-
-  /** Marks the worker unusable: pending and later jobs reject with `e` (nothing waits forever). */
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const w of this.waiting.values()) w.reject(this.failure);
-    this.waiting.clear();
-  }
-
-  private settle(id: number, f: (w: Waiter) => void): void {
-    const w = this.waiting.get(id);
-    if (!w) return;
-    this.waiting.delete(id);
-    f(w);
-  }
-
-  static async start(init: Extract<WorkerRequest, { kind: 'init' }>): Promise<PoolWorker> {
-    const worker = spawnWorker();
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (m: WorkerReply): void => {
-        worker.off('message', onMessage);
-        if (m.kind === 'ready') resolve();
-        else reject(new Error(`pool worker failed to start: ${m.kind === 'error' ? m.message : m.kind}`));
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.postMessage(init satisfies WorkerRequest);
-    });
-    return new PoolWorker(worker);
-  }
-
-  run(job: DistributiveOmit<Job, 'id'>): Promise<PackedTensors> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...job, id } as Job satisfies WorkerRequest);
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.fail(new Error('pool worker was stopped (the pool is closed)'));
-    await this.worker.terminate();
-  }
-}
-
 function packAll(p: Record<string, tf.Tensor>): PackedTensors {
   return Object.fromEntries(Object.entries(p).map(([k, t]) => [k, pack(t)]));
 }
@@ -144,6 +74,14 @@ function packAll(p: Record<string, tf.Tensor>): PackedTensors {
 /** Rows [a, b) of every input. */
 function rows(inputs: Record<string, tf.Tensor>, a: number, b: number): Record<string, tf.Tensor> {
   return Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, t.slice(a, b - a)]));
+}
+
+/** Rows [a, b) of t, packed for a worker. */
+function packRows(t: tf.Tensor, a: number, b: number): PackedTensor {
+  const part = t.slice(a, b - a);
+  const packed = pack(part);
+  part.dispose();
+  return packed;
 }
 
 function disposeResult(r: ObjectiveResult): void {
@@ -200,20 +138,14 @@ export class Pool implements Runner {
     }
   }
 
+  /** SGLD on the energy with `params` from `start`, conditioned on it, split across the threads. */
   async sgld(params: Params, start: tf.Tensor, opts: SgldOptions): Promise<SgldResult> {
-    const total = start.shape[0]!;
-    if (this.threads === 1 || total === 1) return this.local.sgld(params, start, opts);
     return this.chains(
       params,
-      total,
+      start.shape[0]!,
       opts,
       (a, b) => start.slice(a, b - a),
-      (a, b) => {
-        const part = tf.tidy(() => start.slice(a, b - a));
-        const packed = pack(part);
-        part.dispose();
-        return { start: packed };
-      },
+      (a, b) => ({ start: packRows(start, a, b) }),
     );
   }
 
@@ -223,7 +155,12 @@ export class Pool implements Runner {
     if (this.threads === 1 || total === 1) return this.local.sgldFromPrior(params, vae, n, opts);
     if (!rowwiseDecoder(this.model)) {
       const start = tf.tidy(() => generateFrom(this.model, vae, n));
-      return { ...(await this.sgld(params, start, opts)), start };
+      try {
+        return { ...(await this.sgld(params, start, opts)), start };
+      } catch (err) {
+        start.dispose();
+        throw err;
+      }
     }
     const decoder = packAll(Object.fromEntries(this.model.specs.dec.map((s) => [s.name, vae[s.name]!])));
     const r = await this.chains(
@@ -231,12 +168,7 @@ export class Pool implements Runner {
       total,
       opts,
       (a, b) => tf.tidy(() => generateFrom(this.model, vae, n.slice(a, b - a))),
-      (a, b) => {
-        const part = tf.tidy(() => n.slice(a, b - a));
-        const latents = pack(part);
-        part.dispose();
-        return { decoder, latents };
-      },
+      (a, b) => ({ decoder, latents: packRows(n, a, b) }),
       true,
     );
     return r as SgldResult & { start: tf.Tensor };
@@ -285,9 +217,7 @@ export class Pool implements Runner {
         return r;
       },
       (w, a, b) => {
-        const part = tf.tidy(() => rows(inputs, a, b));
-        const packed = packAll(part);
-        disposeParams(part);
+        const packed = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, packRows(t, a, b)]));
         return w.run({ kind: 'grads', objective: kind, params: packedParams, inputs: packed, opts: { ...opts, scale: (b - a) / total } });
       },
       disposeResult,

@@ -21,14 +21,18 @@ function compute(m: EcvaeModel, msg: Extract<WorkerRequest, { kind: 'sgld' | 'gr
   const params: Params = unpack(msg.params);
   try {
     if (msg.kind === 'sgld') {
-      const from = msg.from;
-      const start = 'start' in from ? tf.tensor(from.start.data, from.start.shape) : priorSamples(m, from.decoder, from.latents);
-      const { x, drift } = sgldChain((v) => m.energy(params, v, true), start, start, msg.opts);
-      if ('start' in from) {
+      // A start made here (the decoder's samples) goes back with the chains; a given one does not.
+      const given = 'start' in msg.from;
+      const start = 'start' in msg.from ? tf.tensor(msg.from.start.data, msg.from.start.shape) : priorSamples(m, msg.from.decoder, msg.from.latents);
+      try {
+        const { x, drift } = sgldChain((v) => m.energy(params, v, true), start, start, msg.opts);
+        if (!given) return { x, drift, start };
         start.dispose();
         return { x, drift };
+      } catch (err) {
+        start.dispose();
+        throw err;
       }
-      return { x, drift, start };
     }
     const inputs = unpack(msg.inputs);
     const { grads, terms, updates } = objectiveGrads(m, msg.objective, params, inputs, msg.opts);

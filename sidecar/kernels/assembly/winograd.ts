@@ -192,7 +192,9 @@ export function convScratchBytes(T: i32, Ci: i32, Co: i32): i32 { return 36 * 4 
  * uPtrs: 36 u32 addresses of U = G·g·Gᵀ, each [Ci,Co]; y keeps the first Cy <= Co channels.
  * Blocks of T tiles go through input transform, the 36 GEMMs and the output transform
  * while they are in cache. `leaky`: convolve lrelu(x) instead of x; `gate` (or 0): y is
- * multiplied by lrelu'(gate) (see outputTile); alpha: lrelu's slope below 0.
+ * multiplied by lrelu'(gate) (see outputTile); alpha: lrelu's slope below 0. `pool`: y is
+ * [B,Ho/2,Wo/2,Cy], the output's 2x2 average pool (no gate); `up`: x is [B,H/2,W/2,Ci],
+ * read as 0.25·up2(x) (not with `leaky`), the pool's gradient (inputTile, outputTile).
  */
 export function conv(x: usize, B: i32, H: i32, W: i32, Ci: i32, pt: i32, pl: i32, uPtrs: usize, Co: i32, bias: usize, y: usize, Cy: i32, Ho: i32, Wo: i32, leaky: bool, gate: usize, alpha: f32, pool: bool, up: bool, T: i32, scratch: usize): void {
   // Constant flags into the inlined body: the optimiser compiles one loop per case with its
@@ -229,7 +231,8 @@ export function filterGradScratchBytes(T: i32, Ci: i32, Co: i32): i32 { return 3
 /**
  * dw [3,3,Ci,Co] (HWIO) of y = conv(x, w) as in `conv`, from x and dy [B,Ho,Wo,Co]:
  * dU[ξ] = Σ_tiles V[ξ]ᵀ · D[ξ] (a GEMM accumulated over blocks of T tiles), then
- * dw = Gᵀ · dU · G, the filter transform run backwards. `leaky`: of y = conv(lrelu(x), w).
+ * dw = Gᵀ · dU · G, the filter transform run backwards. `leaky`: of y = conv(lrelu(x), w);
+ * `up`: of y = avgpool2(conv(..)), given its dy [B,Ho/2,Wo/2,Co] (gradTile).
  */
 export function filterGrad(x: usize, dy: usize, B: i32, H: i32, W: i32, Ci: i32, Co: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, leaky: bool, alpha: f32, up: bool, T: i32, dw: usize, scratch: usize): void {
   if (leaky) filterGradTiles(x, dy, B, H, W, Ci, Co, pt, pl, Ho, Wo, true, alpha, up, T, dw, scratch);
