@@ -7,9 +7,10 @@
  *            global mean; dense -> hidden; lrelu; dense -> 1; / tau.
  */
 import * as tf from '../tf.ts';
-import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../params.ts';
+import { convSpecs, denseSpecs, param, type ParamSpec, type Params } from '../params.ts';
 import { spatialMean, upsample2 } from '../ops/resample.ts';
-import { conv, convAfterLrelu, dense, lrelu } from './layers.ts';
+import { fusedHead, fusedHeadSuits, type HeadWeights } from '../ops/energyHead.ts';
+import { conv, convAfterLrelu, dense, LEAK, lrelu } from './layers.ts';
 import type { EcvaeModel } from './types.ts';
 
 export interface ConvArch {
@@ -67,6 +68,19 @@ export function convModel(a: ConvArch): EcvaeModel {
       let h = conv(p, 'ebm.stem', x as tf.Tensor4D, S1, frozen);
       // Stage i+1's average pool is done by stage i's convolution, fused into its kernels.
       for (let i = 0; i < L; i++) h = convAfterLrelu(p, `ebm.conv${i}`, h, S1, frozen, i < L - 1);
+      if (frozen) {
+        // In the SGLD chains, the head in one kernel each way where the backend allows (ops/energyHead.ts).
+        const w = (name: string): tf.Tensor => param(p, name);
+        const head = {
+          w1: w('ebm.head1.w'),
+          b1: w('ebm.head1.b'),
+          w2: w('ebm.head2.w'),
+          b2: w('ebm.head2.b'),
+          leak: LEAK,
+          temperature: a.temperature,
+        } as HeadWeights;
+        if (fusedHeadSuits(h, head)) return fusedHead(h, head);
+      }
       const pooled = spatialMean(lrelu(h));
       const e = dense(p, 'ebm.head2', lrelu(dense(p, 'ebm.head1', pooled, frozen)), frozen);
       return e.reshape([-1]).div(a.temperature) as tf.Tensor1D;

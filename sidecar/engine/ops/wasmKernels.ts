@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import * as tf from '../tf.ts';
 import { WINOGRAD_RELAXED_WASM_BASE64, WINOGRAD_SIMD_WASM_BASE64 } from './winograd-kernel.generated.ts';
 
-/** The exports of sidecar/kernels/assembly/winograd.ts (which re-exports noise.ts's, langevin.ts's and narrow.ts's). */
+/** The exports of sidecar/kernels/assembly/winograd.ts (which re-exports those of noise.ts, langevin.ts, narrow.ts and head.ts). */
 export interface WinogradKernels {
   /** C[M,N] (+)= A·B (gemm.ts); A's element (m, k) at a + 4·(m·sam + k·sak). */
   gemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, k: number, n: number, acc: boolean): void;
@@ -61,6 +61,38 @@ export interface WinogradKernels {
   narrowConv(x: number, b: number, h: number, w: number, c: number, filter: number, co: number, bias: number, y: number, scratch: number): void;
   narrowConvGrad(dy: number, b: number, h: number, w: number, co: number, wt: number, c: number, dx: number, scratch: number): void;
   narrowScratchBytes(h: number, w: number, c: number): number;
+  /** The energy's head with frozen weights, forward (e and z) and back (dh) (head.ts; scratch: 4·(C + H) bytes). */
+  headForward(
+    h: number,
+    b: number,
+    p: number,
+    c: number,
+    w1: number,
+    b1: number,
+    hidden: number,
+    w2: number,
+    b2: number,
+    alpha: number,
+    invTau: number,
+    e: number,
+    z: number,
+    scratch: number,
+  ): void;
+  headBackward(
+    h: number,
+    z: number,
+    de: number,
+    b: number,
+    p: number,
+    c: number,
+    w1: number,
+    hidden: number,
+    w2: number,
+    alpha: number,
+    invTau: number,
+    dh: number,
+    scratch: number,
+  ): void;
   /** One SGLD step after the energy's gradient (langevin.ts; scratch: 64 bytes). */
   langevinStep(
     x: number,

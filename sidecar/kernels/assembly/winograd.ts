@@ -15,6 +15,7 @@ export { gemm }; // for bench:kernels, which times it against tf.matMul
 export { normalRows } from './noise'; // the SGLD noise (ops/rowNoise.ts), in the same module
 export { langevinStep } from './langevin'; // the SGLD step after the energy's gradient (ops/langevin.ts)
 export { narrowConv, narrowConvGrad, narrowScratchBytes } from './narrow'; // RGB-side convolutions (ops/convNarrow.ts)
+export { headBackward, headForward } from './head'; // the energy's head in SGLD (ops/energyHead.ts)
 
 // Where tile t of a [B, th·4, tw·4] tiling sits: image b, tile row ti, tile column tj.
 @inline function tileImage(t: i32, th: i32, tw: i32): i32 { return t / (th * tw); }
