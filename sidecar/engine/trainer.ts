@@ -10,6 +10,7 @@ import { applyBufferUpdates } from './models/buffers.ts';
 import type { EcvaeModel } from './models/index.ts';
 import { disposeParams, initParams, type Params } from './params.ts';
 import { deriveSeed, Stream } from './rng.ts';
+import { withConstantInputs } from './ops/constantInputs.ts';
 import { localRunner, type Runner } from './parallel/pool.ts';
 import { sgldChain, sgldOptions } from './sgld.ts';
 
@@ -210,7 +211,10 @@ function gradClipNorm(cfg: RunConfig): number | undefined {
 function calibratedLatents(model: EcvaeModel, cfg: RunConfig, state: TrainState, n: tf.Tensor2D, t: number): tf.Tensor {
   const z0 = tf.tidy(() => model.fromBase!(state.vae, n));
   const energy = (z: tf.Tensor): tf.Tensor1D => model.energy(state.ebm!, model.decode(state.vae, z as tf.Tensor2D), true);
-  const r = sgldChain(energy, z0, z0, { ...sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldLatent)), proximity: false });
+  // The chain moves the latents only: the parameters are constants (constantInputs.ts).
+  const params = [...Object.values(state.vae), ...Object.values(state.ebm!)];
+  const o = { ...sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldLatent)), proximity: false };
+  const r = withConstantInputs(params, () => sgldChain(energy, z0, z0, o));
   const out = cfg.calibration.distance === 'drift' ? z0.add(r.drift) : r.x.clone();
   [z0, r.x, r.drift].forEach((d) => d.dispose());
   return out;

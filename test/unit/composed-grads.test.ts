@@ -93,7 +93,7 @@ for (const [i, c] of cases.entries()) {
   });
 }
 
-test('with the input marked constant, conv2d and dense give the parameter gradients and refuse one for the input', async () => {
+test('with the input marked constant, conv2d and dense give the parameter gradients and refuse one for the input; with constant weights, the input gradient only', async () => {
   for (const backend of ['cpu', 'wasm'] as const) {
     await useBackend(backend);
     tf.tidy(() => {
@@ -124,6 +124,24 @@ test('with the input marked constant, conv2d and dense give the parameter gradie
       }
       // Asking for the gradient of a constant input is an error, not a silent zero.
       assert.throws(() => withConstantInputs([x], () => tf.grad((xx: tf.Tensor) => conv2d(xx as tf.Tensor4D, w, b, g).sum() as tf.Scalar)(x)), /gradient/i);
+      // Constant weights (a chain that moves only its sample): the ops run frozen, dx as before, no dw.
+      const dx = (): tf.Tensor =>
+        tf.grad(
+          (xx: tf.Tensor) =>
+            conv2d(xx as tf.Tensor4D, w, b, g)
+              .mul(r)
+              .sum() as tf.Scalar,
+        )(x);
+      assertClose(withConstantInputs([w, b], dx).dataSync(), dx().dataSync(), 1e-6, 1e-6, `${backend} dx with constant weights`);
+      const ddx = (): tf.Tensor =>
+        tf.grad(
+          (xx: tf.Tensor) =>
+            denseOp(xx as tf.Tensor2D, wd, bd)
+              .mul(rd)
+              .sum() as tf.Scalar,
+        )(xd);
+      assertClose(withConstantInputs([wd, bd], ddx).dataSync(), ddx().dataSync(), 1e-6, 1e-6, `${backend} dense dx with constant weights`);
+      assert.throws(() => withConstantInputs([w, b], () => tf.grads(convLoss)([w, b])), /gradient/i);
     });
   }
 });

@@ -1,6 +1,8 @@
 /**
  * Tensors no gradient has to reach in the current pass: the data an objective is computed
- * on (objectives.ts), while its gradient is taken with respect to the parameters only.
+ * on (objectives.ts), while its gradient is taken with respect to the parameters only;
+ * and the parameters of a chain that moves only its sample (restoration's latent chain,
+ * the calibrated prior's latent chains), whose conv and dense ops then run frozen.
  *
  * Why: TF.js skips the gradient of a built-in op's input that does not lead back to what
  * is differentiated, but a tf.customGrad op returns all its input gradients at once, so

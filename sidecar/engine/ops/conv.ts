@@ -184,12 +184,13 @@ function constantInputConvOp(p: ConvPasses, x: tf.Tensor4D): Op2 {
 }
 
 /**
- * value(x, w, b) with the gradients the pass needs: only dx where `frozen` (no gradient
- * with respect to w and b is wanted), only dw and db where x is a constant input, else all
- * three. `key` names the trainable op made from `passes` (one per distinct kind of passes).
+ * value(x, w, b) with the gradients the pass needs: only dx where `frozen` or w and b are
+ * constants (constantInputs.ts: no gradient with respect to them is wanted), only dw and
+ * db where x is a constant, else all three. `key` names the trainable op made from
+ * `passes` (one per distinct kind of passes).
  */
 export function applyConv(key: string, passes: () => ConvPasses, x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, frozen: boolean): tf.Tensor4D {
-  if (frozen) return frozenConvOp(passes(), w, b)(x);
+  if (frozen || (isConstantInput(w) && isConstantInput(b))) return frozenConvOp(passes(), w, b)(x);
   if (isConstantInput(x)) return constantInputConvOp(passes(), x)(w, b);
   return trainableConvOp(key, passes)(x, w, b);
 }

@@ -52,6 +52,6 @@ function constantInput(x: tf.Tensor2D): (w: tf.Tensor2D, b: tf.Tensor1D) => tf.T
 /** x·W + b. `isFrozen` promises no gradient with respect to W and b is needed. */
 export function denseOp(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, isFrozen = false): tf.Tensor2D {
   if (!useComposedGradients()) return tf.matMul(x, w).add(b);
-  if (isFrozen) return frozen(w, b)(x);
+  if (isFrozen || (isConstantInput(w) && isConstantInput(b))) return frozen(w, b)(x);
   return isConstantInput(x) ? constantInput(x)(w, b) : trainable(x, w, b);
 }
