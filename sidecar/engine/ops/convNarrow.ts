@@ -10,7 +10,7 @@
  */
 import * as tf from '../tf.ts';
 import { derived } from './filterCache.ts';
-import { kernelsOf, offsetOf, registerWasmKernel, withTables, type WasmBackendLike } from './wasmKernels.ts';
+import { offsetOf, ourKernelsAvailable, registerWasmKernel, withTables } from './wasmKernels.ts';
 
 const CONV = 'EcvaeNarrowConv';
 const GRAD = 'EcvaeNarrowConvGrad';
@@ -50,7 +50,7 @@ export function narrowSuits(w: readonly number[], stride: number, pad: number, p
   const [kh, kw, ci, co] = w as [number, number, number, number];
   if (kh !== 3 || kw !== 3 || stride !== 1 || pad !== 1 || ci > MAX_NARROW || co % 4 !== 0) return false;
   if (pass === 'inputGrad' && co < 32) return false;
-  return tf.getBackend() === 'wasm' && kernelsOf(tf.backend() as unknown as WasmBackendLike) !== null;
+  return ourKernelsAvailable();
 }
 
 /** conv2d(x, w) + bias, stride 1, padding 1, where narrowSuits(.., 'forward'). */

@@ -9,7 +9,7 @@
  * sizes that are not multiples of 4) the model composes the layers as before.
  */
 import * as tf from '../tf.ts';
-import { kernelsOf, offsetOf, registerWasmKernel, withTables, type WasmBackendLike } from './wasmKernels.ts';
+import { offsetOf, ourKernelsAvailable, registerWasmKernel, withTables } from './wasmKernels.ts';
 
 const FORWARD = 'EcvaeHeadForward';
 const BACKWARD = 'EcvaeHeadBackward';
@@ -82,7 +82,7 @@ function register(): void {
 export function fusedHeadSuits(h: tf.Tensor4D, w: HeadWeights): boolean {
   const [c, hidden] = w.w1.shape;
   const shapesFit = h.shape[3] === c && c % 4 === 0 && hidden % 4 === 0 && w.w2.shape[0] === hidden && w.w2.shape[1] === 1;
-  return shapesFit && tf.getBackend() === 'wasm' && kernelsOf(tf.backend() as unknown as WasmBackendLike) !== null;
+  return shapesFit && ourKernelsAvailable();
 }
 
 /** The head's energies [B] from h, differentiable with respect to h only (the weights are constants). */

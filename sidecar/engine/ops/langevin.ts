@@ -10,7 +10,7 @@
  */
 import * as tf from '../tf.ts';
 import { rowSeeds } from './rowNoise.ts';
-import { kernelsOf, offsetOf, registerWasmKernel, withInts, type WasmBackendLike } from './wasmKernels.ts';
+import { offsetOf, ourKernelsAvailable, registerWasmKernel, withInts } from './wasmKernels.ts';
 
 const LANGEVIN = 'EcvaeLangevinStep';
 
@@ -32,7 +32,7 @@ function register(): void {
   registerWasmKernel(LANGEVIN, ({ x, g, cs, drift }, attrs, b, k) => {
     const a = attrs as unknown as LangevinStepOptions;
     const rows = x!.shape[0]!;
-    const size = x!.shape.reduce((p, q) => p * q, 1) / rows;
+    const size = tf.util.sizeFromShape(x!.shape) / rows;
     const outX = b.makeOutput(x!.shape, 'float32'),
       outDrift = b.makeOutput(x!.shape, 'float32');
     const at = (t: tf.TensorInfo): number => offsetOf(b, t);
@@ -60,8 +60,7 @@ function register(): void {
 
 /** Whether fusedLangevinStep can run a chain on tensors shaped like x here. */
 export function fusedLangevinAvailable(x: tf.Tensor): boolean {
-  if (tf.getBackend() !== 'wasm' || (x.size / x.shape[0]!) % 4 !== 0) return false;
-  return kernelsOf(tf.backend() as unknown as WasmBackendLike) !== null;
+  return (x.size / x.shape[0]!) % 4 === 0 && ourKernelsAvailable();
 }
 
 /**

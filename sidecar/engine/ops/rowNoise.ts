@@ -27,7 +27,7 @@ interface RowNoiseAttrs {
 function fillRows(values: Float32Array, a: RowNoiseAttrs): void {
   const rows = a.shape[0]!,
     size = values.length / rows;
-  for (let i = 0; i < rows; i++) fillNormal(values, i * size, size, deriveSeed(a.seed, a.step, a.rowOffset + i), a.std);
+  rowSeeds(a.seed, a.step, a.rowOffset, rows).forEach((seed, i) => fillNormal(values, i * size, size, seed, a.std));
 }
 
 function registerRowNoise(): void {
@@ -46,7 +46,7 @@ function registerRowNoise(): void {
         return out;
       }
       withInts(b, rowSeeds(a.seed, a.step, a.rowOffset, rows), 64, (table, scratch) =>
-        k.normalRows(offsetOf(b, out), rows, sizeOf(a.shape) / rows, table, a.std, scratch),
+        k.normalRows(offsetOf(b, out), rows, tf.util.sizeFromShape(a.shape) / rows, table, a.std, scratch),
       );
       return out;
     },
@@ -57,8 +57,6 @@ function registerRowNoise(): void {
 export const rowSeeds = (seed: number, step: number, rowOffset: number, rows: number): number[] =>
   Array.from({ length: rows }, (_, i) => deriveSeed(seed, step, rowOffset + i) | 0);
 
-const sizeOf = (shape: readonly number[]): number => shape.reduce((x, y) => x * y, 1);
-
 /** The noise of chain step `step` for rows [rowOffset, rowOffset + shape[0]) of a batch (see the header). */
 export function rowNoise(shape: number[], std: number, seed: number, step: number, rowOffset: number): tf.Tensor {
   const attrs: RowNoiseAttrs = { shape, std, seed, step, rowOffset };
@@ -66,7 +64,7 @@ export function rowNoise(shape: number[], std: number, seed: number, step: numbe
     registerRowNoise();
     return tf.engine().runKernel(ROW_NOISE, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   }
-  const values = new Float32Array(sizeOf(shape));
+  const values = new Float32Array(tf.util.sizeFromShape(shape));
   fillRows(values, attrs);
   return tf.tensor(values, shape);
 }

@@ -189,6 +189,11 @@ export function kernelsOf(backend: Pick<WasmBackendLike, 'wasm'>): WinogradKerne
   return k;
 }
 
+/** Whether our kernels run on the active backend: the WASM backend, on memory they can use. */
+export function ourKernelsAvailable(): boolean {
+  return tf.getBackend() === 'wasm' && kernelsOf(tf.backend() as unknown as WasmBackendLike) !== null;
+}
+
 export const offsetOf = (b: WasmBackendLike, t: tf.TensorInfo): number => b.getMemoryOffset(t.dataId);
 
 /** Runs `f` with a temporary int32 table holding `values` (one unused slot when none) and a float scratch area. */

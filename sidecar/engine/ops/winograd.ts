@@ -18,7 +18,7 @@
  * cannot be found, or on any other backend, callers keep the direct convolution.
  */
 import * as tf from '../tf.ts';
-import { kernelsOf, offsetOf, registerWasmKernel, withTables, type WasmBackendLike } from './wasmKernels.ts';
+import { offsetOf, ourKernelsAvailable, registerWasmKernel, withTables } from './wasmKernels.ts';
 
 const POSITIONS = 36;
 const CONV = 'EcvaeWinogradConv';
@@ -137,9 +137,9 @@ const upsized = (s: readonly number[]): number[] => [s[0]!, 2 * s[1]!, 2 * s[2]!
 
 /** Whether the active backend can run Winograd convolutions at all. */
 export function winogradAvailable(): boolean {
-  if (tf.getBackend() !== 'wasm') return false;
+  if (!ourKernelsAvailable()) return false;
   registerKernels();
-  return kernelsOf(tf.backend() as unknown as WasmBackendLike) !== null;
+  return true;
 }
 
 function requireWinograd(): void {
