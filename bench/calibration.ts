@@ -12,11 +12,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatDiagnostics, loadConfigFile, parseConfig, type RunConfig } from '../sidecar/engine/config.ts';
+import { formatDiagnostics, loadConfigFile, parseConfig, type RunConfig } from '../sidecar/engine/config/config.ts';
 import { isVariant, VARIANTS, variantConfig } from '../sidecar/engine/eval/compare.ts';
 import { evaluate } from '../sidecar/engine/eval/evaluate.ts';
-import { train } from '../sidecar/engine/run.ts';
-import { loadTrained } from '../sidecar/engine/trainedModel.ts';
+import { train } from '../sidecar/engine/jobs/run.ts';
+import { loadTrained } from '../sidecar/engine/store/trainedModel.ts';
 
 console.log = console.error; // stdout carries the JSON lines only
 const { values, positionals } = parseArgs({

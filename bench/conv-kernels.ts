@@ -12,13 +12,13 @@
  *   npm run bench:kernels -- [--backend wasm] [--reps 10]
  */
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../sidecar/engine/backend.ts';
-import type { BackendName } from '../sidecar/engine/config.ts';
+import { selectBackend } from '../sidecar/engine/core/backend.ts';
+import type { BackendName } from '../sidecar/engine/config/config.ts';
 import { directFilterGrad } from '../sidecar/engine/ops/conv.ts';
 import { narrowConv2d, narrowConvInputGrad, narrowSuits } from '../sidecar/engine/ops/convNarrow.ts';
 import { kernelsOf, kernelVariant, offsetOf, useKernelVariant, type WasmBackendLike } from '../sidecar/engine/ops/wasmKernels.ts';
 import { winogradAvailable, winogradConv2d, winogradFilter, winogradFilterGrad } from '../sidecar/engine/ops/winograd.ts';
-import * as tf from '../sidecar/engine/tf.ts';
+import * as tf from '../sidecar/engine/core/tf.ts';
 
 console.log = console.error; // keep stdout for the JSON result
 

@@ -12,10 +12,10 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatDiagnostics, loadConfigFile } from '../sidecar/engine/config.ts';
+import { formatDiagnostics, loadConfigFile } from '../sidecar/engine/config/config.ts';
 import { evaluate } from '../sidecar/engine/eval/evaluate.ts';
-import { train } from '../sidecar/engine/run.ts';
-import { loadTrained } from '../sidecar/engine/trainedModel.ts';
+import { train } from '../sidecar/engine/jobs/run.ts';
+import { loadTrained } from '../sidecar/engine/store/trainedModel.ts';
 
 console.log = console.error;
 const { values } = parseArgs({

@@ -9,14 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../sidecar/engine/backend.ts';
-import { withDefaults, type BackendName } from '../sidecar/engine/config.ts';
-import { estimateTrainingMemory, memoryProblem } from '../sidecar/engine/memory.ts';
+import { selectBackend } from '../sidecar/engine/core/backend.ts';
+import { withDefaults, type BackendName } from '../sidecar/engine/config/config.ts';
+import { estimateTrainingMemory, memoryProblem } from '../sidecar/engine/core/memory.ts';
 import { buildModel } from '../sidecar/engine/models/index.ts';
 import { summarizeModel } from '../sidecar/engine/models/summary.ts';
 import { Pool, resolveParallelism } from '../sidecar/engine/parallel/pool.ts';
-import * as tf from '../sidecar/engine/tf.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
+import * as tf from '../sidecar/engine/core/tf.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/algorithm/trainer.ts';
 
 console.log = console.error; // keep stdout for the JSON result
 

@@ -1,7 +1,7 @@
 /**
  * Post-hoc flow priors (README "Flows"): for each finished run `<variant>-seed<S>` that
  * bench/calibration.ts left in DIR, fits a RealNVP prior on its encoder means
- * (engine/fitPrior.ts) into `<variant>-posthoc-seed<S>`, then evaluates it as
+ * (engine/jobs/fitPrior.ts) into `<variant>-posthoc-seed<S>`, then evaluates it as
  * bench/calibration.ts evaluates (same n, eval seed S + 1; calibrated runs also with MCMC).
  * Prints one JSON line per (seed, variant, sampler), beside the run's own rows.
  *   npm run bench:posthoc -- DIR [--seeds 0,1,2] [--variants vae,ecvae] [--n 1000] [--mcmc-steps 5]
@@ -10,10 +10,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../sidecar/engine/backend.ts';
+import { selectBackend } from '../sidecar/engine/core/backend.ts';
 import { evaluate } from '../sidecar/engine/eval/evaluate.ts';
-import { fitPrior } from '../sidecar/engine/fitPrior.ts';
-import { loadTrained } from '../sidecar/engine/trainedModel.ts';
+import { fitPrior } from '../sidecar/engine/jobs/fitPrior.ts';
+import { loadTrained } from '../sidecar/engine/store/trainedModel.ts';
 
 console.log = console.error; // stdout carries the JSON lines only
 const { values, positionals } = parseArgs({

@@ -7,12 +7,12 @@
  *   npm run bench:restore -- <checkpoint|run-folder> [--n 100] [--steps 50] [--step-size 0.02] [--sigma 0.1] [--energy-weights 1]
  */
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../sidecar/engine/backend.ts';
+import { selectBackend } from '../sidecar/engine/core/backend.ts';
 import { gather, loadDataset } from '../sidecar/engine/data/index.ts';
 import { restoreTask } from '../sidecar/engine/restore/restoreTask.ts';
 import { RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
-import * as tf from '../sidecar/engine/tf.ts';
-import { loadTrained } from '../sidecar/engine/trainedModel.ts';
+import * as tf from '../sidecar/engine/core/tf.ts';
+import { loadTrained } from '../sidecar/engine/store/trainedModel.ts';
 
 console.log = console.error;
 const { values, positionals } = parseArgs({

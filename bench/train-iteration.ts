@@ -11,17 +11,17 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../sidecar/engine/backend.ts';
-import type { BackendName } from '../sidecar/engine/config.ts';
-import { withDefaults } from '../sidecar/engine/config.ts';
+import { selectBackend } from '../sidecar/engine/core/backend.ts';
+import type { BackendName } from '../sidecar/engine/config/config.ts';
+import { withDefaults } from '../sidecar/engine/config/config.ts';
 import { buildModel } from '../sidecar/engine/models/index.ts';
 import { loadMask } from '../sidecar/engine/restore/masks.ts';
 import { inpainting, observe } from '../sidecar/engine/restore/degradations.ts';
 import { restore, RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
-import { generate } from '../sidecar/engine/sample.ts';
+import { generate } from '../sidecar/engine/algorithm/sample.ts';
 import { resolveParallelism, Pool } from '../sidecar/engine/parallel/pool.ts';
-import * as tf from '../sidecar/engine/tf.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/trainer.ts';
+import * as tf from '../sidecar/engine/core/tf.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/algorithm/trainer.ts';
 
 console.log = console.error; // keep stdout for the JSON result
 

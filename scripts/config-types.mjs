@@ -3,7 +3,7 @@
  * config is declared once (the schema: types, limits, defaults, docs). The types describe
  * a config after validation, when Ajv has filled every default: a field with a default is
  * present, one without (data.path, data.size, model.levels...) stays optional.
- *   npm run build:config-types         (rewrites sidecar/engine/config.generated.ts)
+ *   npm run build:config-types         (rewrites sidecar/engine/config/config.generated.ts)
  *   configTypes() -> Promise<string>   (used by the test that checks the file is current)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { compile } from 'json-schema-to-typescript';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-export const CONFIG_TYPES_FILE = 'sidecar/engine/config.generated.ts';
+export const CONFIG_TYPES_FILE = 'sidecar/engine/config/config.generated.ts';
 
 /** Names for the nested objects (the schema itself carries no titles: editors would show them). */
 const NAMES = {

@@ -5,15 +5,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { adamInit, adamStep } from '../sidecar/engine/adam.ts';
-import { writeFileAtomic } from '../sidecar/engine/atomic.ts';
-import { selectBackend } from '../sidecar/engine/backend.ts';
+import { adamInit, adamStep } from '../sidecar/engine/algorithm/adam.ts';
+import { writeFileAtomic } from '../sidecar/engine/store/atomic.ts';
+import { selectBackend } from '../sidecar/engine/core/backend.ts';
 import { batchIndices, gather } from '../sidecar/engine/data/index.ts';
 import { loadMnist, type MnistKind } from '../sidecar/engine/data/mnist.ts';
 import { classifierLogits, classifierPath, classifierSpecs, type ClassifierMeta } from '../sidecar/engine/eval/classifier.ts';
-import { initParams, valueAndParamGrads, type Params } from '../sidecar/engine/params.ts';
-import { encodeTensorFile } from '../sidecar/engine/tensorfile.ts';
-import * as tf from '../sidecar/engine/tf.ts';
+import { initParams, valueAndParamGrads, type Params } from '../sidecar/engine/core/params.ts';
+import { encodeTensorFile } from '../sidecar/engine/store/tensorfile.ts';
+import * as tf from '../sidecar/engine/core/tf.ts';
 
 const SEED = 1234;
 const BATCH = 64;

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { protocolSchemaPath } from './engine/paths.ts';
+import { protocolSchemaPath } from './engine/core/paths.ts';
 import type { Methods } from './protocol.ts';
 
 interface ProtocolSchema {

@@ -3,12 +3,12 @@
  * is the single source of the method and notification types; the extension and the
  * sidecar both import it (it has no runtime dependencies, and never imports vscode).
  */
-import type { SampleOutcome, SamplePreviews, SampleRequest } from './engine/actions.ts';
+import type { SampleOutcome, SamplePreviews, SampleRequest } from './engine/jobs/actions.ts';
 import type { RestoreFileRequest, RestoreFrame, RestoreOutcome } from './engine/restore/restoreFile.ts';
-import type { BackendReport } from './engine/backend.ts';
-import type { Diagnostic } from './engine/config.ts';
-import type { FitPriorOptions, FitPriorResult } from './engine/fitPrior.ts';
-import type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind } from './engine/runFolder.ts';
+import type { BackendReport } from './engine/core/backend.ts';
+import type { Diagnostic } from './engine/config/config.ts';
+import type { FitPriorOptions, FitPriorResult } from './engine/jobs/fitPrior.ts';
+import type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind } from './engine/store/runFolder.ts';
 
 // The run-folder types both ends use; the extension and the webview import them from here only.
 export type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind };
@@ -39,7 +39,7 @@ export interface TrainStartParams {
   resume?: boolean;
 }
 
-/** As the CLI's `sample` (engine/actions.ts). */
+/** As the CLI's `sample` (engine/jobs/actions.ts). */
 export type SampleParams = SampleRequest;
 
 /** As the CLI's `restore`, minus the comparison strip; `steps` sets the Langevin steps. */
@@ -55,7 +55,7 @@ export type RestoreParams = Omit<RestoreFileRequest, 'compare' | 'options'> & {
 };
 export type { FitPriorResult, RestoreFrame, RestoreOutcome, SampleOutcome, SamplePreviews };
 
-/** As the CLI's `fit-prior` (engine/fitPrior.ts); the sidecar logs the fit's progress as `log` notifications. */
+/** As the CLI's `fit-prior` (engine/jobs/fitPrior.ts); the sidecar logs the fit's progress as `log` notifications. */
 export type FitPriorParams = { source: string } & Partial<Pick<FitPriorOptions, 'outDir' | 'iterations' | 'batchSize' | 'learningRate'>>;
 
 /** Requests the client sends: params and result of each method. */

@@ -92,7 +92,7 @@ export function presetMaskBits(preset: MaskPreset, w: number, h: number, random:
   } else if (preset === 'half') {
     bits.fill(0, Math.floor(h / 2) * w);
   } else {
-    // mulberry32, as engine/rng.ts uniformStream (this table imports nothing, so it carries its own copy).
+    // mulberry32, as engine/core/rng.ts uniformStream (this table imports nothing, so it carries its own copy).
     let a = random.seed >>> 0;
     for (let i = 0; i < bits.length; i++) {
       a = (a + 0x6d2b79f5) >>> 0;

@@ -3,9 +3,9 @@
  * derivative by central differences against <grad, direction>.
  */
 import * as assert from 'node:assert/strict';
-import * as tf from '../sidecar/engine/tf.ts';
-import { isBufferName, valueAndParamGrads, type Params } from '../sidecar/engine/params.ts';
-import { normalStream } from '../sidecar/engine/rng.ts';
+import * as tf from '../sidecar/engine/core/tf.ts';
+import { isBufferName, valueAndParamGrads, type Params } from '../sidecar/engine/core/params.ts';
+import { normalStream } from '../sidecar/engine/core/rng.ts';
 
 export const randT = (shape: number[], seed: number, scale = 1): tf.Tensor => {
   const g = normalStream(seed);

@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'node:assert/strict';
-import * as tf from '../sidecar/engine/tf.ts';
-import { withoutEmscriptenHandlers } from '../sidecar/engine/backend.ts';
-import { normalStream } from '../sidecar/engine/rng.ts';
+import * as tf from '../sidecar/engine/core/tf.ts';
+import { withoutEmscriptenHandlers } from '../sidecar/engine/core/backend.ts';
+import { normalStream } from '../sidecar/engine/core/rng.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -50,7 +50,7 @@ export function lastJson(stdout: string): Record<string, unknown> {
 }
 
 /** A fully defaulted config from a partial one (tests only). */
-export { withDefaults } from '../sidecar/engine/config.ts';
+export { withDefaults } from '../sidecar/engine/config/config.ts';
 
 /** Tiny image config (8x8x1 folder-free: uses MNIST shape via model only in unit tests). */
 export const tinyConv = { size: 8, channels: 1, width: 2, levels: 2, latentDim: 3, ebmHidden: 4, temperature: 1 };

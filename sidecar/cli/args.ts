@@ -3,8 +3,8 @@
  * bad usage, the one-JSON-line output contract, and the checks on flag values (the
  * protocol schema's limits, so the CLI and the sidecar refuse the same values).
  */
-import { BACKEND_ORDER } from '../engine/backend.ts';
-import { formatDiagnostics, requireConfigFile, type BackendName, type RunConfig } from '../engine/config.ts';
+import { BACKEND_ORDER } from '../engine/core/backend.ts';
+import { formatDiagnostics, requireConfigFile, type BackendName, type RunConfig } from '../engine/config/config.ts';
 import { paramsProblem } from '../params.ts';
 
 /** The flags parseArgs gives a command. */

@@ -1,5 +1,5 @@
 /** Human-readable formatting for CLI progress lines. */
-import type { MetricsRecord } from '../engine/run.ts';
+import type { MetricsRecord } from '../engine/jobs/run.ts';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';

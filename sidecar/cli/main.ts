@@ -2,7 +2,7 @@
  * `ecvae`: the command-line face of the engine (README.md, CLI). Human progress goes to stderr;
  * with --json the last stdout line is exactly one JSON object, also on failure
  * ({"ok": false, "error": ...}). Exit codes: 0 ok, 1 failure, 2 bad usage, an invalid
- * config or any other input the user can fix (engine/errors.ts UserError), 130 stopped
+ * config or any other input the user can fix (engine/core/errors.ts UserError), 130 stopped
  * by Ctrl-C (after a checkpoint).
  */
 // TF.js and its backends print notices with console.log; stdout is reserved for results.
@@ -10,9 +10,9 @@ console.log = console.error;
 console.info = console.error;
 
 import { parseArgs } from 'node:util';
-import { BACKEND_ORDER } from '../engine/backend.ts';
-import { ConfigError } from '../engine/config.ts';
-import { UserError } from '../engine/errors.ts';
+import { BACKEND_ORDER } from '../engine/core/backend.ts';
+import { ConfigError } from '../engine/config/config.ts';
+import { UserError } from '../engine/core/errors.ts';
 import { emit, UsageError, type Command, type Out } from './args.ts';
 import * as compare from './commands/compare.ts';
 import * as evalCommand from './commands/eval.ts';

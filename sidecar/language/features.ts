@@ -11,8 +11,8 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { findNodeAtOffset, getLocation, parseTree, type JSONPath, type Node } from 'jsonc-parser';
-import { parseConfig, type Diagnostic } from '../engine/config.ts';
-import { schemaPath } from '../engine/paths.ts';
+import { parseConfig, type Diagnostic } from '../engine/config/config.ts';
+import { schemaPath } from '../engine/core/paths.ts';
 
 interface SchemaNode {
   type?: string;

@@ -9,16 +9,16 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
-import { sampleToFile } from '../engine/actions.ts';
+import { sampleToFile } from '../engine/jobs/actions.ts';
 import { restoreFile, type RestoreFrame } from '../engine/restore/restoreFile.ts';
-import { selectBackend } from '../engine/backend.ts';
-import { CancelledError } from '../engine/cancel.ts';
-import { ConfigError, parseConfig } from '../engine/config.ts';
-import { UserError } from '../engine/errors.ts';
-import { FIT_PRIOR_DEFAULTS, fitPrior } from '../engine/fitPrior.ts';
+import { selectBackend } from '../engine/core/backend.ts';
+import { CancelledError } from '../engine/core/cancel.ts';
+import { ConfigError, parseConfig } from '../engine/config/config.ts';
+import { UserError } from '../engine/core/errors.ts';
+import { FIT_PRIOR_DEFAULTS, fitPrior } from '../engine/jobs/fitPrior.ts';
 import { paramsProblem } from '../params.ts';
 import { ErrorCode, PROTOCOL_VERSION, type Methods, type NotificationName, type Notifications } from '../protocol.ts';
-import { listRuns, readRunSnapshot, runFiles, RunLockedError } from '../engine/runFolder.ts';
+import { listRuns, readRunSnapshot, runFiles, RunLockedError } from '../engine/store/runFolder.ts';
 import { RunManager, RunsError } from './runs.ts';
 
 function invalid(message: string): never {

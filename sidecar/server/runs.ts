@@ -3,9 +3,9 @@
  * folders on disk. One run trains at a time (the sidecar owns the accelerator).
  */
 import { resolve } from 'node:path';
-import { requireConfigFile } from '../engine/config.ts';
-import { UserError } from '../engine/errors.ts';
-import { train, type RunEvents, type TrainResult } from '../engine/run.ts';
+import { requireConfigFile } from '../engine/config/config.ts';
+import { UserError } from '../engine/core/errors.ts';
+import { train, type RunEvents, type TrainResult } from '../engine/jobs/run.ts';
 import type { TrainStartParams } from '../protocol.ts';
 
 /** A request about runs that cannot be served: no such run, or one is already training. */

@@ -9,9 +9,9 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { parseConfig } from '../../sidecar/engine/config.ts';
+import { parseConfig } from '../../sidecar/engine/config/config.ts';
 import { loadDataset, loadProbe } from '../../sidecar/engine/data/index.ts';
-import { train } from '../../sidecar/engine/run.ts';
+import { train } from '../../sidecar/engine/jobs/run.ts';
 import { cifar } from '../datasetFiles.ts';
 import { tempDir, useBackend, withDefaults } from '../helpers.ts';
 

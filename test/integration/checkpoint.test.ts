@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { diskWrites } from '../../sidecar/engine/atomic.ts';
-import { encodeTensorFile } from '../../sidecar/engine/tensorfile.ts';
-import { assertMatchesModel, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../../sidecar/engine/checkpoint.ts';
+import { diskWrites } from '../../sidecar/engine/store/atomic.ts';
+import { encodeTensorFile } from '../../sidecar/engine/store/tensorfile.ts';
+import { assertMatchesModel, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../../sidecar/engine/store/checkpoint.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/algorithm/trainer.ts';
 import { assertClose, tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 const cfg = withDefaults({

@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '../../sidecar/engine/tf.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
 import { conv2d } from '../../sidecar/engine/ops/conv.ts';
 import { withFilterCache } from '../../sidecar/engine/ops/filterCache.ts';
 import { conv2dAfterLeaky } from '../../sidecar/engine/ops/convLeaky.ts';

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
-import { initParams } from '../../sidecar/engine/params.ts';
-import * as tf from '../../sidecar/engine/tf.ts';
+import { initParams } from '../../sidecar/engine/core/params.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
 import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
 for (const ebmHidden of [12, 10]) {

@@ -10,8 +10,8 @@ import { gaussianMetrics } from '../../sidecar/engine/eval/gaussians.ts';
 import { comparisonSvg } from '../../sidecar/engine/eval/picture.ts';
 import { decodeImage } from '../../sidecar/engine/data/images.ts';
 import { gather, loadDataset } from '../../sidecar/engine/data/index.ts';
-import { normalStream } from '../../sidecar/engine/rng.ts';
-import * as tf from '../../sidecar/engine/tf.ts';
+import { normalStream } from '../../sidecar/engine/core/rng.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
 import { cli, lastJson, tempDir, useBackend } from '../helpers.ts';
 
 function gaussianCloud(n: number, d: number, seed: number, shift = 0, scale = 1): Float32Array {

@@ -1,5 +1,5 @@
 /**
- * `ecvae fit-prior` (engine/fitPrior.ts): a flow prior fitted after training, on a
+ * `ecvae fit-prior` (engine/jobs/fitPrior.ts): a flow prior fitted after training, on a
  * finished VAE's encoder means, written as a new run folder that every run-folder
  * consumer uses (sample, a resumed joint training), and the inputs it refuses.
  */
@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { fitPrior } from '../../sidecar/engine/fitPrior.ts';
-import { train } from '../../sidecar/engine/run.ts';
-import { loadTrained } from '../../sidecar/engine/trainedModel.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { fitPrior } from '../../sidecar/engine/jobs/fitPrior.ts';
+import { train } from '../../sidecar/engine/jobs/run.ts';
+import { loadTrained } from '../../sidecar/engine/store/trainedModel.ts';
 import { cli, lastJson, tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 const dir = tempDir();

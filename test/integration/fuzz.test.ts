@@ -13,13 +13,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import jpeg from 'jpeg-js';
-import { CheckpointError, readCheckpoint, saveCheckpoint } from '../../sidecar/engine/checkpoint.ts';
-import { parseConfig } from '../../sidecar/engine/config.ts';
+import { CheckpointError, readCheckpoint, saveCheckpoint } from '../../sidecar/engine/store/checkpoint.ts';
+import { parseConfig } from '../../sidecar/engine/config/config.ts';
 import { decodeImage, encodePng, ImageError, MAX_PIXELS } from '../../sidecar/engine/data/images.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
-import { disposeTrainState, initTrainState } from '../../sidecar/engine/trainer.ts';
+import { disposeTrainState, initTrainState } from '../../sidecar/engine/algorithm/trainer.ts';
 import { startServer } from '../../sidecar/server/rpc.ts';
-import * as tf from '../../sidecar/engine/tf.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
 import { tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 const SEED = 20261128;

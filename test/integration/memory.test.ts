@@ -2,11 +2,11 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadConfigFile } from '../../sidecar/engine/config.ts';
+import { loadConfigFile } from '../../sidecar/engine/config/config.ts';
 import { batchIndices, gather, loadDataset } from '../../sidecar/engine/data/index.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/algorithm/trainer.ts';
 import { repoRoot, useBackend } from '../helpers.ts';
 
 test('tensors and backend bytes are flat across 1,000 iterations of examples/toy-25gaussians', async () => {

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../sidecar/engine/config.ts';
-import { train } from '../../sidecar/engine/run.ts';
+import { parseConfig } from '../../sidecar/engine/config/config.ts';
+import { train } from '../../sidecar/engine/jobs/run.ts';
 import { cifar } from '../datasetFiles.ts';
 import { cli, lastJson, tempDir, useBackend } from '../helpers.ts';
 

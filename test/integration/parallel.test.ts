@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
 import { localRunner, Pool } from '../../sidecar/engine/parallel/pool.ts';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { sgldChain } from '../../sidecar/engine/sgld.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { sgldChain } from '../../sidecar/engine/algorithm/sgld.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/algorithm/trainer.ts';
 import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
 const cfg = withDefaults({

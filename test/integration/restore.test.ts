@@ -8,10 +8,10 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { bicubicUpsample } from '../../sidecar/engine/restore/bicubic.ts';
-import { CancelledError } from '../../sidecar/engine/cancel.ts';
+import { CancelledError } from '../../sidecar/engine/core/cancel.ts';
 import { restoreTask } from '../../sidecar/engine/restore/restoreTask.ts';
 import { loadMask } from '../../sidecar/engine/restore/masks.ts';
-import { uniformStream } from '../../sidecar/engine/rng.ts';
+import { uniformStream } from '../../sidecar/engine/core/rng.ts';
 import { presetMaskBits } from '../../sidecar/protocol.ts';
 import { meanSsim, psnr } from '../../sidecar/engine/restore/metrics.ts';
 import {
@@ -26,11 +26,11 @@ import {
 import { RESTORATION_TASKS, TASK_NAMES } from '../../sidecar/restorationTasks.ts';
 import { RESTORE_DEFAULTS } from '../../sidecar/engine/restore/restore.ts';
 import { restoreFile } from '../../sidecar/engine/restore/restoreFile.ts';
-import { sampleToFile } from '../../sidecar/engine/actions.ts';
+import { sampleToFile } from '../../sidecar/engine/jobs/actions.ts';
 import { interpolate } from '../../extension/samples/messages.ts';
-import { train } from '../../sidecar/engine/run.ts';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { loadTrained } from '../../sidecar/engine/trainedModel.ts';
+import { train } from '../../sidecar/engine/jobs/run.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { loadTrained } from '../../sidecar/engine/store/trainedModel.ts';
 import { assertClose, tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 const rand = (shape: [number, number, number, number], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed) as tf.Tensor4D;
@@ -89,7 +89,7 @@ test("the restore panel's preset masks are the engine's: one drawing (presetMask
     assert.deepEqual([...engine.dataSync()], [...presetMaskBits(preset, 12, 12, random)], spec);
     engine.dispose();
   }
-  // The table carries its own copy of mulberry32 (it imports nothing): it must stay engine/rng.ts's.
+  // The table carries its own copy of mulberry32 (it imports nothing): it must stay engine/core/rng.ts's.
   const u = uniformStream(9);
   assert.deepEqual(
     [...presetMaskBits('random', 7, 5, { seed: 9, p: 0.6 })],

@@ -3,13 +3,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend } from '../../sidecar/engine/backend.ts';
-import { readCheckpoint, resolveCheckpoint } from '../../sidecar/engine/checkpoint.ts';
-import { estimateTrainingMemory, WASM_HEAP_BUDGET } from '../../sidecar/engine/memory.ts';
+import { selectBackend } from '../../sidecar/engine/core/backend.ts';
+import { readCheckpoint, resolveCheckpoint } from '../../sidecar/engine/store/checkpoint.ts';
+import { estimateTrainingMemory, WASM_HEAP_BUDGET } from '../../sidecar/engine/core/memory.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
-import { train } from '../../sidecar/engine/run.ts';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { DivergenceError } from '../../sidecar/engine/trainer.ts';
+import { train } from '../../sidecar/engine/jobs/run.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { DivergenceError } from '../../sidecar/engine/algorithm/trainer.ts';
 import { tempDir, withDefaults } from '../helpers.ts';
 
 const base = {

@@ -1,5 +1,5 @@
 /**
- * The run folder (engine/runFolder.ts): one writer at a time (a live holder is refused by
+ * The run folder (engine/store/runFolder.ts): one writer at a time (a live holder is refused by
  * name, a dead one's lock recovered), a dead writer's run reads as "interrupted", torn
  * metrics lines are skipped, and readers see what the trainer wrote.
  */
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { train } from '../../sidecar/engine/run.ts';
+import { train } from '../../sidecar/engine/jobs/run.ts';
 import {
   acquireRunLock,
   appendMetrics,
@@ -24,7 +24,7 @@ import {
   truncateMetrics,
   writeStatus,
   type MetricsRecord,
-} from '../../sidecar/engine/runFolder.ts';
+} from '../../sidecar/engine/store/runFolder.ts';
 import { tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 /** The pid of a process that has exited (so no live process has it, barring reuse within the test). */

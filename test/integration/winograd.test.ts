@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '../../sidecar/engine/tf.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
 import { conv2d } from '../../sidecar/engine/ops/conv.ts';
 import { withFilterCache } from '../../sidecar/engine/ops/filterCache.ts';
 import { kernelsOf, kernelVariant, registerSharingIdentity, useKernelVariant } from '../../sidecar/engine/ops/wasmKernels.ts';

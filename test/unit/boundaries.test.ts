@@ -36,10 +36,10 @@ test('the lint rule guards the boundary in the editor and in CI: engine imports 
   const eslint = new ESLint({ cwd: repoRoot });
   const restricted = async (file: string, text: string): Promise<number> =>
     (await eslint.lintText(text, { filePath: join(repoRoot, file) }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-imports').length;
-  assert.equal(await restricted('extension/probe.ts', "import { train } from '../../sidecar/engine/run.ts';\nvoid train;\n"), 1);
-  assert.equal(await restricted('media/probe.ts', "import type { RunConfig } from '../../sidecar/engine/config.ts';\nexport type C = RunConfig;\n"), 1);
+  assert.equal(await restricted('extension/probe.ts', "import { train } from '../../sidecar/engine/jobs/run.ts';\nvoid train;\n"), 1);
+  assert.equal(await restricted('media/probe.ts', "import type { RunConfig } from '../../sidecar/engine/config/config.ts';\nexport type C = RunConfig;\n"), 1);
   assert.equal(await restricted('extension/probe.ts', "import { TASK_NAMES } from '../../sidecar/protocol.ts';\nvoid TASK_NAMES;\n"), 0);
-  assert.equal(await restricted('sidecar/probe.ts', "import { train } from './engine/run.ts';\nvoid train;\n"), 0);
+  assert.equal(await restricted('sidecar/probe.ts', "import { train } from './engine/jobs/run.ts';\nvoid train;\n"), 0);
 });
 
 test('the protocol schema defines params for exactly the methods of sidecar/protocol.ts', async () => {

@@ -5,15 +5,15 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { adamInit, adamStep } from '../../sidecar/engine/adam.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { adamInit, adamStep } from '../../sidecar/engine/algorithm/adam.ts';
 import { loadDataset, loadProbe } from '../../sidecar/engine/data/index.ts';
-import { updateLambda } from '../../sidecar/engine/dual.ts';
-import { calibrationHealth, HEALTH_DEFAULTS, type HealthInput } from '../../sidecar/engine/health.ts';
+import { updateLambda } from '../../sidecar/engine/algorithm/dual.ts';
+import { calibrationHealth, HEALTH_DEFAULTS, type HealthInput } from '../../sidecar/engine/algorithm/health.ts';
 import { buildModel, resolveFourier } from '../../sidecar/engine/models/index.ts';
-import { initParams } from '../../sidecar/engine/params.ts';
-import { sgldChain } from '../../sidecar/engine/sgld.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
+import { initParams } from '../../sidecar/engine/core/params.ts';
+import { sgldChain } from '../../sidecar/engine/algorithm/sgld.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/algorithm/trainer.ts';
 import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
 const quadratic = (x: tf.Tensor): tf.Tensor1D =>

@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '../../sidecar/engine/tf.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
 import { clip, leakyRelu } from '../../sidecar/engine/ops/elementwise.ts';
 import { avgPool2, spatialMean, upsample2 } from '../../sidecar/engine/ops/resample.ts';
 import { conv2d } from '../../sidecar/engine/ops/conv.ts';
 import { withFilterCache } from '../../sidecar/engine/ops/filterCache.ts';
 import { denseOp } from '../../sidecar/engine/ops/dense.ts';
 import { withConstantInputs } from '../../sidecar/engine/ops/constantInputs.ts';
-import { normalStream } from '../../sidecar/engine/rng.ts';
+import { normalStream } from '../../sidecar/engine/core/rng.ts';
 import { assertClose, useBackend } from '../helpers.ts';
 
 function rand(shape: number[], seed: number): Float32Array {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigFile, parseConfig, type Diagnostic } from '../../sidecar/engine/config.ts';
+import { loadConfigFile, parseConfig, type Diagnostic } from '../../sidecar/engine/config/config.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
 function errorsOf(text: string, baseDir = process.cwd()): Diagnostic[] {

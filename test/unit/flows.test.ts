@@ -7,13 +7,13 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { sampleRangeWarning } from '../../sidecar/engine/health.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { sampleRangeWarning } from '../../sidecar/engine/algorithm/health.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
 import { flowForward, flowInverse, flowNll, flowSpecs, type FlowArch } from '../../sidecar/engine/models/realnvp.ts';
-import { objectiveGrads } from '../../sidecar/engine/objectives.ts';
-import { initParams, type Params } from '../../sidecar/engine/params.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
+import { objectiveGrads } from '../../sidecar/engine/algorithm/objectives.ts';
+import { initParams, type Params } from '../../sidecar/engine/core/params.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/algorithm/trainer.ts';
 import { checkDirectional, randT } from '../gradcheck.ts';
 import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 

@@ -6,12 +6,12 @@
  * backend where the composed conv/dense gradients are active.
  */
 import { test } from 'node:test';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { ebmLoss, sumSquaredPerExample, vaeTerms } from '../../sidecar/engine/losses.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { ebmLoss, sumSquaredPerExample, vaeTerms } from '../../sidecar/engine/algorithm/losses.ts';
 import { convModel } from '../../sidecar/engine/models/conv.ts';
 import { mlpModel } from '../../sidecar/engine/models/mlp.ts';
 import type { EcvaeModel } from '../../sidecar/engine/models/index.ts';
-import { initParams } from '../../sidecar/engine/params.ts';
+import { initParams } from '../../sidecar/engine/core/params.ts';
 import { checkDirectional, randT } from '../gradcheck.ts';
 import { tinyConv, useBackend } from '../helpers.ts';
 

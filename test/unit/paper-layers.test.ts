@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '../../sidecar/engine/tf.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
 import { applyBufferUpdates, collectBufferUpdates } from '../../sidecar/engine/models/buffers.ts';
 import {
   batchNorm,
@@ -19,7 +19,7 @@ import {
   weightSpecs,
 } from '../../sidecar/engine/models/paperLayers.ts';
 import { convTranspose2d } from '../../sidecar/engine/ops/convTranspose.ts';
-import { initParams, type Params } from '../../sidecar/engine/params.ts';
+import { initParams, type Params } from '../../sidecar/engine/core/params.ts';
 import { checkDirectional, randT } from '../gradcheck.ts';
 import { assertClose, useBackend } from '../helpers.ts';
 

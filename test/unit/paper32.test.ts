@@ -6,13 +6,13 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { ebmLoss, sumSquaredPerExample, vaeTerms } from '../../sidecar/engine/losses.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { ebmLoss, sumSquaredPerExample, vaeTerms } from '../../sidecar/engine/algorithm/losses.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
 import { paper32Model } from '../../sidecar/engine/models/paper32.ts';
 import { withFilterCache } from '../../sidecar/engine/ops/filterCache.ts';
-import { initParams, isBufferName, type ParamSpec, type Params } from '../../sidecar/engine/params.ts';
-import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
+import { initParams, isBufferName, type ParamSpec, type Params } from '../../sidecar/engine/core/params.ts';
+import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/algorithm/trainer.ts';
 import { checkDirectional, randT } from '../gradcheck.ts';
 import { useBackend, withDefaults } from '../helpers.ts';
 

@@ -1,10 +1,10 @@
 /** SGLD on known energies, the proximity term, and the dual update of lambda. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '../../sidecar/engine/tf.ts';
-import { updateLambda } from '../../sidecar/engine/dual.ts';
-import { proximity, sgld, sgldChain } from '../../sidecar/engine/sgld.ts';
-import { deriveSeed, fillNormal, normalStream } from '../../sidecar/engine/rng.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { updateLambda } from '../../sidecar/engine/algorithm/dual.ts';
+import { proximity, sgld, sgldChain } from '../../sidecar/engine/algorithm/sgld.ts';
+import { deriveSeed, fillNormal, normalStream } from '../../sidecar/engine/core/rng.ts';
 import { rowNoise } from '../../sidecar/engine/ops/rowNoise.ts';
 import { assertClose, useBackend } from '../helpers.ts';
 

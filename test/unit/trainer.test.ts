@@ -1,11 +1,11 @@
 /** One full EC-VAE iteration on tiny shapes: every parameter moves, nothing leaks. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as tf from '../../sidecar/engine/tf.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
-import type { Params } from '../../sidecar/engine/params.ts';
-import { disposeTrainState, DivergenceError, initTrainState, trainIteration } from '../../sidecar/engine/trainer.ts';
-import { clipByGlobalNorm } from '../../sidecar/engine/adam.ts';
+import type { Params } from '../../sidecar/engine/core/params.ts';
+import { disposeTrainState, DivergenceError, initTrainState, trainIteration } from '../../sidecar/engine/algorithm/trainer.ts';
+import { clipByGlobalNorm } from '../../sidecar/engine/algorithm/adam.ts';
 import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
 const imageConfig = (calibration = true) =>

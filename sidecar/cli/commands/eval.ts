@@ -1,7 +1,7 @@
 /** `ecvae eval`: sample quality metrics of a checkpoint. */
-import { selectBackend } from '../../engine/backend.ts';
+import { selectBackend } from '../../engine/core/backend.ts';
 import { evaluate } from '../../engine/eval/evaluate.ts';
-import { loadTrained } from '../../engine/trainedModel.ts';
+import { loadTrained } from '../../engine/store/trainedModel.ts';
 import { backendFlag, emit, intFlag, UsageError, type Flags, type Out } from '../args.ts';
 
 export const usage = `ecvae eval <checkpoint|run-folder> [--n 1000] [--mcmc-steps K] [--seed S] [--json]`;

@@ -1,6 +1,6 @@
-/** `ecvae fit-prior`: a RealNVP prior fitted post hoc on a finished run's encoder means, written as a new run folder (engine/fitPrior.ts). */
-import { selectBackend } from '../../engine/backend.ts';
-import { FIT_PRIOR_DEFAULTS, fitPrior } from '../../engine/fitPrior.ts';
+/** `ecvae fit-prior`: a RealNVP prior fitted post hoc on a finished run's encoder means, written as a new run folder (engine/jobs/fitPrior.ts). */
+import { selectBackend } from '../../engine/core/backend.ts';
+import { FIT_PRIOR_DEFAULTS, fitPrior } from '../../engine/jobs/fitPrior.ts';
 import { backendFlag, checkParams, emit, intFlag, numFlag, UsageError, type Flags, type Out } from '../args.ts';
 
 export const usage = `ecvae fit-prior <run-folder|checkpoint> [--out DIR] [--iterations 2000] [--batch-size 256] [--learning-rate 0.001] [--backend B] [--json]`;

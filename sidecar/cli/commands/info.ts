@@ -2,10 +2,10 @@
  * `ecvae info`: which backend runs, and why the others do not. With `--model`, the sizes
  * of a config's networks (or of the paper's own, `--model paper32`) instead.
  */
-import { describeBackend, selectBackend } from '../../engine/backend.ts';
-import { configDataShape } from '../../engine/configChecks.ts';
+import { describeBackend, selectBackend } from '../../engine/core/backend.ts';
+import { configDataShape } from '../../engine/config/checks.ts';
 import { loadDataset } from '../../engine/data/index.ts';
-import { estimateTrainingMemory } from '../../engine/memory.ts';
+import { estimateTrainingMemory } from '../../engine/core/memory.ts';
 import { buildModel } from '../../engine/models/index.ts';
 import { OFFICIAL_PARAMETER_COUNTS, paper32Model } from '../../engine/models/paper32.ts';
 import { describeSummary, millions, summarizeModel } from '../../engine/models/summary.ts';

@@ -1,5 +1,5 @@
 /** `ecvae restore`: zero-shot restoration of one image; the tasks come from the task table (restorationTasks.ts). */
-import { selectBackend } from '../../engine/backend.ts';
+import { selectBackend } from '../../engine/core/backend.ts';
 import { restoreFile } from '../../engine/restore/restoreFile.ts';
 import { TASK_NAMES, type Task } from '../../restorationTasks.ts';
 import { backendFlag, checkParams, emit, intFlag, numFlag, UsageError, type Flags, type Out } from '../args.ts';

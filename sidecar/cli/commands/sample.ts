@@ -1,6 +1,6 @@
 /** `ecvae sample`: a grid of one-step (or MCMC-refined) samples from a checkpoint. */
-import { selectBackend } from '../../engine/backend.ts';
-import { sampleToFile } from '../../engine/actions.ts';
+import { selectBackend } from '../../engine/core/backend.ts';
+import { sampleToFile } from '../../engine/jobs/actions.ts';
 import { backendFlag, checkParams, emit, intFlag, UsageError, type Flags, type Out } from '../args.ts';
 
 export const usage = `ecvae sample <checkpoint|run-folder> --out grid.png [--n 64] [--seed S] [--mcmc-steps K] [--backend B] [--json]`;

@@ -1,5 +1,5 @@
 /** `ecvae train`: a config to its iterations; Ctrl-C, SIGTERM and SIGHUP stop after the iteration with a checkpoint (exit 130). */
-import { train, type MetricsRecord } from '../../engine/run.ts';
+import { train, type MetricsRecord } from '../../engine/jobs/run.ts';
 import { checkParams, configFromArgs, emit, intFlag, type Flags, type Out } from '../args.ts';
 import { formatDuration, formatMetrics } from '../format.ts';
 

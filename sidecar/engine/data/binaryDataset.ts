@@ -6,8 +6,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataConfig } from '../config.ts';
-import * as tf from '../tf.ts';
+import type { DataConfig } from '../config/config.ts';
+import * as tf from '../core/tf.ts';
 import type { Dataset } from './dataset.ts';
 import { DataFileError, readCifar, readIdx, readStl, type ByteImages } from './binaryFormats.ts';
 import { areaResize } from './resize.ts';

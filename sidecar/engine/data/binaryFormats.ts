@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { UserError } from '../errors.ts';
+import { UserError } from '../core/errors.ts';
 
 export class DataFileError extends UserError {
   constructor(message: string) {

@@ -1,5 +1,5 @@
 /** In-memory datasets, normalised to [-1, 1], and deterministic batching. */
-import { deriveSeed, permutation, Stream, uniformStream } from '../rng.ts';
+import { deriveSeed, permutation, Stream, uniformStream } from '../core/rng.ts';
 
 export interface Dataset {
   /** Human-readable description, e.g. "mnist (train, 9000 images 28x28x1)". */

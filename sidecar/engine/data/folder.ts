@@ -1,7 +1,7 @@
 /** Image folders: PNG/JPEG found recursively, centre-cropped square, resized with TF.js ops. */
 import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import type { Dataset } from './dataset.ts';
 import { areaResize } from './resize.ts';
 import { ImageError, readImage, toFloat, type RgbaImage } from './images.ts';

@@ -1,5 +1,5 @@
 /** The synthetic 2-D "25 Gaussians": a 5x5 grid of modes at {-2..2}·scale, std 0.05·scale. */
-import { deriveSeed, normalStream, Stream, uniformStream } from '../rng.ts';
+import { deriveSeed, normalStream, Stream, uniformStream } from '../core/rng.ts';
 import type { Dataset } from './dataset.ts';
 
 export function gaussianModes(scale: number): [number, number][] {

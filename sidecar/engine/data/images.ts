@@ -6,7 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { extname } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { UserError } from '../errors.ts';
+import { UserError } from '../core/errors.ts';
 
 export class ImageError extends UserError {
   constructor(

@@ -1,11 +1,11 @@
-import type { DataConfig } from '../config.ts';
+import type { DataConfig } from '../config/config.ts';
 import type { Dataset } from './dataset.ts';
 import { statSync } from 'node:fs';
 import { loadBinary } from './binaryDataset.ts';
 import { loadFolder } from './folder.ts';
 import { gaussians25 } from './gaussians.ts';
 import { loadMnist } from './mnist.ts';
-import { deriveSeed, Stream } from '../rng.ts';
+import { deriveSeed, Stream } from '../core/rng.ts';
 
 export { batchIndices, gather, exampleSize, trainingBatch, type Dataset } from './dataset.ts';
 

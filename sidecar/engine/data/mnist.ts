@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { packageRoot } from '../paths.ts';
+import { packageRoot } from '../core/paths.ts';
 import type { Dataset } from './dataset.ts';
 
 const PIXELS = 28 * 28;

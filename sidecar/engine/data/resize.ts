@@ -1,5 +1,5 @@
 /** Resizing images to the training size with TF.js ops, shared by image folders and binary datasets. */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 
 /**
  * Area-style downscaling to size x size: average-pool by the integer factor first (so

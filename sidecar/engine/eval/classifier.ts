@@ -5,11 +5,11 @@
  *   conv 3x3 s2 (1->16), lrelu, conv 3x3 s2 (16->32), lrelu, dense 1568->64 (features), lrelu, dense 64->10
  */
 import { join } from 'node:path';
-import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../params.ts';
+import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../core/params.ts';
 import { conv, dense, lrelu } from '../models/layers.ts';
-import { packageRoot } from '../paths.ts';
-import { readTensorFile } from '../tensorfile.ts';
-import * as tf from '../tf.ts';
+import { packageRoot } from '../core/paths.ts';
+import { readTensorFile } from '../store/tensorfile.ts';
+import * as tf from '../core/tf.ts';
 
 export const FEATURE_DIM = 64;
 

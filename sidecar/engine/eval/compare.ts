@@ -7,12 +7,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RunConfig } from '../config.ts';
+import type { RunConfig } from '../config/config.ts';
 import { exampleSize, loadDataset } from '../data/index.ts';
 import { comparisonSvg, type Panel } from './picture.ts';
-import { writeSamples } from '../pictures.ts';
-import { train, type RunEvents } from '../run.ts';
-import { loadTrained } from '../trainedModel.ts';
+import { writeSamples } from '../store/pictures.ts';
+import { train, type RunEvents } from '../jobs/run.ts';
+import { loadTrained } from '../store/trainedModel.ts';
 import { evaluate, type EvalResult } from './evaluate.ts';
 
 /**

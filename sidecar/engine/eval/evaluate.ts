@@ -6,9 +6,9 @@
  *  - Image folders: reconMse on the training images (no feature classifier exists for them).
  */
 import { gather, loadDataset } from '../data/index.ts';
-import { drawSamples } from '../sample.ts';
-import * as tf from '../tf.ts';
-import type { TrainedModel } from '../trainedModel.ts';
+import { drawSamples } from '../algorithm/sample.ts';
+import * as tf from '../core/tf.ts';
+import type { TrainedModel } from '../store/trainedModel.ts';
 import { classifierFeatures, FEATURE_DIM, loadClassifier } from './classifier.ts';
 import { frechetDistance, precisionRecall } from './features.ts';
 import { gaussianMetrics } from './gaussians.ts';

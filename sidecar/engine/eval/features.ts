@@ -6,7 +6,7 @@
  *  - precision / recall with k-NN manifold estimates (Kynkäänniemi et al., 2019).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 
 function meanAndCov(f: Float32Array, n: number, d: number): { mean: Float64Array; cov: Matrix } {
   const mean = new Float64Array(d);

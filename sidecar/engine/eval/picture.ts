@@ -4,7 +4,7 @@
  * captions are text: 2-D points are drawn as vector dots, image grids are embedded PNGs.
  */
 import { encodePng } from '../data/images.ts';
-import { imageGrid } from '../pictures.ts';
+import { imageGrid } from '../store/pictures.ts';
 
 export interface Panel {
   title: string;

@@ -11,8 +11,8 @@
  * latents in the VAE objective) is updated twice in order, as PyTorch's in-place
  * momentum update would: `currentBuffer` reads the value proposed so far.
  */
-import * as tf from '../tf.ts';
-import { param, type Params } from '../params.ts';
+import * as tf from '../core/tf.ts';
+import { param, type Params } from '../core/params.ts';
 
 let active: Map<string, tf.Tensor> | undefined;
 

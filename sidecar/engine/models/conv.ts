@@ -6,8 +6,8 @@
  *   EBM:     stem conv 3x3; levels stages [avg-pool 2 (not first), lrelu, conv 3x3]; lrelu;
  *            global mean; dense -> hidden; lrelu; dense -> 1; / tau.
  */
-import * as tf from '../tf.ts';
-import { convSpecs, denseSpecs, param, type ParamSpec, type Params } from '../params.ts';
+import * as tf from '../core/tf.ts';
+import { convSpecs, denseSpecs, param, type ParamSpec, type Params } from '../core/params.ts';
 import { spatialMean, upsample2 } from '../ops/resample.ts';
 import { fusedHead, fusedHeadSuits, type HeadWeights } from '../ops/energyHead.ts';
 import { conv, convAfterLrelu, dense, LEAK, lrelu } from './layers.ts';

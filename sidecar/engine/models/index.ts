@@ -1,4 +1,4 @@
-import { autoLevels, PAPER32_SIZE, type FourierConfig, type ModelConfig } from '../config.ts';
+import { autoLevels, PAPER32_SIZE, type FourierConfig, type ModelConfig } from '../config/config.ts';
 import { convModel } from './conv.ts';
 import { mlpModel, type FourierFeatures } from './mlp.ts';
 import { paper32Model } from './paper32.ts';

@@ -1,10 +1,10 @@
 /** Stateless layer functions shared by the model families. */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { leakyRelu } from '../ops/elementwise.ts';
 import { conv2d, type ConvGeometry } from '../ops/conv.ts';
 import { conv2dAfterLeaky } from '../ops/convLeaky.ts';
 import { denseOp } from '../ops/dense.ts';
-import { param, type Params } from '../params.ts';
+import { param, type Params } from '../core/params.ts';
 
 export const LEAK = 0.2;
 

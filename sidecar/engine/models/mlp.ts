@@ -4,8 +4,8 @@
  * Optionally the energy model reads random Fourier features of x and the decoder random
  * Fourier features of z instead of the raw inputs (layers.ts `fourier`, FourierFeatures).
  */
-import * as tf from '../tf.ts';
-import { denseSpecs, fourierSpecs, type ParamSpec, type Params } from '../params.ts';
+import * as tf from '../core/tf.ts';
+import { denseSpecs, fourierSpecs, type ParamSpec, type Params } from '../core/params.ts';
 import { dense, fourier, lrelu } from './layers.ts';
 import type { EcvaeModel } from './types.ts';
 

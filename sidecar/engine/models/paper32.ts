@@ -16,11 +16,11 @@
  * the decoder always, the energy with use_sn = True). At widthFactor 1, 3 channels and a
  * 128-d latent the trainable counts are the official ones (test/unit/paper32.test.ts).
  */
-import * as tf from '../tf.ts';
-import { PAPER32_SIZE } from '../config.ts';
+import * as tf from '../core/tf.ts';
+import { PAPER32_SIZE } from '../config/config.ts';
 import { avgPool2, spatialMean, upsample2 } from '../ops/resample.ts';
 import { leakyRelu } from '../ops/elementwise.ts';
-import type { ParamSpec, Params } from '../params.ts';
+import type { ParamSpec, Params } from '../core/params.ts';
 import { batchNorm, batchNormSpecs, convLayer, convTransposeLayer, denseLayer, glu, weightSpecs, type WeightInit } from './paperLayers.ts';
 import { LEAK } from './layers.ts';
 import type { EcvaeModel } from './types.ts';

@@ -4,14 +4,14 @@
  * blocks' building parts, and layers without a bias. Each is a pure function of
  * (params, inputs); the state BatchNorm and spectral norm keep is a buffer (buffers.ts).
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import type { ConvGeometry } from '../ops/conv.ts';
 import { conv2d } from '../ops/conv.ts';
 import { cachedDerived } from '../ops/filterCache.ts';
 import { convTranspose2d } from '../ops/convTranspose.ts';
 import { denseOp } from '../ops/dense.ts';
 import { stopGradient } from '../ops/elementwise.ts';
-import { param, type ParamSpec, type Params } from '../params.ts';
+import { param, type ParamSpec, type Params } from '../core/params.ts';
 import { collectingBuffers, currentBuffer, proposeBuffer } from './buffers.ts';
 
 /** PyTorch's BatchNorm defaults: running = (1 - m)·running + m·batch, and eps. */

@@ -7,8 +7,8 @@
  *    trained by its likelihood, with the energy of the matching VAE family.
  * The paper's losses for these extensions could not be retrieved; these are our reading.
  */
-import * as tf from '../tf.ts';
-import type { Params } from '../params.ts';
+import * as tf from '../core/tf.ts';
+import type { Params } from '../core/params.ts';
 import { clip } from '../ops/elementwise.ts';
 import type { EcvaeModel } from './types.ts';
 import { flowForward, flowInverse, flowNll, flowSpecs, type FlowArch } from './realnvp.ts';

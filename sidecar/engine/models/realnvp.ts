@@ -13,10 +13,10 @@
  * the others drawn with it.
  * `forward` maps data to the base space (where the density is N(0, I)); `inverse` samples.
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { leakyRelu } from '../ops/elementwise.ts';
-import type { ParamSpec, Params } from '../params.ts';
-import { deriveSeed, uniformStream } from '../rng.ts';
+import type { ParamSpec, Params } from '../core/params.ts';
+import { deriveSeed, uniformStream } from '../core/rng.ts';
 import { batchNorm, batchNormSpecs, denseLayer, weightSpecs } from './paperLayers.ts';
 import { collectingBuffers } from './buffers.ts';
 

@@ -3,7 +3,7 @@
  * `parameters()` counts) and buffers (running statistics, spectral-norm vectors) apart,
  * from the specs alone, so a full-width model is sized without allocating it.
  */
-import { isBufferName, type ParamSpec } from '../params.ts';
+import { isBufferName, type ParamSpec } from '../core/params.ts';
 import type { EcvaeModel } from './types.ts';
 
 export interface NetworkSize {

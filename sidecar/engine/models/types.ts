@@ -1,5 +1,5 @@
-import type * as tf from '../tf.ts';
-import type { ParamSpec, Params } from '../params.ts';
+import type * as tf from '../core/tf.ts';
+import type { ParamSpec, Params } from '../core/params.ts';
 
 /**
  * One EC-VAE model family: encoder q(z|x), decoder G(z) with tanh output in [-1, 1], and

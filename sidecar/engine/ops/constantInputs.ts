@@ -11,7 +11,7 @@
  * convolution (a stride-2 input gradient, ~7.6 ms for the reference batch of 32) and the
  * energy's stem in the EBM update (two 32->3 input gradients, ~5.4 ms), per iteration.
  */
-import type * as tf from '../tf.ts';
+import type * as tf from '../core/tf.ts';
 
 let constants: ReadonlySet<tf.Tensor> | undefined;
 

@@ -15,7 +15,7 @@
  * Backends with good native gradient kernels (tfjs-node, WebGPU) use tf.conv2d's own
  * gradient instead (policy.ts).
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { useComposedGradients } from './policy.ts';
 import { spatialMeanValue } from './resample.ts';
 import { isConstantInput } from './constantInputs.ts';

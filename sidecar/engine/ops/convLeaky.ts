@@ -12,7 +12,7 @@
  * A 2x2 average pool after the convolution fuses into the same kernels (`pool`).
  * Elsewhere (other backends, shapes Winograd does not take): lrelu, conv2d, avgPool2.
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { applyConv, conv2d, convOutShape, inputGradPads, winogradOf, type ConvGeometry, type ConvPasses } from './conv.ts';
 import { filterCacheActive } from './filterCache.ts';
 import { leakyRelu } from './elementwise.ts';

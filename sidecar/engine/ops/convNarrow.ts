@@ -8,7 +8,7 @@
  * (winograd.ts winogradSuits), and XNNPACK's direct convolution of 3 input channels runs
  * at ~27 GFLOP/s (narrowSuits has the measurements).
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { derived } from './filterCache.ts';
 import { offsetOf, ourKernelsAvailable, registerWasmKernel, withTables } from './wasmKernels.ts';
 

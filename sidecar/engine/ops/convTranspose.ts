@@ -8,7 +8,7 @@
  * product with the filter laid out as [Cin, k·k·Cout] (16x fewer multiplies than the
  * convolution over the zero-padded 7x7 map at k = 4).
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { conv2d, type ConvGeometry } from './conv.ts';
 import { dilateSpatial } from './spatialPad.ts';
 import { cachedDerived } from './filterCache.ts';

@@ -3,7 +3,7 @@
  *   dx = dy · W^T,  dW = x^T · dy,  db = sum_rows(dy)
  * with the transposes materialised first; see policy.ts for why.
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { isConstantInput } from './constantInputs.ts';
 import { derived } from './filterCache.ts';
 import { useComposedGradients } from './policy.ts';

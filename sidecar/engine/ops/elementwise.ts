@@ -8,7 +8,7 @@
  *   d lrelu(x)/dx   = step(x, alpha)            (the same tensor, saved from the forward)
  *   d clip(x)/dx    = 1 - step(|x - c| - r, 0)  (1 inside [lo, hi], ends included, as TF.js)
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { useComposedGradients } from './policy.ts';
 
 type Op = (x: tf.Tensor) => tf.Tensor;

@@ -8,7 +8,7 @@
  * swapping the head for a plain mean). Elsewhere (other backends, trainable weights,
  * sizes that are not multiples of 4) the model composes the layers as before.
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { offsetOf, ourKernelsAvailable, registerWasmKernel, withTables } from './wasmKernels.ts';
 
 const FORWARD = 'EcvaeHeadForward';

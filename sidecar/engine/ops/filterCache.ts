@@ -5,7 +5,7 @@
  * filter's data and the kind (tensors are immutable and data objects never reused). Only
  * one scope is active at a time; scopes run synchronously.
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 
 type Derived = tf.Tensor | tf.Tensor[];
 /**

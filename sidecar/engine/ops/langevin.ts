@@ -8,7 +8,7 @@
  * 2-thread reference chain; the kernel takes ~0.2 ms. sgld.ts keeps the TF.js formulation
  * wherever this cannot run (other backends; rows whose size is not a multiple of 4).
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { rowSeeds } from './rowNoise.ts';
 import { offsetOf, ourKernelsAvailable, registerWasmKernel, withInts } from './wasmKernels.ts';
 

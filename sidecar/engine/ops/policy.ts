@@ -1,4 +1,4 @@
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 
 /**
  * Whether layer ops use our composed gradients (forward kernels + explicit transposes)

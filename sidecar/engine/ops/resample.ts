@@ -9,7 +9,7 @@
  *   d up2(x)       = 4 · avgpool2(dy)                   (the sum of each 2x2 block; x4 is exact)
  *   d mean_hw(x)   = dy broadcast over H,W, / (H·W)
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { useComposedGradients } from './policy.ts';
 
 /** Nearest 2x upsampling scaled by `k`, as one broadcasting Multiply. */

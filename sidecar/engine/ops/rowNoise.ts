@@ -10,8 +10,8 @@
  * ms of each 15 ms SGLD step for the 16 rows of a 2-thread reference chain. Elsewhere
  * fillNormal fills a Float32Array that TF.js copies in.
  */
-import * as tf from '../tf.ts';
-import { deriveSeed, fillNormal } from '../rng.ts';
+import * as tf from '../core/tf.ts';
+import { deriveSeed, fillNormal } from '../core/rng.ts';
 import { kernelsOf, offsetOf, withInts, type WasmBackendLike } from './wasmKernels.ts';
 
 const ROW_NOISE = 'EcvaeRowNoise';

@@ -1,5 +1,5 @@
 /** Spatial rearrangements of NHWC tensors for the composed convolution gradients (conv.ts, subPixel.ts). */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 
 /** Zero-pads (positive amounts) or crops (negative amounts) the two spatial axes of NHWC. */
 export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {

@@ -11,7 +11,7 @@
  * layers (reference model, batch 32) this takes 20.8 -> 8.9 ms ([32,4,4,128] -> 64
  * channels) and 19.8 -> 13.8 ms ([32,8,8,64] -> 32), measured in one process.
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { derived } from './filterCache.ts';
 import { padOrCrop } from './spatialPad.ts';
 

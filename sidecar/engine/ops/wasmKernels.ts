@@ -5,7 +5,7 @@
  * registering TF.js kernels that call it. The Winograd ops (winograd.ts) are its users.
  */
 import v8 from 'node:v8';
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { WINOGRAD_RELAXED_WASM_BASE64, WINOGRAD_SIMD_WASM_BASE64 } from './winograd-kernel.generated.ts';
 
 /** The exports of sidecar/kernels/assembly/winograd.ts (which re-exports those of noise.ts, langevin.ts, narrow.ts and head.ts). */

@@ -17,7 +17,7 @@
  * The kernels run on the backend's own memory (wasmKernels.ts). Where that memory
  * cannot be found, or on any other backend, callers keep the direct convolution.
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { offsetOf, ourKernelsAvailable, registerWasmKernel, withTables } from './wasmKernels.ts';
 
 const POSITIONS = 36;

@@ -1,8 +1,8 @@
 /** Messages between the pool (pool.ts) and its worker threads (worker.ts), and tensor packing. */
-import type { BackendName, ModelConfig } from '../config.ts';
-import type { ObjectiveKind, ObjectiveOptions } from '../objectives.ts';
-import type { SgldOptions } from '../sgld.ts';
-import * as tf from '../tf.ts';
+import type { BackendName, ModelConfig } from '../config/config.ts';
+import type { ObjectiveKind, ObjectiveOptions } from '../algorithm/objectives.ts';
+import type { SgldOptions } from '../algorithm/sgld.ts';
+import * as tf from '../core/tf.ts';
 
 export interface PackedTensor {
   shape: number[];

@@ -12,12 +12,12 @@
  * shards' gradients equals the batch gradient up to float rounding.
  */
 import { availableParallelism } from 'node:os';
-import type { BackendName, ModelConfig } from '../config.ts';
+import type { BackendName, ModelConfig } from '../config/config.ts';
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
-import { objectiveGrads, type ObjectiveInputs, type ObjectiveKind, type ObjectiveOptions, type ObjectiveResult } from '../objectives.ts';
-import { disposeParams, type Params } from '../params.ts';
-import { sgldChain, type SgldOptions, type SgldResult } from '../sgld.ts';
-import * as tf from '../tf.ts';
+import { objectiveGrads, type ObjectiveInputs, type ObjectiveKind, type ObjectiveOptions, type ObjectiveResult } from '../algorithm/objectives.ts';
+import { disposeParams, type Params } from '../core/params.ts';
+import { sgldChain, type SgldOptions, type SgldResult } from '../algorithm/sgld.ts';
+import * as tf from '../core/tf.ts';
 import { pack, unpack, UPDATE_PREFIX, type PackedTensor, type PackedTensors, type SgldStart } from './messages.ts';
 import { PoolWorker } from './poolWorker.ts';
 

@@ -9,12 +9,12 @@ console.log = console.error; // a worker's stdout is the process's stdout: keep 
 console.info = console.error;
 
 import { parentPort } from 'node:worker_threads';
-import { selectBackend } from '../backend.ts';
+import { selectBackend } from '../core/backend.ts';
 import { buildModel, generateFrom, type EcvaeModel } from '../models/index.ts';
-import { objectiveGrads } from '../objectives.ts';
-import { disposeParams, type Params } from '../params.ts';
-import { sgldChain } from '../sgld.ts';
-import * as tf from '../tf.ts';
+import { objectiveGrads } from '../algorithm/objectives.ts';
+import { disposeParams, type Params } from '../core/params.ts';
+import { sgldChain } from '../algorithm/sgld.ts';
+import * as tf from '../core/tf.ts';
 import { pack, prefixKeys, unpack, UPDATE_PREFIX, type PackedTensor, type PackedTensors, type WorkerReply, type WorkerRequest } from './messages.ts';
 
 function compute(m: EcvaeModel, msg: Extract<WorkerRequest, { kind: 'sgld' | 'grads' }>): Record<string, tf.Tensor> {

@@ -2,7 +2,7 @@
  * Bicubic upsampling by an integer factor (Keys kernel, a = -0.5, half-pixel centres,
  * edge-clamped), as two matrix products — the classic SR baseline. Pure TF.js ops.
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 
 function cubic(t: number, a = -0.5): number {
   const x = Math.abs(t);

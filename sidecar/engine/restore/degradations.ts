@@ -8,9 +8,9 @@
  * The range-null projection  P(x^) = A+ y + (I − A+ A) x^  satisfies A P(x^) = y exactly
  * (the range-null decomposition of DDNM, Wang et al., ICLR 2023).
  */
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 import { RESTORATION_TASKS, type Task, type TaskParams } from '../../restorationTasks.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../core/errors.ts';
 import { bicubicUpsample } from './bicubic.ts';
 import { loadMask } from './masks.ts';
 

@@ -1,8 +1,8 @@
 /** Inpainting masks (1 = known pixel): built-ins and PNG files (white = known). */
 import { readImage, toFloat } from '../data/images.ts';
 import { presetMaskBits } from '../../restorationTasks.ts';
-import * as tf from '../tf.ts';
-import { UserError } from '../errors.ts';
+import * as tf from '../core/tf.ts';
+import { UserError } from '../core/errors.ts';
 
 export class MaskError extends UserError {
   constructor(message: string) {

@@ -1,6 +1,6 @@
 /** Image-quality metrics on [-1, 1] NHWC batches: PSNR (on [0, 1]) and SSIM (ssim.js, Wang et al.). */
 import { ssim } from 'ssim.js';
-import * as tf from '../tf.ts';
+import * as tf from '../core/tf.ts';
 
 /** Mean over the batch of 10·log10(1 / MSE) with pixels mapped to [0, 1]. */
 export function psnr(a: tf.Tensor4D, b: tf.Tensor4D): number {

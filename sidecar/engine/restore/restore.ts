@@ -9,13 +9,13 @@
  * (G(z) for denoising).
  */
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
-import type { Params } from '../params.ts';
-import { yieldAndCheck } from '../cancel.ts';
+import type { Params } from '../core/params.ts';
+import { yieldAndCheck } from '../core/cancel.ts';
 import { withConstantInputs } from '../ops/constantInputs.ts';
 import { FilterCache } from '../ops/filterCache.ts';
-import { deriveSeed } from '../rng.ts';
-import { langevinStep } from '../sgld.ts';
-import * as tf from '../tf.ts';
+import { deriveSeed } from '../core/rng.ts';
+import { langevinStep } from '../algorithm/sgld.ts';
+import * as tf from '../core/tf.ts';
 import { rangeNullProject, type Degradation } from './degradations.ts';
 
 export interface RestoreOptions {

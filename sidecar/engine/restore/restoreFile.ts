@@ -4,11 +4,11 @@
  * in the format its name asks for, and optionally return previews (PNG data: URLs of the
  * observation A+y, each sample and each baseline) and stream the current estimates.
  */
-import { ActionError, requireImageOutput } from '../actions.ts';
+import { ActionError, requireImageOutput } from '../jobs/actions.ts';
 import { isGrayImage, readImage, toFloat } from '../data/images.ts';
-import { imageDataUrls, imageGrid, stripDataUrl, writeImage, writePicture } from '../pictures.ts';
-import * as tf from '../tf.ts';
-import { loadTrained } from '../trainedModel.ts';
+import { imageDataUrls, imageGrid, stripDataUrl, writeImage, writePicture } from '../store/pictures.ts';
+import * as tf from '../core/tf.ts';
+import { loadTrained } from '../store/trainedModel.ts';
 import type { Task } from './degradations.ts';
 import { RESTORE_DEFAULTS, type RestoreOptions } from './restore.ts';
 import { requireImageModel, RestoreError, restoreTask, type RestoreReport } from './restoreTask.ts';

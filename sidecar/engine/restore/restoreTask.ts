@@ -3,12 +3,12 @@
  * degradation, observe (or take) y, restore, run the baselines, and measure everything
  * against a reference when there is one. Used by the CLI, the bench and the sidecar.
  */
-import * as tf from '../tf.ts';
-import type { TrainedModel } from '../trainedModel.ts';
+import * as tf from '../core/tf.ts';
+import type { TrainedModel } from '../store/trainedModel.ts';
 import { meanSsim, psnr } from './metrics.ts';
 import { DEGRADATIONS, observe, RestoreError, type ModelImage, type Task, type TaskParams } from './degradations.ts';
 import { restore, RESTORE_DEFAULTS, type EstimateWatcher, type RestoreOptions } from './restore.ts';
-import { allFinite, type Params } from '../params.ts';
+import { allFinite, type Params } from '../core/params.ts';
 
 export { RestoreError };
 

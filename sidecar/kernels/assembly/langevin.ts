@@ -1,4 +1,4 @@
-// One step of the SGLD chains (sidecar/engine/sgld.ts) after the energy's gradient g is
+// One step of the SGLD chains (sidecar/engine/algorithm/sgld.ts) after the energy's gradient g is
 // known, in one pass per row instead of TF.js's ~60 kernels (the proximity term's
 // forward and gradient, the Langevin update, the noise, the drift):
 //   d      = Σ (clip(x) - cs)²                        cs = clip(s), the chain's source, clipped

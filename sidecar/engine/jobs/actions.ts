@@ -3,13 +3,13 @@
  * a picture (restoring an image file: restore/restoreFile.ts). Inputs are paths and plain
  * options; errors are typed (ActionError for bad requests) with messages written for users.
  */
-import { throwIfCancelled } from './cancel.ts';
-import { outputFormat } from './data/images.ts';
-import { imageDataUrls, pictureDataUrl, samplesPicture, writeSamples } from './pictures.ts';
-import { draw, type Drawn } from './sample.ts';
-import * as tf from './tf.ts';
-import { loadTrained } from './trainedModel.ts';
-import { UserError } from './errors.ts';
+import { throwIfCancelled } from '../core/cancel.ts';
+import { outputFormat } from '../data/images.ts';
+import { imageDataUrls, pictureDataUrl, samplesPicture, writeSamples } from '../store/pictures.ts';
+import { draw, type Drawn } from '../algorithm/sample.ts';
+import * as tf from '../core/tf.ts';
+import { loadTrained } from '../store/trainedModel.ts';
+import { UserError } from '../core/errors.ts';
 
 /** A request that cannot be served as asked (as opposed to an internal failure). */
 export class ActionError extends UserError {

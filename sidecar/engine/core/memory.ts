@@ -8,7 +8,7 @@
  * transforms, composed gradients). It errs high; it only has to catch configs that
  * cannot run (README "Known limitations").
  */
-import type { EcvaeModel } from './models/index.ts';
+import type { EcvaeModel } from '../models/index.ts';
 
 /** wasm32 heap minus room for the runtime and fragmentation. */
 export const WASM_HEAP_BUDGET = 3.5 * 2 ** 30;

@@ -11,22 +11,22 @@
  */
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { adamInit, adamStep, disposeAdam, type AdamState } from './adam.ts';
-import { yieldAndCheck } from './cancel.ts';
-import { readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
-import type { RunConfig } from './config.ts';
-import { batchIndices, exampleSize, loadDataset, type Dataset } from './data/index.ts';
-import { applyBufferUpdates, collectBufferUpdates } from './models/buffers.ts';
-import { buildModel, type EcvaeModel } from './models/index.ts';
-import { standardNormalNll } from './models/realnvp.ts';
-import { writeSamples } from './pictures.ts';
-import { disposeParams, initParams, valueAndParamGrads, type Params } from './params.ts';
-import { deriveSeed, permutation, Stream } from './rng.ts';
+import { adamInit, adamStep, disposeAdam, type AdamState } from '../algorithm/adam.ts';
+import { yieldAndCheck } from '../core/cancel.ts';
+import { readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../store/checkpoint.ts';
+import type { RunConfig } from '../config/config.ts';
+import { batchIndices, exampleSize, loadDataset, type Dataset } from '../data/index.ts';
+import { applyBufferUpdates, collectBufferUpdates } from '../models/buffers.ts';
+import { buildModel, type EcvaeModel } from '../models/index.ts';
+import { standardNormalNll } from '../models/realnvp.ts';
+import { writeSamples } from '../store/pictures.ts';
+import { disposeParams, initParams, valueAndParamGrads, type Params } from '../core/params.ts';
+import { deriveSeed, permutation, Stream } from '../core/rng.ts';
 import { RunError, sampleGrid } from './run.ts';
-import { prepareRunFolder, runFiles, samplePath, writeStatus } from './runFolder.ts';
-import { generate, inChunks } from './sample.ts';
-import { disposeTrainState } from './trainer.ts';
-import * as tf from './tf.ts';
+import { prepareRunFolder, runFiles, samplePath, writeStatus } from '../store/runFolder.ts';
+import { generate, inChunks } from '../algorithm/sample.ts';
+import { disposeTrainState } from '../algorithm/trainer.ts';
+import * as tf from '../core/tf.ts';
 
 export interface FitPriorOptions {
   /** Output run folder; default: the source folder's sibling `<name>-flowprior`. */

@@ -1,7 +1,7 @@
 /** The EC-VAE objective terms (README.md, The algorithm), as pure tensor functions. */
-import * as tf from './tf.ts';
-import type { EcvaeModel } from './models/index.ts';
-import type { Params } from './params.ts';
+import * as tf from '../core/tf.ts';
+import type { EcvaeModel } from '../models/index.ts';
+import type { Params } from '../core/params.ts';
 
 /** Sum of squared differences per batch element, averaged over the batch: sum((a-b)^2)/B. */
 export function sumSquaredPerExample(a: tf.Tensor, b: tf.Tensor): tf.Scalar {

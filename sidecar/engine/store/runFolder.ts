@@ -14,8 +14,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
-import type { IterationMetrics } from './trainer.ts';
-import { UserError } from './errors.ts';
+import type { IterationMetrics } from '../algorithm/trainer.ts';
+import { UserError } from '../core/errors.ts';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
 /** What a reader sees: a "running" folder whose writer died is "interrupted". */

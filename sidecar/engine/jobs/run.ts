@@ -5,16 +5,16 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { selectBackend, type BackendReport } from './backend.ts';
-import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from './checkpoint.ts';
-import type { RunConfig } from './config.ts';
-import { loadDataset, trainingBatch, type Dataset } from './data/index.ts';
-import { buildModel } from './models/index.ts';
-import { Pool, resolveParallelism } from './parallel/pool.ts';
-import { memoryProblem } from './memory.ts';
-import { allFinite } from './params.ts';
-import { CalibrationWatch } from './probe.ts';
-import { sampleRangeWarning } from './health.ts';
+import { selectBackend, type BackendReport } from '../core/backend.ts';
+import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../store/checkpoint.ts';
+import type { RunConfig } from '../config/config.ts';
+import { loadDataset, trainingBatch, type Dataset } from '../data/index.ts';
+import { buildModel } from '../models/index.ts';
+import { Pool, resolveParallelism } from '../parallel/pool.ts';
+import { memoryProblem } from '../core/memory.ts';
+import { allFinite } from '../core/params.ts';
+import { CalibrationWatch } from '../algorithm/probe.ts';
+import { sampleRangeWarning } from '../algorithm/health.ts';
 import {
   acquireRunLock,
   appendMetrics,
@@ -26,14 +26,14 @@ import {
   type MetricsRecord,
   type RunStatus,
   type SampleKind,
-} from './runFolder.ts';
-import { writeSamples } from './pictures.ts';
-import { generate, refine } from './sample.ts';
-import * as tf from './tf.ts';
-import { DivergenceError, disposeTrainState, initTrainState, trainIteration, type IterationMetrics, type TrainState } from './trainer.ts';
-import { UserError } from './errors.ts';
+} from '../store/runFolder.ts';
+import { writeSamples } from '../store/pictures.ts';
+import { generate, refine } from '../algorithm/sample.ts';
+import * as tf from '../core/tf.ts';
+import { DivergenceError, disposeTrainState, initTrainState, trainIteration, type IterationMetrics, type TrainState } from '../algorithm/trainer.ts';
+import { UserError } from '../core/errors.ts';
 
-export type { MetricsRecord, RunStatus } from './runFolder.ts';
+export type { MetricsRecord, RunStatus } from '../store/runFolder.ts';
 
 export interface RunEvents {
   onLog?(message: string): void;

@@ -1,8 +1,8 @@
 /** A trained model loaded from a checkpoint, for sampling, evaluation and restoration. */
 import { assertMatchesModel, paramsFrom, readCheckpoint, resolveCheckpoint } from './checkpoint.ts';
-import type { RunConfig } from './config.ts';
-import { buildModel, type EcvaeModel } from './models/index.ts';
-import { disposeParams, type Params } from './params.ts';
+import type { RunConfig } from '../config/config.ts';
+import { buildModel, type EcvaeModel } from '../models/index.ts';
+import { disposeParams, type Params } from '../core/params.ts';
 
 export interface TrainedModel {
   file: string;

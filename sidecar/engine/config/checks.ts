@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { PAPER32_SIZE, type CalibrationConfig, type DataConfig, type RunConfig } from './config.ts';
-import type { DiagnosticBuilder } from './configDiagnostics.ts';
+import type { DiagnosticBuilder } from './diagnostics.ts';
 
 export function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {
   const { data, model, calibration } = config;

@@ -8,13 +8,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
-import type { AdamState } from './adam.ts';
-import type { RunConfig } from './config.ts';
-import type { Params } from './params.ts';
+import type { AdamState } from '../algorithm/adam.ts';
+import type { RunConfig } from '../config/config.ts';
+import type { Params } from '../core/params.ts';
 import { encodeTensorFile, readTensorFile, TensorFileError, type TensorFile, type TensorIndexEntry } from './tensorfile.ts';
-import * as tf from './tf.ts';
-import type { TrainState } from './trainer.ts';
-import { UserError } from './errors.ts';
+import * as tf from '../core/tf.ts';
+import type { TrainState } from '../algorithm/trainer.ts';
+import { UserError } from '../core/errors.ts';
 
 export const CHECKPOINT_FORMAT = 1;
 

@@ -4,8 +4,8 @@
  * or JPEG, and replaced atomically so a reader never sees half a file).
  */
 import { writeFileAtomic } from './atomic.ts';
-import { encodeImageFor, encodePng } from './data/images.ts';
-import type * as tf from './tf.ts';
+import { encodeImageFor, encodePng } from '../data/images.ts';
+import type * as tf from '../core/tf.ts';
 
 export interface RgbPicture {
   width: number;

@@ -6,8 +6,8 @@
  * that is impossible they are simply absent, and selection records why and moves on.
  */
 import * as tf from './tf.ts';
-import { kernelVariant, registerSharingIdentity, type KernelVariant } from './ops/wasmKernels.ts';
-import type { BackendName } from './config.ts';
+import { kernelVariant, registerSharingIdentity, type KernelVariant } from '../ops/wasmKernels.ts';
+import type { BackendName } from '../config/config.ts';
 
 export interface BackendAttempt {
   name: BackendName;

@@ -2,16 +2,16 @@
  * One EC-VAE training iteration (README.md, The algorithm, steps 1–7) on explicit state. No I/O here: the
  * run loop (run.ts) owns files, logging and checkpoints.
  */
-import * as tf from './tf.ts';
+import * as tf from '../core/tf.ts';
 import { adamInit, adamStep, clipByGlobalNorm, disposeAdam, type AdamState } from './adam.ts';
-import type { RunConfig } from './config.ts';
+import type { RunConfig } from '../config/config.ts';
 import { updateLambda } from './dual.ts';
-import { applyBufferUpdates } from './models/buffers.ts';
-import type { EcvaeModel } from './models/index.ts';
-import { disposeParams, initParams, type Params } from './params.ts';
-import { deriveSeed, Stream } from './rng.ts';
-import { withConstantInputs } from './ops/constantInputs.ts';
-import { localRunner, type Runner } from './parallel/pool.ts';
+import { applyBufferUpdates } from '../models/buffers.ts';
+import type { EcvaeModel } from '../models/index.ts';
+import { disposeParams, initParams, type Params } from '../core/params.ts';
+import { deriveSeed, Stream } from '../core/rng.ts';
+import { withConstantInputs } from '../ops/constantInputs.ts';
+import { localRunner, type Runner } from '../parallel/pool.ts';
 import { sgldChain, sgldOptions } from './sgld.ts';
 
 export interface TrainState {

@@ -5,13 +5,13 @@
  * training set), adds it to the record, and keeps the verdict of health.ts over a window
  * of records, logging when calibration turns inactive and when it is active again.
  */
-import type { RunConfig } from './config.ts';
-import { loadProbe, type Dataset } from './data/index.ts';
+import type { RunConfig } from '../config/config.ts';
+import { loadProbe, type Dataset } from '../data/index.ts';
 import { calibrationHealth, HEALTH_DEFAULTS } from './health.ts';
-import type { EcvaeModel } from './models/index.ts';
-import type { Params } from './params.ts';
-import type { MetricsRecord } from './runFolder.ts';
-import * as tf from './tf.ts';
+import type { EcvaeModel } from '../models/index.ts';
+import type { Params } from '../core/params.ts';
+import type { MetricsRecord } from '../store/runFolder.ts';
+import * as tf from '../core/tf.ts';
 
 /** Examples in the held-out energy probe. */
 const PROBE_SIZE = 256;

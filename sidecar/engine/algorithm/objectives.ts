@@ -7,13 +7,13 @@
  * data-parallel (parallel/pool.ts).
  */
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
-import { collectBufferUpdates } from './models/buffers.ts';
-import { withConstantInputs } from './ops/constantInputs.ts';
-import { withFilterCache } from './ops/filterCache.ts';
-import { stopGradient } from './ops/elementwise.ts';
-import type { EcvaeModel } from './models/index.ts';
-import { valueAndParamGrads, type Params } from './params.ts';
-import * as tf from './tf.ts';
+import { collectBufferUpdates } from '../models/buffers.ts';
+import { withConstantInputs } from '../ops/constantInputs.ts';
+import { withFilterCache } from '../ops/filterCache.ts';
+import { stopGradient } from '../ops/elementwise.ts';
+import type { EcvaeModel } from '../models/index.ts';
+import { valueAndParamGrads, type Params } from '../core/params.ts';
+import * as tf from '../core/tf.ts';
 
 export type ObjectiveKind = 'vae' | 'ebm';
 

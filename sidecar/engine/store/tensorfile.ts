@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import * as tf from './tf.ts';
+import * as tf from '../core/tf.ts';
 
 const MAGIC = Buffer.from('ECVAECK2', 'ascii');
 const MAGIC_V1 = Buffer.from('ECVAECK1', 'ascii');

@@ -3,8 +3,8 @@
  * state goes into checkpoints (tf.train optimizers keep it in hidden variables).
  * Matches torch.optim.Adam: p -= lr/(1-b1^t) · m / (sqrt(v)/sqrt(1-b2^t) + eps).
  */
-import * as tf from './tf.ts';
-import type { Params } from './params.ts';
+import * as tf from '../core/tf.ts';
+import type { Params } from '../core/params.ts';
 
 export interface AdamHyper {
   lr: number;

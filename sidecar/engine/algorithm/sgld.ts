@@ -6,12 +6,12 @@
  * Early steps stay near the source; the last step is free, so the chain calibrates the
  * decoder's sample instead of wandering off to an unrelated mode.
  */
-import type { RunConfig } from './config.ts';
-import * as tf from './tf.ts';
-import { withFilterCache } from './ops/filterCache.ts';
-import { clip } from './ops/elementwise.ts';
-import { fusedLangevinAvailable, fusedLangevinStep } from './ops/langevin.ts';
-import { rowNoise } from './ops/rowNoise.ts';
+import type { RunConfig } from '../config/config.ts';
+import * as tf from '../core/tf.ts';
+import { withFilterCache } from '../ops/filterCache.ts';
+import { clip } from '../ops/elementwise.ts';
+import { fusedLangevinAvailable, fusedLangevinStep } from '../ops/langevin.ts';
+import { rowNoise } from '../ops/rowNoise.ts';
 
 export interface SgldOptions {
   steps: number;

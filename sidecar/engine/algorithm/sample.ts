@@ -2,14 +2,14 @@
  * Test-time generation: one decoder pass G(n) (the "free lunch"), and optional
  * refinement by SGLD on the energy model from G(n) ("EC-VAE w/ MCMC").
  */
-import type { RunConfig } from './config.ts';
-import { generateFrom, type EcvaeModel } from './models/index.ts';
-import type { Params } from './params.ts';
-import { deriveSeed, Stream } from './rng.ts';
+import type { RunConfig } from '../config/config.ts';
+import { generateFrom, type EcvaeModel } from '../models/index.ts';
+import type { Params } from '../core/params.ts';
+import { deriveSeed, Stream } from '../core/rng.ts';
 import { sgld, sgldOptions } from './sgld.ts';
-import * as tf from './tf.ts';
-import type { TrainedModel } from './trainedModel.ts';
-import { UserError } from './errors.ts';
+import * as tf from '../core/tf.ts';
+import type { TrainedModel } from '../store/trainedModel.ts';
+import { UserError } from '../core/errors.ts';
 
 const CHUNK = 256;
 

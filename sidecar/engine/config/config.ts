@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { semanticChecks } from './configChecks.ts';
-import { DiagnosticBuilder, lineColumn } from './configDiagnostics.ts';
-import { UserError } from './errors.ts';
-import { schemaPath } from './paths.ts';
+import { semanticChecks } from './checks.ts';
+import { DiagnosticBuilder, lineColumn } from './diagnostics.ts';
+import { UserError } from '../core/errors.ts';
+import { schemaPath } from '../core/paths.ts';
 
 // The config's types are generated from its schema (scripts/config-types.mjs), its one
 // declaration: they describe a config after validation, defaults filled.
