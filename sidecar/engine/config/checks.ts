@@ -6,7 +6,8 @@
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { PAPER32_SIZE, type CalibrationConfig, type DataConfig, type RunConfig } from './config.ts';
+import type { CalibrationConfig, DataConfig, RunConfig } from './config.generated.ts';
+import { PAPER32_SIZE } from './sizes.ts';
 import type { DiagnosticBuilder } from './diagnostics.ts';
 
 export function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {

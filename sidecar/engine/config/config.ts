@@ -8,7 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { semanticChecks } from './checks.ts';
-import { DiagnosticBuilder, lineColumn } from './diagnostics.ts';
+import { DiagnosticBuilder, lineColumn, type Diagnostic } from './diagnostics.ts';
 import { UserError } from '../core/errors.ts';
 import { schemaPath } from '../core/paths.ts';
 
@@ -17,20 +17,9 @@ import { schemaPath } from '../core/paths.ts';
 import type { RunConfig } from './config.generated.ts';
 export type { CalibrationConfig, DataConfig, FourierConfig, LoggingConfig, ModelConfig, RunConfig, TrainingConfig } from './config.generated.ts';
 
-export type BackendName = Exclude<RunConfig['backend'], 'auto'>;
+export type { Diagnostic } from './diagnostics.ts';
 
-export interface Diagnostic {
-  severity: 'error' | 'warning';
-  /** Dotted field path, e.g. "data.size"; "" for the whole document. */
-  field: string;
-  message: string;
-  /** 1-based position in the config text (1:1 when the text is not known). */
-  line: number;
-  column: number;
-  /** 0-based character range, for editors. */
-  offset: number;
-  length: number;
-}
+export type BackendName = Exclude<RunConfig['backend'], 'auto'>;
 
 export type ConfigResult = { ok: true; config: RunConfig; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -78,14 +67,6 @@ function describeAjvError(e: ErrorObject): { path: (string | number)[]; message:
     default:
       return { path, message: `${where} ${e.message ?? 'is invalid'}.`, atKey: false };
   }
-}
-
-/** The image size the paper's networks (model.kind "paper32", models/paper32.ts) are built for. */
-export const PAPER32_SIZE = 32;
-
-/** Stride-2 stages for an image size when the config does not say: the largest of 3, 2, 1 that divides it. */
-export function autoLevels(size: number): number {
-  return [3, 2, 1].find((l) => size % 2 ** l === 0) ?? 1;
 }
 
 /**

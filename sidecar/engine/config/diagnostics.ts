@@ -4,7 +4,19 @@
  * compiler-style output and the editor's squiggles.
  */
 import { findNodeAtLocation, type Node } from 'jsonc-parser';
-import type { Diagnostic } from './config.ts';
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  /** Dotted field path, e.g. "data.size"; "" for the whole document. */
+  field: string;
+  message: string;
+  /** 1-based position in the config text (1:1 when the text is not known). */
+  line: number;
+  column: number;
+  /** 0-based character range, for editors. */
+  offset: number;
+  length: number;
+}
 
 /** Converts a character offset into a 1-based line and column. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {

@@ -1,4 +1,5 @@
-import { autoLevels, PAPER32_SIZE, type FourierConfig, type ModelConfig } from '../config/config.ts';
+import type { FourierConfig, ModelConfig } from '../config/config.generated.ts';
+import { autoLevels, PAPER32_SIZE } from '../config/sizes.ts';
 import { convModel } from './conv.ts';
 import { mlpModel, type FourierFeatures } from './mlp.ts';
 import { paper32Model } from './paper32.ts';

@@ -17,7 +17,7 @@
  * 128-d latent the trainable counts are the official ones (test/unit/paper32.test.ts).
  */
 import * as tf from '../core/tf.ts';
-import { PAPER32_SIZE } from '../config/config.ts';
+import { PAPER32_SIZE } from '../config/sizes.ts';
 import { avgPool2, spatialMean, upsample2 } from '../ops/resample.ts';
 import { leakyRelu } from '../ops/elementwise.ts';
 import type { ParamSpec, Params } from '../core/params.ts';
