@@ -47,6 +47,7 @@ export class RunManager {
     const run: ActiveRun = { runDir, abort, paused: false, done: Promise.resolve(undefined as unknown as TrainResult) };
     run.done = train(cfg.config, {
       runDir,
+      configFile: p.configPath,
       resume: p.resume ?? false,
       signal: abort.signal,
       events: ev,

@@ -13,6 +13,7 @@ import { train } from '../../sidecar/engine/jobs/run.ts';
 import {
   acquireRunLock,
   appendMetrics,
+  configHash,
   listRuns,
   prepareRunFolder,
   readMetrics,
@@ -139,4 +140,24 @@ test('a run whose writer died reads as interrupted; status, metrics, samples and
     [['toy', 'interrupted']],
   );
   assert.deepEqual(listRuns(join(root, 'missing')), []);
+});
+
+test('a run records the config it was trained from and its hash; the hash ignores layout, key order and $schema', () => {
+  const a = '{ "name": "x", "data": { "kind": "mnist", "limit": 5 } }';
+  const same = '{\n  "$schema": "../schemas/ecvae-run.schema.json",\n  "data": { "limit": 5, "kind": "mnist" },\n  "name": "x"\n}\n';
+  assert.equal(configHash(a), configHash(same));
+  assert.notEqual(configHash(a), configHash(a.replace('5', '6')));
+  assert.match(configHash(a), /^[0-9a-f]{16}$/);
+  const dir = tempDir();
+  const file = join(dir, 'x.ecvae.json');
+  writeFileSync(file, a);
+  const runDir = join(dir, 'runs', 'x');
+  prepareRunFolder(runDir, withDefaults(JSON.parse(a)), true, file);
+  const s = readRunSummary(runDir);
+  assert.equal(s.configFile, file);
+  assert.equal(s.configHash, configHash(a));
+  // A fresh run without a config file (the API) records none: no stale hash from an earlier run.
+  prepareRunFolder(runDir, withDefaults(JSON.parse(a)), true);
+  assert.equal(readRunSummary(runDir).configHash, undefined);
+  assert.ok(!existsSync(runFiles(runDir).source));
 });

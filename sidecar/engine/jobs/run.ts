@@ -45,6 +45,8 @@ export interface RunEvents {
 export interface TrainOptions {
   /** Run folder; default <config.output.dir>/<config.name>. */
   runDir?: string;
+  /** The config file the config was read from: the run folder records it and its hash. */
+  configFile?: string;
   /** Override training.iterations (the total to reach). */
   iterations?: number;
   resume?: boolean;
@@ -141,7 +143,7 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   }
   const resumedFrom = resumeFile ? state.iteration : undefined;
 
-  prepareRunFolder(runDir, config, !resumeFile);
+  prepareRunFolder(runDir, config, !resumeFile, opts.configFile);
   if (resumeFile) truncateMetrics(runDir, state.iteration);
   writeStatus(runDir, { status: 'running', iteration: state.iteration, total });
 

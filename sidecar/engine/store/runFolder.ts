@@ -3,6 +3,7 @@
  * formats of its files. The trainer writes through it, and the sidecar reads through it
  * for the Runs tree and the dashboard (the extension never reads run files itself).
  *   config.json               the fully defaulted config
+ *   source.json               the config file it was trained from and that file's hash (configHash)
  *   status.json               running | finished | stopped | failed, with pid and host
  *   metrics.jsonl             one MetricsRecord per logged iteration
  *   samples/iter-XXXXXX.png   one-step grid; iter-XXXXXX-mcmc.png the MCMC-refined one
@@ -11,8 +12,10 @@
  * A folder whose status says "running" but whose writer is gone reads as "interrupted".
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { parse } from 'jsonc-parser';
 import { writeFileAtomic } from './atomic.ts';
 import type { IterationMetrics } from '../algorithm/trainer.ts';
 import { UserError } from '../core/errors.ts';
@@ -61,6 +64,9 @@ export interface RunSummary {
   total?: number;
   checkpoints: string[];
   message?: string;
+  /** The config file the run was last trained from, and that config's hash (configHash) then. */
+  configFile?: string;
+  configHash?: string;
 }
 
 export interface RunSnapshot extends RunSummary {
@@ -76,7 +82,36 @@ export const runFiles = (runDir: string) => ({
   samples: join(runDir, 'samples'),
   checkpoints: join(runDir, 'checkpoints'),
   lock: join(runDir, 'run.lock'),
+  source: join(runDir, 'source.json'),
 });
+
+interface SourceFile {
+  configFile: string;
+  configHash: string;
+}
+
+/**
+ * A hash of a config as its author wrote it: the parsed JSON with keys sorted, without
+ * "$schema" (whitespace, key order and an editor's schema link change nothing). Runs
+ * record it, so an editor can tell that a config changed since its run was trained.
+ */
+export function configHash(text: string): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .filter((k) => k !== '$schema')
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(parse(text) ?? null)))
+    .digest('hex')
+    .slice(0, 16);
+}
 
 const tag = (iteration: number): string => String(iteration).padStart(6, '0');
 const SAMPLE_NAME: Record<SampleKind, RegExp> = { 'one-step': /^iter-(\d+)\.png$/, mcmc: /^iter-(\d+)-mcmc\.png$/ };
@@ -104,13 +139,21 @@ function processAlive(pid: number): boolean {
 
 // ---------------------------------------------------------------- writing (the trainer)
 
-/** Creates the folder's layout and writes config.json; a fresh run starts an empty metrics.jsonl. */
-export function prepareRunFolder(runDir: string, config: object, fresh: boolean): void {
+/**
+ * Creates the folder's layout and writes config.json; a fresh run starts an empty
+ * metrics.jsonl. With the config file it came from, records that file and its hash
+ * (source.json; a resumed run records the config it continues with).
+ */
+export function prepareRunFolder(runDir: string, config: object, fresh: boolean, configFile?: string): void {
   const f = runFiles(runDir);
   mkdirSync(f.checkpoints, { recursive: true });
   mkdirSync(f.samples, { recursive: true });
   writeFileSync(f.config, JSON.stringify(config, null, 2) + '\n');
   if (fresh) writeFileSync(f.metrics, '');
+  if (configFile) {
+    const source: SourceFile = { configFile: resolve(configFile), configHash: configHash(readFileSync(configFile, 'utf8')) };
+    writeFileAtomic(f.source, [Buffer.from(JSON.stringify(source, null, 2) + '\n')]);
+  } else if (fresh && existsSync(f.source)) unlinkSync(f.source);
 }
 
 export function writeStatus(runDir: string, s: Omit<StatusFile, 'pid' | 'host' | 'updatedAt'>): void {
@@ -221,6 +264,8 @@ export function readRunSummary(runDir: string): RunSummary {
   const out: RunSummary = { runDir, name: config?.name ?? basename(runDir), status: 'unknown', iteration: 0, checkpoints: listCheckpoints(runDir) };
   const total = s?.total ?? config?.training?.iterations;
   if (total !== undefined) out.total = total;
+  const source = readJson<SourceFile>(f.source);
+  if (source) Object.assign(out, { configFile: source.configFile, configHash: source.configHash });
   if (!s) return out;
   Object.assign(out, { status: s.status, iteration: s.iteration, ...(s.message ? { message: s.message } : {}) });
   const writerGone = s.host === undefined || s.host === hostname() ? !processAlive(s.pid) : false;
