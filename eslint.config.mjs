@@ -32,9 +32,12 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/sidecar/**', '!**/sidecar/protocol.ts'],
+              // The run folder is a file format both processes read: the extension host lists runs
+              // and replays them (Runs view, CodeLens, dashboard) through its one module, with
+              // plain fs and no TF.js, so that showing them starts no sidecar.
+              regex: '(^|/)sidecar/(?!protocol\\.ts$|engine/store/runFolder\\.ts$)',
               message:
-                'The extension and the webviews import from the sidecar only sidecar/protocol.ts (types and the tables both ends need); the engine stays in the sidecar process.',
+                'The extension and the webviews import from the sidecar only sidecar/protocol.ts (types and the tables both ends need) and the run-folder reader (engine/store/runFolder.ts); the engine stays in the sidecar process.',
             },
           ],
         },

@@ -1,8 +1,10 @@
 /**
  * EC-VAE Studio, the VS Code side: wires the sidecar (extension/sidecarClient.ts, which
- * does all compute), the config language client, the Runs tree, training with its
- * dashboard (training.ts), and the commands that use a trained model (imageCommands.ts).
- * Everything long-running reports through window.withProgress and can be cancelled.
+ * does all compute), the config language client, the Runs tree, the CodeLens on configs,
+ * training with its dashboard (training.ts), and the commands that use a trained model
+ * (imageCommands.ts). Everything long-running reports through window.withProgress and
+ * can be cancelled. The sidecar process starts on the first action that needs it (train,
+ * samples, restore, backend info, fit prior), never to show a view or a lens.
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -11,10 +13,13 @@ import { imageCommands } from './imageCommands.ts';
 import { RESTORE_VIEW_TYPE, RestorePanel } from './restore/panel.ts';
 import { SAMPLES_VIEW_TYPE, SamplesPanel } from './samples/panel.ts';
 import { startConfigLanguageClient } from './languageClient.ts';
+import { CODELENS_SELECTOR, ConfigCodeLensProvider } from './codeLens.ts';
+import { prompts } from './prompts.ts';
 import { RunsTreeProvider } from './runsTree.ts';
 import { SidecarClient } from './sidecarClient.ts';
+import { createConfigFromTemplate } from './templates.ts';
 import { Training } from './training.ts';
-import { runsDir } from './workspace.ts';
+import { CONFIG_GLOB, runsDirs } from './workspace.ts';
 
 let languageClient: ReturnType<typeof startConfigLanguageClient> | undefined;
 
@@ -24,7 +29,14 @@ export interface EcvaeApi {
   client: SidecarClient;
   /** The Runs view's data: the folders it lists and their runs. */
   runsTree: RunsTreeProvider;
+  /** The questions asked before acting (tests answer them by replacing `prompts.ask`). */
+  prompts: typeof prompts;
+  /** The CodeLens on configs. */
+  codeLens: ConfigCodeLensProvider;
 }
+
+/** The context key of the Runs view's `when` clause: the workspace has configs or runs. */
+export const HAS_CONFIGS_OR_RUNS = 'ecvae.hasConfigsOrRuns';
 
 export function activate(context: vscode.ExtensionContext): EcvaeApi {
   const output = vscode.window.createOutputChannel('EC-VAE');
@@ -37,7 +49,8 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     },
   });
   languageClient = startConfigLanguageClient(client, output);
-  const runsTree = new RunsTreeProvider(client, runsDir, context.workspaceState);
+  const runsTree = new RunsTreeProvider(runsDirs, context.workspaceState);
+  const codeLens = new ConfigCodeLensProvider();
   const restoreHost = { client, runsTree, state: context.workspaceState, extensionUri: context.extensionUri };
   const training = new Training(client, runsTree, context.extensionUri, {
     openSamples: (runDir) => SamplesPanel.createOrShow(client, context.extensionUri, runDir),
@@ -48,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     ...training.commands,
     ...imageCommands(client, runsTree, () => training.activeRunDir, restoreHost),
     'ecvae.refreshRuns': () => runsTree.refresh(),
+    'ecvae.createConfig': (options?: unknown) => createConfigFromTemplate(options),
     'ecvae.showBackendInfo': async () => {
       const r = await client.request('initialize', {});
       output.appendLine(`backend ${r.backend.backend}: ${r.backend.reason}`);
@@ -61,7 +75,21 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     output,
     runsTree,
     training,
+    codeLens,
     vscode.window.createTreeView('ecvae.runs', { treeDataProvider: runsTree, showCollapseAll: true }),
+    vscode.languages.registerCodeLensProvider(CODELENS_SELECTOR, codeLens),
+    runsTree.onDidRefresh(() => {
+      codeLens.refresh();
+      void updateViewContext(runsTree);
+    }),
+    vscode.workspace.onDidSaveTextDocument((d) => {
+      if (d.uri.fsPath.endsWith('.ecvae.json')) codeLens.refresh();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('ecvae.runsDirectory')) runsTree.rewatch();
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => runsTree.rewatch()),
+    watchConfigs(runsTree),
     ...Object.entries(commands).map(([id, f]) => vscode.commands.registerCommand(id, f)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
@@ -77,7 +105,20 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     client.on('log', (p) => output.appendLine(p.message)),
     { dispose: () => void client.dispose() },
   );
-  return { client, runsTree };
+  void updateViewContext(runsTree);
+  return { client, runsTree, prompts, codeLens };
+}
+
+/** Configs created or deleted anywhere in the workspace: the Runs view may appear or go. */
+function watchConfigs(runsTree: RunsTreeProvider): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
+  for (const on of [watcher.onDidCreate, watcher.onDidDelete]) on(() => runsTree.refresh());
+  return watcher;
+}
+
+async function updateViewContext(runsTree: RunsTreeProvider): Promise<void> {
+  const has = (await runsTree.listRuns()).length > 0 || (await vscode.workspace.findFiles(CONFIG_GLOB, '**/node_modules/**', 1)).length > 0;
+  await vscode.commands.executeCommand('setContext', HAS_CONFIGS_OR_RUNS, has);
 }
 
 export async function deactivate(): Promise<void> {

@@ -3,9 +3,11 @@
  * checkpoint picked from the Runs tree (or the active run), under a cancellable
  * progress notification. The restoration tasks come from the protocol's task table.
  */
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { RESTORATION_TASKS, TASK_NAMES, type FitPriorParams, type Task, type TaskParams } from '../sidecar/protocol.ts';
+import { configRun } from './configRun.ts';
 import type { RunsNode, RunsTreeProvider } from './runsTree.ts';
 import type { SidecarClient } from './sidecarClient.ts';
 import { RestorePanel, type RestoreHost } from './restore/panel.ts';
@@ -25,7 +27,9 @@ function isRestoreOptions(v: unknown): v is RestoreCommandOptions {
 
 export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider, activeRunDir: () => string | undefined, panelHost: RestoreHost) {
   /** The run (or checkpoint) to use: the tree item clicked, else the active run, else a pick among runs with checkpoints. */
-  const pickCheckpoint = async (node?: RunsNode): Promise<string | undefined> => {
+  const pickCheckpoint = async (node?: RunsNode | vscode.Uri): Promise<string | undefined> => {
+    // A config (the CodeLens): its run.
+    if (node instanceof vscode.Uri) return configRun(node.fsPath, readFileSync(node.fsPath, 'utf8')).runDir;
     if (node?.kind === 'checkpoint') return node.file;
     if (node?.kind === 'run') return node.run.runDir;
     const active = activeRunDir();
@@ -45,7 +49,7 @@ export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider,
 
   return {
     /** Opens the samples panel of a run or checkpoint (from the Runs tree, the active run, or a pick). */
-    'ecvae.generateSamples': async (node?: RunsNode): Promise<void> => {
+    'ecvae.generateSamples': async (node?: RunsNode | vscode.Uri): Promise<void> => {
       if (!requireTrust('sampling')) return;
       const checkpoint = await pickCheckpoint(node);
       if (checkpoint) SamplesPanel.createOrShow(client, panelHost.extensionUri, checkpoint);

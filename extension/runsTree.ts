@@ -1,15 +1,16 @@
 /**
  * The "EC-VAE Runs" tree view: run folders with their status and progress, and each
  * run's checkpoints. It lists the `ecvae.runsDirectory` folder and every folder a run was
- * started in from this workspace (a config's output.dir), remembered in workspace state. The listing comes from the sidecar
- * (`runs/list`), which also tells an interrupted run from a running one. Refreshed on
- * run events and when any run's status.json changes on disk (runs started from the CLI
- * show up too).
+ * started in from this workspace (a config's output.dir), remembered in workspace state;
+ * in a multi-root workspace, the setting's folder of every workspace folder. The listing
+ * reads the run folders here, in the extension host, through the engine's run-folder
+ * module (no sidecar process starts to show a list). Refreshed on run events and when
+ * any run's status.json changes on disk (runs started from the CLI show up too).
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../sidecar/protocol.ts';
-import type { SidecarClient } from './sidecarClient.ts';
+import { listRuns } from '../sidecar/engine/store/runFolder.ts';
 
 const RUN_FOLDERS_KEY = 'ecvae.runFolders';
 
@@ -30,16 +31,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private readonly watchers = new Map<string, vscode.FileSystemWatcher>();
 
   constructor(
-    private readonly client: SidecarClient,
-    private readonly runsDir: () => string,
+    private readonly runsDirs: () => string[],
     private readonly state: vscode.Memento,
   ) {
     for (const dir of this.dirs()) this.watch(dir);
   }
 
-  /** The folders listed, the setting's first. */
+  /** The folders listed, the setting's (one per workspace folder) first. */
   dirs(): string[] {
-    return [...new Set([this.runsDir(), ...this.state.get<string[]>(RUN_FOLDERS_KEY, [])])];
+    return [...new Set([...this.runsDirs(), ...this.state.get<string[]>(RUN_FOLDERS_KEY, [])])];
   }
 
   /** Lists `dir` from now on (and in later sessions of this workspace). */
@@ -54,8 +54,16 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   /** Every run in the listed folders. */
   async listRuns(): Promise<RunSummary[]> {
-    const lists = await Promise.all(this.dirs().map((dir) => this.client.request('runs/list', { dir })));
-    return lists.flatMap((l) => l.runs);
+    const seen = new Set<string>();
+    return this.dirs()
+      .flatMap((dir) => listRuns(dir))
+      .filter((r) => !seen.has(r.runDir) && seen.add(r.runDir));
+  }
+
+  /** Watches the folders listed now (after the setting or the workspace folders changed) and refreshes. */
+  rewatch(): void {
+    for (const dir of this.dirs()) this.watch(dir);
+    this.refresh();
   }
 
   private watch(dir: string): void {
@@ -64,6 +72,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     for (const on of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) on(() => this.refresh());
     this.watchers.set(dir, watcher);
   }
+
+  /** Fires after every refresh (the extension keeps the Runs view's context key up to date). */
+  readonly onDidRefresh = this.changed.event;
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -95,10 +106,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       return item;
     }
     const { run } = node;
+    const folder = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(run.runDir)) : undefined;
     const item = new vscode.TreeItem(run.name, run.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = run.runDir;
     item.contextValue = 'ecvae.run';
-    item.description = `${run.status} · ${run.iteration}${run.total ? `/${run.total}` : ''} · ${run.checkpoints.length} checkpoint${run.checkpoints.length === 1 ? '' : 's'}`;
+    item.description = `${folder ? `${folder.name} · ` : ''}${run.status} · ${run.iteration}${run.total ? `/${run.total}` : ''} · ${run.checkpoints.length} checkpoint${run.checkpoints.length === 1 ? '' : 's'}`;
     item.tooltip = [run.runDir, run.message].filter(Boolean).join('\n');
     item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[run.status]);
     item.command = { command: 'ecvae.openDashboard', title: 'Open Dashboard', arguments: [node] };

@@ -1,16 +1,28 @@
 /**
  * Training from VS Code: the one active run, its status-bar item, the dashboard it
- * feeds, and the Train / Stop Training / Open Dashboard commands. Follows the sidecar's
- * train/* notifications (sidecar/protocol.ts).
+ * feeds, and the Train / Resume Training / Stop Training / Open Dashboard commands.
+ * Train on a config whose run exists asks first: resume it or start a new run (and, when
+ * the config changed since that run was trained, says so). Follows the sidecar's train/*
+ * notifications (sidecar/protocol.ts).
  */
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { readRunSnapshot } from '../sidecar/engine/store/runFolder.ts';
 import type { Notifications, RunStatus } from '../sidecar/protocol.ts';
 import { DashboardPanel, type DashboardHost } from './dashboard/panel.ts';
 import type { FromDashboard } from './dashboard/messages.ts';
 import type { RunsNode, RunsTreeProvider } from './runsTree.ts';
 import type { SidecarClient } from './sidecarClient.ts';
-import { pickConfig, requireTrust, workspaceDir } from './workspace.ts';
+import { configRun } from './configRun.ts';
+import { prompts } from './prompts.ts';
+import { pickConfig } from './templates.ts';
+import { requireTrust, workspaceDir } from './workspace.ts';
+
+/** What the API may pass to `ecvae.train` instead of answering the prompt about an existing run. */
+export interface TrainCommandOptions {
+  existingRun?: 'resume' | 'new';
+}
 
 interface ActiveRun {
   runId: string;
@@ -40,7 +52,7 @@ export class Training implements vscode.Disposable {
       if (m.type === 'pause') void this.client.request('train/pause', { runId: run.runId }).then(() => this.setStatus('paused'));
       if (m.type === 'resume') void this.client.request('train/resume', { runId: run.runId }).then(() => this.setStatus('running'));
     },
-    readRun: (runDir) => this.client.request('runs/read', { runDir }),
+    readRun: async (runDir) => readRunSnapshot(runDir),
   };
 
   constructor(
@@ -68,25 +80,57 @@ export class Training implements vscode.Disposable {
   }
 
   readonly commands = {
-    /** From the palette (pick a config), the explorer's context menu on a *.ecvae.json, or the API with its Uri. */
-    'ecvae.train': async (resource?: unknown): Promise<void> => {
-      if (!requireTrust('training')) return;
-      if (this.active) {
-        void vscode.window.showWarningMessage('A run is already training; stop it first (EC-VAE: Stop Training).');
+    /**
+     * From the palette (pick a config), the CodeLens or explorer menu on a *.ecvae.json, or
+     * the API with its Uri. A run of the config that can be resumed is not resumed
+     * silently: the user picks resume or a new run (`<name>-2`, …), warned when the
+     * config changed since that run was trained.
+     */
+    'ecvae.train': async (resource?: unknown, options?: TrainCommandOptions): Promise<string | undefined> => {
+      const config = await this.configToTrain(resource);
+      if (!config) return;
+      const cr = configRun(config, readFileSync(config, 'utf8'));
+      let choice = options?.existingRun;
+      if (cr.resumable && cr.run && !choice) {
+        const resume = cr.changed ? 'Resume anyway' : 'Resume';
+        const fresh = 'New run';
+        const at = `iteration ${cr.run.iteration}${cr.run.total ? ` of ${cr.run.total}` : ''}`;
+        const answer = cr.changed
+          ? await prompts.ask(
+              `${basename(config)} changed since run "${basename(cr.runDir)}" was trained (${at}).`,
+              `A new run trains the edited config from scratch in ${basename(cr.newRunDir)}. Resuming continues the trained model with the edited settings.`,
+              fresh,
+              resume,
+            )
+          : await prompts.ask(
+              `Run "${basename(cr.runDir)}" of ${basename(config)} exists (${cr.run.status}, ${at}).`,
+              `Resume it from its last checkpoint, or start a new run in ${basename(cr.newRunDir)}?`,
+              resume,
+              fresh,
+            );
+        if (!answer) return;
+        choice = answer === fresh ? 'new' : 'resume';
+      }
+      return this.start(config, choice === 'new' ? cr.newRunDir : cr.runDir, choice !== 'new');
+    },
+    /** Continues the config's run from its last checkpoint (the CodeLens "Resume"); a changed config is confirmed first. */
+    'ecvae.resumeTraining': async (resource?: unknown): Promise<string | undefined> => {
+      const config = await this.configToTrain(resource);
+      if (!config) return;
+      const cr = configRun(config, readFileSync(config, 'utf8'));
+      if (!cr.resumable) {
+        void vscode.window.showInformationMessage(`No checkpoint of ${basename(config)} to resume in ${cr.runDir}; Train starts it.`);
         return;
       }
-      const config = resource instanceof vscode.Uri ? resource.fsPath : await pickConfig();
-      if (!config) return;
-      try {
-        // The run goes where the config says (output.dir, relative to the workspace folder, and name).
-        const r = await this.client.request('train/start', { configPath: config, baseDir: workspaceDir(), resume: true });
-        this.active = { runId: r.runId, runDir: r.runDir, status: 'running' };
-        this.runsTree.addRunsDir(dirname(r.runDir));
-        this.runsTree.refresh();
-        DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost, r.runDir);
-      } catch (err) {
-        void vscode.window.showErrorMessage(`Cannot start training: ${(err as Error).message}`);
+      if (cr.changed) {
+        const answer = await prompts.ask(
+          `${basename(config)} changed since run "${basename(cr.runDir)}" was trained.`,
+          'Resuming continues the trained model with the edited settings.',
+          'Resume anyway',
+        );
+        if (!answer) return;
       }
+      return this.start(config, cr.runDir, true);
     },
     'ecvae.stopTraining': async (): Promise<void> => {
       if (!this.active) {
@@ -95,10 +139,46 @@ export class Training implements vscode.Disposable {
       }
       await this.client.request('train/stop', { runId: this.active.runId });
     },
-    'ecvae.openDashboard': (node?: RunsNode): void => {
-      DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost, node?.kind === 'run' ? node.run.runDir : this.active?.runDir);
+    /** The dashboard of a Runs-view item, of a config's run (its Uri: the CodeLens), or of the active run. */
+    'ecvae.openDashboard': (node?: RunsNode | vscode.Uri): void => {
+      const runDir =
+        node instanceof vscode.Uri
+          ? configRun(node.fsPath, readFileSync(node.fsPath, 'utf8')).runDir
+          : node?.kind === 'run'
+            ? node.run.runDir
+            : this.active?.runDir;
+      DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost, runDir);
     },
   };
+
+  /** The config file to train: the Uri given, or a pick; saved first if it is open with unsaved edits (the sidecar reads the file). */
+  private async configToTrain(resource: unknown): Promise<string | undefined> {
+    if (!requireTrust('training')) return;
+    if (this.active) {
+      void vscode.window.showWarningMessage('A run is already training; stop it first (EC-VAE: Stop Training).');
+      return;
+    }
+    const config = resource instanceof vscode.Uri ? resource.fsPath : await pickConfig();
+    if (!config) return;
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === config);
+    if (open?.isDirty) await open.save();
+    return config;
+  }
+
+  /** Starts training `config` into `runDir` and shows its dashboard; resolves with the run folder. */
+  private async start(config: string, runDir: string, resume: boolean): Promise<string | undefined> {
+    try {
+      const r = await this.client.request('train/start', { configPath: config, baseDir: workspaceDir(config), runDir, resume });
+      this.active = { runId: r.runId, runDir: r.runDir, status: 'running' };
+      this.runsTree.addRunsDir(dirname(r.runDir));
+      this.runsTree.refresh();
+      DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost, r.runDir);
+      return r.runDir;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Cannot start training: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
 
   /** Another run's curves over the dashboard's (the runs the Runs view lists). */
   private async pickOverlay(shown: string | undefined): Promise<void> {
@@ -109,7 +189,7 @@ export class Training implements vscode.Disposable {
       { placeHolder: 'Run to overlay on the dashboard' },
     );
     if (!pick) return;
-    const snapshot = await this.client.request('runs/read', { runDir: pick.runDir });
+    const snapshot = readRunSnapshot(pick.runDir);
     void DashboardPanel.current?.post({ type: 'overlay', name: snapshot.name, records: snapshot.records });
   }
 

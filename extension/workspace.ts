@@ -1,19 +1,14 @@
 /**
- * What the commands ask of the workspace and the user: trust, the folders runs go to,
- * a config to train (or one made from the template), and a cancellable progress
- * notification around sidecar work.
+ * What the commands ask of the workspace and the user: trust, the workspace folder a
+ * config or run belongs to (every folder of a multi-root workspace is served), the
+ * folders runs go to, a config to train, and a cancellable progress notification
+ * around sidecar work.
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import mnistExample from '../examples/mnist.ecvae.json' with { type: 'json' };
 import { RequestCancelledError } from './sidecarClient.ts';
 
-const CONFIG_GLOB = '**/*.ecvae.json';
-
-// The new-config template is the shipped, measured MNIST example (docs/calibration.md),
-// bundled. Its "$schema" (a path inside this repository) is dropped: in a workspace the
-// extension's jsonValidation binds *.ecvae.json files to the schema it ships.
-const { $schema: _repoSchemaPath, ...TEMPLATE } = mnistExample;
+export const CONFIG_GLOB = '**/*.ecvae.json';
 
 /** Commands that read and write files a workspace names: not in an untrusted workspace. */
 export function requireTrust(what: string): boolean {
@@ -24,33 +19,31 @@ export function requireTrust(what: string): boolean {
   return false;
 }
 
-/** The folder a config's relative output.dir is relative to. */
-export function workspaceDir(): string {
-  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+/**
+ * The folder a config's relative output.dir is relative to: the workspace folder that
+ * holds the file (the first folder for a file outside the workspace, or none open).
+ */
+export function workspaceDir(file?: string): string {
+  const folder = file ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) : undefined;
+  return (folder ?? vscode.workspace.workspaceFolders?.[0])?.uri.fsPath ?? process.cwd();
 }
 
-/** The `ecvae.runsDirectory` folder, which the Runs view always lists. */
-export function runsDir(): string {
-  return join(workspaceDir(), vscode.workspace.getConfiguration('ecvae').get<string>('runsDirectory', 'runs'));
+/** The `ecvae.runsDirectory` folder of every workspace folder (the setting is per folder), which the Runs view always lists. */
+export function runsDirs(): string[] {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (!folders.length) return [join(process.cwd(), 'runs')];
+  return folders.map((f) => join(f.uri.fsPath, vscode.workspace.getConfiguration('ecvae', f.uri).get<string>('runsDirectory', 'runs')));
 }
 
-/** A `*.ecvae.json` of the workspace, or a new one from the template. */
-export async function pickConfig(): Promise<string | undefined> {
-  const files = await vscode.workspace.findFiles(CONFIG_GLOB, '**/node_modules/**', 200);
-  const create = '$(add) Create a config from the MNIST template…';
-  const items = [...files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })), { label: create, uri: undefined }];
-  const picked = await vscode.window.showQuickPick(items, { placeHolder: 'EC-VAE run config to train' });
-  if (!picked) return undefined;
-  if (picked.uri) return picked.uri.fsPath;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) {
-    void vscode.window.showErrorMessage('Open a folder first: the new config is created in the workspace.');
+/** The workspace folder to create something in: the only one, or the one the user picks. */
+export async function pickWorkspaceFolder(what: string): Promise<vscode.WorkspaceFolder | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (!folders.length) {
+    void vscode.window.showErrorMessage(`Open a folder first: ${what} is created in the workspace.`);
     return undefined;
   }
-  const uri = vscode.Uri.joinPath(folder.uri, 'mnist.ecvae.json');
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(TEMPLATE, null, 2) + '\n'));
-  await vscode.window.showTextDocument(uri);
-  return uri.fsPath;
+  if (folders.length === 1) return folders[0];
+  return vscode.window.showWorkspaceFolderPick({ placeHolder: `Workspace folder for ${what}` });
 }
 
 /**

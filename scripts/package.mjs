@@ -60,13 +60,17 @@ for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-
   cpSync(join(wasmDir, f), join(stage, 'dist', f));
 cpSync(join(root, 'schemas'), join(stage, 'schemas'), { recursive: true });
 cpSync(join(root, 'docs', 'screenshots'), join(stage, 'docs', 'screenshots'), { recursive: true });
-for (const f of ['README.md', 'LICENSE']) cpSync(join(root, f), join(stage, f));
+mkdirSync(join(stage, 'assets'), { recursive: true });
+for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', 'assets/icon.png']) cpSync(join(root, f), join(stage, f));
 const mnist = dirname(require.resolve('mnist/package.json'));
 for (const f of ['LICENSE', 'src/digits']) cpSync(join(mnist, f), join(stage, 'datasets', 'mnist', f), { recursive: true });
 
 const { scripts, dependencies, devDependencies, optionalDependencies, bin, private: _private, ...manifest } = pkg;
 writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
 
+// --no-dependencies: everything the extension runs is bundled above. --allow-missing-repository
+// and --no-rewrite-relative-links: the project has no public repository address to give;
+// the README's relative links resolve inside the installed extension, which ships docs/screenshots.
 execFileSync(
   process.execPath,
   [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out],

@@ -3,7 +3,7 @@
  * its commands in node:test. State lives on globalThis.__vscodeDouble so a test can see
  * what the extension registered and showed. (Bundled in place of `vscode` by esbuild's alias.)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -66,6 +66,20 @@ export class RelativePattern {
     readonly pattern: string,
   ) {}
 }
+export class Range {
+  constructor(
+    readonly startLine: number,
+    readonly startCharacter: number,
+    readonly endLine: number,
+    readonly endCharacter: number,
+  ) {}
+}
+export class CodeLens {
+  constructor(
+    readonly range: Range,
+    readonly command?: { title: string; command: string; tooltip?: string; arguments?: unknown[] },
+  ) {}
+}
 export enum StatusBarAlignment {
   Left = 1,
 }
@@ -98,6 +112,11 @@ const state = {
   cancelNextProgress: false,
   progressTitles: [] as string[],
   executed: [] as { id: string; args: unknown[] }[],
+  /** Context keys set with the `setContext` command. */
+  context: new Map<string, unknown>(),
+  codeLensProviders: [] as unknown[],
+  /** What showWarningMessage with choices answers (undefined: Cancel). */
+  warningAnswer: (_text: string, _choices: string[]): string | undefined => undefined,
   /** A Uri of this copy of the double (the extension's bundle has its own: `instanceof` needs this one). */
   uri: (path: string): Uri => Uri.file(path),
 };
@@ -140,7 +159,12 @@ export const window = {
   },
   showQuickPick: async (items: unknown[]) => state.quickPick(items),
   showInformationMessage: async (text: string) => void state.messages.push({ level: 'info', text }),
-  showWarningMessage: async (text: string) => void state.messages.push({ level: 'warning', text }),
+  showWarningMessage: async (text: string, ...rest: unknown[]) => {
+    state.messages.push({ level: 'warning', text });
+    const choices = rest.filter((r): r is string => typeof r === 'string');
+    return choices.length ? state.warningAnswer(text, choices) : undefined;
+  },
+  showWorkspaceFolderPick: async () => ({ uri: Uri.file(state.workspaceRoot), name: 'ws', index: 0 }),
   showErrorMessage: async (text: string) => void state.messages.push({ level: 'error', text }),
   withProgress: async <T>(o: { title: string; cancellable?: boolean }, task: (p: unknown, token: unknown) => Promise<T>) => {
     state.progressTitles.push(o.title);
@@ -172,6 +196,7 @@ export const commands = {
   },
   executeCommand: async (id: string, ...args: unknown[]) => {
     state.executed.push({ id, args });
+    if (id === 'setContext') return void state.context.set(args[0] as string, args[1]);
     return state.commands.get(id)?.(...args);
   },
 };
@@ -184,15 +209,29 @@ export const workspace = {
     return state.trusted;
   },
   findFiles: async () => state.files,
+  getWorkspaceFolder: (u: Uri) =>
+    relative(state.workspaceRoot, u.fsPath).startsWith('..') ? undefined : { uri: Uri.file(state.workspaceRoot), name: 'ws', index: 0 },
+  textDocuments: [] as unknown[],
+  onDidSaveTextDocument: () => ({ dispose: () => undefined }),
+  onDidChangeConfiguration: () => ({ dispose: () => undefined }),
+  onDidChangeWorkspaceFolders: () => ({ dispose: () => undefined }),
   asRelativePath: (u: Uri) => relative(state.workspaceRoot, u.fsPath),
   getConfiguration: () => ({ get: <T>(_k: string, d: T) => d }),
   fs: {
     readFile: async (u: Uri) => readFileSync(u.fsPath),
     writeFile: async (u: Uri, b: Uint8Array) => writeFileSync(u.fsPath, b),
+    stat: async (u: Uri) => statSync(u.fsPath),
   },
-  createFileSystemWatcher: (pattern: RelativePattern) => {
+  createFileSystemWatcher: (pattern: RelativePattern | string) => {
     const changed = new Emitter<unknown>();
-    state.watchers.push({ pattern, fire: () => changed.fire(undefined) });
+    if (typeof pattern !== 'string') state.watchers.push({ pattern, fire: () => changed.fire(undefined) });
     return { onDidCreate: changed.event, onDidChange: changed.event, onDidDelete: changed.event, dispose: () => undefined };
+  },
+};
+
+export const languages = {
+  registerCodeLensProvider: (_selector: unknown, provider: unknown) => {
+    state.codeLensProviders.push(provider);
+    return { dispose: () => undefined };
   },
 };

@@ -30,6 +30,9 @@ interface Double {
   cancelNextProgress: boolean;
   progressTitles: string[];
   executed: { id: string; args: unknown[] }[];
+  context: Map<string, unknown>;
+  codeLensProviders: unknown[];
+  warningAnswer: (text: string, choices: string[]) => string | undefined;
 }
 interface LanguageClientRecord {
   id: string;
@@ -89,22 +92,26 @@ after(async () => {
   for (const s of subscriptions) await s.dispose();
 });
 
-test('activation registers every command the package contributes; menus and schema binding are wired', () => {
+test('activation registers every command the package contributes; menus are wired; one validator per config', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    activationEvents: string[];
     contributes: {
       commands: { command: string; title: string; category: string }[];
       menus: Record<string, { command: string; when: string }[]>;
-      jsonValidation: { fileMatch: string; url: string }[];
+      jsonValidation?: unknown;
+      views: { explorer: { id: string; when?: string }[] };
     };
   };
   const contributed = pkg.contributes.commands.map((c) => c.command).sort();
   assert.deepEqual([...double.commands.keys()].sort(), contributed);
   assert.deepEqual(pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort(), [
+    'EC-VAE: Create Config from Template…',
     'EC-VAE: Fit Flow Prior',
     'EC-VAE: Generate Samples',
     'EC-VAE: Open Dashboard',
     'EC-VAE: Refresh Runs',
     'EC-VAE: Restore Image…',
+    'EC-VAE: Resume Training',
     'EC-VAE: Show Backend Info',
     'EC-VAE: Stop Training',
     'EC-VAE: Train',
@@ -112,7 +119,11 @@ test('activation registers every command the package contributes; menus and sche
   const menu = pkg.contributes.menus['explorer/context']!.find((m) => m.command === 'ecvae.restoreImage')!;
   const when = new RegExp(/\/(.+)\/i$/.exec(menu.when)![1]!, 'i');
   assert.ok(['.png', '.jpg', '.JPEG'].every((e) => when.test(e)) && !when.test('.gif'), menu.when);
-  assert.deepEqual(pkg.contributes.jsonValidation, [{ fileMatch: '*.ecvae.json', url: './schemas/ecvae-run.schema.json' }]);
+  // The language server reports schema errors; a jsonValidation binding would report each a second time.
+  assert.equal(pkg.contributes.jsonValidation, undefined);
+  // Showing the Runs view must not activate the extension in every workspace: it shows only where the extension set its key.
+  assert.ok(!pkg.activationEvents.some((e) => e.startsWith('onView:')), pkg.activationEvents.join(', '));
+  assert.equal(pkg.contributes.views.explorer.find((v) => v.id === 'ecvae.runs')!.when, 'ecvae.hasConfigsOrRuns');
 });
 
 test('Train -> dashboard and status bar follow the run; Stop Training ends it', async () => {
@@ -296,9 +307,9 @@ test('an untrusted workspace: training, sampling, restoration and prior fitting 
   }
 });
 
-test('a new config from the template is the shipped MNIST example, bound to the schema by the extension (no $schema path)', async () => {
+test('a new config from the template is the shipped MNIST example, without a $schema path (the language server validates it)', async () => {
   double.files = [];
-  double.quickPick = (items) => items.find((i) => /Create a config/.test(i.label));
+  double.quickPick = (items) => items.find((i) => /Create a config/.test(i.label)) ?? items.find((i) => /^MNIST/.test(i.label));
   const before = double.messages.length;
   await double.commands.get('ecvae.train')!();
   const created = JSON.parse(readFileSync(join(ws, 'mnist.ecvae.json'), 'utf8')) as Record<string, unknown>;
@@ -307,4 +318,65 @@ test('a new config from the template is the shipped MNIST example, bound to the 
   assert.deepEqual(created, example);
   await double.commands.get('ecvae.stopTraining')!();
   await until('the template run to stop', () => double.messages.slice(before).some((m) => /EC-VAE training (stopped|finished|failed)/.test(m.text)));
+});
+
+test('a template never replaces a file without asking: Cancel keeps it, the other choice writes beside it', async () => {
+  const file = join(ws, 'mnist.ecvae.json');
+  writeFileSync(file, '{ "name": "mine", "data": { "kind": "mnist" } }\n');
+  const asked: string[][] = [];
+  let answer: string | undefined;
+  double.warningAnswer = (_text, choices) => (asked.push(choices), answer === undefined ? undefined : choices.find((c) => c.startsWith(answer!)));
+  try {
+    assert.equal(await double.commands.get('ecvae.createConfig')!({ template: 'mnist' }), undefined);
+    assert.deepEqual(asked[0], ['Replace', 'Create mnist-2.ecvae.json']);
+    assert.match(readFileSync(file, 'utf8'), /"mine"/, 'cancelled: the file is untouched');
+    answer = 'Create';
+    const beside = (await double.commands.get('ecvae.createConfig')!({ template: 'toy', target: double.uri(file) })) as { fsPath: string };
+    assert.equal(beside.fsPath, join(ws, 'mnist-2.ecvae.json'));
+    assert.match(readFileSync(file, 'utf8'), /"mine"/);
+    assert.equal((JSON.parse(readFileSync(beside.fsPath, 'utf8')) as { name: string }).name, 'toy-25gaussians');
+    answer = 'Replace';
+    await double.commands.get('ecvae.createConfig')!({ template: 'mnist' });
+    assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { name: string }).name, 'mnist');
+  } finally {
+    double.warningAnswer = () => undefined;
+  }
+});
+
+test('the CodeLens on a config offers Train, Resume, Open Dashboard and Samples; Train on a changed config asks first', async () => {
+  assert.equal(double.context.get('ecvae.hasConfigsOrRuns'), true, 'the Runs view shows in a workspace with configs and runs');
+  const config = join(ws, 'toy.ecvae.json');
+  const provider = double.codeLensProviders[0] as { provideCodeLenses(d: unknown): { command: { title: string; command: string } }[] };
+  const doc = (text: string) => ({ uri: double.uri(config), getText: () => text });
+  const original = readFileSync(config, 'utf8');
+  const titles = (text: string) => provider.provideCodeLenses(doc(text)).map((l) => l.command.title);
+  assert.deepEqual(
+    titles(original).map((t) => t.replace(/\d+\/100000/, 'N')),
+    ['$(play) Train', '$(debug-continue) Resume from N', '$(graph-line) Open Dashboard', '$(symbol-color) Samples'],
+  );
+  const edited = original.replace('"batchSize":32', '"batchSize":16');
+  assert.notEqual(edited, original);
+  assert.match(titles(edited)[1]!, /\(config changed since\)$/);
+  writeFileSync(config, edited);
+  const asked: { text: string; choices: string[] }[] = [];
+  double.warningAnswer = (text, choices) => void asked.push({ text, choices });
+  const panelsBefore = double.panels.length;
+  try {
+    assert.equal(await double.commands.get('ecvae.train')!(double.uri(config)), undefined, 'Cancel: nothing starts');
+    assert.match(asked[0]!.text, /^toy\.ecvae\.json changed since run "toy" was trained \(iteration \d+ of 100000\)\.$/);
+    assert.deepEqual(asked[0]!.choices, ['New run', 'Resume anyway']);
+    assert.equal(double.panels.length, panelsBefore);
+    double.warningAnswer = (_t, choices) => choices.find((c) => c === 'New run');
+    const runDir = await double.commands.get('ecvae.train')!(double.uri(config));
+    assert.equal(runDir, join(ws, 'runs', 'toy-2'), 'a new run goes beside the old one');
+    const stopped = (): number => double.messages.filter((m) => /EC-VAE training stopped/.test(m.text)).length;
+    const before = stopped();
+    await double.commands.get('ecvae.stopTraining')!();
+    await until('the new run to stop', () => stopped() > before);
+    const source = JSON.parse(readFileSync(join(ws, 'runs', 'toy-2', 'source.json'), 'utf8')) as { configFile: string };
+    assert.equal(source.configFile, config);
+  } finally {
+    double.warningAnswer = () => undefined;
+    writeFileSync(config, original);
+  }
 });
