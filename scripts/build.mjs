@@ -1,10 +1,10 @@
 // Bundles the TypeScript entry points with esbuild into dist/. npm packages stay external
 // (resolved from node_modules at run time): TF.js backends find their .wasm files and
 // optional native bindings relative to their own packages.
+import { readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const entries = {
-  cli: 'sidecar/cli/main.ts',
   sidecar: 'sidecar/server/main.ts',
   'pool-worker': 'sidecar/engine/parallel/worker.ts',
 };
@@ -12,6 +12,24 @@ const entries = {
 await build({
   entryPoints: entries,
   outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+// Old CLI chunks first: their names carry content hashes, so a rebuild would leave them behind.
+for (const f of readdirSync('dist', { withFileTypes: true })) if (f.isFile() && /^cli-.*\.js(\.map)?$/.test(f.name)) rmSync(`dist/${f.name}`);
+// The CLI, split: each command's run.ts (the engine, TF.js) is its own chunk, imported only
+// after the command's flags parsed, so usage errors, --help and --version load no backend.
+await build({
+  entryPoints: { cli: 'sidecar/cli/main.ts' },
+  outdir: 'dist',
+  // Chunks sit beside pool-worker.js, which the engine finds relative to its own module.
+  chunkNames: 'cli-[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -47,7 +65,7 @@ await build({
   logLevel: 'warning',
 });
 console.error(
-  `built ${Object.keys(entries)
+  `built dist/cli.js (+ dist/cli-*.js chunks), ${Object.keys(entries)
     .map((e) => `dist/${e}.js`)
     .join(', ')}, dist/extension.cjs, dist/media/{dashboard,restore,samples}.{js,css}`,
 );

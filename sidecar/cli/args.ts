@@ -1,38 +1,82 @@
 /**
- * What every CLI command shares: its flags as parseArgs gives them, the errors that mean
- * bad usage, the one-JSON-line output contract, and the checks on flag values (the
- * protocol schema's limits, so the CLI and the sidecar refuse the same values).
+ * What the commands share: the --json output contract, the options every command of a
+ * kind takes (--json, --backend), the config named by a command's argument, and the
+ * protocol schema's checks on the values flags gave. Free of the engine's TF.js side, so
+ * a command's definition (its index.ts) loads nothing heavy; its run.ts does.
  */
-import { BACKEND_ORDER } from '../engine/core/backend.ts';
+import { readFileSync, statSync } from 'node:fs';
+import { Option, type Command } from 'commander';
 import { formatDiagnostics, requireConfigFile, type BackendName, type RunConfig } from '../engine/config/config.ts';
+import { UserError } from '../engine/core/errors.ts';
+import { schemaPath } from '../engine/core/paths.ts';
 import { paramsProblem } from '../params.ts';
+import { UsageError } from './errors.ts';
 
-/** The flags parseArgs gives a command. */
-export type Flags = Record<string, string | boolean | undefined>;
-
-/** What a command does; the number is the exit code. */
-export interface Command {
-  /** Its usage lines, for the help text. */
-  usage: string;
-  run(positionals: string[], flags: Flags, out: Out): Promise<number>;
-}
-
-export class UsageError extends Error {}
+export { UsageError } from './errors.ts';
 
 export interface Out {
   json: boolean;
 }
 
+/** The options every command takes. */
+export interface CommonOptions {
+  json?: boolean;
+}
+
+/** Commands that load a backend take --backend. */
+export interface BackendOptions extends CommonOptions {
+  backend?: 'auto' | BackendName;
+}
+
+export const outOf = (o: CommonOptions): Out => ({ json: Boolean(o.json) });
+
+/** With --json, `obj` as the one JSON line; otherwise `human`, when there is one. */
 export function emit(out: Out, obj: Record<string, unknown>, human?: string): void {
   if (out.json) process.stdout.write(JSON.stringify(obj) + '\n');
   else if (human) process.stdout.write(human + '\n');
 }
 
-export function intFlag(v: string | undefined, name: string, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min} (got "${v}").`);
-  return n;
+export function jsonOption(cmd: Command): Command {
+  return cmd.option('--json', 'print the result as one JSON line (also on failure)');
+}
+
+/** The backends a config or flag may name, from the run config schema. */
+export function backendChoices(): string[] {
+  const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as { properties: { backend: { enum: string[] } } };
+  return schema.properties.backend.enum;
+}
+
+export function backendOption(cmd: Command, what = 'TF.js backend'): Command {
+  const names = backendChoices();
+  const parse = (v: string): string => {
+    if (!names.includes(v)) throw new UsageError(`--backend takes one of ${names.join(', ')}; got "${v}".`, cmd.name());
+    return v;
+  };
+  return cmd.addOption(new Option('--backend <name>', `${what}: ${names.join(', ')} (default: auto)`).argParser(parse));
+}
+
+/** A file argument that must exist and be a file: said plainly, not as a parser's error code. */
+export function requireFile(file: string, what: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    throw new UserError('request', `The ${what} ${file} does not exist.`);
+  }
+  if (!isFile) throw new UserError('request', `The ${what} ${file} is a folder, not a file.`);
+}
+
+/** The validated config `file`, with --backend applied; its warnings go to stderr. */
+export function loadConfig(file: string, backend?: 'auto' | BackendName): RunConfig {
+  try {
+    requireFile(file, 'config file');
+  } catch (err) {
+    throw new UserError('config', (err as Error).message);
+  }
+  const r = requireConfigFile(file);
+  if (r.warnings.length) process.stderr.write(formatDiagnostics(file, r.warnings) + '\n');
+  if (backend) r.config.backend = backend;
+  return r.config;
 }
 
 /** The CLI's flag for a protocol param, where the names differ. */
@@ -41,40 +85,21 @@ const FLAG_OF_PARAM: Record<string, string> = {
   fromClean: 'from-clean',
   batchSize: 'batch-size',
   learningRate: 'learning-rate',
+  stepSize: 'step-size',
+  energyWeight: 'energy-weight',
   outDir: 'out',
 };
 
 /**
- * The same limits as the sidecar's (schemas/ecvae-protocol.schema.json), on the values
- * the flags gave; the message names the flag. Undefined values are left out.
+ * The sidecar's checks (schemas/ecvae-protocol.schema.json) on the values the flags
+ * gave; the message names the flag. Undefined values are left out.
  */
-export function checkParams(method: string, params: Record<string, unknown>): void {
+export function checkParams(method: string, params: Record<string, unknown>, command: string): void {
   const given = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
   const problem = paramsProblem(method, given);
-  if (problem) throw new UsageError(problem.replace(/param "([^"]+)"/g, (_, k: string) => `--${FLAG_OF_PARAM[k] ?? k}`));
-}
-
-export function backendFlag(v: string | undefined): 'auto' | BackendName | undefined {
-  if (v === undefined) return undefined;
-  if (v !== 'auto' && !BACKEND_ORDER.includes(v as BackendName))
-    throw new UsageError(`--backend must be one of auto, ${BACKEND_ORDER.join(', ')} (got "${v}").`);
-  return v as 'auto' | BackendName;
-}
-
-/** The validated config named by a command's first argument, with --backend applied; warnings go to stderr. */
-export function configFromArgs(cmd: string, pos: string[], f: Flags): RunConfig {
-  const file = pos[0];
-  if (!file) throw new UsageError(`${cmd} needs a config file.`);
-  const r = requireConfigFile(file);
-  if (r.warnings.length) process.stderr.write(formatDiagnostics(file, r.warnings) + '\n');
-  const backend = backendFlag(f.backend as string | undefined);
-  if (backend) r.config.backend = backend;
-  return r.config;
-}
-
-export function numFlag(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number (got "${v}").`);
-  return n;
+  if (problem)
+    throw new UsageError(
+      problem.replace(/param "([^"]+)"/g, (_, k: string) => `--${FLAG_OF_PARAM[k] ?? k}`),
+      command,
+    );
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { ParseErrorCode, parseTree, type ParseError } from 'jsonc-parser';
 import { semanticChecks } from './checks.ts';
 import { DiagnosticBuilder, lineColumn, type Diagnostic } from './diagnostics.ts';
 import { UserError } from '../core/errors.ts';
@@ -84,12 +84,12 @@ export function parseConfig(text: string, baseDir: string): ConfigResult {
         field: '',
         offset: e.offset,
         length: e.length,
-        message: `Invalid JSON: ${printParseErrorCode(e.error)}.`,
+        message: `Invalid JSON: ${jsonErrorWords(text, e)}.`,
         ...lineColumn(text, e.offset),
       });
     }
     if (!root) d.add('error', [], 'The config is empty; it must be a JSON object with at least a "data" field.');
-    return { ok: false, diagnostics: d.items };
+    return { ok: false, diagnostics: dedupe(d.items) };
   }
   const value: unknown = JSON.parse(text);
   const validate = compiledSchema();
@@ -106,6 +106,40 @@ export function parseConfig(text: string, baseDir: string): ConfigResult {
   if (errors.length) return { ok: false, diagnostics: d.items };
   if (config.data.path && !isAbsolute(config.data.path)) config.data.path = resolve(baseDir, config.data.path);
   return { ok: true, config, warnings: d.items };
+}
+
+/** The parser's error code as a sentence a user can act on. */
+const JSON_ERROR_WORDS: Record<ParseErrorCode, string> = {
+  [ParseErrorCode.InvalidSymbol]: 'unexpected character',
+  [ParseErrorCode.InvalidNumberFormat]: 'malformed number',
+  [ParseErrorCode.PropertyNameExpected]: 'expected a property name in double quotes',
+  [ParseErrorCode.ValueExpected]: 'expected a value',
+  [ParseErrorCode.ColonExpected]: 'expected a colon after the property name',
+  [ParseErrorCode.CommaExpected]: 'expected a comma between entries',
+  [ParseErrorCode.CloseBraceExpected]: 'expected a closing brace "}"',
+  [ParseErrorCode.CloseBracketExpected]: 'expected a closing bracket "]"',
+  [ParseErrorCode.EndOfFileExpected]: 'unexpected text after the end of the JSON object',
+  [ParseErrorCode.InvalidCommentToken]: 'comments are not allowed in a config',
+  [ParseErrorCode.UnexpectedEndOfComment]: 'a comment is not closed',
+  [ParseErrorCode.UnexpectedEndOfString]: 'a string is not closed (missing ")',
+  [ParseErrorCode.UnexpectedEndOfNumber]: 'a number ends too early',
+  [ParseErrorCode.InvalidUnicode]: 'invalid \\u escape in a string',
+  [ParseErrorCode.InvalidEscapeCharacter]: 'invalid escape character in a string',
+  [ParseErrorCode.InvalidCharacter]: 'a control character in a string (escape it, e.g. \\n)',
+};
+
+function jsonErrorWords(text: string, e: ParseError): string {
+  // A trailing comma shows up as a missing name or value right before } or ].
+  if (e.error === ParseErrorCode.PropertyNameExpected || e.error === ParseErrorCode.ValueExpected) {
+    const before = text.slice(0, e.offset).trimEnd();
+    if (before.endsWith(',') && /^\s*[}\]]/.test(text.slice(e.offset))) return 'a trailing comma is not allowed in JSON';
+  }
+  if (e.error === ParseErrorCode.InvalidSymbol) {
+    const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(e.offset))?.[0];
+    if (word) return `unexpected "${word}" (names and strings need double quotes)`;
+    return `unexpected character ${JSON.stringify(text.slice(e.offset, e.offset + 1))}`;
+  }
+  return JSON_ERROR_WORDS[e.error] ?? 'syntax error';
 }
 
 function dedupe(items: Diagnostic[]): Diagnostic[] {

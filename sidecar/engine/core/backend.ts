@@ -5,6 +5,8 @@
  * The native packages are optional dependencies whose install downloads a binary; where
  * that is impossible they are simply absent, and selection records why and moves on.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from './tf.ts';
 import { kernelVariant, registerSharingIdentity, type KernelVariant } from '../ops/wasmKernels.ts';
 import type { BackendName } from '../config/config.ts';
@@ -102,6 +104,27 @@ const loaders: Record<BackendName, () => Promise<string>> = {
   },
 };
 
+/**
+ * On Linux, Dawn (the `webgpu` package) reaches the GPU through the Vulkan loader; without
+ * it, loading Dawn prints a multi-line warning from native code that no JS can silence. So
+ * 'auto' skips WebGPU where no libvulkan.so.1 is on the usual library paths, and only a
+ * forced "webgpu" loads Dawn regardless.
+ */
+function vulkanLoaderMissing(): boolean {
+  if (process.platform !== 'linux') return false;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    '/usr/lib64',
+    '/lib64',
+    '/usr/lib',
+    '/lib',
+    '/usr/local/lib',
+  ];
+  return !dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+}
+
 let current: BackendReport | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -122,6 +145,10 @@ async function select(requested: 'auto' | BackendName): Promise<BackendReport> {
   const order = requested === 'auto' ? BACKEND_ORDER : [requested];
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
+    if (requested === 'auto' && name === 'webgpu' && vulkanLoaderMissing()) {
+      attempts.push({ name, ok: false, detail: 'no Vulkan loader (libvulkan.so.1) found, so no WebGPU adapter; force "webgpu" to try anyway' });
+      continue;
+    }
     try {
       const detail = await loaders[name]();
       attempts.push({ name, ok: true, detail });

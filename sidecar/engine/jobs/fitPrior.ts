@@ -39,8 +39,7 @@ export interface FitPriorOptions {
   signal?: AbortSignal;
 }
 
-/** The defaults of the CLI's flags and the sidecar's params. */
-export const FIT_PRIOR_DEFAULTS = { iterations: 2000, batchSize: 256, learningRate: 1e-3 } as const;
+export { FIT_PRIOR_DEFAULTS } from './fitPriorDefaults.ts';
 
 export interface FitPriorResult {
   runDir: string;

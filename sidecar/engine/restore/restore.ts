@@ -18,19 +18,9 @@ import { langevinStep } from '../algorithm/sgld.ts';
 import * as tf from '../core/tf.ts';
 import { rangeNullProject, type Degradation } from './degradations.ts';
 
-export interface RestoreOptions {
-  steps: number;
-  stepSize: number;
-  /** Data-consistency std in [-1, 1] units for noiseless tasks (denoising uses its noise level instead). */
-  dataSigma: number;
-  /** Weight w of the energy term. */
-  energyWeight: number;
-  /** Initial Langevin noise multiplier, annealed to 0. */
-  noiseScale: number;
-  seed: number;
-}
+import type { RestoreOptions } from './options.ts';
 
-export const RESTORE_DEFAULTS: RestoreOptions = { steps: 50, stepSize: 0.0002, dataSigma: 0.1, energyWeight: 1, noiseScale: 1, seed: 0 };
+export { RESTORE_DEFAULTS, type RestoreOptions } from './options.ts';
 
 /**
  * Sees the current estimate (the output the chain would give if it stopped now) before

@@ -2,30 +2,28 @@
  * `ecvae info`: which backend runs, and why the others do not. With `--model`, the sizes
  * of a config's networks (or of the paper's own, `--model paper32`) instead.
  */
-import { describeBackend, selectBackend } from '../../engine/core/backend.ts';
-import { configDataShape } from '../../engine/config/checks.ts';
-import { loadDataset } from '../../engine/data/index.ts';
-import { estimateTrainingMemory } from '../../engine/core/memory.ts';
-import { buildModel } from '../../engine/models/index.ts';
-import { OFFICIAL_PARAMETER_COUNTS, paper32Model } from '../../engine/models/paper32.ts';
-import { describeSummary, millions, summarizeModel } from '../../engine/models/summary.ts';
-import { backendFlag, configFromArgs, emit, type Flags, type Out } from '../args.ts';
+import { describeBackend, selectBackend } from '../../../engine/core/backend.ts';
+import { configDataShape } from '../../../engine/config/checks.ts';
+import { loadDataset } from '../../../engine/data/index.ts';
+import { estimateTrainingMemory } from '../../../engine/core/memory.ts';
+import { buildModel } from '../../../engine/models/index.ts';
+import { OFFICIAL_PARAMETER_COUNTS, paper32Model } from '../../../engine/models/paper32.ts';
+import { describeSummary, millions, summarizeModel } from '../../../engine/models/summary.ts';
+import { emit, loadConfig, outOf, type Out } from '../../args.ts';
+import type { InfoOptions } from './index.ts';
 
-export const usage = `ecvae info [--backend B] [--json]
-  ecvae info --model <config.ecvae.json | paper32> [--json]`;
-
-export async function run(_pos: string[], f: Flags, out: Out): Promise<number> {
-  const model = f.model as string | undefined;
-  if (model === 'paper32') return paperSizes(out);
-  if (model !== undefined) return configSizes(model, f, out);
-  const report = await selectBackend(backendFlag(f.backend as string | undefined) ?? 'auto');
+export async function run(o: InfoOptions): Promise<number> {
+  const out = outOf(o);
+  if (o.model === 'paper32') return paperSizes(out);
+  if (o.model !== undefined) return configSizes(o.model, o, out);
+  const report = await selectBackend(o.backend ?? 'auto');
   emit(out, { ok: true, ...report, node: process.version, platform: `${process.platform}-${process.arch}` }, describeBackend(report));
   return 0;
 }
 
 /** The config's networks for its data, and what training them takes in memory. */
-function configSizes(file: string, f: Flags, out: Out): number {
-  const config = configFromArgs('info --model', [file], f);
+function configSizes(file: string, o: InfoOptions, out: Out): number {
+  const config = loadConfig(file, o.backend);
   const shape = configDataShape(config.data) ?? loadDataset(config.data, config.seed).shape;
   const m = buildModel(config.model, shape);
   const summary = summarizeModel(m);

@@ -1,14 +1,13 @@
 /** `ecvae train`: a config to its iterations; Ctrl-C, SIGTERM and SIGHUP stop after the iteration with a checkpoint (exit 130). */
-import { train, type MetricsRecord } from '../../engine/jobs/run.ts';
-import { checkParams, configFromArgs, emit, intFlag, type Flags, type Out } from '../args.ts';
-import { formatDuration, formatMetrics } from '../format.ts';
+import { train, type MetricsRecord } from '../../../engine/jobs/run.ts';
+import { checkParams, emit, loadConfig, outOf } from '../../args.ts';
+import { formatDuration, formatMetrics } from '../../format.ts';
+import type { TrainOptions } from './index.ts';
 
-export const usage = `ecvae train <config.ecvae.json> [--out DIR] [--iterations N] [--resume] [--backend B] [--json]`;
-
-export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
-  const config = configFromArgs('train', pos, f);
-  const iterations = intFlag(f.iterations as string | undefined, 'iterations', 1);
-  checkParams('train/start', { configPath: pos[0], iterations });
+export async function run(file: string, o: TrainOptions): Promise<number> {
+  const out = outOf(o);
+  checkParams('train/start', { configPath: file, iterations: o.iterations }, 'train');
+  const config = loadConfig(file, o.backend);
   const ac = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -26,9 +25,9 @@ export async function run(pos: string[], f: Flags, out: Out): Promise<number> {
     process.stderr.write(tty ? `\r${line}\x1b[K` : line + '\n');
   };
   const result = await train(config, {
-    ...(f.out ? { runDir: f.out as string } : {}),
-    ...(iterations ? { iterations } : {}),
-    resume: Boolean(f.resume),
+    ...(o.out ? { runDir: o.out } : {}),
+    ...(o.iterations ? { iterations: o.iterations } : {}),
+    resume: Boolean(o.resume),
     signal: ac.signal,
     events: {
       onLog: (m) => process.stderr.write(`${tty ? '\n' : ''}${m}\n`),

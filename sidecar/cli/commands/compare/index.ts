@@ -1,0 +1,52 @@
+/** `ecvae compare`: its options and help; the work is in run.ts, loaded only when it runs. */
+import { Command, Option } from 'commander';
+import { isVariant, VARIANTS, type Variant } from '../../../engine/eval/variants.ts';
+import { backendOption, jsonOption, UsageError, type BackendOptions } from '../../args.ts';
+import { protocolRange, wholeNumber } from '../../limits.ts';
+
+export interface CompareOptions extends BackendOptions {
+  out?: string;
+  iterations?: number;
+  n: number;
+  mcmcSteps?: number;
+  variants?: Variant[];
+}
+
+/** --variants: a comma-separated list of VARIANTS names. */
+function variantList(v: string): Variant[] {
+  const names = v.split(',').map((x) => x.trim());
+  const bad = names.filter((x) => !isVariant(x));
+  if (bad.length || names.length === 0)
+    throw new UsageError(`--variants takes names from ${Object.keys(VARIANTS).join(', ')}; "${bad.join(', ') || v}" is not one.`, 'compare');
+  return [...new Set(names)] as Variant[];
+}
+
+export function compareCommand(): Command {
+  const cmd = new Command('compare')
+    .summary('train EC-VAE and a plain VAE from one config and compare them')
+    .description(
+      'Train each variant from one config (same data, seed and iterations), evaluate them with the same metrics, and write report.md, report.json and pictures.\n' +
+        'Finished variants are not retrained when the command is run again.',
+    )
+    .argument('<config>', 'the run config (*.ecvae.json)')
+    .option('--out <dir>', 'report folder (default: <output.dir>/<name>-compare)')
+    .addOption(
+      new Option('--iterations <n>', "iterations per variant (default: the config's)").argParser(
+        wholeNumber('--iterations', protocolRange('train/start', 'iterations')),
+      ),
+    )
+    .addOption(
+      new Option('--n <count>', 'samples evaluated per sampler').default(1000).argParser(wholeNumber('--n', { ...protocolRange('sample', 'n'), min: 10 })),
+    )
+    .addOption(
+      new Option('--mcmc-steps <k>', "Langevin steps of the refined sampler (default: the config's calibration.sgldSteps)").argParser(
+        wholeNumber('--mcmc-steps', protocolRange('sample', 'mcmcSteps')),
+      ),
+    )
+    .addOption(new Option('--variants <list>', `comma-separated, from ${Object.keys(VARIANTS).join(', ')} (default: vae,ecvae)`).argParser(variantList));
+  backendOption(cmd);
+  jsonOption(cmd);
+  return cmd.action(async (config: string, opts: CompareOptions) => {
+    process.exitCode = await (await import('./run.ts')).run(config, opts);
+  });
+}

@@ -1,0 +1,22 @@
+/** `ecvae info`: its options and help; the work is in run.ts, loaded only when it runs. */
+import { Command } from 'commander';
+import { backendOption, jsonOption, type BackendOptions } from '../../args.ts';
+
+export interface InfoOptions extends BackendOptions {
+  model?: string;
+}
+
+export function infoCommand(): Command {
+  const cmd = new Command('info')
+    .summary('show the backend that runs here, or the sizes of a model')
+    .description(
+      'Which TF.js backend runs here, why, and why the faster ones do not.\n' +
+        "With --model, the sizes of a config's networks and the memory training them takes (or of the paper's networks: --model paper32) instead.",
+    )
+    .option('--model <config|paper32>', "a run config (*.ecvae.json), or paper32 for the paper's networks");
+  backendOption(cmd, 'try only this backend');
+  jsonOption(cmd);
+  return cmd.action(async (opts: InfoOptions) => {
+    process.exitCode = await (await import('./run.ts')).run(opts);
+  });
+}

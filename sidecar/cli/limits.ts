@@ -1,0 +1,70 @@
+/**
+ * Numeric flags, parsed strictly: digits (and a decimal point or exponent for real
+ * numbers) and nothing else, inside the limits of schemas/ecvae-protocol.schema.json, so
+ * the CLI and the sidecar refuse the same values. Each refusal is a sentence naming the
+ * flag, what it takes and what was given. Free of the engine: flags are checked before
+ * any TF.js backend loads.
+ */
+import { readFileSync } from 'node:fs';
+import { protocolSchemaPath } from '../engine/core/paths.ts';
+import { UsageError } from './errors.ts';
+
+export interface Range {
+  min?: number;
+  /** Values must be greater than this (not equal). */
+  above?: number;
+  max?: number;
+}
+
+interface PropertySchema {
+  $ref?: string;
+  type?: string;
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+}
+
+let schema: { definitions: Record<string, PropertySchema>; methods: Record<string, { properties?: Record<string, PropertySchema> }> } | undefined;
+
+/** The range the protocol schema gives `param` of `method` (e.g. restore's `steps`). */
+export function protocolRange(method: string, param: string): Range {
+  schema ??= JSON.parse(readFileSync(protocolSchemaPath(), 'utf8')) as NonNullable<typeof schema>;
+  let p = schema.methods[method]?.properties?.[param];
+  if (p?.$ref) p = schema.definitions[p.$ref.replace('#/definitions/', '')];
+  if (!p) throw new Error(`the protocol schema has no param ${method}.${param}`);
+  return { min: p.minimum, above: p.exclusiveMinimum, max: p.maximum };
+}
+
+const fmt = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(n));
+
+function rangeWords(r: Range): string {
+  const low = r.above !== undefined ? `greater than ${fmt(r.above)}` : r.min !== undefined ? `at least ${fmt(r.min)}` : '';
+  const high = r.max !== undefined ? `at most ${fmt(r.max)}` : '';
+  return [low, high].filter(Boolean).join(' and ');
+}
+
+function inRange(n: number, r: Range): boolean {
+  return (r.min === undefined || n >= r.min) && (r.above === undefined || n > r.above) && (r.max === undefined || n <= r.max);
+}
+
+/** A parser for a whole-number flag: written in digits only ("50", not "5e1" or "50.0"). */
+export function wholeNumber(flag: string, range: Range): (value: string) => number {
+  return (value) => {
+    const n = /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
+    const what = `${flag} takes a whole number ${rangeWords(range)}`.trimEnd();
+    if (!Number.isSafeInteger(n)) throw new UsageError(`${what}; "${value}" is not a whole number.`);
+    if (!inRange(n, range)) throw new UsageError(`${what}; got ${value}.`);
+    return n;
+  };
+}
+
+/** A parser for a real-number flag: finite, in decimal or exponent notation. */
+export function realNumber(flag: string, range: Range): (value: string) => number {
+  return (value) => {
+    const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim()) ? Number(value) : NaN;
+    const what = `${flag} takes a number ${rangeWords(range)}`.trimEnd();
+    if (!Number.isFinite(n)) throw new UsageError(`${what}; "${value}" is not a finite number.`);
+    if (!inRange(n, range)) throw new UsageError(`${what}; got ${value}.`);
+    return n;
+  };
+}
