@@ -1,5 +1,5 @@
 /**
- * THE INSTALL ROUTE (slow, about 20-60 s; needs the npm registry or npm's cache): `npm pack`
+ * THE INSTALL ROUTE (slow: it installs the dependencies, from the npm registry or npm's cache): `npm pack`
  * gives a tarball that installs into an empty prefix with `npm install -g`, and the
  * installed `ecvae` runs `--version` and `info` from outside the clone. Dependencies come
  * from the registry, `--prefer-offline` so a warm npm cache answers without it.

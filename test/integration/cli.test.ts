@@ -91,7 +91,7 @@ test('train --json then sample --json: run folder layout and a PNG grid', () => 
 });
 
 test('the bundled toy example trains (its first 200 of 3000 iterations) and its run samples', () => {
-  // The whole example takes ~2 minutes (npm run demo runs it, twice over); CI checks that it runs.
+  // The whole example is long (npm run demo runs it, twice over); CI checks that it runs.
   const dir = tempDir();
   const r = cli(['train', join(repoRoot, 'examples', 'toy-25gaussians.ecvae.json'), '--out', join(dir, 'toy'), '--iterations', '200', '--json']);
   assert.equal(r.status, 0, r.stderr);

@@ -24,8 +24,8 @@ export interface SgldOptions {
    * When the chain runs rows [rowOffset, rowOffset + rows) of a larger batch
    * (data-parallel SGLD), its row i is the batch's row rowOffset + i and gets that row's
    * noise, so a split batch gets exactly the noise of a single-process run while each
-   * part draws only its own rows (drawing the whole batch and slicing cost each of two
-   * threads ~2 ms per step on the reference model).
+   * part draws only its own rows (drawing the whole batch and slicing would make every
+   * thread pay for all of them).
    */
   rowOffset?: number;
   /** false: no proximity term (the latent chains of a calibrated prior: clipping to [-1, 1] is for pixels). */

@@ -71,7 +71,7 @@ export function normalStream(seed: number): () => number {
  */
 export function fillNormal(out: Float32Array, start: number, count: number, seed: number, std: number): void {
   // The stream's state stepped here rather than through uniformStream's closure, which V8
-  // does not inline: 1.18 -> 0.81 ms for the 16 rows of a 2-thread SGLD step (node micro-bench).
+  // does not inline in this hot loop.
   let a = seed >>> 0;
   for (let i = 0; i < count; i += 2) {
     a = nextState(a);

@@ -8,8 +8,8 @@
  * is differentiated, but a tf.customGrad op returns all its input gradients at once, so
  * our convolution and dense ops would compute the gradient with respect to the data
  * regardless. They ask `isConstantInput` and leave it out: the encoder's first
- * convolution (a stride-2 input gradient, ~7.6 ms for the reference batch of 32) and the
- * energy's stem in the EBM update (two 32->3 input gradients, ~5.4 ms), per iteration.
+ * convolution (a stride-2 input gradient) and the energy's stem in the EBM update (two
+ * 32->3 input gradients), each iteration.
  */
 import type * as tf from '../core/tf.ts';
 

@@ -7,8 +7,8 @@
  *   filter    dw = filterGrad(lrelu(x), dy) the input transform again
  * Why: every SGLD step runs these convolutions forward and back, and TF.js's lrelu on WASM
  * is three elementwise passes over the activation (Step, Multiply, Multiply for the
- * gradient), each bound by memory: ~1 ms each for the reference model's [32,32,32,32]
- * activation (tf.profile), while the kernels already read x and write dx.
+ * gradient), each a memory-bound pass over the activation, while the kernels already
+ * read x and write dx.
  * A 2x2 average pool after the convolution fuses into the same kernels (`pool`).
  * Elsewhere (other backends, shapes Winograd does not take): lrelu, conv2d, avgPool2.
  */

@@ -41,10 +41,9 @@ function register(): void {
 /**
  * Whether a 3x3 stride-1 padding-1 convolution by w [3,3,Ci,Co] with Ci <= 4 (and Co a
  * multiple of 4) runs here: its forward pass always, its input gradient (Ci wide) from
- * Co >= 32 on. `npm run bench:kernels`, ms, relaxed SIMD, 1 thread: 3->32 at 32x32,
- * forward 3.7 (XNNPACK) -> 2.4 at batch 32, input gradient 1.43 (Winograd) -> 1.23 at
- * batch 16 (even at 32); 1->8 at 28x28 (MNIST), forward 0.79 (Winograd) -> 0.34, but the
- * input gradient 0.49 -> 0.70: too narrow on both sides for the GEMM.
+ * Co >= 32 on, as `npm run bench:kernels` measured (docs/performance.md, Kernels): for
+ * 1->8 channels (MNIST) the forward pass wins but the input gradient loses, too narrow on
+ * both sides for the GEMM.
  */
 export function narrowSuits(w: readonly number[], stride: number, pad: number, pass: 'forward' | 'inputGrad'): boolean {
   const [kh, kw, ci, co] = w as [number, number, number, number];

@@ -1,9 +1,9 @@
 /**
  * Elementwise ops with cheaper kernels and gradients than TF.js's defaults on WASM/CPU
- * (see policy.ts). Measured on WASM, [32,32,32,32] float32: the LeakyRelu kernel takes
- * ~5 ms where Step + Multiply take ~0.4 ms, and its default gradient adds Greater +
- * Select + Mul; clipByValue's gradient is GreaterEqual + LessEqual + LogicalAnd +
- * Select, each ~20x slower per element than Step.
+ * (see policy.ts). On WASM the LeakyRelu kernel is an order of magnitude slower than
+ * Step + Multiply, and its default gradient adds Greater + Select + Mul; clipByValue's
+ * gradient is GreaterEqual + LessEqual + LogicalAnd + Select, each far slower per element
+ * than Step (docs/performance.md, Kernels).
  *   lrelu(x)        = x · step(x, alpha)        step(x, a) = 1 if x > 0 else a
  *   d lrelu(x)/dx   = step(x, alpha)            (the same tensor, saved from the forward)
  *   d clip(x)/dx    = 1 - step(|x - c| - r, 0)  (1 inside [lo, hi], ends included, as TF.js)

@@ -3,9 +3,8 @@
  * chains differentiate it every step), as one WASM kernel each way
  * (kernels/assembly/head.ts):
  *   e = (lrelu(mean_hw(lrelu(h))·W1 + b1)·W2 + b2) / tau        h: the last feature map [B,H,W,C]
- * and its gradient with respect to h. Why: TF.js ran ~25 small kernels for it per step
- * (~0.4 ms of a 12.9 ms SGLD step of the reference model at batch 16, measured by
- * swapping the head for a plain mean). Elsewhere (other backends, trainable weights,
+ * and its gradient with respect to h. Why: TF.js ran ~25 small kernels for it per step,
+ * each with its own dispatch cost. Elsewhere (other backends, trainable weights,
  * sizes that are not multiples of 4) the model composes the layers as before.
  */
 import * as tf from '../core/tf.ts';

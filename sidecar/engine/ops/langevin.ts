@@ -4,8 +4,8 @@
  * distance its threshold tests), the Langevin update, its noise (drawn as
  * ops/rowNoise.ts draws it) and the drift's sum.
  * Why: TF.js ran ~60 kernels per step for these (tf.grad through the proximity term, the
- * update's elementwise ops), 1.3 ms of each 14.5 ms SGLD step for the 16 rows of a
- * 2-thread reference chain; the kernel takes ~0.2 ms. sgld.ts keeps the TF.js formulation
+ * update's elementwise ops), a visible share of each SGLD step, where one kernel pass
+ * costs a fraction of it (docs/performance.md, Kernels). sgld.ts keeps the TF.js formulation
  * wherever this cannot run (other backends; rows whose size is not a multiple of 4).
  */
 import * as tf from '../core/tf.ts';

@@ -1,9 +1,9 @@
 /**
  * 2x2 average pooling, 2x nearest upsampling and the spatial mean, with gradients built
  * from each other (see policy.ts). On WASM, AvgPoolGrad and ResizeNearestNeighborGrad
- * are slow generic kernels (~8 ms for [32,32,32,32] vs 0.4 ms for AvgPool), a
- * broadcasting Multiply upsamples ~3x faster than ResizeNearestNeighbor, and a
- * whole-image AvgPool averages over H,W ~7x faster than Mean (0.28 vs 2.0 ms).
+ * are slow generic kernels next to AvgPool, a broadcasting Multiply upsamples faster than
+ * ResizeNearestNeighbor, and a whole-image AvgPool averages over H,W faster than Mean
+ * (docs/performance.md, Kernels).
  *   up2(x)         = x[b, i/2, j/2, c]                  (a broadcast over a size-2 axis pair)
  *   d avgpool2(x)  = 0.25 · up2(dy)                     (exact for 2x2 windows, stride 2, even sizes)
  *   d up2(x)       = 4 · avgpool2(dy)                   (the sum of each 2x2 block; x4 is exact)

@@ -6,8 +6,8 @@
  * On WASM our kernel (sidecar/kernels/assembly/noise.ts) draws the rows straight into the
  * new tensor's memory, 4 Box–Muller pairs per SIMD step in float32: the same integer
  * stream as rng.ts fillNormal, values within ~3e-5 of std of its (noise.ts says where
- * they differ most). Why: fillNormal (V8's float64 log, cos, sin per pair) took 0.8-0.9
- * ms of each 15 ms SGLD step for the 16 rows of a 2-thread reference chain. Elsewhere
+ * they differ most). Why: fillNormal (V8's float64 log, cos, sin per pair) was a visible
+ * share of each SGLD step (docs/performance.md, Kernels). Elsewhere
  * fillNormal fills a Float32Array that TF.js copies in.
  */
 import * as tf from '../core/tf.ts';

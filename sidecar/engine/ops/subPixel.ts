@@ -7,9 +7,8 @@
  * a J-tap correlation of dy (window from m + δ − J + 1) with those taps reversed.
  *
  * Why: conv.ts's general input gradient convolves dy dilated by the stride, so at stride
- * 2 three products in four are with inserted zeros. For the encoder's 4x4 stride-2
- * layers (reference model, batch 32) this takes 20.8 -> 8.9 ms ([32,4,4,128] -> 64
- * channels) and 19.8 -> 13.8 ms ([32,8,8,64] -> 32), measured in one process.
+ * 2 three products in four are with inserted zeros; skipping them pays on the encoder's
+ * 4x4 stride-2 layers (docs/performance.md, Kernels).
  */
 import * as tf from '../core/tf.ts';
 import { derived } from './filterCache.ts';
@@ -33,9 +32,9 @@ function phasePads(r: number, s: number, taps: number, pad: number, outLen: numb
  * The phase filters of w [k,k,Ci,Co] at stride s: entry ry·s + rx is [J,J,Co,Ci], the taps
  * k0 + j·s of both axes reversed and in/out channels swapped; made once per FilterCache
  * scope. A phase is a 0/1 selection matrix times the filter's taps [k·k, Co·Ci]: TF.js's
- * WASM kernels for the alternatives are slow (for a [4,4,64,128] filter: a rank-6
- * Transpose of the tap split 6.4 ms, GatherV2 1.6 ms per phase, Slice 0.2 ms per tap since
- * it copies its whole input first; the matMul 0.08 ms).
+ * WASM kernels for the alternatives are slow: a rank-6 Transpose of the tap split,
+ * GatherV2 per phase, or Slice per tap (it copies its whole input first) all cost far more
+ * than the one matMul (docs/performance.md, Kernels).
  */
 function phaseFilters(w: tf.Tensor4D, s: number, pad: number): tf.Tensor4D[] {
   return derived(`subpixel ${s}/${pad}`, w, () =>
@@ -86,8 +85,8 @@ export function subPixelInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: read
 
 /**
  * The s·s phase images parts[ry·s + rx] [B,M,N,C] woven into [B,s·M,s·N,C] (pixel
- * (s·m + ry, s·n + rx) from part (ry, rx)) by channel concats and reshapes: TF.js's WASM
- * DepthToSpace took 6.6 ms for [32,8,8,128], these ~0.1 ms.
+ * (s·m + ry, s·n + rx) from part (ry, rx)) by channel concats and reshapes, far cheaper
+ * than TF.js's generic WASM DepthToSpace.
  */
 function interleave(parts: tf.Tensor4D[], s: number): tf.Tensor4D {
   const [b, m, n, c] = parts[0]!.shape;

@@ -38,16 +38,15 @@ function blockTiles(ci: number, co: number, tiles: number): number {
 
 /**
  * Where a convolution (forward or input gradient) pays off, measured with `npm run
- * bench:kernels` (WASM, 1 thread, relaxed SIMD; direct -> Winograd ms):
+ * bench:kernels` (the measurements: docs/performance.md, Kernels):
  *   - with U cached, every 32-channel-or-wider layer of the reference model wins even at
- *     batch 1 (e.g. [1,8,8,64]->128, 4.7M multiply-adds: 0.29 -> 0.11), and 8 channels win
- *     from batch 16 ([16,28,28,8]->8, 3.6M: 0.72 -> 0.53; [1,28,28,8]->8, 0.45M: even);
- *   - without it the filter transform costs more: [1,8,8,64]->128 loses (0.29 -> 0.35),
- *     [1,32,32,32]->32 (9.4M) wins (0.63 -> 0.37);
- *   - RGB inputs (3 channels, padded to 4) lose either way ([32,32,32,3]->32: 4.2 -> 5.0),
- *     since the transforms of the wide side outweigh the tiny GEMMs; RGB outputs win.
- * The filter gradient wins at every measured size, RGB included ([32,32,32,3]->32: 15.5
- * -> 2.9 ms), so it needs only the shape (convFilterGrad).
+ *     batch 1, and 8 channels win from batch 16 (at batch 1 they are even);
+ *   - without it the filter transform costs more: small layers lose, layers from about
+ *     MIN_MACS_UNCACHED multiply-adds win;
+ *   - RGB inputs (3 channels, padded to 4) lose either way, since the transforms of the
+ *     wide side outweigh the tiny GEMMs; RGB outputs win.
+ * The filter gradient wins at every measured size, RGB included, so it needs only the
+ * shape (convFilterGrad).
  */
 const MIN_MACS_CACHED = 2 ** 20;
 const MIN_MACS_UNCACHED = 2 ** 23;
@@ -159,7 +158,7 @@ export function winogradSuits(x: readonly number[], w: readonly number[], out: r
   const [kh, kw, ci, co] = w as [number, number, number, number];
   const macs = out[0]! * out[1]! * out[2]! * ci * co * kh * kw;
   // RGB outputs (a narrow side of 1-3 channels) pay from a wide input side: the GEMMs are
-  // tiny, the output transform writes only the real channels ([32,32,32,32]->3: 4.6 -> 2.8 ms).
+  // tiny, the output transform writes only the real channels.
   const wideEnough = ci >= MIN_CHANNELS && (co >= MIN_CHANNELS || ci >= 4 * MIN_CHANNELS);
   const shapeFits = x[3] === ci && ci % 4 === 0 && wideEnough && out[1]! > 0 && out[2]! > 0;
   return shapeFits && macs >= (filterCached ? MIN_MACS_CACHED : MIN_MACS_UNCACHED) && winogradShape(w, stride);
@@ -175,7 +174,7 @@ function padChannels<T extends tf.Tensor>(t: T, to: number): T {
 
 /**
  * U = G·g·Gᵀ for a 3x3 filter [3,3,Ci,Co]: 36 matrices [Ci,Co], by our WASM kernel
- * (from TF.js ops it took 1-5 ms per filter: 36 small matMuls each repack an operand).
+ * (from TF.js ops it was 36 small matMuls, each repacking an operand).
  * With `flipped`, the transform of the filter the input gradient convolves with
  * (spatially flipped, in/out swapped): 36 matrices [Co,Ci]. Channel counts are padded
  * with zeros to multiples of 4 (the kernels' SIMD width), e.g. an RGB layer's 3.
@@ -216,8 +215,7 @@ export interface LeakyFusion {
  * each 4x4 output tile (the full-size output is never made); `unpool`, it reads its input
  * x [B,H,W,C] as 0.25·up2(x) [B,2H,2W,C], the pool's gradient, so the input and filter
  * gradients of pool(conv(x)) take the pooled dy as it comes. Saves the AvgPool kernel
- * and the broadcast Multiply of its gradient (together ~1.6 ms per SGLD step of the
- * reference model at batch 32, tf.profile), each a pass over a full-size activation.
+ * and the broadcast Multiply of its gradient, each a pass over a full-size activation.
  */
 export interface PoolFusion {
   pool?: boolean;

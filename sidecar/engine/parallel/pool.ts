@@ -59,8 +59,8 @@ const rowwiseDecoder = (model: EcvaeModel): boolean => !model.specs.dec.some((s)
 /**
  * Threads to use for `parallelism`. "auto": every core (up to 4) for image models on the
  * CPU backends. Models of vector data (MLPs, flows on 2-D points) are too small:
- * messaging costs more than it saves (toy example, 2 cores: 12.8 s with 1 thread, 14.7 s
- * with 2), and native/GPU backends thread internally.
+ * messaging costs more than it saves (the toy example trains slower on 2 threads than on
+ * 1; docs/performance.md), and native/GPU backends thread internally.
  */
 export function resolveParallelism(parallelism: number | 'auto', backend: BackendName, model: Pick<EcvaeModel, 'dataShape'>): number {
   if (parallelism !== 'auto') return parallelism;
