@@ -6,13 +6,15 @@
  * can be cancelled. The sidecar process starts on the first action that needs it (train,
  * samples, restore, backend info, fit prior), never to show a view or a lens.
  */
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import * as vscode from 'vscode';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboard/panel.ts';
 import { imageCommands } from './imageCommands.ts';
 import { RESTORE_VIEW_TYPE, RestorePanel } from './restore/panel.ts';
 import { SAMPLES_VIEW_TYPE, SamplesPanel } from './samples/panel.ts';
 import { startConfigLanguageClient } from './languageClient.ts';
+import { backendCommands } from './backendCommands.ts';
+import { backendsRoot, installedBackendFolders, removeStaleInstalls, SIDECAR_BACKEND_PATHS_ENV } from './backendInstall.ts';
 import { CODELENS_SELECTOR, ConfigCodeLensProvider } from './codeLens.ts';
 import { prompts } from './prompts.ts';
 import { RunsTreeProvider } from './runsTree.ts';
@@ -43,11 +45,14 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
   const client = new SidecarClient({
     sidecarPath: join(context.extensionPath, 'dist', 'sidecar.js'),
     onLog: (line) => output.appendLine(line),
+    // Optional backends installed by "EC-VAE: Install GPU Backend…" (backendInstall.ts).
+    env: () => ({ [SIDECAR_BACKEND_PATHS_ENV]: installedBackendFolders(backendsRoot(context.globalStorageUri.fsPath)).join(delimiter) }),
     onDied: (err, runs) => {
       output.appendLine(err.message);
       if (runs.length) void vscode.window.showErrorMessage(`Training run failed: ${err.message.split('\n')[0]}`);
     },
   });
+  removeStaleInstalls(backendsRoot(context.globalStorageUri.fsPath));
   languageClient = startConfigLanguageClient(client, output);
   const runsTree = new RunsTreeProvider(runsDirs, context.workspaceState);
   const codeLens = new ConfigCodeLensProvider();
@@ -62,13 +67,7 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     ...imageCommands(client, runsTree, () => training.activeRunDir, restoreHost),
     'ecvae.refreshRuns': () => runsTree.refresh(),
     'ecvae.createConfig': (options?: unknown) => createConfigFromTemplate(options),
-    'ecvae.showBackendInfo': async () => {
-      const r = await client.request('initialize', {});
-      output.appendLine(`backend ${r.backend.backend}: ${r.backend.reason}`);
-      for (const a of r.backend.attempts) output.appendLine(`  ${a.ok ? 'ok  ' : 'fail'} ${a.name}: ${a.detail}`);
-      output.show(true);
-      void vscode.window.showInformationMessage(`EC-VAE backend: ${r.backend.backend} (${r.backend.reason})`);
-    },
+    ...backendCommands(client, output, context.globalStorageUri),
   };
 
   context.subscriptions.push(

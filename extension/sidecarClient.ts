@@ -40,6 +40,8 @@ export interface SidecarClientOptions {
   onLog?: (line: string) => void;
   /** Called when the sidecar dies with runs active; each is then considered failed. */
   onDied?: (err: SidecarDiedError, activeRuns: string[]) => void;
+  /** Extra environment for each sidecar process, read when it starts (e.g. where optional backends are installed). */
+  env?: () => Record<string, string>;
 }
 
 type Handler<N extends NotificationName> = (params: Notifications[N]) => void;
@@ -49,6 +51,8 @@ interface Connection {
   rpc: JSONRPCServerAndClient;
   pending: Set<(err: Error) => void>;
   stderrTail: string[];
+  /** Ended on purpose (restartWhenIdle): its exit is no failure. */
+  ending?: boolean;
 }
 
 export class SidecarClient {
@@ -56,11 +60,15 @@ export class SidecarClient {
   private readonly handlers = new Map<NotificationName, Set<(p: unknown) => void>>();
   private readonly activeRuns = new Set<string>();
   private disposed = false;
+  private restartPending = false;
   private nextId = 0;
 
   constructor(private readonly opts: SidecarClientOptions) {
     // Track active runs from the notifications themselves.
-    this.on('train/finished', (p) => this.activeRuns.delete(p.runId));
+    this.on('train/finished', (p) => {
+      this.activeRuns.delete(p.runId);
+      if (this.restartPending && !this.activeRuns.size) void this.restartWhenIdle();
+    });
   }
 
   /** The running sidecar's pid, if one is running. */
@@ -82,7 +90,7 @@ export class SidecarClient {
     // fd 3 is a socket for the config language server (see sidecar/server/main.ts).
     const child = spawn(this.opts.nodePath ?? process.execPath, [this.opts.sidecarPath, '--lsp-fd', '3'], {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: { ...process.env, ...this.opts.env?.(), ELECTRON_RUN_AS_NODE: '1' },
     });
     const server = new JSONRPCServer();
     for (const name of NOTIFICATION_NAMES) {
@@ -117,7 +125,7 @@ export class SidecarClient {
       for (const reject of conn.pending) reject(err);
       conn.pending.clear();
       rpc.rejectAllPendingRequests('sidecar exited');
-      if (this.disposed) return;
+      if (this.disposed || conn.ending) return;
       const runs = [...this.activeRuns];
       this.activeRuns.clear();
       for (const runId of runs) {
@@ -178,6 +186,25 @@ export class SidecarClient {
 
   private notify<N extends keyof ClientNotifications>(conn: Connection, name: N, params: ClientNotifications[N]): void {
     conn.rpc.notify(name, params as never, undefined);
+  }
+
+  /**
+   * Ends the sidecar process if no run is training, so that the next request starts one
+   * that sees a changed environment (a backend just installed). Resolves false, leaving it
+   * running, while a run trains: it then ends once the last run has finished.
+   */
+  async restartWhenIdle(): Promise<boolean> {
+    const conn = this.conn;
+    if (!conn) return true;
+    this.restartPending = this.activeRuns.size > 0;
+    if (this.restartPending) return false;
+    this.conn = undefined;
+    conn.ending = true;
+    await new Promise<void>((resolve) => {
+      conn.child.once('exit', () => resolve());
+      conn.child.stdin.end();
+    });
+    return true;
   }
 
   /** Stops the sidecar (its active runs stop at the next iteration and checkpoint). */

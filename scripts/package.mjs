@@ -61,6 +61,7 @@ for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-
 cpSync(join(root, 'schemas'), join(stage, 'schemas'), { recursive: true });
 cpSync(join(root, 'docs', 'screenshots'), join(stage, 'docs', 'screenshots'), { recursive: true });
 mkdirSync(join(stage, 'assets'), { recursive: true });
+cpSync(join(root, 'media', 'walkthrough'), join(stage, 'media', 'walkthrough'), { recursive: true });
 for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', 'assets/icon.png']) cpSync(join(root, f), join(stage, f));
 const mnist = dirname(require.resolve('mnist/package.json'));
 for (const f of ['LICENSE', 'src/digits']) cpSync(join(mnist, f), join(stage, 'datasets', 'mnist', f), { recursive: true });

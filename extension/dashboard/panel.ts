@@ -68,6 +68,8 @@ export class DashboardPanel {
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.css')).toString(),
     });
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
+    // The walkthrough's "Read the dashboard" step completes on this key.
+    void vscode.commands.executeCommand('setContext', 'ecvae.dashboardShown', true);
     panel.webview.onDidReceiveMessage((m: FromDashboard) => host.onMessage(m), null, this.disposables);
   }
 

@@ -83,7 +83,13 @@ before(async () => {
     update: async (k: string, v: unknown) => void memento.set(k, v),
     keys: () => [...memento.keys()],
   };
-  const context = { extensionPath: repoRoot, extensionUri: Uri.file(repoRoot), subscriptions: [] as { dispose(): unknown }[], workspaceState };
+  const context = {
+    extensionPath: repoRoot,
+    extensionUri: Uri.file(repoRoot),
+    globalStorageUri: Uri.file(tempDir('ecvae-global-storage-')),
+    subscriptions: [] as { dispose(): unknown }[],
+    workspaceState,
+  };
   ext.activate(context);
   subscriptions = context.subscriptions;
 });
@@ -108,6 +114,7 @@ test('activation registers every command the package contributes; menus are wire
     'EC-VAE: Create Config from Template…',
     'EC-VAE: Fit Flow Prior',
     'EC-VAE: Generate Samples',
+    'EC-VAE: Install GPU Backend…',
     'EC-VAE: Open Dashboard',
     'EC-VAE: Refresh Runs',
     'EC-VAE: Restore Image…',

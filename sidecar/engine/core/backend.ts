@@ -4,9 +4,14 @@
  *   -> webgpu (@tensorflow/tfjs-backend-webgpu on Dawn's `webgpu` package) -> wasm -> cpu.
  * The native packages are optional dependencies whose install downloads a binary; where
  * that is impossible they are simply absent, and selection records why and moves on.
+ * Besides our own node_modules, the optional packages are looked up in the folders of
+ * ECVAE_BACKEND_PATHS: the VS Code extension installs them into its global storage
+ * ("EC-VAE: Install GPU Backend…") and passes those folders to the sidecar.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { delimiter, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from './tf.ts';
 import { kernelVariant, registerSharingIdentity, type KernelVariant } from '../ops/wasmKernels.ts';
 import type { BackendName } from '../config/config.ts';
@@ -31,14 +36,42 @@ export interface BackendReport {
 
 export const BACKEND_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-/** Imports a module by a name TypeScript does not resolve at build time (optional packages). */
-async function importOptional(name: string): Promise<Record<string, unknown>> {
-  return (await import(name)) as Record<string, unknown>;
+/**
+ * Folders (joined by the platform's path delimiter) each holding a node_modules with
+ * optional backend packages. The extension sets it for the sidecar (extension/backendInstall.ts).
+ */
+export const BACKEND_PATHS_ENV = 'ECVAE_BACKEND_PATHS';
+
+const notFound = (err: unknown): boolean => ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes((err as NodeJS.ErrnoException)?.code ?? '');
+
+/**
+ * Imports an optional package by a name TypeScript does not resolve at build time: from
+ * our own node_modules, else from the first ECVAE_BACKEND_PATHS folder that has it.
+ * Resolves with the module and the folder it came from (undefined: our own).
+ */
+async function importOptional(name: string): Promise<{ mod: Record<string, unknown>; from?: string }> {
+  try {
+    return { mod: (await import(name)) as Record<string, unknown> };
+  } catch (err) {
+    if (!notFound(err)) throw err;
+    for (const dir of (process.env[BACKEND_PATHS_ENV] ?? '').split(delimiter).filter(Boolean)) {
+      let file: string;
+      try {
+        file = createRequire(join(dir, 'package.json')).resolve(name);
+      } catch {
+        continue;
+      }
+      return { mod: (await import(pathToFileURL(file).href)) as Record<string, unknown>, from: dir };
+    }
+    throw err;
+  }
 }
+
+const fromWhere = (from: string | undefined): string => (from ? ` from ${from}` : '');
 
 function short(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') return 'package not installed (optional dependency)';
+  if (notFound(e)) return 'package not installed (optional dependency)';
   return String(e?.message ?? err)
     .split('\n')[0]!
     .slice(0, 300);
@@ -70,17 +103,17 @@ async function activate(tfName: string): Promise<void> {
 
 const loaders: Record<BackendName, () => Promise<string>> = {
   'tensorflow-gpu': async () => {
-    await importOptional('@tensorflow/tfjs-node-gpu');
+    const { from } = await importOptional('@tensorflow/tfjs-node-gpu');
     await activate('tensorflow');
-    return 'CUDA through libtensorflow (tfjs-node-gpu)';
+    return `CUDA through libtensorflow (tfjs-node-gpu${fromWhere(from)})`;
   },
   tensorflow: async () => {
-    await importOptional('@tensorflow/tfjs-node');
+    const { from } = await importOptional('@tensorflow/tfjs-node');
     await activate('tensorflow');
-    return 'native libtensorflow on the CPU (tfjs-node)';
+    return `native libtensorflow on the CPU (tfjs-node${fromWhere(from)})`;
   },
   webgpu: async () => {
-    const dawn = await importOptional('webgpu');
+    const { mod: dawn } = await importOptional('webgpu');
     const create = dawn.create as ((opts: string[]) => unknown) | undefined;
     if (!create) throw new Error('the webgpu package has no create()');
     const gpu = create([]) as { requestAdapter(): Promise<unknown> };
