@@ -25,6 +25,7 @@ export async function run(file: string, o: TrainOptions): Promise<number> {
     process.stderr.write(tty ? `\r${line}\x1b[K` : line + '\n');
   };
   const result = await train(config, {
+    configFile: file,
     ...(o.out ? { runDir: o.out } : {}),
     ...(o.iterations ? { iterations: o.iterations } : {}),
     resume: Boolean(o.resume),
