@@ -45,7 +45,8 @@ export interface CompareReport {
   notes: string[];
 }
 
-const MAIN: Record<string, { name: string; lowerIsBetter: boolean }> = {
+/** The metric a comparison (and a sweep report) leads with, per data kind. */
+export const MAIN_METRIC: Record<string, { name: string; lowerIsBetter: boolean }> = {
   gaussians25: { name: 'hqRatio', lowerIsBetter: false },
   mnist: { name: 'fd', lowerIsBetter: true },
   'fashion-mnist': { name: 'fd', lowerIsBetter: true },
@@ -79,7 +80,7 @@ function markdown(r: CompareReport): string {
       .map(([v, t]) => `${VARIANTS[v as Variant].label} ${time(t.secPerIter)}`)
       .join(', ')}.`,
     '',
-    `Main metric: **${r.mainMetric}** (${MAIN[r.config]?.lowerIsBetter ? 'lower' : 'higher'} is better).`,
+    `Main metric: **${r.mainMetric}** (${MAIN_METRIC[r.config]?.lowerIsBetter ? 'lower' : 'higher'} is better).`,
     '',
     head,
     ...lines,
@@ -139,7 +140,7 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
     n: dataN,
   });
   writeFileSync(picture, comparisonSvg(`EC-VAE vs VAE, ${config.data.kind}, ${iterations} iterations each, seed ${config.seed}`, panels, shape));
-  const main = MAIN[config.data.kind]!;
+  const main = MAIN_METRIC[config.data.kind]!;
   const report: CompareReport = { config: config.data.kind, iterations, training, rows, mainMetric: main.name, picture, notes: [...notes] };
   writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(outDir, 'report.md'), markdown(report));
