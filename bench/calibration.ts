@@ -1,22 +1,27 @@
 /**
- * Calibration evidence: trains a plain VAE and EC-VAE from one config with the same
- * architecture, data, budget and seed, for several seeds, and evaluates VAE one-step,
- * EC-VAE one-step and EC-VAE + MCMC with the metrics of `ecvae eval`. Prints one JSON line
- * per (seed, variant, sampler), then a summary line with mean and sd per row.
+ * Calibration evidence: a sweep (sidecar/sweep/, what `ecvae sweep` runs) of a plain VAE
+ * and EC-VAE from one config with the same architecture, data, budget and seed, over
+ * several seeds, evaluated by the sweep report (VAE one-step, EC-VAE one-step and
+ * EC-VAE + MCMC, the metrics of `ecvae eval`). Prints one JSON line per (seed, variant,
+ * sampler), then a summary line with mean and sd per row; the sweep folder keeps
+ * report.md, report.json and comparison.svg.
  *   npm run bench:calibration -- <config.ecvae.json> [--seeds 0,1,2] [--iterations N] [--n 1000]
- *       [--mcmc-steps 50] [--variants vae,ecvae] [--set calibration.epsilon=0.001 ...] [--out DIR]
- * `--set` overrides any config field (dotted path = JSON value), for sweeps; every line
- * repeats the overrides so a log of runs is self-describing.
+ *       [--mcmc-steps 50] [--variants vae,ecvae] [--set calibration.epsilon=0.001,0.01 ...]
+ *       [--out DIR] [--parallel N]
+ * `--set` is `ecvae sweep`'s (each is an axis of the grid); every line repeats the sets so a
+ * log of runs is self-describing. Rerunning with the same --out skips finished runs.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatDiagnostics, loadConfigFile, parseConfig, type RunConfig } from '../sidecar/engine/config/config.ts';
-import { isVariant, VARIANTS, variantConfig } from '../sidecar/engine/eval/compare.ts';
-import { evaluate } from '../sidecar/engine/eval/evaluate.ts';
-import { train } from '../sidecar/engine/jobs/run.ts';
-import { loadTrained } from '../sidecar/engine/store/trainedModel.ts';
+import { selectBackend } from '../sidecar/engine/core/backend.ts';
+import { readMetrics } from '../sidecar/engine/store/runFolder.ts';
+import { variantAxis } from '../sidecar/sweep/grid.ts';
+import { defaultParallel, runLocal } from '../sidecar/sweep/local.ts';
+import { runDirOf } from '../sidecar/sweep/manifest.ts';
+import { makePlan } from '../sidecar/sweep/plan.ts';
+import { sweepReport } from '../sidecar/sweep/report.ts';
 
 console.log = console.error; // stdout carries the JSON lines only
 const { values, positionals } = parseArgs({
@@ -29,81 +34,51 @@ const { values, positionals } = parseArgs({
     variants: { type: 'string', default: 'vae,ecvae' },
     set: { type: 'string', multiple: true, default: [] },
     out: { type: 'string' },
+    parallel: { type: 'string' },
   },
 });
 const file = positionals[0];
-if (!file) throw new Error('usage: calibration <config.ecvae.json> [--seeds 0,1,2] [--set field=value ...]');
-const loaded = loadConfigFile(file);
-if (!loaded.ok) throw new Error(formatDiagnostics(file, loaded.diagnostics));
-
-/** The config with `--set a.b=json` overrides applied, re-validated (defaults and checks). */
-function withOverrides(base: RunConfig, sets: string[], extra: Record<string, unknown>): RunConfig {
-  const raw = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
-  const put = (path: string, value: unknown): void => {
-    const keys = path.split('.');
-    let o = raw;
-    for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
-    o[keys[keys.length - 1]!] = value;
-  };
-  for (const s of sets) {
-    const i = s.indexOf('=');
-    if (i < 0) throw new Error(`--set ${s}: expected field=value`);
-    const v = s.slice(i + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(v);
-    } catch {
-      value = v;
-    }
-    put(s.slice(0, i), value);
-  }
-  for (const [k, v] of Object.entries(extra)) put(k, v);
-  const r = parseConfig(JSON.stringify(raw), process.cwd());
-  if (!r.ok) throw new Error(formatDiagnostics('<overrides>', r.diagnostics));
-  return r.config;
-}
+if (!file) throw new Error('usage: calibration <config.ecvae.json> [--seeds 0,1,2] [--set field=value,... ...]');
 
 const out = values.out ?? mkdtempSync(join(tmpdir(), 'ecvae-calibration-'));
-const seeds = values.seeds.split(',').map(Number);
-const n = Number(values.n);
-const mcmcSteps = Number(values['mcmc-steps']);
-const rows: { variant: string; sampler: string; metrics: Record<string, number>; secPerIter: number; secondsPerImage: number }[] = [];
-for (const seed of seeds) {
-  for (const variant of values.variants.split(',')) {
-    if (!isVariant(variant)) throw new Error(`--variants: "${variant}" is not one of ${Object.keys(VARIANTS).join(', ')}`);
-    const cfg = withOverrides(variantConfig(loaded.config, variant), values.set, { seed });
-    const enabled = cfg.calibration.enabled;
-    const runDir = join(out, `${variant}-seed${seed}`);
-    const t0 = performance.now();
-    const r = await train(cfg, { runDir, ...(values.iterations ? { iterations: Number(values.iterations) } : {}), resume: true });
-    const trainSeconds = (performance.now() - t0) / 1000;
-    const m = loadTrained(runDir);
-    try {
-      for (const steps of enabled && mcmcSteps > 0 ? [0, mcmcSteps] : [0]) {
-        const e = evaluate(m, { n, mcmcSteps: steps, seed: seed + 1 });
-        const row = { variant, sampler: e.sampler, metrics: e.metrics, secPerIter: r.secPerIter, secondsPerImage: e.secondsPerImage };
-        rows.push(row);
-        process.stdout.write(
-          JSON.stringify({ seed, ...row, iterations: r.iteration, trainSeconds, lambda: r.last?.lambda, last: r.last, sets: values.set }) + '\n',
-        );
-      }
-    } finally {
-      m.dispose();
-    }
-  }
-}
+const plan = makePlan({
+  config: file,
+  seeds: values.seeds,
+  axes: [variantAxis(values.variants.split(',').map((v) => v.trim()))],
+  sets: values.set,
+  ...(values.iterations ? { iterations: Number(values.iterations) } : {}),
+  out,
+});
+const parallel = values.parallel ? Number(values.parallel) : defaultParallel(plan.manifest.base);
+const ran = await runLocal(plan.dir, plan.manifest, plan.runs, { parallel, events: { onLog: (m) => console.error(m) } });
+const bad = ran.states.filter((s) => s.state !== 'finished');
+if (bad.length) throw new Error(`runs not finished: ${bad.map((s) => `${s.name} ${s.state} (${s.detail ?? s.log})`).join('; ')}`);
 
-const summary: Record<string, Record<string, { mean: number; sd: number }>> = {};
-for (const key of [...new Set(rows.map((r) => `${r.variant} ${r.sampler}`))]) {
-  const group = rows.filter((r) => `${r.variant} ${r.sampler}` === key);
-  const metricNames = Object.keys(group[0]!.metrics);
-  summary[key] = Object.fromEntries(
-    metricNames.map((k) => {
-      const v = group.map((g) => g.metrics[k]!);
-      const mean = v.reduce((a, b) => a + b, 0) / v.length;
-      const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(v.length - 1, 1));
-      return [k, { mean, sd }];
-    }),
+await selectBackend(plan.manifest.base.backend);
+const report = await sweepReport(plan.dir, { n: Number(values.n), mcmcSteps: Number(values['mcmc-steps']), onLog: (m) => console.error(m) });
+for (const row of report.runs) {
+  const run = plan.manifest.runs.find((r) => r.name === row.run)!;
+  const last = readMetrics(runDirOf(plan.dir, run)).pop();
+  process.stdout.write(
+    JSON.stringify({
+      seed: row.seed,
+      variant: row.labels.variant,
+      sampler: row.sampler,
+      metrics: row.metrics,
+      secPerIter: last?.itPerSec ? 1 / last.itPerSec : null,
+      secondsPerImage: row.secondsPerImage,
+      iterations: row.iteration,
+      lambda: last?.lambda,
+      last,
+      run: row.run,
+      sets: values.set,
+    }) + '\n',
   );
 }
-process.stdout.write(JSON.stringify({ summary, seeds, sets: values.set, out }) + '\n');
+const summary = Object.fromEntries(
+  report.points.map((p) => [
+    `${[...Object.entries(p.labels)].map(([k, v]) => (k === 'variant' ? v : `${k}=${v}`)).join(' ')} ${p.sampler}`,
+    Object.fromEntries(Object.entries(p.metrics).map(([k, s]) => [k, { mean: s.mean, sd: s.sd ?? 0 }])),
+  ]),
+);
+process.stdout.write(JSON.stringify({ summary, seeds: plan.manifest.seeds, sets: values.set, out: plan.dir, report: join(plan.dir, 'report.md') }) + '\n');

@@ -14,10 +14,20 @@ import { fitPriorCommand } from './commands/fit-prior/index.ts';
 import { infoCommand } from './commands/info/index.ts';
 import { restoreCommand } from './commands/restore/index.ts';
 import { sampleCommand } from './commands/sample/index.ts';
+import { sweepCommand } from './commands/sweep/index.ts';
 import { trainCommand } from './commands/train/index.ts';
 
 /** The commands, in the order help lists them. */
-export const COMMANDS: (() => Command)[] = [trainCommand, sampleCommand, restoreCommand, evalCommand, compareCommand, fitPriorCommand, infoCommand];
+export const COMMANDS: (() => Command)[] = [
+  trainCommand,
+  sampleCommand,
+  restoreCommand,
+  evalCommand,
+  compareCommand,
+  sweepCommand,
+  fitPriorCommand,
+  infoCommand,
+];
 
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;

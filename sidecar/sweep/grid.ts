@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { formatDiagnostics, parseConfig, type RunConfig } from '../engine/config/config.ts';
 import { UserError } from '../engine/core/errors.ts';
 import { schemaPath } from '../engine/core/paths.ts';
+import { isVariant, VARIANTS } from '../engine/eval/variants.ts';
 
 /** One value of an axis: its label in run names and reports, and the config fields it sets. */
 export interface AxisValue {
@@ -269,4 +270,20 @@ export function describeOverrides(o: Record<string, unknown>): string {
   return Object.entries(o)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(', ');
+}
+
+/** An axis of named variants (engine/eval/variants.ts), each setting its model and calibration fields. */
+export function variantAxis(names: string[]): Axis {
+  return {
+    key: 'variant',
+    name: 'variant',
+    values: names.map((v) => {
+      if (!isVariant(v)) throw new SweepError(`variant "${v}" is not one of ${Object.keys(VARIANTS).join(', ')}.`);
+      const d = VARIANTS[v];
+      const overrides: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(d.model)) overrides[`model.${k}`] = x;
+      for (const [k, x] of Object.entries(d.calibration)) overrides[`calibration.${k}`] = x;
+      return { label: v, overrides };
+    }),
+  };
 }

@@ -92,8 +92,10 @@ export function summarizePoints(runs: RunEval[]): PointSummary[] {
   });
 }
 
-const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toPrecision(4));
-export const meanSd = (s: MetricSummary): string => (s.sd === null ? fmt(s.mean) : `${fmt(s.mean)} ± ${fmt(s.sd)}`);
+const fmt = (v: number, digits = 4): string =>
+  Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(digits - 2) : v.toPrecision(digits);
+/** The mean to 4 significant digits, the sd (a rougher estimate) to 2. */
+export const meanSd = (s: MetricSummary): string => (s.sd === null ? fmt(s.mean) : `${fmt(s.mean)} ± ${fmt(s.sd, 2)}`);
 
 export function reportMarkdown(r: SweepReport): string {
   const metricNames = [...new Set(r.points.flatMap((p) => Object.keys(p.metrics)))];

@@ -279,7 +279,7 @@ test('the report: mean ± sample sd per grid point and sampler, every seed liste
   };
   const md = reportMarkdown(report);
   assert.match(md, /^\| lambdaInit \| sampler \| seeds \| hqRatio \| modes \|$/m);
-  assert.match(md, /^\| 10 \| one-step \| 2 \| 0\.6000 ± 0\.1414 \| 20\.50 ± 0\.7071 \|$/m);
+  assert.match(md, /^\| 10 \| one-step \| 2 \| 0\.6000 ± 0\.14 \| 20\.50 ± 0\.71 \|$/m);
   assert.match(md, /^\| 30 \| mcmc \| 1 \| 0\.9500 \| 20 \|$/m);
   assert.match(md, /^\| a1 \| one-step \| 40 \| 0\.7000 \| 21 \|$/m);
   assert.match(md, /- b1: failed \(diverged\)/);

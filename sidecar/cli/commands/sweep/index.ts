@@ -1,0 +1,70 @@
+/** `ecvae sweep`: its options and help; the work is in run.ts, loaded only when it runs. */
+import { Command, Option } from 'commander';
+import { backendOption, jsonOption, UsageError, type BackendOptions } from '../../args.ts';
+import { protocolRange, wholeNumber } from '../../limits.ts';
+
+export interface SweepOptions extends BackendOptions {
+  seeds: string;
+  set?: string[];
+  out?: string;
+  executor: 'local' | 'slurm';
+  parallel?: number;
+  iterations?: number;
+  slurmOpt?: string[];
+  wait?: boolean;
+  status?: string;
+  report?: string;
+  n: number;
+  mcmcSteps: number;
+}
+
+const collect = (v: string, all: string[] | undefined): string[] => [...(all ?? []), v];
+
+export function sweepCommand(): Command {
+  const cmd = new Command('sweep')
+    .summary('train a grid of configs over seeds, locally or on a Slurm cluster')
+    .usage(
+      '<config> --out <dir> [--seeds 0,1,2] [--set path=v1,v2 ...] [--executor local|slurm] [options]\n       ecvae sweep --status <dir>\n       ecvae sweep --report <dir>',
+    )
+    .description(
+      'Expand a config into one run per grid point (each --set path=v1,v2 is an axis) and seed, in <dir>/<values>_seed=<s>/, and train them.\n' +
+        'local: N runs at a time, each an `ecvae train` process; running the same command again skips finished runs and resumes the others; Ctrl-C stops every run with a checkpoint.\n' +
+        'slurm: one sbatch job array, one task per run, on the filesystem the nodes share; submitting again resubmits unfinished runs, which resume from their checkpoints.\n' +
+        '--status <dir> lists each run as queued, running, finished, failed or stopped; --report <dir> evaluates every finished run and writes report.md, report.json and comparison.svg.',
+    )
+    .argument('[config]', 'the run config (*.ecvae.json) to sweep')
+    .option('--out <dir>', 'the sweep folder (new, empty, or a sweep of the same config to add to)')
+    .option('--seeds <list>', 'seeds, e.g. 0,1,2 or 0-4', '0,1,2')
+    .option('--set <path=values>', 'a config field and its values, e.g. calibration.lambdaInit=10,30 (repeatable: the grid is every combination)', collect)
+    .addOption(new Option('--executor <name>', 'where the runs train').choices(['local', 'slurm']).default('local'))
+    .addOption(
+      new Option('--parallel <n>', 'local: runs at a time (default: the cores over each run’s threads)').argParser(
+        wholeNumber('--parallel', { min: 1, max: 256 }),
+      ),
+    )
+    .addOption(
+      new Option('--iterations <n>', "iterations per run (default: the config's training.iterations)").argParser(
+        wholeNumber('--iterations', protocolRange('train/start', 'iterations')),
+      ),
+    )
+    .option('--slurm-opt <name=value>', 'slurm: an sbatch option, e.g. partition=gpu, time=02:00:00, mem=8G, gres=gpu:1 (repeatable)', collect)
+    .option('--wait', 'slurm: wait until every submitted run has ended, then print the states')
+    .option('--status <dir>', 'print the state of each run of the sweep in <dir>')
+    .option('--report <dir>', 'evaluate every finished run of the sweep in <dir> and write its report')
+    .addOption(
+      new Option('--n <count>', 'report: samples evaluated per run').default(1000).argParser(wholeNumber('--n', { ...protocolRange('sample', 'n'), min: 10 })),
+    )
+    .addOption(
+      new Option('--mcmc-steps <k>', 'report: also evaluate K Langevin steps on the energy (calibrated runs)')
+        .default(0)
+        .argParser(wholeNumber('--mcmc-steps', protocolRange('sample', 'mcmcSteps'))),
+    );
+  backendOption(cmd, 'report: TF.js backend of the evaluation');
+  jsonOption(cmd);
+  return cmd.action(async (config: string | undefined, opts: SweepOptions) => {
+    const modes = [config !== undefined, opts.status !== undefined, opts.report !== undefined].filter(Boolean).length;
+    if (modes !== 1) throw new UsageError('give a config to sweep (with --out), or --status <dir>, or --report <dir>: one of them.', 'sweep');
+    if (config !== undefined && !opts.out) throw new UsageError('a sweep needs --out <dir>, the folder its runs go to.', 'sweep');
+    process.exitCode = await (await import('./run.ts')).run(config, opts);
+  });
+}
