@@ -11,6 +11,7 @@ import { semanticChecks } from './checks.ts';
 import { DiagnosticBuilder, lineColumn, type Diagnostic } from './diagnostics.ts';
 import { UserError } from '../core/errors.ts';
 import { schemaPath } from '../core/paths.ts';
+import { READ_LIMITS, readTextGuarded } from '../core/guardedRead.ts';
 
 // The config's types are generated from its schema (scripts/config-types.mjs), its one
 // declaration: they describe a config after validation, defaults filled.
@@ -156,12 +157,13 @@ function dedupe(items: Diagnostic[]): Diagnostic[] {
 export function loadConfigFile(file: string): ConfigResult {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Regular files only, bounded and non-blocking: a FIFO named as a config must not freeze the sidecar.
+    text = readTextGuarded(file, { what: 'config', kind: 'config', maxBytes: READ_LIMITS.config });
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    if (!(err instanceof UserError)) throw err;
     return {
       ok: false,
-      diagnostics: [{ severity: 'error', field: '', message: `Cannot read config ${file}: ${reason}.`, line: 1, column: 1, offset: 0, length: 0 }],
+      diagnostics: [{ severity: 'error', field: '', message: err.message, line: 1, column: 1, offset: 0, length: 0 }],
     };
   }
   return parseConfig(text, dirname(resolve(file)));

@@ -8,12 +8,14 @@
  * ErrorCode.Failed). Each module keeps its own subclass, so its messages stay next to
  * the code that detects them.
  */
-export type UserErrorKind = 'config' | 'data' | 'image' | 'mask' | 'checkpoint' | 'run' | 'restore' | 'sample' | 'request';
+export type UserErrorKind = 'config' | 'data' | 'image' | 'mask' | 'checkpoint' | 'run' | 'restore' | 'sample' | 'request' | 'file' | 'output';
 
 export class UserError extends Error {
   constructor(
     readonly kind: UserErrorKind,
     message: string,
+    /** The file or folder the error concerns, when there is one (front ends may show or link it). */
+    readonly path?: string,
   ) {
     super(message);
     this.name = new.target.name;

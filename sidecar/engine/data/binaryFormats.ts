@@ -4,9 +4,9 @@
  * Each reader returns uint8 HWC pixels, or a DataFileError that names the file and what
  * is wrong with it (truncated, mislabelled, not that format).
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { UserError } from '../core/errors.ts';
+import { READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
 
 export class DataFileError extends UserError {
   constructor(message: string) {
@@ -25,11 +25,7 @@ export interface ByteImages {
 }
 
 function read(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new DataFileError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}.`);
-  }
+  return readGuarded(file, { what: 'dataset file', kind: 'data', maxBytes: READ_LIMITS.dataset });
 }
 
 /**

@@ -2,18 +2,18 @@
  * Image file I/O with maintained codecs (pngjs, jpeg-js). Everything in the engine uses
  * float images in [-1, 1]; conversion happens here, at the boundary.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { UserError } from '../core/errors.ts';
+import { FileReadError, READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
 
 export class ImageError extends UserError {
   constructor(
     readonly file: string,
     reason: string,
   ) {
-    super('image', `Cannot read image ${file}: ${reason}`);
+    super('image', `Cannot read image ${file}: ${reason}`, file);
   }
 }
 
@@ -88,27 +88,17 @@ export function decodeImage(buf: Buffer, file: string): RgbaImage {
 }
 
 /**
- * Reads and decodes an image file. Only regular files are read: the file is opened
- * non-blocking and checked with fstat first, so a FIFO, a device or a folder (or a link
- * to one) is refused at once instead of blocking or reading forever.
+ * Reads and decodes an image file: regular files only, non-blocking and bounded
+ * (files/guardedRead.ts), so a FIFO, a device or a folder (or a link to one) is refused
+ * at once instead of blocking or reading forever.
  */
 export function readImage(file: string): RgbaImage {
   let buf: Buffer;
-  let fd: number | undefined;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    const st = fstatSync(fd);
-    if (!st.isFile()) {
-      const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : 'a device or other special file';
-      throw new ImageError(file, `it is ${what}, not a regular file`);
-    }
-    buf = readFileSync(fd);
+    buf = readGuarded(file, { what: 'image', kind: 'image', maxBytes: READ_LIMITS.image });
   } catch (err) {
-    if (err instanceof ImageError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    throw new ImageError(file, e.code === 'ENOENT' ? 'file not found' : e.code === 'EISDIR' ? 'it is a folder' : e.message);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (err instanceof FileReadError) throw new ImageError(file, err.message.replace(/^Cannot read image [^:]*: /, '').replace(/\.$/, ''));
+    throw err;
   }
   return decodeImage(buf, file);
 }

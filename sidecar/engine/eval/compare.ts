@@ -5,13 +5,14 @@
  * one sample picture per sampler and comparison.svg (data | each sampler, with its
  * metrics under it). Rerunnable: finished variants are not retrained.
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../store/atomic.ts';
+import { claimOutputFolder, markOutputFolder } from '../store/outputFolder.ts';
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config/config.ts';
 import { exampleSize, loadDataset } from '../data/index.ts';
 import { comparisonSvg, type Panel } from './picture.ts';
 import { writeSamples } from '../store/pictures.ts';
-import { train, type RunEvents } from '../jobs/run.ts';
+import { RunError, train, type RunEvents } from '../jobs/run.ts';
 import { loadTrained } from '../store/trainedModel.ts';
 import { evaluate, type EvalResult } from './evaluate.ts';
 import { variantConfig, VARIANTS, type Variant } from './variants.ts';
@@ -94,13 +95,16 @@ function markdown(r: CompareReport): string {
 
 export async function compare(config: RunConfig, o: CompareOptions): Promise<CompareReport> {
   const outDir = resolve(o.outDir);
+  // Refused before any training when the folder is not new, empty or a comparison of ours.
+  claimOutputFolder(outDir, 'compare', 'compare');
+  markOutputFolder(outDir, 'compare');
   const iterations = o.iterations ?? config.training.iterations;
   const variants = (o.variants ?? ['vae', 'ecvae']).map((variant) => ({ variant, cfg: variantConfig(config, variant) }));
   const training: CompareReport['training'] = {};
   for (const v of variants) {
     const runDir = join(outDir, v.variant);
     const r = await train(v.cfg, { runDir, iterations, resume: true, ...(o.events ? { events: o.events } : {}) });
-    if (r.status !== 'finished') throw new Error(`${v.variant} training ${r.status} at iteration ${r.iteration}; rerun compare to continue.`);
+    if (r.status !== 'finished') throw new RunError(`${v.variant} training ${r.status} at iteration ${r.iteration}; rerun compare to continue.`);
     training[v.variant] = { runDir, secPerIter: r.iterationsThisSession ? r.secPerIter : null };
   }
   const rows: CompareRow[] = [];
@@ -139,10 +143,11 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
     values: data.x.subarray(0, dataN * exampleSize(data)),
     n: dataN,
   });
-  writeFileSync(picture, comparisonSvg(`EC-VAE vs VAE, ${config.data.kind}, ${iterations} iterations each, seed ${config.seed}`, panels, shape));
+  const text = (t: string): Uint8Array[] => [Buffer.from(t, 'utf8')];
+  writeFileAtomic(picture, text(comparisonSvg(`EC-VAE vs VAE, ${config.data.kind}, ${iterations} iterations each, seed ${config.seed}`, panels, shape)));
   const main = MAIN_METRIC[config.data.kind]!;
   const report: CompareReport = { config: config.data.kind, iterations, training, rows, mainMetric: main.name, picture, notes: [...notes] };
-  writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(join(outDir, 'report.md'), markdown(report));
+  writeFileAtomic(join(outDir, 'report.json'), text(JSON.stringify(report, null, 2) + '\n'));
+  writeFileAtomic(join(outDir, 'report.md'), text(markdown(report)));
   return report;
 }

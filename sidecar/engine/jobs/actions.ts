@@ -10,11 +10,20 @@ import { draw, type Drawn } from '../algorithm/sample.ts';
 import * as tf from '../core/tf.ts';
 import { loadTrained } from '../store/trainedModel.ts';
 import { UserError } from '../core/errors.ts';
+import { requireDistinctPaths, requireOutputFile } from '../store/outputFolder.ts';
+
+/** Latents are decoded as given: a non-finite value would decode to a silently blank or NaN picture. */
+export function requireFiniteLatents(latents: number[][] | undefined): void {
+  latents?.forEach((z, i) => {
+    const j = z.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+    if (j >= 0) throw new ActionError(`Latent ${i} has a non-finite value at position ${j} (${String(z[j])}); latents must be finite numbers.`);
+  });
+}
 
 /** A request that cannot be served as asked (as opposed to an internal failure). */
 export class ActionError extends UserError {
-  constructor(message: string) {
-    super('request', message);
+  constructor(message: string, path?: string) {
+    super('request', message, path);
   }
 }
 
@@ -54,7 +63,8 @@ export interface SampleOutcome {
 
 /** Refuses an output name whose extension is not an image format we write (the format follows the extension). */
 export function requireImageOutput(file: string): void {
-  if (!outputFormat(file)) throw new ActionError(`Output file ${file} must end in .png, .jpg or .jpeg (the format follows the extension).`);
+  if (!outputFormat(file)) throw new ActionError(`Output file ${file} must end in .png, .jpg or .jpeg (the format follows the extension).`, file);
+  requireOutputFile(file, 'output image');
 }
 
 /**
@@ -66,6 +76,8 @@ export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutc
     steps = r.mcmcSteps ?? 0;
   if (!r.out && !r.previews) throw new ActionError('Sampling needs an output file (out) or previews.');
   if (r.out) requireImageOutput(r.out);
+  requireDistinctPaths({ output: r.out }, { checkpoint: r.checkpoint });
+  requireFiniteLatents(r.latents);
   throwIfCancelled(signal, 'Sampling');
   const m = loadTrained(r.checkpoint);
   if (r.latents && new Set(r.latents.map((z) => z.length)).size > 1) throw new ActionError('Latents must all have the same length.');

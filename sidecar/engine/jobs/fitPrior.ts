@@ -9,7 +9,10 @@
  * itself: its checkpoint is written last and atomically, and a fit stopped before that
  * leaves a folder without a checkpoint, which a rerun overwrites.
  */
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
+import { writeFileAtomic } from '../store/atomic.ts';
+import { claimOutputFolder, removeStaleTemps } from '../store/outputFolder.ts';
 import { dirname, join, resolve } from 'node:path';
 import { adamInit, adamStep, disposeAdam, type AdamState } from '../algorithm/adam.ts';
 import { yieldAndCheck } from '../core/cancel.ts';
@@ -23,7 +26,7 @@ import { writeSamples } from '../store/pictures.ts';
 import { disposeParams, initParams, valueAndParamGrads, type Params } from '../core/params.ts';
 import { deriveSeed, permutation, Stream } from '../core/rng.ts';
 import { RunError, sampleGrid } from './run.ts';
-import { prepareRunFolder, runFiles, samplePath, writeStatus } from '../store/runFolder.ts';
+import { acquireRunLock, prepareRunFolder, runFiles, samplePath, writeStatus } from '../store/runFolder.ts';
 import { generate, inChunks } from '../algorithm/sample.ts';
 import { disposeTrainState } from '../algorithm/trainer.ts';
 import * as tf from '../core/tf.ts';
@@ -71,7 +74,10 @@ export async function fitPrior(source: string, o: FitPriorOptions): Promise<FitP
   const fitted: RunConfig = { ...config, name: `${config.name}-flowprior`, model: { ...config.model, prior: 'realnvp' } };
   const sourceDir = dirname(dirname(file)); // a checkpoint sits in <run>/checkpoints/
   const runDir = resolve(o.outDir ?? join(sourceDir, '..', fitted.name));
-  if (existsSync(join(runFiles(runDir).checkpoints, 'latest'))) throw new RunError(`${runDir} already holds a run; choose another --out folder.`);
+  // Refused before any work: a folder that is not new, empty or a run of ours, or a run that already has a checkpoint.
+  const claim = claimOutputFolder(runDir, 'run', 'fit-prior');
+  if (!claim.fresh && existsSync(join(runFiles(runDir).checkpoints, 'latest')))
+    throw new RunError(`${runDir} already holds a run; choose another --out folder.`, runDir);
 
   const dataset = loadDataset(config.data, config.seed);
   const model = buildModel(fitted.model, ck.header.dataShape);
@@ -134,26 +140,39 @@ export async function fitPrior(source: string, o: FitPriorOptions): Promise<FitP
     disposeParams(prior);
     prior = {};
     opt = { t: 0, m: {}, v: {} };
-    prepareRunFolder(runDir, fitted, true);
-    const metrics = runFiles(sourceDir).metrics;
-    if (existsSync(metrics)) copyFileSync(metrics, runFiles(runDir).metrics);
-    const grid = sampleGrid(dataset, fitted.logging.sampleCount);
-    const samples = generate(model, state.vae, grid.n, config.seed);
-    writeSamples(samplePath(runDir, state.iteration, 'one-step'), model.dataShape, samples, grid.reference);
-    samples.dispose();
-    writeFileSync(
-      join(runDir, 'fit-prior.json'),
-      JSON.stringify({ source: file, iterations: o.iterations, batchSize: batch, learningRate: o.learningRate, gaussianHeldOutNll, curve }, null, 2) + '\n',
-    );
-    const checkpoint = saveCheckpoint(runDir, state, fitted, ck.header.dataShape, fitted.logging.keepCheckpoints);
-    writeStatus(runDir, { status: 'finished', iteration: state.iteration, total: state.iteration });
-    const kept = curve.find((c) => c.iteration === bestStep)!;
-    return { runDir, checkpoint, step: bestStep, trainNll: kept.trainNll, heldOutNll: kept.heldOutNll, gaussianHeldOutNll };
+    const release = acquireRunLock(runDir, (m) => log(`note: ${m}`));
+    try {
+      claimOutputFolder(runDir, 'run', 'fit-prior');
+      removeStaleTemps(runDir);
+      return writeFitted();
+    } finally {
+      release();
+    }
   } finally {
     tf.dispose([held, trainMeans]);
     disposeTrainState(state);
     disposeParams(prior);
     disposeParams(best);
     disposeAdam(opt);
+  }
+
+  function writeFitted(): FitPriorResult {
+    prepareRunFolder(runDir, fitted, true);
+    const metrics = runFiles(sourceDir).metrics;
+    if (existsSync(metrics))
+      writeFileAtomic(runFiles(runDir).metrics, [readGuarded(metrics, { what: 'metrics file', kind: 'run', maxBytes: READ_LIMITS.metrics })]);
+    const grid = sampleGrid(dataset, fitted.logging.sampleCount);
+    const samples = generate(model, state.vae, grid.n, config.seed);
+    writeSamples(samplePath(runDir, state.iteration, 'one-step'), model.dataShape, samples, grid.reference);
+    samples.dispose();
+    writeFileAtomic(join(runDir, 'fit-prior.json'), [
+      Buffer.from(
+        JSON.stringify({ source: file, iterations: o.iterations, batchSize: batch, learningRate: o.learningRate, gaussianHeldOutNll, curve }, null, 2) + '\n',
+      ),
+    ]);
+    const checkpoint = saveCheckpoint(runDir, state, fitted, ck.header.dataShape, fitted.logging.keepCheckpoints);
+    writeStatus(runDir, { status: 'finished', iteration: state.iteration, total: state.iteration });
+    const kept = curve.find((c) => c.iteration === bestStep)!;
+    return { runDir, checkpoint, step: bestStep, trainNll: kept.trainNll, heldOutNll: kept.heldOutNll, gaussianHeldOutNll };
   }
 }

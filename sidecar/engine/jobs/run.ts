@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { selectBackend, type BackendReport } from '../core/backend.ts';
 import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../store/checkpoint.ts';
 import type { RunConfig } from '../config/config.ts';
@@ -32,6 +33,7 @@ import { generate, refine } from '../algorithm/sample.ts';
 import * as tf from '../core/tf.ts';
 import { DivergenceError, disposeTrainState, initTrainState, trainIteration, type IterationMetrics, type TrainState } from '../algorithm/trainer.ts';
 import { UserError } from '../core/errors.ts';
+import { claimOutputFolder, removeStaleTemps } from '../store/outputFolder.ts';
 
 export type { MetricsRecord, RunStatus } from '../store/runFolder.ts';
 
@@ -71,8 +73,8 @@ export interface TrainResult {
 }
 
 export class RunError extends UserError {
-  constructor(message: string) {
-    super('run', message);
+  constructor(message: string, path?: string) {
+    super('run', message, path);
   }
 }
 
@@ -85,6 +87,17 @@ export function sampleGrid(ds: Dataset, sampleCount: number): { n: number; refer
   return { n: points ? sampleCount * 16 : sampleCount, reference: points ? ds.x.subarray(0, Math.min(ds.size, sampleCount * 16) * ds.shape[0]!) : undefined };
 }
 
+/** Identifies a dataset's examples in their order: a resumed run must see exactly the data it was trained on. */
+export function datasetFingerprint(d: Dataset): string {
+  return `${d.size}x${d.shape.join('x')}:${crc32(new Uint8Array(d.x.buffer, d.x.byteOffset, d.x.byteLength)).toString(16)}`;
+}
+
+/** For checkpoints written before the fingerprint: the data settings that choose the examples. */
+function sameDataConfig(a: RunConfig['data'], b: RunConfig['data']): boolean {
+  const pick = (d: RunConfig['data']): unknown[] => [d.kind, d.path && resolve(d.path), d.split, d.limit, d.size, d.channels, d.scale, d.count];
+  return JSON.stringify(pick(a)) === JSON.stringify(pick(b));
+}
+
 /**
  * Trains (or resumes) a run to its iteration target, holding the run folder's writer lock
  * throughout. Resolves with the outcome; throws RunError (or RunLockedError) for unusable input.
@@ -92,8 +105,13 @@ export function sampleGrid(ds: Dataset, sampleCount: number): { n: number; refer
 export async function train(config: RunConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const log = (m: string): void => opts.events?.onLog?.(m);
   const runDir = resolve(opts.runDir ?? join(config.output.dir, config.name));
+  // Refused at once, before any work, when the folder is not new, empty or a run of ours.
+  claimOutputFolder(runDir, 'run', 'train');
   const release = acquireRunLock(runDir, (m) => log(`note: ${m}`));
   try {
+    // Checked again under the lock (the folder may have changed in between), then the temp files a killed writer left.
+    claimOutputFolder(runDir, 'run', 'train');
+    for (const f of removeStaleTemps(runDir)) log(`note: removed ${f}, a temporary file left by an interrupted write`);
     return await trainLocked(config, opts, runDir, log);
   } finally {
     release();
@@ -127,11 +145,25 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
   const tooBig = memoryProblem(model, config.training.batchSize, threads, backend.backend);
   if (tooBig) throw new RunError(tooBig);
 
+  const fingerprint = datasetFingerprint(dataset);
   let state: TrainState;
   if (resumeFile) {
     const ck = readCheckpoint(resumeFile);
     assertMatchesModel(ck, [...model.specs.enc, ...model.specs.dec], 'vae');
     if (config.calibration.enabled) assertMatchesModel(ck, model.specs.ebm, 'ebm');
+    const trainedOn = ck.header.dataFingerprint;
+    if (trainedOn !== undefined && trainedOn !== fingerprint)
+      throw new CheckpointError(
+        `Checkpoint ${resumeFile} was trained on other data than the config's ${dataset.name} (same shape, different examples or order). ` +
+          `Resume with the config the run was trained with (${runFiles(runDir).config}), or train into another folder.`,
+        resumeFile,
+      );
+    if (trainedOn === undefined && !sameDataConfig(ck.header.config.data, config.data))
+      throw new CheckpointError(
+        `Checkpoint ${resumeFile} was trained on data ${JSON.stringify(ck.header.config.data)}; the config says ${JSON.stringify(config.data)}. ` +
+          `Resume with the config the run was trained with (${runFiles(runDir).config}), or train into another folder.`,
+        resumeFile,
+      );
     state = stateFromCheckpoint(ck);
     if (config.calibration.enabled !== Boolean(state.ebm))
       throw new CheckpointError(
@@ -158,7 +190,7 @@ async function trainLocked(config: RunConfig, opts: TrainOptions, runDir: string
 
   const saveCk = (): void => {
     if (!allFinite(state.vae) || (state.ebm && !allFinite(state.ebm))) throw new DivergenceError(state.iteration, { parameters: NaN });
-    checkpoint = saveCheckpoint(runDir, state, config, dataset.shape, L.keepCheckpoints);
+    checkpoint = saveCheckpoint(runDir, state, config, dataset.shape, L.keepCheckpoints, { dataFingerprint: fingerprint });
     ev.onCheckpoint?.(checkpoint, state.iteration);
   };
   const saveSamples = (): void => {

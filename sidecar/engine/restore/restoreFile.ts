@@ -5,6 +5,7 @@
  * observation A+y, each sample and each baseline) and stream the current estimates.
  */
 import { ActionError, requireImageOutput } from '../jobs/actions.ts';
+import { requireDistinctPaths } from '../store/outputFolder.ts';
 import { isGrayImage, readImage, toFloat } from '../data/images.ts';
 import { imageDataUrls, imageGrid, stripDataUrl, writeImage, writePicture } from '../store/pictures.ts';
 import * as tf from '../core/tf.ts';
@@ -69,6 +70,7 @@ export async function restoreFile(
   if (!r.out && !r.previews) throw new ActionError('A restoration needs an output file (out) or previews.');
   if (r.out) requireImageOutput(r.out);
   if (r.compare) requireImageOutput(r.compare);
+  requireDistinctPaths({ output: r.out, 'comparison strip': r.compare }, { checkpoint: r.checkpoint, image: r.image, mask: r.mask, reference: r.reference });
   const m = loadTrained(r.checkpoint);
   const notes: string[] = [];
   const tensors: tf.Tensor[] = [];

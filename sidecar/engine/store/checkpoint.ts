@@ -5,8 +5,8 @@
  * after the checkpoint is complete, so a crash at any moment leaves the previous
  * checkpoint intact and pointed to.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import type { AdamState } from '../algorithm/adam.ts';
 import type { RunConfig } from '../config/config.ts';
@@ -15,6 +15,8 @@ import { encodeTensorFile, readTensorFile, TensorFileError, type TensorFile, typ
 import * as tf from '../core/tf.ts';
 import type { TrainState } from '../algorithm/trainer.ts';
 import { UserError } from '../core/errors.ts';
+import { describeFsError, READ_LIMITS, readTextGuarded } from '../core/guardedRead.ts';
+import { byIteration, CHECKPOINT_NAME } from './runFolder.ts';
 
 export const CHECKPOINT_FORMAT = 1;
 
@@ -27,13 +29,15 @@ export interface CheckpointHeader {
   dataShape: number[];
   adamSteps: { vae: number; ebm?: number };
   createdAt: string;
+  /** The training data's identity (run.ts datasetFingerprint); absent in checkpoints written before it existed. */
+  dataFingerprint?: string;
   tensors: TensorIndexEntry[];
   crc32: number;
 }
 
 export class CheckpointError extends UserError {
-  constructor(message: string) {
-    super('checkpoint', message);
+  constructor(message: string, path?: string) {
+    super('checkpoint', message, path);
   }
 }
 
@@ -54,7 +58,14 @@ function tensorsOf(state: TrainState): [string, tf.Tensor][] {
 export const checkpointName = (iteration: number): string => `iter-${String(iteration).padStart(6, '0')}.ckpt`;
 
 /** Saves `state` under runDir/checkpoints, updates `latest`, prunes to `keep` files. Returns the path. */
-export function saveCheckpoint(runDir: string, state: TrainState, config: RunConfig, dataShape: number[], keep: number): string {
+export function saveCheckpoint(
+  runDir: string,
+  state: TrainState,
+  config: RunConfig,
+  dataShape: number[],
+  keep: number,
+  extra: { dataFingerprint?: string } = {},
+): string {
   const dir = join(runDir, 'checkpoints');
   mkdirSync(dir, { recursive: true });
   const meta: Omit<CheckpointHeader, 'tensors' | 'crc32'> = {
@@ -66,14 +77,14 @@ export function saveCheckpoint(runDir: string, state: TrainState, config: RunCon
     dataShape,
     adamSteps: { vae: state.vaeOpt.t, ...(state.ebmOpt ? { ebm: state.ebmOpt.t } : {}) },
     createdAt: new Date().toISOString(),
+    ...extra,
   };
   const file = join(dir, checkpointName(state.iteration));
   writeFileAtomic(file, encodeTensorFile(meta, tensorsOf(state)));
   writeFileAtomic(join(dir, 'latest'), [Buffer.from(basename(file) + '\n', 'utf8')]);
-  const old = readdirSync(dir)
-    .filter((f) => /^iter-\d+\.ckpt$/.test(f))
-    .sort();
-  for (const f of old.slice(0, Math.max(0, old.length - keep))) rmSync(join(dir, f), { force: true });
+  // Oldest first by iteration number (names of 7+ digits sort wrong as strings); the one just written is never pruned.
+  const old = byIteration(readdirSync(dir), CHECKPOINT_NAME).filter((f) => f !== basename(file));
+  for (const f of old.slice(0, Math.max(0, old.length - (keep - 1)))) rmSync(join(dir, f), { force: true });
   return file;
 }
 
@@ -84,17 +95,30 @@ export function readCheckpoint(file: string): LoadedCheckpoint {
   try {
     c = readTensorFile<CheckpointHeader>(file, 'checkpoint');
   } catch (err) {
-    if (err instanceof TensorFileError) {
-      const hint = /corrupt|truncated/.test(err.message) ? ' Use an earlier checkpoint from the same folder.' : '';
-      throw new CheckpointError(err.message + hint);
-    }
+    if (err instanceof TensorFileError) throw new CheckpointError(err.message + (/corrupt|truncated/.test(err.message) ? earlierHint(file) : ''), file);
+    if (err instanceof UserError) throw new CheckpointError(err.message, file);
     throw err;
   }
   if (c.header.format !== CHECKPOINT_FORMAT)
-    throw new CheckpointError(`Checkpoint ${file} has format ${c.header.format}; this version reads format ${CHECKPOINT_FORMAT}.`);
+    throw new CheckpointError(`Checkpoint ${file} has format ${c.header.format}; this version reads format ${CHECKPOINT_FORMAT}.`, file);
   const problem = headerProblem(c.header);
-  if (problem) throw new CheckpointError(`Checkpoint ${file} is corrupt (${problem}). Use an earlier checkpoint from the same folder.`);
+  if (problem) throw new CheckpointError(`Checkpoint ${file} is corrupt (${problem}).${earlierHint(file)}`, file);
   return c;
+}
+
+/** Advice a user can follow: the earlier checkpoints beside a damaged one, and how to use them. */
+function earlierHint(file: string): string {
+  let earlier: string[] = [];
+  try {
+    earlier = byIteration(readdirSync(dirname(file)), CHECKPOINT_NAME).filter((f) => f !== basename(file));
+  } catch {
+    // the folder is unreadable: no list to give
+  }
+  if (!earlier.length) return ' No earlier checkpoint is beside it.';
+  return (
+    ` Earlier checkpoints beside it: ${earlier.slice(-3).join(', ')}. Pass one of them as the checkpoint (sample, eval, restore and fit-prior take a .ckpt file);` +
+    ` to resume training from one, write its name into ${join(dirname(file), 'latest')}.`
+  );
 }
 
 const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
@@ -116,18 +140,36 @@ function headerProblem(h: CheckpointHeader): string | undefined {
  * folder; folders resolve through their `latest` pointer.
  */
 export function resolveCheckpoint(arg: string): string {
-  if (!existsSync(arg)) throw new CheckpointError(`No such checkpoint or run folder: ${arg}.`);
-  if (!statSync(arg).isDirectory()) return arg;
+  let isDir: boolean;
+  try {
+    isDir = statSync(arg).isDirectory();
+  } catch (err) {
+    const why = describeFsError(err, arg);
+    throw new CheckpointError(why === 'file not found' ? `No such checkpoint or run folder: ${arg}.` : `Cannot read checkpoint ${arg}: ${why}.`, arg);
+  }
+  if (!isDir) return arg;
   for (const dir of [join(arg, 'checkpoints'), arg]) {
     const pointer = join(dir, 'latest');
-    if (existsSync(pointer)) {
-      const name = readFileSync(pointer, 'utf8').trim();
-      const file = join(dir, name);
-      if (!existsSync(file)) throw new CheckpointError(`${pointer} points to ${name}, which is missing.`);
-      return file;
+    let exists = true;
+    try {
+      statSync(pointer);
+    } catch {
+      exists = false;
     }
+    if (!exists) continue;
+    const name = readTextGuarded(pointer, { what: 'checkpoint pointer', kind: 'checkpoint', maxBytes: READ_LIMITS.runFile }).trim();
+    // The pointer names a file in its own folder, nothing else (a hand-edited "../x" would read any file).
+    if (!CHECKPOINT_NAME.test(name))
+      throw new CheckpointError(`${pointer} should name a checkpoint file such as iter-000100.ckpt; it holds ${JSON.stringify(name.slice(0, 80))}.`, pointer);
+    const file = join(dir, name);
+    try {
+      statSync(file);
+    } catch {
+      throw new CheckpointError(`${pointer} points to ${name}, which is missing.${earlierHint(file)}`, pointer);
+    }
+    return file;
   }
-  throw new CheckpointError(`${arg} has no checkpoint yet (no checkpoints/latest). Train first, or pass a .ckpt file.`);
+  throw new CheckpointError(`${arg} has no checkpoint yet (no checkpoints/latest). Train first, or pass a .ckpt file.`, arg);
 }
 
 /** The tensors stored under `prefix/` as a parameter map (undefined when there are none). */

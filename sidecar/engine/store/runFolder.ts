@@ -11,14 +11,18 @@
  *   run.lock                  held by the one process writing the folder
  * A folder whose status says "running" but whose writer is gone reads as "interrupted".
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { writeFileAtomic } from './atomic.ts';
 import type { IterationMetrics } from '../algorithm/trainer.ts';
-import { UserError } from '../core/errors.ts';
+import { FileReadError, READ_LIMITS, readJsonIfPresent, readTextGuarded } from '../core/guardedRead.ts';
+import { markOutputFolder } from './outputFolder.ts';
+import { liveness, selfIdentity, type ProcessIdentity } from './processIdentity.ts';
+import { acquireLock } from './runLock.ts';
+
+export { RunLockedError } from './runLock.ts';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
 /** What a reader sees: a "running" folder whose writer died is "interrupted". */
@@ -37,20 +41,13 @@ export interface MetricsRecord extends IterationMetrics {
   elapsed: number;
 }
 
-interface StatusFile {
+interface StatusFile extends Partial<Omit<ProcessIdentity, 'pid'>> {
   status: RunStatus;
   iteration: number;
   total: number;
   message?: string;
   pid: number;
-  host?: string;
   updatedAt: string;
-}
-
-interface LockFile {
-  pid: number;
-  host: string;
-  startedAt: string;
 }
 
 export type SampleKind = 'one-step' | 'mcmc';
@@ -114,26 +111,35 @@ export function configHash(text: string): string {
 }
 
 const tag = (iteration: number): string => String(iteration).padStart(6, '0');
+
+/**
+ * Files named by iteration (iter-000120.ckpt, iter-1000000.png) sorted by the number in
+ * the name, not as strings: the padding is 6 digits, so a longer run's names have more
+ * digits and string order would put iteration 1000000 before 999999.
+ */
+export function byIteration(names: string[], pattern: RegExp): string[] {
+  return names
+    .map((n) => ({ n, i: pattern.exec(n)?.[1] }))
+    .filter((x): x is { n: string; i: string } => x.i !== undefined)
+    .sort((a, b) => Number(a.i) - Number(b.i) || a.n.localeCompare(b.n))
+    .map((x) => x.n);
+}
+
+/** Checkpoint files: iter-<iteration>.ckpt (checkpoint.ts writes them). */
+export const CHECKPOINT_NAME = /^iter-(\d+)\.ckpt$/;
 const SAMPLE_NAME: Record<SampleKind, RegExp> = { 'one-step': /^iter-(\d+)\.png$/, mcmc: /^iter-(\d+)-mcmc\.png$/ };
 
 export function samplePath(runDir: string, iteration: number, kind: SampleKind): string {
   return join(runFiles(runDir).samples, `iter-${tag(iteration)}${kind === 'mcmc' ? '-mcmc' : ''}.png`);
 }
 
+/** A run file as JSON; undefined when missing, torn, or not a regular file (readers never block on a FIFO). */
 function readJson<T>(file: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
+    return readJsonIfPresent<T>(file, { what: 'run file', kind: 'run', maxBytes: READ_LIMITS.runFile });
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (err instanceof FileReadError) return undefined;
+    throw err;
   }
 }
 
@@ -146,18 +152,20 @@ function processAlive(pid: number): boolean {
  */
 export function prepareRunFolder(runDir: string, config: object, fresh: boolean, configFile?: string): void {
   const f = runFiles(runDir);
+  markOutputFolder(runDir, 'run');
   mkdirSync(f.checkpoints, { recursive: true });
   mkdirSync(f.samples, { recursive: true });
-  writeFileSync(f.config, JSON.stringify(config, null, 2) + '\n');
-  if (fresh) writeFileSync(f.metrics, '');
+  writeFileAtomic(f.config, [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
+  if (fresh) writeFileAtomic(f.metrics, []);
   if (configFile) {
-    const source: SourceFile = { configFile: resolve(configFile), configHash: configHash(readFileSync(configFile, 'utf8')) };
+    const text = readTextGuarded(configFile, { what: 'config', kind: 'config', maxBytes: READ_LIMITS.config });
+    const source: SourceFile = { configFile: resolve(configFile), configHash: configHash(text) };
     writeFileAtomic(f.source, [Buffer.from(JSON.stringify(source, null, 2) + '\n')]);
   } else if (fresh && existsSync(f.source)) unlinkSync(f.source);
 }
 
 export function writeStatus(runDir: string, s: Omit<StatusFile, 'pid' | 'host' | 'updatedAt'>): void {
-  const body: StatusFile = { ...s, pid: process.pid, host: hostname(), updatedAt: new Date().toISOString() };
+  const body: StatusFile = { ...s, ...selfIdentity(), updatedAt: new Date().toISOString() };
   writeFileAtomic(runFiles(runDir).status, [Buffer.from(JSON.stringify(body, null, 2) + '\n')]);
 }
 
@@ -171,51 +179,15 @@ export function truncateMetrics(runDir: string, iteration: number): void {
   writeFileAtomic(runFiles(runDir).metrics, [Buffer.from(kept.map((r) => JSON.stringify(r) + '\n').join(''))]);
 }
 
-export class RunLockedError extends UserError {
-  constructor(message: string) {
-    super('run', message);
-  }
-}
-
 /**
- * Takes the folder's writer lock (exclusive create of run.lock with pid, host, start
- * time), so that two trainers never interleave one run's metrics and checkpoints. A lock
- * left by a dead process on this host is recovered (with `notice`); a live holder, or one
- * on another host whose liveness cannot be checked, is refused with its name. Returns the
- * release function.
+ * Takes the folder's writer lock (files/runLock.ts), so that two trainers never
+ * interleave one run's metrics and checkpoints. A lock whose writer is gone (its pid
+ * dead or reused, or the machine rebooted) is recovered with `notice`; a live holder, or
+ * one on another host whose liveness cannot be checked, is refused with its name.
+ * Returns the release function.
  */
 export function acquireRunLock(runDir: string, notice: (m: string) => void): () => void {
-  const file = runFiles(runDir).lock;
-  const created = !existsSync(runDir);
-  mkdirSync(runDir, { recursive: true });
-  const mine: LockFile = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(file, 'wx');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const held = readJson<LockFile>(file);
-      if (held && held.host === mine.host && !processAlive(held.pid)) {
-        notice(`recovered the lock of ${runDir} left by process ${held.pid} (started ${held.startedAt}), which is no longer running`);
-        unlinkSync(file);
-        continue;
-      }
-      const who = held ? `process ${held.pid} on ${held.host} (since ${held.startedAt})` : 'another process (unreadable lock file)';
-      throw new RunLockedError(
-        `Run folder ${runDir} is being written by ${who}. Stop that run first, or train into another folder. ` +
-          (held && held.host !== mine.host ? `If that process is gone, delete ${file}.` : ''),
-      );
-    }
-    writeSync(fd, JSON.stringify(mine) + '\n');
-    closeSync(fd);
-    return () => {
-      if (readJson<LockFile>(file)?.pid === process.pid) unlinkSync(file);
-      // A run refused before writing anything (bad data, a busy backend) leaves no empty folder behind.
-      if (created && readdirSync(runDir).length === 0) rmdirSync(runDir);
-    };
-  }
-  throw new RunLockedError(`Could not take the lock of ${runDir}: ${file} keeps reappearing.`);
+  return acquireLock(runFiles(runDir).lock, notice);
 }
 
 // ---------------------------------------------------------------- reading (the sidecar)
@@ -225,7 +197,7 @@ export function readMetrics(runDir: string): MetricsRecord[] {
   const file = runFiles(runDir).metrics;
   if (!existsSync(file)) return [];
   const out: MetricsRecord[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  for (const line of readTextGuarded(file, { what: 'metrics file', kind: 'run', maxBytes: READ_LIMITS.metrics }).split('\n')) {
     if (!line.trim()) continue;
     try {
       out.push(JSON.parse(line) as MetricsRecord);
@@ -238,20 +210,15 @@ export function readMetrics(runDir: string): MetricsRecord[] {
 
 export function listCheckpoints(runDir: string): string[] {
   const dir = runFiles(runDir).checkpoints;
-  return existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => f.endsWith('.ckpt'))
-        .sort()
-        .map((f) => join(dir, f))
-    : [];
+  return existsSync(dir) ? byIteration(readdirSync(dir), CHECKPOINT_NAME).map((f) => join(dir, f)) : [];
 }
 
 function newestSamples(runDir: string): RunSnapshot['samples'] {
   const dir = runFiles(runDir).samples;
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir).sort();
+  const files = readdirSync(dir);
   return (['one-step', 'mcmc'] as const).flatMap((kind) => {
-    const newest = files.filter((f) => SAMPLE_NAME[kind].test(f)).pop();
+    const newest = byIteration(files, SAMPLE_NAME[kind]).pop();
     return newest ? [{ kind, iteration: Number(SAMPLE_NAME[kind].exec(newest)![1]), file: join(dir, newest) }] : [];
   });
 }
@@ -268,7 +235,7 @@ export function readRunSummary(runDir: string): RunSummary {
   if (source) Object.assign(out, { configFile: source.configFile, configHash: source.configHash });
   if (!s) return out;
   Object.assign(out, { status: s.status, iteration: s.iteration, ...(s.message ? { message: s.message } : {}) });
-  const writerGone = s.host === undefined || s.host === hostname() ? !processAlive(s.pid) : false;
+  const writerGone = liveness(s) === 'dead';
   if (s.status === 'running' && writerGone) {
     out.status = 'interrupted';
     out.message = `interrupted: process ${s.pid} ended without finishing; resume to continue from the last checkpoint`;

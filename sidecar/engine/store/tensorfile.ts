@@ -7,9 +7,9 @@
  * reason. Files of the first format ("ECVAECK1": no header checksum, e.g. the shipped
  * classifier weights) are still read, with the same index checks.
  */
-import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import * as tf from '../core/tf.ts';
+import { READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
 
 const MAGIC = Buffer.from('ECVAECK2', 'ascii');
 const MAGIC_V1 = Buffer.from('ECVAECK1', 'ascii');
@@ -57,13 +57,8 @@ export interface TensorFile<H> {
 /** Reads and verifies a tensor file; `what` names it in errors ("checkpoint", "classifier weights"). */
 export function readTensorFile<H>(file: string, what: string): TensorFile<H> {
   const What = what[0]!.toUpperCase() + what.slice(1);
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new TensorFileError(`Cannot read ${what} ${file}: ${e.code === 'ENOENT' ? 'file not found' : e.message}.`);
-  }
+  // Regular files only, bounded, non-blocking (a FIFO named as a checkpoint must not freeze the sidecar).
+  const buf = readGuarded(file, { what, kind: 'checkpoint', maxBytes: READ_LIMITS.checkpoint });
   const v2 = buf.length >= 16 && buf.subarray(0, 8).equals(MAGIC);
   if (!v2 && (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC_V1))) throw new TensorFileError(`${file} is not an EC-VAE ${what} (bad magic bytes).`);
   const hlen = buf.readUInt32LE(8);
