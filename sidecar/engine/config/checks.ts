@@ -1,13 +1,13 @@
 /**
  * The config checks a JSON schema cannot express: dataset paths on disk, folder-only
- * fields, image size against model.levels and the paper32 networks, lambda bounds, and the calibration constraint
+ * fields, image size against model.levels and the paper presets, lambda bounds, and the calibration constraint
  * against the chain's noise floor (docs/calibration.md). Paths in `config` are already
  * defaulted; each problem is added to the builder at its field.
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { CalibrationConfig, DataConfig, RunConfig } from './config.generated.ts';
-import { PAPER32_SIZE } from './sizes.ts';
+import { isPaperKind, PAPER_SIZES, type PaperKind } from './sizes.ts';
 import type { DiagnosticBuilder } from './diagnostics.ts';
 
 export function semanticChecks(config: RunConfig, baseDir: string, d: DiagnosticBuilder): void {
@@ -60,7 +60,7 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
       );
     }
   }
-  if (kind === 'paper32') paper32Checks(config, isImage, d);
+  if (isPaperKind(kind)) paperChecks(kind, config, isImage, d);
   flowChecks(config, d);
   if (kind !== 'mlp') {
     for (const f of ['energyFourier', 'decoderFourier'] as const) {
@@ -85,19 +85,20 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
   }
 }
 
-/** The paper's networks are built for 32x32 images (their decoder upsamples 4 -> 8 -> 16 -> 32). */
-function paper32Checks({ data }: RunConfig, isImage: boolean, d: DiagnosticBuilder): void {
+/** The paper's networks are built for one image size each (their decoders upsample 4 -> 8 -> ... -> that size). */
+function paperChecks(kind: PaperKind, { data }: RunConfig, isImage: boolean, d: DiagnosticBuilder): void {
   if (!isImage) {
-    d.add('error', ['model', 'kind'], 'model.kind "paper32" needs image data; use "mlp" (or "auto") for gaussians25.');
+    d.add('error', ['model', 'kind'], `model.kind "${kind}" needs image data; use "mlp" (or "auto") for gaussians25.`);
     return;
   }
+  const want = PAPER_SIZES[kind];
   const size = imageSize(data);
-  if (size !== undefined && size !== PAPER32_SIZE) {
+  if (size !== undefined && size !== want) {
     const how =
       data.kind === 'mnist' || data.kind === 'fashion-mnist'
-        ? 'read the images from disk (data.kind "idx" or "folder") with "data.size": 32'
-        : 'set "data.size": 32';
-    d.add('error', ['model', 'kind'], `model.kind "paper32" trains on ${PAPER32_SIZE}x${PAPER32_SIZE} images, and these are ${size}x${size}: ${how}.`);
+        ? `read the images from disk (data.kind "idx" or "folder") with "data.size": ${want}`
+        : `set "data.size": ${want}`;
+    d.add('error', ['model', 'kind'], `model.kind "${kind}" trains on ${want}x${want} images, and these are ${size}x${size}: ${how}.`);
   }
 }
 

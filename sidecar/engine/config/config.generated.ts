@@ -73,9 +73,9 @@ export interface DataConfig {
  */
 export interface ModelConfig {
   /**
-   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images); flow: a RealNVP normalizing flow as the generator (model.flow), trained by likelihood, calibrated by the energy of the conv (images) or mlp (2-D) family; paper32: the paper's own 32x32 networks (ResNet-18 encoder, FastGAN decoder, multi-scale ResNet energy; README "The paper's own setting"), every channel count scaled by widthFactor. auto: conv for images, mlp for 2-D data.
+   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images); flow: a RealNVP normalizing flow as the generator (model.flow), trained by likelihood, calibrated by the energy of the conv (images) or mlp (2-D) family; paper32: the paper's own 32x32 networks (ResNet-18 encoder, FastGAN decoder, multi-scale ResNet energy; README "The paper's own setting"); paper64: its 64x64 networks (CelebA-64: ResNet-18 encoder and decoder, multi-scale ResNet energy); paper256: its 256x256 networks (CelebA-HQ-256: FastGAN discriminator as encoder, FastGAN generator, multi-scale ResNet energy); docs/paper-setting.md. Each scales every channel count by widthFactor. auto: conv for images, mlp for 2-D data.
    */
-  kind: 'auto' | 'conv' | 'mlp' | 'paper32' | 'flow';
+  kind: 'auto' | 'conv' | 'mlp' | 'paper32' | 'paper64' | 'paper256' | 'flow';
   /**
    * Dimension of the latent z.
    */
@@ -85,11 +85,11 @@ export interface ModelConfig {
    */
   width: number;
   /**
-   * paper32: every channel count of the official networks times this (1 = the paper's sizes, 44.9 M + 32.5 M + 23.8 M parameters at a 128-d latent; 0.125 trains on a CPU).
+   * paper32, paper64, paper256: every channel count of the official networks times this (1 = the paper's sizes, e.g. 44.9 M + 32.5 M + 23.8 M parameters for paper32 at a 128-d latent; `ecvae info --model paper64` lists them; 0.125 trains on a CPU).
    */
   widthFactor: number;
   /**
-   * paper32: the networks whose every conv and linear layer is spectrally normalised (one power iteration per training pass, as torch.nn.utils.spectral_norm). The official code: the decoder always, the energy with use_sn = True (its default).
+   * paper32, paper64, paper256: the networks whose conv and linear layers are spectrally normalised (one power iteration per training pass, as torch.nn.utils.spectral_norm). The official code: paper32 the decoder and the energy (use_sn = True, its default); paper64 the energy only (its ResNets have none); paper256 all three (FastGAN normalises every conv, not the encoder's linear heads, which stay plain here too).
    */
   spectralNorm: ('encoder' | 'decoder' | 'energy')[];
   /**

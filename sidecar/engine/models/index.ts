@@ -1,8 +1,8 @@
 import type { FourierConfig, ModelConfig } from '../config/config.generated.ts';
-import { autoLevels, PAPER32_SIZE } from '../config/sizes.ts';
+import { autoLevels, isPaperKind, PAPER_SIZES } from '../config/sizes.ts';
 import { convModel } from './conv.ts';
 import { mlpModel, type FourierFeatures } from './mlp.ts';
-import { paper32Model } from './paper32.ts';
+import { paperModel } from './paperPresets.ts';
 import { flowModel, withFlowPrior } from './prior.ts';
 import type { FlowArch } from './realnvp.ts';
 import type { EcvaeModel } from './types.ts';
@@ -35,11 +35,12 @@ function familyModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
     if (size % 2 ** levels !== 0) throw new Error(`Image size ${size} is not divisible by 2^model.levels = ${2 ** levels}.`);
     return convModel({ size, channels, width: m.width, levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
   }
-  if (kind === 'paper32') {
+  if (isPaperKind(kind)) {
     const [size, , channels] = dataShape as [number, number, number];
-    if (!isImage || size !== PAPER32_SIZE)
-      throw new Error(`model.kind "paper32" needs ${PAPER32_SIZE}x${PAPER32_SIZE} images; the data has shape [${dataShape.join(', ')}].`);
-    return paper32Model({ channels, latentDim: m.latentDim, widthFactor: m.widthFactor, spectralNorm: m.spectralNorm, temperature: m.temperature });
+    const want = PAPER_SIZES[kind];
+    if (!isImage || size !== want) throw new Error(`model.kind "${kind}" needs ${want}x${want} images; the data has shape [${dataShape.join(', ')}].`);
+    const arch = { channels, latentDim: m.latentDim, widthFactor: m.widthFactor, spectralNorm: m.spectralNorm, temperature: m.temperature };
+    return paperModel(kind, arch);
   }
   return mlpModel({
     dataShape,

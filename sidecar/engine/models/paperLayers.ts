@@ -11,6 +11,7 @@ import { cachedDerived } from '../ops/filterCache.ts';
 import { convTranspose2d } from '../ops/convTranspose.ts';
 import { denseOp } from '../ops/dense.ts';
 import { stopGradient } from '../ops/elementwise.ts';
+import { upsample2 } from '../ops/resample.ts';
 import { param, type ParamSpec, type Params } from '../core/params.ts';
 import { collectingBuffers, currentBuffer, proposeBuffer } from './buffers.ts';
 
@@ -141,4 +142,61 @@ export function batchNorm<T extends tf.Tensor>(p: Params, name: string, x: T, o:
 export function glu(x: tf.Tensor4D): tf.Tensor4D {
   const [a, b] = tf.split(x, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
   return a.mul(tf.sigmoid(b));
+}
+
+/** Swish x·sigmoid(x) (FastGAN's skip-layer excitation). */
+export function swish<T extends tf.Tensor>(x: T): T {
+  return x.mul(tf.sigmoid(x)) as T;
+}
+
+/**
+ * torch.nn.AdaptiveAvgPool2d(out) for a map whose size is a multiple of `out`: the mean
+ * of each (size/out)² window. FastGAN pools to 4x4 from maps of 4 to 256 pixels.
+ */
+export function adaptiveAvgPool(x: tf.Tensor4D, out: number): tf.Tensor4D {
+  const size = x.shape[1];
+  if (size % out !== 0 || x.shape[2] !== size) throw new Error(`internal: adaptive pool from ${size}x${x.shape[2]} to ${out}x${out}`);
+  const k = size / out;
+  return k === 1 ? x : tf.avgPool(x, k, k, 'valid');
+}
+
+/**
+ * Nearest-neighbour upsampling by an integer factor (F.interpolate(mode="nearest") with
+ * scale_factor s): each pixel repeated s x s, as a broadcast.
+ */
+export function upsampleNearest(x: tf.Tensor4D, s: number): tf.Tensor4D {
+  if (s === 1) return x;
+  if (s % 2 === 0) return upsampleNearest(upsample2(x), s / 2);
+  const [b, h, w, c] = x.shape;
+  return x
+    .reshape([b, h, 1, w, 1, c])
+    .mul(tf.ones([1, 1, s, 1, s, 1]))
+    .reshape([b, h * s, w * s, c]);
+}
+
+/**
+ * Noise injection (models/res.py NoiseInjection): feat + weight·noise with one noise
+ * value per pixel shared by all channels. The noise [B, H, W, 1] is an input, so the
+ * layer is a pure function; weight is a constant (0.1: "learned noise is useless").
+ */
+export function noiseInjection(x: tf.Tensor4D, noise: tf.Tensor4D, weight: number): tf.Tensor4D {
+  return x.add(noise.mul(weight));
+}
+
+/**
+ * Skip-layer excitation (FastGAN SEBlock): a small map gates a large one channel-wise:
+ *   big · sigmoid(conv1x1(swish(conv4x4(adaptiveAvgPool4(small)))))
+ * both convolutions without bias, spectrally normalised in the official code.
+ */
+export function skipExcitation(p: Params, name: string, small: tf.Tensor4D, big: tf.Tensor4D, o: LayerOptions): tf.Tensor4D {
+  const h = swish(convLayer(p, `${name}.conv1`, adaptiveAvgPool(small, 4), { stride: 1, pad: 0 }, o));
+  return big.mul(tf.sigmoid(convLayer(p, `${name}.conv2`, h, { stride: 1, pad: 0 }, o)));
+}
+
+/**
+ * Resize convolution (models/res.py ResizeConv2d): nearest upsampling by `scale`, then a
+ * 3x3 convolution (stride 1, padding 1, with bias).
+ */
+export function resizeConv(p: Params, name: string, x: tf.Tensor4D, scale: number, o: LayerOptions): tf.Tensor4D {
+  return convLayer(p, name, upsampleNearest(x, scale), { stride: 1, pad: 1 }, o);
 }

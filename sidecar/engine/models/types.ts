@@ -7,7 +7,7 @@ import type { ParamSpec, Params } from '../core/params.ts';
  * All are pure functions of (params, inputs).
  */
 export interface EcvaeModel {
-  kind: 'conv' | 'mlp' | 'paper32' | 'flow';
+  kind: 'conv' | 'mlp' | 'paper32' | 'paper64' | 'paper256' | 'flow';
   /** Shape of one example: [H, W, C] for images, [D] for vectors. */
   dataShape: number[];
   latentDim: number;

@@ -11,9 +11,9 @@ export function infoCommand(): Command {
     .summary('show the backend that runs here, or the sizes of a model')
     .description(
       'Which TF.js backend runs here, why, and why the faster ones do not.\n' +
-        "With --model, the sizes of a config's networks and the memory training them takes (or of the paper's networks: --model paper32) instead.",
+        "With --model, the sizes of a config's networks and the memory training them takes (or of the paper's networks: --model paper32, paper64 or paper256) instead.",
     )
-    .option('--model <config|paper32>', "a run config (*.ecvae.json), or paper32 for the paper's networks");
+    .option('--model <config|paper32|paper64|paper256>', "a run config (*.ecvae.json), or a paper preset for the paper's networks at 32, 64 or 256 pixels");
   backendOption(cmd, 'try only this backend');
   jsonOption(cmd);
   return cmd.action(async (opts: InfoOptions) => {

@@ -1,20 +1,21 @@
 /**
  * `ecvae info`: which backend runs, and why the others do not. With `--model`, the sizes
- * of a config's networks (or of the paper's own, `--model paper32`) instead.
+ * of a config's networks (or of the paper's own, `--model paper32|paper64|paper256`) instead.
  */
 import { describeBackend, selectBackend } from '../../../engine/core/backend.ts';
 import { configDataShape } from '../../../engine/config/checks.ts';
 import { loadDataset } from '../../../engine/data/index.ts';
 import { estimateTrainingMemory } from '../../../engine/core/memory.ts';
 import { buildModel } from '../../../engine/models/index.ts';
-import { OFFICIAL_PARAMETER_COUNTS, paper32Model } from '../../../engine/models/paper32.ts';
+import { isPaperKind, PAPER_SIZES, type PaperKind } from '../../../engine/config/sizes.ts';
+import { OFFICIAL_COUNTS, OFFICIAL_SPECTRAL_NORM, paperModel } from '../../../engine/models/paperPresets.ts';
 import { describeSummary, millions, summarizeModel } from '../../../engine/models/summary.ts';
 import { emit, loadConfig, outOf, type Out } from '../../args.ts';
 import type { InfoOptions } from './index.ts';
 
 export async function run(o: InfoOptions): Promise<number> {
   const out = outOf(o);
-  if (o.model === 'paper32') return paperSizes(out);
+  if (o.model !== undefined && isPaperKind(o.model)) return paperSizes(o.model, out);
   if (o.model !== undefined) return configSizes(o.model, o, out);
   const report = await selectBackend(o.backend ?? 'auto');
   emit(out, { ok: true, ...report, node: process.version, platform: `${process.platform}-${process.arch}` }, describeBackend(report));
@@ -37,23 +38,30 @@ function configSizes(file: string, o: InfoOptions, out: Out): number {
   return 0;
 }
 
-/** The paper's networks at the official sizes (3 channels, 128-d latent) and scaled down, beside the official counts. */
-function paperSizes(out: Out): number {
+/** Batch the memory estimates of `--model paper*` are for. */
+const PAPER_INFO_BATCH = 32;
+
+/** A paper preset's networks at the official sizes (3 channels, 128-d latent) and scaled down, beside the official counts. */
+function paperSizes(kind: PaperKind, out: Out): number {
   const factors = [1, 1 / 2, 1 / 4, 1 / 8];
-  const rows = factors.map((widthFactor) => ({
-    widthFactor,
-    ...summarizeModel(paper32Model({ channels: 3, latentDim: 128, widthFactor, spectralNorm: ['decoder', 'energy'], temperature: 1 })),
-  }));
-  const o = OFFICIAL_PARAMETER_COUNTS;
+  const rows = factors.map((widthFactor) => {
+    const m = paperModel(kind, { channels: 3, latentDim: 128, widthFactor, spectralNorm: OFFICIAL_SPECTRAL_NORM[kind], temperature: 1 });
+    return { widthFactor, ...summarizeModel(m), trainingMemory: estimateTrainingMemory(m, PAPER_INFO_BATCH, 1) };
+  });
+  const o = OFFICIAL_COUNTS[kind];
+  const size = PAPER_SIZES[kind];
+  const cell = (n: number, w: number): string => (w === 1 ? n.toLocaleString('en-US') : millions(n)).padStart(13);
+  const gb = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GB`.padStart(10);
   const human = [
-    'paper32 (3 channels, 128-d latent); trainable parameters by width factor:',
-    `  ${'factor'.padEnd(8)}${'encoder'.padStart(11)}${'decoder'.padStart(11)}${'energy'.padStart(11)}`,
+    `${kind} (${size}x${size}x3, 128-d latent; ${o.modules}); trainable parameters by width factor, and training memory at batch ${PAPER_INFO_BATCH} on one thread:`,
+    `  ${'factor'.padEnd(8)}${'encoder'.padStart(13)}${'decoder'.padStart(13)}${'energy'.padStart(13)}${'memory'.padStart(10)}`,
     ...rows.map(
       (r) =>
-        `  ${String(r.widthFactor).padEnd(8)}${millions(r.encoder.parameters).padStart(11)}${millions(r.decoder.parameters).padStart(11)}${millions(r.energy.parameters).padStart(11)}`,
+        `  ${String(r.widthFactor).padEnd(8)}${cell(r.encoder.parameters, r.widthFactor)}${cell(r.decoder.parameters, r.widthFactor)}${cell(r.energy.parameters, r.widthFactor)}${gb(r.trainingMemory.perThreadBytes)}`,
     ),
-    `  ${'official'.padEnd(8)}${millions(o.encoder).padStart(11)}${millions(o.decoder).padStart(11)}${millions(o.energy).padStart(11)}  (ResNet18Enc, Generator_32, MSResNet)`,
+    `  ${'official'.padEnd(8)}${cell(o.encoder, 1)}${cell(o.decoder, 1)}${cell(o.energy, 1)}`,
+    ...(o.unused ? [`  (the official count includes ${o.unused.count} weights of ${o.unused.why}; the preset leaves them out)`] : []),
   ].join('\n');
-  emit(out, { ok: true, preset: 'paper32', rows, official: o }, human);
+  emit(out, { ok: true, preset: kind, imageSize: size, batch: PAPER_INFO_BATCH, rows, official: o }, human);
   return 0;
 }
