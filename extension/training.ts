@@ -180,17 +180,20 @@ export class Training implements vscode.Disposable {
     }
   }
 
-  /** Another run's curves over the dashboard's (the runs the Runs view lists). */
+  /** Other runs' curves over the dashboard's (any of the runs the Runs view lists). */
   private async pickOverlay(shown: string | undefined): Promise<void> {
     const others = (await this.runsTree.listRuns()).filter((r) => r.runDir !== shown);
     if (!others.length) return void vscode.window.showInformationMessage('No other run to compare with in the Runs view.');
-    const pick = await vscode.window.showQuickPick(
+    const picks = await vscode.window.showQuickPick(
       others.map((r) => ({ label: r.name, description: `${r.status} · iteration ${r.iteration}`, detail: r.runDir, runDir: r.runDir })),
-      { placeHolder: 'Run to overlay on the dashboard' },
+      { placeHolder: 'Runs to overlay on the dashboard', canPickMany: true },
     );
-    if (!pick) return;
-    const snapshot = readRunSnapshot(pick.runDir);
-    void DashboardPanel.current?.post({ type: 'overlay', name: snapshot.name, records: snapshot.records });
+    for (const pick of picks ?? []) {
+      const snapshot = readRunSnapshot(pick.runDir);
+      // Runs of one config share a name; the folder tells them apart.
+      const name = snapshot.name === basename(pick.runDir) ? snapshot.name : `${snapshot.name} (${basename(pick.runDir)})`;
+      await DashboardPanel.current?.post({ type: 'overlay', name, records: snapshot.records });
+    }
   }
 
   private setStatus(s: ActiveRun['status'], message?: string): void {

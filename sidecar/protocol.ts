@@ -67,7 +67,7 @@ export interface Methods {
   'train/pause': { params: { runId: string }; result: { runId: string; paused: true } };
   'train/resume': { params: { runId: string }; result: { runId: string; paused: false } };
   'runs/list': { params: { dir: string }; result: { runs: RunSummary[] } };
-  /** What the dashboard replays of a run folder: summary, every metrics record, the newest grids. */
+  /** What the dashboard replays of a run folder: summary, every metrics record, every sample grid. */
   'runs/read': { params: { runDir: string }; result: RunSnapshot };
   sample: { params: SampleParams; result: SampleOutcome };
   'prior/fit': { params: FitPriorParams; result: FitPriorResult };

@@ -16,9 +16,10 @@ export interface DashboardRun {
 export type ToDashboard =
   | { type: 'reset'; run: DashboardRun }
   | { type: 'metrics'; records: MetricsRecord[]; /** The run's iteration target, when known. */ total?: number }
+  /** A sample grid the run saved; replayed oldest first, so the slider steps through every one. */
   | { type: 'samples'; iteration: number; kind: SampleKind; src: string }
   | { type: 'status'; status: DashboardStatus; message?: string }
-  /** A second run's curves, drawn dashed over this run's (e.g. the VAE of a `compare`). */
+  /** Another run's curves, drawn dashed over this run's (e.g. the VAE of a `compare`); any number, one message each (same name: replaced). */
   | { type: 'overlay'; name: string; records: MetricsRecord[] };
 
 /** Webview -> extension. */
@@ -37,10 +38,13 @@ export type FromDashboard =
 export interface DashboardState {
   run?: DashboardRun;
   records: MetricsRecord[];
-  samples: { 'one-step'?: { iteration: number; src: string }; mcmc?: { iteration: number; src: string } };
+  /** Every sample grid of the run so far, by iteration. */
+  grids: { iteration: number; kind: SampleKind; src: string }[];
+  /** The iteration the grid slider shows; undefined follows the newest. */
+  gridIteration?: number;
   status?: DashboardStatus;
   message?: string;
-  overlay?: { name: string; records: MetricsRecord[] };
+  overlays: { name: string; records: MetricsRecord[] }[];
   /** Exponential smoothing of the curves, 0 (none) to 0.95, as TensorBoard's slider. */
   smoothing?: number;
   /** Log y axes for the charts of positive quantities. */

@@ -67,6 +67,7 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   const { page, errors } = await open();
   assert.deepEqual(await page.evaluate('window.__posted'), [{ type: 'ready' }]);
   assert.equal(await page.locator('canvas').count(), 8, 'eight uPlot charts (the flow prior and gradient norm charts too)');
+  assert.match((await page.textContent('#chart-losses .u-legend'))!, /rec–kl–|rec\s*–\s*kl\s*–/, 'an empty chart: dashes, not stale values');
   const emptyChart = await page.locator('#chart-losses canvas').screenshot();
   const emptyGrad = await page.locator('#chart-grad canvas').screenshot();
   const emptyDrift = await page.locator('#chart-drift canvas').screenshot();
@@ -78,7 +79,12 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   await send(page, { type: 'samples', iteration: 200, kind: 'mcmc', src: gridDataUri() });
 
   assert.equal(await page.textContent('#run-name'), 'EC-VAE training: mnist');
-  assert.match((await page.textContent('#progress'))!, /iteration 210 \/ 2000 · 3\.\d\d it\/s/);
+  assert.match((await page.textContent('#progress'))!, /^iteration 210 \/ 2000 · 3\.\d\d it\/s · ETA 9 min \d+ s$/);
+  // Axis titles with units, and legends that show the newest values without a hover.
+  const axisTitles = await page.$$eval('#chart-losses .axis-title', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(axisTitles, ['reconstruction (nats / example)', 'KL (nats)', 'iteration']);
+  const legendValues = await page.$$eval('#chart-losses .u-legend .u-series .u-value', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(legendValues, ['210', String(+(100 / 21).toPrecision(4)), String(+(5 + Math.sin(21)).toPrecision(4))]);
   assert.equal(await page.textContent('#status'), 'running');
   const drawn = await page.locator('#chart-losses canvas').screenshot();
   assert.notDeepEqual(drawn, emptyChart, 'the loss chart draws the curves');
@@ -92,6 +98,16 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   assert.equal(await page.isHidden('#calibration-warning'), true, 'the warning goes once calibration is active again');
   const imgWidth = await page.evaluate(`document.getElementById('img-one-step').naturalWidth`);
   assert.equal(imgWidth, 40, 'the one-step grid is shown');
+  assert.equal(await page.textContent('#it-mcmc'), '(iteration 200)');
+  // The grid history: a slider through every grid the run saved.
+  await send(page, { type: 'samples', iteration: 100, kind: 'one-step', src: gridDataUri() });
+  assert.match((await page.textContent('#grid-info'))!, /^iteration 200 \(2 of 2\) · following the newest$/);
+  await page.fill('#grid-slider', '0');
+  await page.dispatchEvent('#grid-slider', 'input');
+  assert.equal(await page.textContent('#it-one-step'), '(iteration 100)');
+  assert.equal(await page.textContent('#it-mcmc'), '', 'no MCMC grid at or before iteration 100');
+  await page.fill('#grid-slider', '1');
+  await page.dispatchEvent('#grid-slider', 'input');
   assert.equal(await page.textContent('#it-mcmc'), '(iteration 200)');
 
   await page.click('#pause');
@@ -109,6 +125,7 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   // A reloaded window gets its saved state back and shows the same run without new messages.
   const saved = (await page.evaluate('window.__state')) as DashboardState;
   assert.equal(saved.records.length, 23);
+  assert.equal(saved.grids.length, 3);
   const reloaded = await open(saved);
   assert.match((await reloaded.page.textContent('#progress'))!, /iteration 230 \/ 2000/);
   assert.equal(await reloaded.page.evaluate(`document.getElementById('img-mcmc').naturalWidth`), 40);
@@ -119,7 +136,7 @@ test('dashboard: live curves, sample grids, status, controls, state restored aft
   assert.deepEqual([...errors, ...reloaded.errors], [], 'no script errors and no CSP violations');
 });
 
-test('dashboard: a second run overlaid dotted, smoothing, log scale, links to the panels; kept after reload', async () => {
+test('dashboard: other runs overlaid dashed (any number), smoothing, log scale, links to the panels; kept after reload', async () => {
   const { page, errors } = await open();
   await send(page, { type: 'reset', run: { runDir: '/runs/ec', name: 'ec', total: 200 } });
   await send(page, { type: 'metrics', records: Array.from({ length: 20 }, (_, k) => record(k + 1)) });
@@ -131,11 +148,15 @@ test('dashboard: a second run overlaid dotted, smoothing, log scale, links to th
   ]);
   const legend = async (): Promise<string[]> =>
     page.$$eval('#chart-losses .u-legend .u-series:not(.u-off) .u-label', (els) => els.map((e) => e.textContent ?? ''));
-  assert.deepEqual(await legend(), ['iteration', 'rec', 'kl', 'cal']);
+  assert.deepEqual(await legend(), ['iteration', 'rec', 'kl']);
   const other = Array.from({ length: 15 }, (_, k) => ({ ...record(k + 1), iteration: (k + 1) * 13, rec: 50 / (k + 1) }));
   await send(page, { type: 'overlay', name: 'vae', records: other });
-  assert.deepEqual(await legend(), ['iteration', 'rec', 'kl', 'cal', 'rec (vae)', 'kl (vae)', 'cal (vae)']);
-  assert.equal(await page.textContent('#overlay-info'), 'dotted: vae');
+  await send(page, { type: 'overlay', name: 'beta2', records: other.slice(0, 5).map((r) => ({ ...r, rec: 7 })) });
+  assert.deepEqual(await legend(), ['iteration', 'rec', 'kl', 'rec (vae)', 'kl (vae)', 'rec (beta2)', 'kl (beta2)']);
+  assert.equal(await page.textContent('#overlay-info'), 'dashed: vae, beta2');
+  // Each run's legend shows its own newest value, though the runs end at different iterations.
+  const values = await page.$$eval('#chart-losses .u-legend .u-series .u-value', (els) => els.map((e) => e.textContent));
+  assert.deepEqual([values[1], values[3], values[5]], [String(+(100 / 20).toPrecision(4)), String(+(50 / 15).toPrecision(4)), '7']);
   const raw = await page.locator('#chart-losses canvas').screenshot();
   await page.fill('#smoothing', '0.9');
   await page.dispatchEvent('#smoothing', 'input');
@@ -144,19 +165,22 @@ test('dashboard: a second run overlaid dotted, smoothing, log scale, links to th
   await page.check('#log-scale');
   assert.notDeepEqual(await page.locator('#chart-losses canvas').screenshot(), linear, 'the log axis redraws the chart');
   const saved = (await page.evaluate('window.__state')) as DashboardState;
-  assert.equal(saved.overlay?.name, 'vae');
+  assert.deepEqual(
+    saved.overlays.map((o) => o.name),
+    ['vae', 'beta2'],
+  );
   assert.equal(saved.smoothing, 0.9);
   assert.equal(saved.logScale, true);
   const reloaded = await open(saved);
   assert.equal(await reloaded.page.inputValue('#smoothing'), '0.9');
   assert.equal(await reloaded.page.isChecked('#log-scale'), true);
-  assert.equal(await reloaded.page.textContent('#overlay-info'), 'dotted: vae');
+  assert.equal(await reloaded.page.textContent('#overlay-info'), 'dashed: vae, beta2');
   await reloaded.page.click('#clear-overlay');
   assert.equal(await reloaded.page.isVisible('#overlay-info'), false);
   assert.deepEqual([...errors, ...reloaded.errors], []);
 });
 
-test('a real run folder replayed into the dashboard (metrics.jsonl, newest grids, status); screenshot', async () => {
+test('a real run folder replayed into the dashboard (metrics.jsonl, every grid, status); screenshot', async () => {
   const runDir = join(dir, 'mnist-run');
   await train(
     withDefaults({
@@ -173,7 +197,7 @@ test('a real run folder replayed into the dashboard (metrics.jsonl, newest grids
   const msgs = replayMessages(readRunSnapshot(runDir), dataUri);
   assert.deepEqual(
     msgs.map((m) => m.type),
-    ['reset', 'metrics', 'samples', 'samples', 'status'],
+    ['reset', 'metrics', 'samples', 'samples', 'samples', 'samples', 'status'],
   );
   const metrics = msgs[1] as Extract<ToDashboard, { type: 'metrics' }>;
   assert.deepEqual(
@@ -182,7 +206,7 @@ test('a real run folder replayed into the dashboard (metrics.jsonl, newest grids
   );
   assert.deepEqual(
     msgs.filter((m) => m.type === 'samples').map((m) => (m as { iteration: number }).iteration),
-    [60, 60],
+    [30, 30, 60, 60],
   );
 
   const { page, errors } = await open();

@@ -285,12 +285,12 @@ test('the dashboard links to the samples panel of its run and overlays another r
   let offered: string[] = [];
   double.quickPick = (items) => {
     offered = (items as { label: string }[]).map((i) => i.label);
-    return items[0];
+    return [items[0]];
   };
   dashboard.receive({ type: 'pickOverlay' });
   await until('the overlay', () => dashboard.posted.some((m) => m.type === 'overlay'));
   const overlay = dashboard.posted.find((m) => m.type === 'overlay') as unknown as { name: string; records: { iteration: number }[] };
-  assert.equal(overlay.name, offered[0], 'the picked run');
+  assert.ok(overlay.name.startsWith(offered[0]!), `the picked run: ${overlay.name}`);
   assert.ok(offered.length >= 1 && overlay.records.length > 0, `runs offered: ${offered.join(', ')}`);
 });
 

@@ -68,7 +68,7 @@ export interface RunSummary {
 
 export interface RunSnapshot extends RunSummary {
   records: MetricsRecord[];
-  /** The newest grid of each kind. */
+  /** Every sample grid of each kind, oldest first. */
   samples: { kind: SampleKind; iteration: number; file: string }[];
 }
 
@@ -213,14 +213,13 @@ export function listCheckpoints(runDir: string): string[] {
   return existsSync(dir) ? byIteration(readdirSync(dir), CHECKPOINT_NAME).map((f) => join(dir, f)) : [];
 }
 
-function newestSamples(runDir: string): RunSnapshot['samples'] {
+function sampleGrids(runDir: string): RunSnapshot['samples'] {
   const dir = runFiles(runDir).samples;
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir);
-  return (['one-step', 'mcmc'] as const).flatMap((kind) => {
-    const newest = byIteration(files, SAMPLE_NAME[kind]).pop();
-    return newest ? [{ kind, iteration: Number(SAMPLE_NAME[kind].exec(newest)![1]), file: join(dir, newest) }] : [];
-  });
+  return (['one-step', 'mcmc'] as const)
+    .flatMap((kind) => byIteration(files, SAMPLE_NAME[kind]).map((f) => ({ kind, iteration: Number(SAMPLE_NAME[kind].exec(f)![1]), file: join(dir, f) })))
+    .sort((a, b) => a.iteration - b.iteration);
 }
 
 /** Status, progress and checkpoints of one run folder. */
@@ -245,7 +244,7 @@ export function readRunSummary(runDir: string): RunSummary {
 
 /** Everything the dashboard shows of a run. */
 export function readRunSnapshot(runDir: string): RunSnapshot {
-  return { ...readRunSummary(runDir), records: readMetrics(runDir), samples: newestSamples(runDir) };
+  return { ...readRunSummary(runDir), records: readMetrics(runDir), samples: sampleGrids(runDir) };
 }
 
 /** Run folders directly under `dir` (those with a status.json or checkpoints/). */
