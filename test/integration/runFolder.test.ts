@@ -128,9 +128,11 @@ test('a run whose writer died reads as interrupted; status, metrics, samples and
   assert.deepEqual(
     snap.samples.map((x) => [x.kind, x.iteration]),
     [
-      ['one-step', 20],
+      ['one-step', 10],
       ['mcmc', 10],
+      ['one-step', 20],
     ],
+    'every grid, oldest first (the dashboard steps through them)',
   );
   assert.deepEqual([snap.name, snap.total, snap.checkpoints.length], ['toy', 100, 1]);
   mkdirSync(join(root, 'not-a-run'));
