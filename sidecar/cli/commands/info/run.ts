@@ -2,7 +2,9 @@
  * `ecvae info`: which backend runs, and why the others do not. With `--model`, the sizes
  * of a config's networks (or of the paper's own, `--model paper32|paper64|paper256`) instead.
  */
+import { readFileSync } from 'node:fs';
 import { describeBackend, selectBackend } from '../../../engine/core/backend.ts';
+import { schemaPath } from '../../../engine/core/paths.ts';
 import { configDataShape } from '../../../engine/config/checks.ts';
 import { loadDataset } from '../../../engine/data/index.ts';
 import { estimateTrainingMemory } from '../../../engine/core/memory.ts';
@@ -18,8 +20,24 @@ export async function run(o: InfoOptions): Promise<number> {
   if (o.model !== undefined && isPaperKind(o.model)) return paperSizes(o.model, out);
   if (o.model !== undefined) return configSizes(o.model, o, out);
   const report = await selectBackend(o.backend ?? 'auto');
-  emit(out, { ok: true, ...report, node: process.version, platform: `${process.platform}-${process.arch}` }, describeBackend(report));
+  const kinds = dataKinds();
+  emit(
+    out,
+    { ok: true, ...report, node: process.version, platform: `${process.platform}-${process.arch}`, dataKinds: kinds },
+    `${describeBackend(report)}\ndata kinds (data.kind in a config; docs/config.md):\n${Object.entries(kinds)
+      .map(([k, d]) => `  ${k.padEnd(14)}${d}`)
+      .join('\n')}`,
+  );
   return 0;
+}
+
+/** What each data.kind holds, from the run config schema (the editor's hover says the same). */
+function dataKinds(): Record<string, string> {
+  const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as {
+    properties: { data: { properties: { kind: { enum: string[]; enumDescriptions: string[] } } } };
+  };
+  const kind = schema.properties.data.properties.kind;
+  return Object.fromEntries(kind.enum.map((k, i) => [k, kind.enumDescriptions[i] ?? '']));
 }
 
 /** The config's networks for its data, and what training them takes in memory. */

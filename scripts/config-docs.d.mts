@@ -1,2 +1,0 @@
-export function configTable(): string;
-export function readmeWithTable(readme: string): string;
