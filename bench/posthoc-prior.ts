@@ -1,5 +1,5 @@
 /**
- * Post-hoc flow priors (README "Flows"): for each finished run `<variant>-seed<S>` that
+ * Post-hoc flow priors (docs/flows.md): for each finished run `<variant>-seed<S>` that
  * bench/calibration.ts left in DIR, fits a RealNVP prior on its encoder means
  * (engine/jobs/fitPrior.ts) into `<variant>-posthoc-seed<S>`, then evaluates it as
  * bench/calibration.ts evaluates (same n, eval seed S + 1; calibrated runs also with MCMC).

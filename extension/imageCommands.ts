@@ -88,7 +88,7 @@ export function imageCommands(client: SidecarClient, runsTree: RunsTreeProvider,
       }
     },
     /**
-     * Fits a flow prior post hoc on a finished run (README "Flows"): a new run folder
+     * Fits a flow prior post hoc on a finished run (docs/flows.md): a new run folder
      * `<run>-flowprior`, listed in the Runs tree, with Generate Samples offered on it.
      * Resolves with that folder, if one was written. The API may pass the fit's settings as a second argument.
      */

@@ -1,5 +1,5 @@
 /**
- * The restoration tasks as the CLI, the protocol, the extension and the README describe
+ * The restoration tasks as the CLI, the protocol, the extension and docs/restoration.md describe
  * them: one table, free of the engine and of vscode (protocol.ts re-exports it). Each
  * task's behaviour (A, A+, baselines) lives in engine/restore/degradations.ts under the
  * same name; that registry is typed by this table, so neither side can gain a task alone.

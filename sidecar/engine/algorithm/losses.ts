@@ -1,4 +1,4 @@
-/** The EC-VAE objective terms (README.md, The algorithm), as pure tensor functions. */
+/** The EC-VAE objective terms (docs/calibration.md, The algorithm), as pure tensor functions. */
 import * as tf from '../core/tf.ts';
 import type { EcvaeModel } from '../models/index.ts';
 import type { Params } from '../core/params.ts';

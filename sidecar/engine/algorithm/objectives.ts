@@ -1,5 +1,5 @@
 /**
- * The two training objectives of an EC-VAE iteration (README.md, The algorithm, steps 4–6) and their
+ * The two training objectives of an EC-VAE iteration (docs/calibration.md, The algorithm, steps 4–6) and their
  * parameter gradients, as pure functions of (params, inputs). Every term is a mean over
  * the rows of the batch, so a batch split into shards is handled by weighting each
  * shard's objective by `scale` = its share of the rows: the shards' gradients (and terms)

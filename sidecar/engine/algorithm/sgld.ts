@@ -1,6 +1,6 @@
 /**
  * Short-run Langevin dynamics (SGLD) on an energy, conditioned on a source sample s by
- * an annealed proximity term (README.md, The algorithm, step 3):
+ * an annealed proximity term (docs/calibration.md, The algorithm, step 3):
  *   prox_k(x) = ((K-k-1)/K) · (relu(||clip(x) - clip(s)||^2 - t) + t)      per example
  *   x_{k+1}   = x_k - (eta/2)·grad_x[E(x_k) + prox_k(x_k)] + sqrt(eta)·noiseScale·N(0, I)
  * Early steps stay near the source; the last step is free, so the chain calibrates the

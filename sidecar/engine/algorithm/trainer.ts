@@ -1,5 +1,5 @@
 /**
- * One EC-VAE training iteration (README.md, The algorithm, steps 1–7) on explicit state. No I/O here: the
+ * One EC-VAE training iteration (docs/calibration.md, The algorithm, steps 1–7) on explicit state. No I/O here: the
  * run loop (run.ts) owns files, logging and checkpoints.
  */
 import * as tf from '../core/tf.ts';

@@ -102,7 +102,7 @@ function paperChecks(kind: PaperKind, { data }: RunConfig, isImage: boolean, d: 
   }
 }
 
-/** The flows of README "Flows": a RealNVP needs two dimensions to split; options that another setting makes moot. */
+/** The flows of docs/flows.md: a RealNVP needs two dimensions to split; options that another setting makes moot. */
 function flowChecks({ model, calibration }: RunConfig, d: DiagnosticBuilder): void {
   if (model.kind === 'flow' && model.prior === 'realnvp')
     d.add('warning', ['model', 'prior'], 'model.prior "realnvp" is ignored for model.kind "flow": the flow is the generator, its base noise is the prior.');

@@ -6,7 +6,7 @@
  * and the activations of the forward and backward passes of all three networks for the
  * rows of the batch one thread holds, with a factor for kernel scratch (Winograd
  * transforms, composed gradients). It errs high; it only has to catch configs that
- * cannot run (README "Known limitations").
+ * cannot run (docs/performance.md, "Memory on WASM").
  */
 import type { EcvaeModel } from '../models/index.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The variants `compare` (and bench/calibration.ts) can train from one config, each the
  * config with what the variant changes. Pairs: an uncalibrated model and its calibrated
- * twin (README "Flows").
+ * twin (docs/flows.md).
  * Plain data, free of TF.js (the CLI's help lists them).
  */
 import type { RunConfig } from '../config/config.ts';

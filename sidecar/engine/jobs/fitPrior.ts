@@ -1,5 +1,5 @@
 /**
- * Post-hoc flow prior (README "Flows", use 1): fits a RealNVP prior to the encoder means
+ * Post-hoc flow prior (docs/flows.md, use 1): fits a RealNVP prior to the encoder means
  * of a finished VAE or EC-VAE run, with the encoder, decoder and energy left as they are,
  * and writes the result as a new run folder whose config has model.prior "realnvp". Every
  * consumer of run folders (sample, eval, compare, restore, the Runs tree, a later

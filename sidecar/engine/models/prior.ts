@@ -1,5 +1,5 @@
 /**
- * Priors and flows built from the RealNVP of realnvp.ts (README "Flows"):
+ * Priors and flows built from the RealNVP of realnvp.ts (docs/flows.md):
  *  - withFlowPrior: a VAE whose latents come from a flow F⁻¹(n), n ~ N(0, I), instead of
  *    N(0, I). The flow's parameters sit with the decoder's (`prior.*`) and are fitted by
  *    maximum likelihood on the encoder means, which are held fixed for it (objectives.ts).
@@ -46,7 +46,7 @@ export function flowModel(energyOf: EcvaeModel, a: Omit<FlowArch, 'dim'>, dequan
     // Clipped to the data's range [-1, 1], where every decoder's tanh puts its samples
     // (types.ts). An unclipped MNIST flow put 29% of its sample pixels outside it (up to
     // |x| = 19); the energy, never shown data there, rated such negatives far below the
-    // data (min E -54 vs E(data) -24), and that runaway ended a calibrated flow (README "Flows").
+    // data (min E -54 vs E(data) -24), and that runaway ended a calibrated flow (docs/flows.md).
     decode: (p, z) => clip(flowInverse(p, 'flow', z, arch), -1, 1).reshape([z.shape[0], ...shape]),
     energy: energyOf.energy,
     nll: (p, x, noise) => flowNll(p, 'flow', noise && dequantize > 0 ? flat(x).add(noise.mul(dequantize)) : flat(x), arch),

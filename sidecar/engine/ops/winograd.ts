@@ -26,7 +26,7 @@ const FILTER_GRAD = 'EcvaeWinogradFilterGrad';
 const FILTER = 'EcvaeWinogradFilter';
 /**
  * Tiles per block: the block's V and M (or D) matrices, 36·4·(Ci+Co) bytes per tile, fill
- * about this much cache. Measured with `npm run bench:kernels` (see README Speed).
+ * about this much cache. Measured with `npm run bench:kernels` (docs/performance.md, Kernels).
  */
 const BLOCK_BYTES = 256 * 1024;
 

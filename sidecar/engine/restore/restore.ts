@@ -1,5 +1,5 @@
 /**
- * Zero-shot restoration (README.md, Zero-shot restoration): Langevin dynamics in latent space ("transported"
+ * Zero-shot restoration (docs/restoration.md): Langevin dynamics in latent space ("transported"
  * through the decoder, where the posterior is well conditioned), with the range-null
  * projection supplying the observed part exactly and the model the rest.
  *   z_0 = mu(A+ y)

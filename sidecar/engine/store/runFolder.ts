@@ -1,5 +1,5 @@
 /**
- * The run folder (README "Run folder"): the one module that knows its layout and the
+ * The run folder (README "Run folders"): the one module that knows its layout and the
  * formats of its files. The trainer writes through it, and the sidecar reads through it
  * for the Runs tree and the dashboard (the extension never reads run files itself).
  *   config.json               the fully defaulted config
