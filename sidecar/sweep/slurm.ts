@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../engine/store/atomic.ts';
 import { SweepError, type PlannedRun } from './grid.ts';
 import { ecvaeCommand, threadsPerRun, trainArgs } from './local.ts';
 import { runLogFile, sweepFiles, writeManifest, type SweepManifest } from './manifest.ts';
-import { runState, type QueueEntry } from './state.ts';
+import { activeInQueue, runState, type QueueEntry } from './state.ts';
 
 /** sbatch options the executor sets itself. */
 const OWN = new Set(['array', 'output', 'error', 'open-mode', 'parsable', 'wrap', 'chdir', 'D', 'a', 'o', 'e']);
@@ -75,7 +75,7 @@ function run(cmd: string, args: string[]): { ok: boolean; stdout: string; stderr
 export function queueStates(m: SweepManifest): Map<number, QueueEntry> {
   const out = new Map<number, QueueEntry>();
   for (const job of m.slurm?.jobs ?? []) {
-    const r = run('squeue', ['-h', '-r', '-t', 'all', '-j', job.jobId, '-o', '%A|%a|%T|%r']);
+    const r = run('squeue', ['-h', '-r', '-t', 'all', '-j', job.jobId, '-o', '%F|%K|%T|%r']);
     if (r.missing) throw new SweepError('squeue is not on PATH: run ecvae sweep --status on a machine of the Slurm cluster.');
     if (!r.ok) {
       if (/invalid job id/i.test(r.stderr)) continue; // purged: the run folders tell the rest
@@ -114,8 +114,10 @@ export function submitSlurm(dir: string, m: SweepManifest, runs: PlannedRun[], o
   const skipped: SubmitResult['skipped'] = [];
   for (const r of runs) {
     const s = runState(dir, m, r, queue);
-    if (s.state === 'finished' || s.state === 'queued' || s.state === 'running') skipped.push({ run: r.name, state: s.state });
-    else tasks.push(m.runs.indexOf(r));
+    const index = m.runs.indexOf(r);
+    // A run trained elsewhere (its lock held by a live process on this host) is left alone too.
+    if (s.state === 'finished' || activeInQueue(queue.get(index)) || (s.state === 'running' && !s.slurmTask)) skipped.push({ run: r.name, state: s.state });
+    else tasks.push(index);
   }
   const files = sweepFiles(dir);
   const script = join(files.slurm, 'task.sh');

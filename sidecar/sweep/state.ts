@@ -3,7 +3,7 @@
  * (interrupted, cancelled or timed out: the next `ecvae sweep` resumes it), read from its
  * run folder and, for runs given to Slurm, from the queue (slurm.ts queueStates).
  */
-import { readRunSummary } from '../engine/store/runFolder.ts';
+import { readMetrics, readRunSummary } from '../engine/store/runFolder.ts';
 import type { PlannedRun } from './grid.ts';
 import { runDirOf, runLogFile, runTotal, type SweepManifest } from './manifest.ts';
 
@@ -35,6 +35,9 @@ export interface QueueEntry {
 const SLURM_WAITING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SUSPENDED', 'STOPPED', 'SIGNALING']);
 const SLURM_RUNNING = new Set(['RUNNING', 'COMPLETING', 'STAGE_OUT']);
 
+/** Whether a queue entry is waiting for, or holding, a node (so the run must not be submitted again). */
+export const activeInQueue = (q: QueueEntry | undefined): boolean => Boolean(q && (SLURM_WAITING.has(q.state) || SLURM_RUNNING.has(q.state)));
+
 /**
  * One run's state. `queue` maps a task id (index in the manifest) to its entry in the
  * newest job that holds it; `submitted` is the newest job id each task was given to.
@@ -44,12 +47,14 @@ export function runState(dir: string, m: SweepManifest, run: PlannedRun, queue?:
   const runDir = runDirOf(dir, run);
   const total = runTotal(m);
   const s = readRunSummary(runDir);
+  // status.json has the iteration of the last start or stop; a running run's progress is its last logged line.
+  const iteration = s.status === 'running' ? Math.max(s.iteration, readMetrics(runDir).pop()?.iteration ?? 0) : s.iteration;
   const base: RunState = {
     name: run.name,
     point: run.point,
     seed: run.seed,
     state: 'queued',
-    iteration: s.iteration,
+    iteration,
     total,
     runDir,
     log: runLogFile(dir, run),
@@ -70,7 +75,7 @@ export function runState(dir: string, m: SweepManifest, run: PlannedRun, queue?:
   if (job && queue) {
     // Given to Slurm, and no longer waiting or running there.
     if (q && q.state === 'FAILED') return { ...base, state: 'failed', detail: `Slurm task ${q.jobId}_${q.task} failed; see ${base.log}` };
-    const what = q ? `Slurm task ${q.jobId}_${q.task} ended ${q.state}` : `Slurm task ${job.jobId}_${index} is no longer in the queue`;
+    const what = q ? `Slurm task ${q.jobId}_${q.task} ended ${q.state}` : `Slurm task ${job.jobId}_${index} left the queue`;
     if (s.status === 'unknown') return { ...base, state: 'stopped', detail: `${what} before it started; the next ecvae sweep resubmits it` };
     return { ...base, state: 'stopped', detail: `${what} at iteration ${s.iteration}; the next ecvae sweep resumes it from its checkpoint` };
   }

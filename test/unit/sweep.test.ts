@@ -198,7 +198,7 @@ test('run states of Slurm tasks: the queue decides while a task waits or runs; a
   );
   assert.match(s[0]!.detail!, /7_0 pending \(Resources\)/);
   assert.match(s[1]!.detail!, /before it started; the next ecvae sweep resubmits it/);
-  assert.match(s[2]!.detail!, /no longer in the queue at iteration 12/);
+  assert.match(s[2]!.detail!, /left the queue at iteration 12/);
   assert.equal(s[3]!.slurmTask, '7_3');
 });
 
