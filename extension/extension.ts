@@ -18,6 +18,7 @@ import { backendsRoot, installedBackendFolders, removeStaleInstalls, SIDECAR_BAC
 import { CODELENS_SELECTOR, ConfigCodeLensProvider } from './codeLens.ts';
 import { prompts } from './prompts.ts';
 import { RunsTreeProvider } from './runsTree.ts';
+import { RUNS_TABLE_VIEW_TYPE, RunsTablePanel } from './runsTable/panel.ts';
 import { SidecarClient } from './sidecarClient.ts';
 import { createConfigFromTemplate } from './templates.ts';
 import { Training } from './training.ts';
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     ...imageCommands(client, runsTree, () => training.activeRunDir, restoreHost),
     'ecvae.refreshRuns': () => runsTree.refresh(),
     'ecvae.createConfig': (options?: unknown) => createConfigFromTemplate(options),
+    'ecvae.showRunsTable': () => RunsTablePanel.createOrShow(context.extensionUri, runsTree),
     ...backendCommands(client, output, context.globalStorageUri),
   };
 
@@ -97,6 +99,9 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     }),
     vscode.window.registerWebviewPanelSerializer(SAMPLES_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => SamplesPanel.revive(panel, client, context.extensionUri, state),
+    }),
+    vscode.window.registerWebviewPanelSerializer(RUNS_TABLE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => RunsTablePanel.revive(panel, context.extensionUri, runsTree),
     }),
     vscode.window.registerWebviewPanelSerializer(RESTORE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => RestorePanel.revive(panel, restoreHost, state),

@@ -54,7 +54,7 @@ await build({
 
 // The webview script: a browser bundle (uPlot included), its CSS next to it.
 await build({
-  entryPoints: { dashboard: 'media/dashboard.ts', restore: 'media/restore.ts', samples: 'media/samples.ts' },
+  entryPoints: { dashboard: 'media/dashboard.ts', restore: 'media/restore.ts', samples: 'media/samples.ts', runsTable: 'media/runsTable.ts' },
   outdir: 'dist/media',
   bundle: true,
   platform: 'browser',
@@ -67,5 +67,5 @@ await build({
 console.error(
   `built dist/cli.js (+ dist/cli-*.js chunks), ${Object.keys(entries)
     .map((e) => `dist/${e}.js`)
-    .join(', ')}, dist/extension.cjs, dist/media/{dashboard,restore,samples}.{js,css}`,
+    .join(', ')}, dist/extension.cjs, dist/media/{dashboard,restore,samples,runsTable}.{js,css}`,
 );

@@ -120,6 +120,7 @@ test('activation registers every command the package contributes; menus are wire
     'EC-VAE: Restore Image…',
     'EC-VAE: Resume Training',
     'EC-VAE: Show Backend Info',
+    'EC-VAE: Show Runs Table',
     'EC-VAE: Stop Training',
     'EC-VAE: Train',
   ]);
