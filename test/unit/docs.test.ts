@@ -26,6 +26,20 @@ test('README.md is a manual: at most 250 lines, with the two set-up commands and
   assert.doesNotMatch(readme, /\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}\b/, 'no commit hashes');
 });
 
+test("README's sizes of the built-in datasets are the schema's (which a test checks against the packages)", () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'ecvae-run.schema.json'), 'utf8')) as {
+    properties: { data: { properties: { kind: { enum: string[]; enumDescriptions: string[] } } } };
+  };
+  const kind = schema.properties.data.properties.kind;
+  for (const name of ['mnist', 'fashion-mnist']) {
+    const said = kind.enumDescriptions[kind.enum.indexOf(name)]!;
+    const split = /([\d,]+) train, ([\d,]+) held out/.exec(said)!;
+    const row = readme.split('\n').find((l) => l.startsWith(`| \`"${name}"\``)) ?? '';
+    assert.ok(row.includes(`${split[1]} train, ${split[2]} held out`), `README's ${name} row says ${split[0]}`);
+  }
+});
+
 test('relative links and pictures in the docs resolve to files', () => {
   for (const doc of docs) {
     const text = readFileSync(join(repoRoot, doc), 'utf8').replace(/```[\s\S]*?```/g, '');
