@@ -3,7 +3,8 @@
  * upsampling, adaptive average pooling, noise injection, skip-layer excitation, resize
  * convolution and swish, by value against TF.js's own ops and PyTorch's definitions, and
  * by gradient against finite differences on the WASM backend; and latent_ebm
- * (models/latentEbm.ts): its layers, its clamp, its gradients.
+ * (models/latentEbm.ts): its layers, its clamp, its gradients; and data.resize "bilinear"
+ * against PIL.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { initParams, isBufferName, type Params } from '../../sidecar/engine/core
 import { applyBufferUpdates, collectBufferUpdates } from '../../sidecar/engine/models/buffers.ts';
 import { latentEbmModel } from '../../sidecar/engine/models/latentEbm.ts';
 import { adaptiveAvgPool, noiseInjection, resizeConv, skipExcitation, swish, upsampleNearest, weightSpecs } from '../../sidecar/engine/models/paperLayers.ts';
+import { pilBilinearWeights, resizeImages } from '../../sidecar/engine/data/resize.ts';
 import { checkDirectional, randT } from '../gradcheck.ts';
 import { assertClose, useBackend } from '../helpers.ts';
 
@@ -138,4 +140,24 @@ test('latent_ebm: four spectrally normalised linears (Z-512-512-512-1), N(0, 0.0
   const g = tf.tidy(() => tf.grad((v: tf.Tensor) => small.energy(loud, v as tf.Tensor2D).sum())(z));
   assert.equal(g.abs().max().dataSync()[0], 0);
   tf.dispose([e, clamped, g, z, loud['lebm.3.b']!, ...Object.values(p)]);
+});
+
+test('data.resize "bilinear" is PIL\'s antialiased bilinear (torchvision Resize on PIL images): within one grey level of PIL 9.4', async () => {
+  await useBackend('wasm');
+  // A 9x9 grey ramp, (37·i) mod 256, resized by PIL 9.4 Image.resize((s, s), BILINEAR).
+  const src = Float32Array.from({ length: 81 }, (_, i) => (37 * i) % 256);
+  const pil: Record<number, number[]> = {
+    3: [110, 123, 106, 126, 127, 128, 126, 145, 134],
+    4: [95, 133, 113, 92, 122, 110, 133, 127, 141, 138, 119, 138, 112, 147, 151, 123],
+    5: [65, 117, 148, 109, 72, 145, 123, 92, 125, 143, 103, 131, 154, 116, 101, 160, 123, 107, 148, 171, 98, 142, 178, 128, 105],
+  };
+  for (const s of [3, 4, 5]) {
+    const ours = tf.tidy(() => resizeImages(tf.tensor3d(src, [9, 9, 1]), s, 'bilinear').dataSync());
+    // PIL rounds to 8 bits between its two passes; this resizes in float.
+    assertClose(ours, pil[s]!, 0, 1, `9 -> ${s}`);
+  }
+  // Each output row of the weights sums to 1; upscaling interpolates between neighbours only.
+  const w = pilBilinearWeights(96, 32);
+  for (let o = 0; o < 32; o++) assertClose([w.subarray(o * 96, (o + 1) * 96).reduce((a, b) => a + b, 0)], [1], 1e-6, 1e-6, `row ${o}`);
+  assert.equal(pilBilinearWeights(4, 8).filter((v) => v > 0).length, 8 * 2 - 2);
 });

@@ -19,8 +19,9 @@ export type ObjectiveKind = 'vae' | 'ebm';
 
 /**
  * Inputs by name, all with the batch rows first:
- *  vae: x (data), eps (reparameterisation or dequantization noise), n (base noise of a prior draw), target
- *       (SGLD-calibrated G(n); absent for a plain VAE), latentTarget (latent-Langevin-calibrated prior latents; optional)
+ *  vae: x (data), eps (reparameterisation or dequantization noise), n (base noise of a prior draw), calStep
+ *       (how far the SGLD chain moved the decoder's sample G(n): the calibrated target minus the chain's start;
+ *       absent for a plain VAE), latentTarget (latent-Langevin-calibrated prior latents; optional)
  *  ebm: x (data), neg (SGLD negatives)
  */
 export type ObjectiveInputs = Record<string, tf.Tensor>;
@@ -56,12 +57,19 @@ function vaeObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: Objec
     : vaeTerms(model, p, i.x!, i.eps as tf.Tensor2D);
   // The decoder is calibrated on prior samples; a learned prior only supplies their latents here (its own term is below).
   const latents = model.fromBase ? stopGradient(model.fromBase(p, n)) : n;
-  const cal = i.target ? sumSquaredPerExample(model.decode(p, latents), i.target) : tf.scalar(0);
+  // The official code decodes G(n) once: the chain starts from that pass (detached) and
+  // the calibration loss pulls the same pass toward the chain's end. Here the chain ran on
+  // a decode of its own, so the target is stated relative to this pass: G(n) is pulled
+  // toward sg(G(n)) + calStep. The value is |calStep|² and the gradient -2·calStep·dG, as
+  // the official loss; an absolute target would add whatever differs between the two
+  // decodes (spectral norm's state, BatchNorm statistics over one thread's rows) to cal.
+  const g = i.calStep ? model.decode(p, latents) : undefined;
+  const cal = g ? sumSquaredPerExample(g.sub(stopGradient(g)), i.calStep!) : tf.scalar(0);
   // A flow prior is fitted on the encoder means, held fixed for it, and pulled toward the calibrated latents.
   const priorNll = model.priorNll && mu ? model.priorNll(p, stopGradient(mu)).mean() : tf.scalar(0);
   const latentCal = model.fromBase && i.latentTarget ? sumSquaredPerExample(model.fromBase(p, n), i.latentTarget) : tf.scalar(0);
   let loss = rec.add(kl.mul(o.beta)).add(priorNll);
-  if (i.target && o.lambda !== 0) loss = loss.add(cal.mul(o.lambda));
+  if (i.calStep && o.lambda !== 0) loss = loss.add(cal.mul(o.lambda));
   if (i.latentTarget && o.lambda !== 0) loss = loss.add(latentCal.mul(o.lambda));
   return { loss: loss.mul(o.scale) as tf.Scalar, terms: tf.stack([rec, kl, cal, priorNll, latentCal]).mul(o.scale) as tf.Tensor1D };
 }

@@ -7,6 +7,7 @@ import { adamInit, adamStep, clipByGlobalNorm, disposeAdam, type AdamState } fro
 import type { RunConfig } from '../config/config.ts';
 import { updateLambda } from './dual.ts';
 import { applyBufferUpdates } from '../models/buffers.ts';
+import { advancedSpectralNorms } from '../models/paperLayers.ts';
 import type { EcvaeModel } from '../models/index.ts';
 import { disposeParams, initParams, type Params } from '../core/params.ts';
 import { deriveSeed, Stream } from '../core/rng.ts';
@@ -109,28 +110,30 @@ export async function trainIteration(
   const eps = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.reparam)) as tf.Tensor2D;
   const n = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.prior)) as tf.Tensor2D;
 
-  // Steps 2–3: calibrated targets x~ = SGLD(G(n)), with G held fixed. With distance
-  // "drift" the target leaves the injected noise out: x~ = G(n) + drift. Its expectation is
-  // the paper's (the noise has mean zero), so the gradient is the same in expectation with
-  // less variance, and cal no longer carries the noise floor K·D·eta·s^2.
-  let target: tf.Tensor | undefined;
+  // Steps 2–3: calibrated targets x~ = SGLD(G(n)), with G held fixed, passed on as the
+  // chain's step x~ - G(n) (objectives.ts states the target relative to the objective's own
+  // decode). With distance "drift" the step leaves the injected noise out: the drift. Its
+  // expectation is the paper's (the noise has mean zero), so the gradient is the same in
+  // expectation with less variance, and cal no longer carries the noise floor K·D·eta·s^2.
+  let calStep: tf.Tensor | undefined;
   let chainStats: tf.Tensor | undefined;
   let latentTarget: tf.Tensor | undefined;
   if (calibrate) {
     const r = await runner.sgldFromPrior(ebm!, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
     const s = r.start;
-    target = cfg.calibration.distance === 'drift' ? s.add(r.drift) : r.x.clone();
+    calStep = cfg.calibration.distance === 'drift' ? r.drift.clone() : r.x.sub(s);
     chainStats = tf.tidy(() => tf.stack([rowNorms(r.drift).mean(), rowNorms(r.x.sub(s).sub(r.drift)).mean()]));
     s.dispose();
     r.x.dispose();
     r.drift.dispose();
+    advanceSpectralNorms(ebm!, cfg.calibration.sgldSteps);
     if (cfg.calibration.latentPrior && model.fromBase) latentTarget = calibratedLatents(model, cfg, state, n, t);
   }
 
   // Steps 1, 4, 5: VAE update on lambda·cal + rec + beta·kl (+ the flow prior's terms, objectives.ts).
   const lambda = state.lambda;
   const objective = { lambda, beta: tr.beta, regularization: tr.ebmRegularization };
-  const inputs = { x, eps, n, ...(target ? { target } : {}), ...(latentTarget ? { latentTarget } : {}) };
+  const inputs = { x, eps, n, ...(calStep ? { calStep } : {}), ...(latentTarget ? { latentTarget } : {}) };
   const { grads: rawGrads, terms: scalars, updates: vaeUpdates } = await runner.grads('vae', state.vae, inputs, objective);
   const { grads: vaeGrads, norm: gradNorm } = clipByGlobalNorm(rawGrads, gradClipNorm(cfg));
   const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, { lr: tr.vaeLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
@@ -139,7 +142,7 @@ export async function trainIteration(
   applyBufferUpdates(vaeNext.params, vaeUpdates);
   state.vae = vaeNext.params;
   state.vaeOpt = vaeNext.state;
-  target?.dispose();
+  calStep?.dispose();
   latentTarget?.dispose();
 
   // Step 6: EBM update with negatives from SGLD on the updated decoder's samples.
@@ -152,6 +155,9 @@ export async function trainIteration(
     } = await runner.sgldFromPrior(ebm, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
     start.dispose();
     drift.dispose();
+    // The official code's passes that this iteration has no counterpart of: one energy pass per chain step, and its no-grad decode of the negatives' start.
+    advanceSpectralNorms(ebm, cfg.calibration.sgldSteps);
+    advanceSpectralNorms(state.vae, 1);
     const { grads: ebmGrads, terms, updates } = await runner.grads('ebm', ebm, { x, neg }, objective);
     ebmScalars = terms;
     neg.dispose();
@@ -226,4 +232,20 @@ function rowNorms(x: tf.Tensor): tf.Tensor1D {
     .square()
     .sum(x.shape.slice(1).map((_, i) => i + 1))
     .sqrt() as tf.Tensor1D;
+}
+
+/**
+ * Advances spectral norm's power iteration of every spectrally normalised layer in `p` by
+ * `iterations`, in place. torch's spectral_norm runs one iteration on every training-mode
+ * forward pass, the official SGLD chains' included (15 per chain); here a chain's energy
+ * passes keep the vectors fixed (they run without buffer collection, and each thread runs
+ * only some rows), so the trainer catches up after each chain: 2·K + 2 iterations of the
+ * energy per training iteration, as the official code, instead of 2. Within a chain the
+ * weight stays the one of the chain's first step (the official one moves by one
+ * iteration per step: a change of second order once the vectors have converged).
+ */
+function advanceSpectralNorms(p: Params, iterations: number): void {
+  if (iterations <= 0) return;
+  const updates = advancedSpectralNorms(p, iterations);
+  if (Object.keys(updates).length) applyBufferUpdates(p, updates);
 }

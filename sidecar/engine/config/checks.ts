@@ -32,8 +32,8 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
       if (data.kind === 'folder' && !isDir && existsQuiet(abs)) d.add('error', ['data', 'path'], `Dataset path is not a folder: ${abs}.`);
     }
   } else {
-    // (channels and onBadImage always carry schema defaults, so only these two can tell.)
-    for (const f of ['path', 'size'] as const) {
+    // (channels and onBadImage always carry schema defaults, so only these can tell.)
+    for (const f of ['path', 'size', 'resize'] as const) {
       if (data[f] !== undefined)
         d.add(
           'warning',

@@ -40,6 +40,10 @@ export interface DataConfig {
    */
   size?: number;
   /**
+   * How images not at data.size are resized (folder, cifar10, cifar100, stl10, idx). area (the default when omitted): average over the source pixels each output pixel covers, then bilinear. bilinear: PIL's antialiased bilinear, what torchvision's transforms.Resize does to the official datasets' images (the paper's pipeline; docs/paper-setting.md).
+   */
+  resize?: 'area' | 'bilinear';
+  /**
    * folder, cifar10, cifar100, stl10, idx: 1 = gray, 3 = RGB (gray images are copied to 3 channels, colour ones converted to luma).
    */
   channels: 1 | 3;

@@ -10,7 +10,7 @@ import type { DataConfig } from '../config/config.ts';
 import * as tf from '../core/tf.ts';
 import type { Dataset } from './dataset.ts';
 import { DataFileError, readCifar, readIdx, readStl, type ByteImages } from './binaryFormats.ts';
-import { areaResize } from './resize.ts';
+import { resizeImages, type ResizeMethod } from './resize.ts';
 
 export type BinaryKind = 'cifar10' | 'cifar100' | 'stl10' | 'idx';
 
@@ -47,7 +47,7 @@ const READERS: Record<BinaryKind, (file: string) => ByteImages> = {
 };
 
 /** uint8 HWC images -> [-1, 1] floats with `channels`, resized to size x size, in chunks (bounded memory). */
-function toDataset(parts: ByteImages[], size: number, channels: 1 | 3, limit: number | undefined): { x: Float32Array; n: number } {
+function toDataset(parts: ByteImages[], size: number, channels: 1 | 3, limit: number | undefined, resize: ResizeMethod): { x: Float32Array; n: number } {
   const total = Math.min(
     parts.reduce((a, p) => a + p.n, 0),
     limit ?? Infinity,
@@ -66,7 +66,7 @@ function toDataset(parts: ByteImages[], size: number, channels: 1 | 3, limit: nu
           .sub(1);
         if (channels === 1 && p.c === 3) t = t.mul(tf.tensor1d([0.299, 0.587, 0.114])).sum(3, true);
         if (channels === 3 && p.c === 1) t = tf.tile(t, [1, 1, 1, 3]);
-        return p.h === size && p.w === size ? t : areaResize(t as tf.Tensor4D, size);
+        return p.h === size && p.w === size ? t : resizeImages(t as tf.Tensor4D, size, resize);
       });
       x.set(chunk.dataSync(), n * per);
       chunk.dispose();
@@ -88,7 +88,7 @@ export function loadBinary(kind: BinaryKind, d: DataConfig): Dataset {
   }
   const native = parts[0]!;
   const size = d.size ?? native.h;
-  const { x, n } = toDataset(parts, size, d.channels, d.limit);
+  const { x, n } = toDataset(parts, size, d.channels, d.limit, d.resize ?? 'area');
   return {
     name: `${kind} ${files.length === 1 ? files[0] : `${d.path} (${d.split})`} (${n} images ${size}x${size}x${d.channels})`,
     shape: [size, size, d.channels],

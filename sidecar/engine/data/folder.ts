@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import * as tf from '../core/tf.ts';
 import type { Dataset } from './dataset.ts';
-import { areaResize } from './resize.ts';
+import { resizeImages, type ResizeMethod } from './resize.ts';
 import { ImageError, readImage, toFloat, type RgbaImage } from './images.ts';
 
 const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
@@ -22,7 +22,7 @@ export function listImages(dir: string): string[] {
 }
 
 /** Centre-crops to a square and resizes to size x size; returns HWC floats in [-1, 1]. */
-export function fitImage(img: RgbaImage, size: number, channels: 1 | 3): Float32Array {
+export function fitImage(img: RgbaImage, size: number, channels: 1 | 3, resize: ResizeMethod = 'area'): Float32Array {
   const px = toFloat(img, channels);
   if (img.width === size && img.height === size) return px;
   return tf.tidy(() => {
@@ -31,11 +31,11 @@ export function fitImage(img: RgbaImage, size: number, channels: 1 | 3): Float32
     const top = Math.floor((img.height - side) / 2);
     const left = Math.floor((img.width - side) / 2);
     const sq = t.slice([top, left, 0], [side, side, channels]);
-    return areaResize(sq, size).dataSync() as Float32Array;
+    return resizeImages(sq, size, resize).dataSync() as Float32Array;
   });
 }
 
-export function loadFolder(dir: string, size: number, channels: 1 | 3, onBad: 'error' | 'skip'): Dataset {
+export function loadFolder(dir: string, size: number, channels: 1 | 3, onBad: 'error' | 'skip', resize: ResizeMethod = 'area'): Dataset {
   const files = listImages(dir);
   if (!files.length) throw new Error(`No PNG or JPEG images found under ${dir} (searched recursively for .png, .jpg, .jpeg).`);
   const per = size * size * channels;
@@ -44,7 +44,7 @@ export function loadFolder(dir: string, size: number, channels: 1 | 3, onBad: 'e
   let n = 0;
   for (const f of files) {
     try {
-      x.set(fitImage(readImage(f), size, channels), n * per);
+      x.set(fitImage(readImage(f), size, channels, resize), n * per);
       n++;
     } catch (err) {
       if (!(err instanceof ImageError) || onBad === 'error') {

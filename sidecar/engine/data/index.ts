@@ -23,7 +23,7 @@ export function loadDataset(d: DataConfig, seed: number): Dataset {
     case 'idx':
       return loadBinary(d.kind, d);
     case 'folder': {
-      const ds = loadFolder(d.path!, d.size!, d.channels, d.onBadImage);
+      const ds = loadFolder(d.path!, d.size!, d.channels, d.onBadImage, d.resize ?? 'area');
       if (d.limit && d.limit < ds.size) {
         const per = ds.x.length / ds.size;
         return { ...ds, size: d.limit, x: ds.x.subarray(0, d.limit * per) };

@@ -73,6 +73,29 @@ export function spectralWeight(p: Params, name: string): tf.Tensor {
 }
 
 /**
+ * Every spectral-norm vector of `p` after `iterations` more power iterations
+ * (u <- unit(M^T unit(M u)), the step spectralWeight takes once per pass): new tensors by
+ * buffer name, for applyBufferUpdates. The trainer runs the iterations the official
+ * code's SGLD passes would have run (algorithm/trainer.ts).
+ */
+export function advancedSpectralNorms(p: Params, iterations: number): Params {
+  const out: Params = {};
+  for (const name of Object.keys(p)) {
+    if (!name.endsWith('.snU')) continue;
+    const layer = name.slice(0, -'.snU'.length);
+    out[name] = tf.tidy(() => {
+      const w = param(p, `${layer}.w`);
+      const cout = w.shape[w.shape.length - 1]!;
+      const m = w.reshape([-1, cout]) as tf.Tensor2D;
+      let u = p[name]!.reshape([cout, 1]) as tf.Tensor2D;
+      for (let i = 0; i < iterations; i++) u = unit(tf.matMul(m, unit(tf.matMul(m, u)), true, false));
+      return u.reshape([cout]);
+    });
+  }
+  return out;
+}
+
+/**
  * The weight a layer multiplies by, and whether its op may run frozen. A frozen op keeps
  * its weight in a closure, so a spectrally normalised weight must outlive the pass: it
  * comes from the chain's FilterCache (filterCache.ts cachedDerived), or the trainable op runs.
