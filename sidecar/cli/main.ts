@@ -17,6 +17,9 @@ import { UserError } from '../engine/core/errors.ts';
 import { emit, type Out } from './args.ts';
 import { UsageError } from './errors.ts';
 import { buildProgram } from './program.ts';
+import { guardStdio } from './stdio.ts';
+
+guardStdio();
 
 export async function main(argv: string[]): Promise<number> {
   const out: Out = { json: argv.includes('--json') };

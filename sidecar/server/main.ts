@@ -43,6 +43,10 @@ function shutdown(why: string): void {
   void server.stop().then(() => process.exit(0));
 }
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+// A client that stops reading (its end of stdout closed: EPIPE) is gone like one that closed stdin:
+// runs stop with a checkpoint and status "stopped", locks released. A broken stderr only loses logs.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => shutdown(`stdout failed (${err.code ?? err.message})`));
+process.stderr.on('error', () => {});
 // A rejected promise nobody awaited is a bug to report, not a reason to kill a training run.
 process.on('unhandledRejection', (reason) => console.error(`sidecar: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
 

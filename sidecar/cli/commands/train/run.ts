@@ -3,6 +3,7 @@ import { train, type MetricsRecord } from '../../../engine/jobs/run.ts';
 import { checkParams, emit, loadConfig, outOf } from '../../args.ts';
 import { formatDuration, formatMetrics } from '../../format.ts';
 import type { TrainOptions } from './index.ts';
+import { outputGone } from '../../stdio.ts';
 
 export async function run(file: string, o: TrainOptions): Promise<number> {
   const out = outOf(o);
@@ -17,6 +18,8 @@ export async function run(file: string, o: TrainOptions): Promise<number> {
   };
   // Ctrl-C, kill (SIGTERM) and a closed terminal (SIGHUP) all stop after the current iteration, with a checkpoint.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSigint);
+  // A reader of stdout or stderr that goes away (EPIPE) stops the run the same way (stdio.ts).
+  outputGone.signal.addEventListener('abort', () => ac.abort(), { once: true });
   const tty = process.stderr.isTTY;
   const progress = (m: MetricsRecord, total: number): void => {
     if (out.json && !tty) return;
