@@ -46,10 +46,26 @@ function describe(e: ErrorObject): string {
   }
 }
 
+/**
+ * The first number in `v` that is not finite, with its path ("latents/0/1"). JSON has no
+ * Infinity, but 1e400 parses to it, and the schema's "number" lets it through.
+ */
+export function nonFiniteAt(v: unknown, path = ''): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
+  if (typeof v !== 'object' || v === null) return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const at = nonFiniteAt(x, path ? `${path}/${k}` : k);
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}
+
 /** Undefined when `params` are valid for `method`; otherwise what is wrong, naming the param and the value given. */
 export function paramsProblem(method: keyof Methods | string, params: unknown): string | undefined {
   const validate = validators().get(method);
   if (!validate) return `unknown method "${method}"`;
+  const bad = nonFiniteAt(params);
+  if (bad !== undefined) return `param "${bad}" must be a finite number (a value such as 1e400 overflows to infinity).`;
   if (validate(params)) return undefined;
   const e = validate.errors![0]!;
   const field = e.instancePath.replace(/^\//, '');

@@ -217,9 +217,9 @@ test('an output equal to an input or to another output is refused before work', 
   );
   symlinkSync(join(dir, 'a.png'), join(dir, 'link.png'));
   assert.throws(() => requireDistinctPaths({ output: join(dir, 'link.png') }, { reference: join(dir, 'a.png') }), /same file as the reference/);
-  assert.throws(() => sampleToFile({ checkpoint: join(dir, 'a.png'), out: join(dir, 'a.png') }), /same file as the checkpoint/);
-  assert.throws(() => sampleToFile({ checkpoint: join(dir, 'a.png'), out: join(dir, 'nope', 'x.png') }), /its folder .*nope: file not found/);
-  assert.throws(() => sampleToFile({ checkpoint: join(dir, 'a.png'), previews: true, latents: [[0, Infinity]] }), /non-finite value at position 1/);
+  await assert.rejects(sampleToFile({ checkpoint: join(dir, 'a.png'), out: join(dir, 'a.png') }), /same file as the checkpoint/);
+  await assert.rejects(sampleToFile({ checkpoint: join(dir, 'a.png'), out: join(dir, 'nope', 'x.png') }), /its folder .*nope: file not found/);
+  await assert.rejects(sampleToFile({ checkpoint: join(dir, 'a.png'), previews: true, latents: [[0, Infinity]] }), /non-finite value at position 1/);
 });
 
 test('locks survive pid reuse: a lock with a live pid but another start time or boot is stale', () => {

@@ -272,7 +272,7 @@ test('posterior samples and live estimates: each sample its own chain, observed 
   assert.deepEqual(readdirSync(dir).sort(), ['digit.png', 'ec'], 'nothing written without an output file');
   await assert.rejects(restoreFile({ checkpoint: join(dir, 'ec'), image, task: 'denoise' }), /needs an output file \(out\) or previews/);
   // The samples panel's requests: previews with latents, and decoding given latents (interpolation).
-  const drawn = sampleToFile({ checkpoint: join(dir, 'ec'), n: 3, seed: 5, mcmcSteps: 1, previews: true });
+  const drawn = await sampleToFile({ checkpoint: join(dir, 'ec'), n: 3, seed: 5, mcmcSteps: 1, previews: true });
   assert.equal(drawn.out, undefined);
   assert.equal(drawn.previews!.kind, 'images');
   assert.equal(drawn.previews!.oneStep.length, 3);
@@ -282,15 +282,15 @@ test('posterior samples and live estimates: each sample its own chain, observed 
     [4, 4, 4],
   );
   const [a, b] = drawn.previews!.latents!;
-  const row = sampleToFile({ checkpoint: join(dir, 'ec'), latents: interpolate(a!, b!), previews: true });
+  const row = await sampleToFile({ checkpoint: join(dir, 'ec'), latents: interpolate(a!, b!), previews: true });
   assert.equal(row.previews!.oneStep.length, 8);
   assert.equal(row.previews!.oneStep[0], drawn.previews!.oneStep[0], 'the row starts at the first chosen sample');
   assert.equal(row.previews!.oneStep[7], drawn.previews!.oneStep[1], 'and ends at the second');
-  assert.throws(() => sampleToFile({ checkpoint: join(dir, 'ec'), latents: [[1, 2, 3, 4], [1]], previews: true }), /Latents must all have the same length/);
-  assert.throws(
-    () => sampleToFile({ checkpoint: join(dir, 'ec'), latents: [[1, 2]], previews: true }),
+  await assert.rejects(sampleToFile({ checkpoint: join(dir, 'ec'), latents: [[1, 2, 3, 4], [1]], previews: true }), /Latents must all have the same length/);
+  await assert.rejects(
+    sampleToFile({ checkpoint: join(dir, 'ec'), latents: [[1, 2]], previews: true }),
     /Latents must have 4 values each for this model \(got 2\)/,
   );
-  assert.throws(() => sampleToFile({ checkpoint: join(dir, 'ec'), n: 2 }), /needs an output file \(out\) or previews/);
+  await assert.rejects(sampleToFile({ checkpoint: join(dir, 'ec'), n: 2 }), /needs an output file \(out\) or previews/);
   m.dispose();
 });

@@ -6,7 +6,7 @@ import type { RunConfig } from '../config/config.ts';
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
 import type { Params } from '../core/params.ts';
 import { deriveSeed, Stream } from '../core/rng.ts';
-import { sgld, sgldOptions } from './sgld.ts';
+import { sgld, sgldAsync, sgldOptions } from './sgld.ts';
 import * as tf from '../core/tf.ts';
 import type { TrainedModel } from '../store/trainedModel.ts';
 import { UserError } from '../core/errors.ts';
@@ -20,6 +20,28 @@ export function inChunks(n: number, part: (start: number, size: number) => tf.Te
   if (parts.length === 1) return parts[0]!;
   const out = tf.concat(parts);
   parts.forEach((p) => p.dispose());
+  return out;
+}
+
+/** `inChunks` with `pause` awaited between chunks (the parts made so far are released if it throws). */
+export async function inChunksAsync(
+  n: number,
+  part: (start: number, size: number) => Promise<tf.Tensor> | tf.Tensor,
+  pause: () => Promise<void>,
+): Promise<tf.Tensor> {
+  const parts: tf.Tensor[] = [];
+  try {
+    for (let i = 0; i < n; i += CHUNK) {
+      parts.push(await part(i, Math.min(CHUNK, n - i)));
+      await pause();
+    }
+  } catch (err) {
+    tf.dispose(parts);
+    throw err;
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = tf.concat(parts);
+  tf.dispose(parts);
   return out;
 }
 
@@ -93,6 +115,59 @@ export function draw(m: TrainedModel, o: { n: number; seed: number; mcmcSteps: n
     seconds.mcmc = (performance.now() - t1) / 1000;
   }
   return { z, oneStep, ...(mcmc ? { mcmc } : {}), seconds, dispose: () => [z, oneStep, mcmc].forEach((t) => t?.dispose()) };
+}
+
+/**
+ * `draw` for work served by the sidecar: the same samples, with `pause` awaited between
+ * chunks of rows and between Langevin steps, so that a long request (10,000 samples, 1,000
+ * MCMC steps) neither holds the event loop nor ignores cancellation.
+ */
+export async function drawAsync(
+  m: TrainedModel,
+  o: { n: number; seed: number; mcmcSteps: number; latents?: tf.Tensor2D },
+  pause: () => Promise<void>,
+): Promise<Drawn> {
+  if (o.mcmcSteps > 0 && !m.ebm)
+    throw new SamplerError(`MCMC refinement (mcmc steps ${o.mcmcSteps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
+  if (o.latents && o.latents.shape[1] !== m.model.latentDim)
+    throw new SamplerError(`Latents must have ${m.model.latentDim} values each for this model (got ${o.latents.shape[1]}).`);
+  const z = o.latents ? o.latents.clone() : priorLatents(m.model.latentDim, o.n, o.seed);
+  const held: tf.Tensor[] = [z];
+  try {
+    const t0 = performance.now();
+    const oneStep = await inChunksAsync(z.shape[0], (i, k) => tf.tidy(() => generateFrom(m.model, m.vae, z.slice(i, k))), pause);
+    held.push(oneStep);
+    oneStep.dataSync();
+    const seconds: Drawn['seconds'] = { oneStep: (performance.now() - t0) / 1000 };
+    let mcmc: tf.Tensor | undefined;
+    if (o.mcmcSteps > 0) {
+      const t1 = performance.now();
+      mcmc = await inChunksAsync(
+        oneStep.shape[0]!,
+        async (i, k) => {
+          const chunk = oneStep.slice(i, k);
+          try {
+            return await sgldAsync(
+              (v) => m.model.energy(m.ebm!, v, true),
+              chunk,
+              chunk,
+              sgldOptions(m.config, o.mcmcSteps, deriveSeed(o.seed, Stream.sample, 1_000_000 + i)),
+              pause,
+            );
+          } finally {
+            chunk.dispose();
+          }
+        },
+        pause,
+      );
+      mcmc.dataSync();
+      seconds.mcmc = (performance.now() - t1) / 1000;
+    }
+    return { z, oneStep, ...(mcmc ? { mcmc } : {}), seconds, dispose: () => [z, oneStep, mcmc].forEach((t) => t?.dispose()) };
+  } catch (err) {
+    tf.dispose(held);
+    throw err;
+  }
 }
 
 /** n samples (MCMC-refined when mcmcSteps > 0) and the time of each stage. */

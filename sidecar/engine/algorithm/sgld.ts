@@ -8,7 +8,7 @@
  */
 import type { RunConfig } from '../config/config.ts';
 import * as tf from '../core/tf.ts';
-import { withFilterCache } from '../ops/filterCache.ts';
+import { FilterCache, withFilterCache } from '../ops/filterCache.ts';
 import { clip } from '../ops/elementwise.ts';
 import { fusedLangevinAvailable, fusedLangevinStep } from '../ops/langevin.ts';
 import { rowNoise } from '../ops/rowNoise.ts';
@@ -80,7 +80,41 @@ export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: Sgl
   return r.x;
 }
 
+/**
+ * `sgld` with `pause` awaited between steps, so that a long chain served by the sidecar
+ * lets other requests and cancellation in (pause throws to cancel; nothing leaks). The
+ * same steps and noise as `sgld`.
+ */
+export async function sgldAsync(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions, pause: () => Promise<void>): Promise<tf.Tensor> {
+  const steps = chainSteps(energy, start, cond, o);
+  const cache = new FilterCache(); // one for the whole chain, as sgld's
+  try {
+    for (;;) {
+      const r = cache.run(() => steps.next());
+      if (r.done) {
+        r.value.drift.dispose();
+        return r.value.x;
+      }
+      await pause();
+    }
+  } catch (err) {
+    cache.run(() => steps.return(undefined as never)); // runs the chain's cleanup
+    throw err;
+  } finally {
+    cache.dispose();
+  }
+}
+
 function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): SgldResult {
+  const steps = chainSteps(energy, start, cond, o);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** The chain, one step per `next()`; its result when done. Returning early disposes what it holds. */
+function* chainSteps(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): Generator<void, SgldResult, void> {
   const K = o.steps;
   const noiseStd = o.noiseScale > 0 ? Math.sqrt(o.stepSize) * o.noiseScale : 0;
   // Where it can run, one kernel does all of a step but the energy's gradient (ops/langevin.ts).
@@ -88,26 +122,33 @@ function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptio
   const condClipped = fused && o.proximity !== false ? tf.tidy(() => cond.clipByValue(-1, 1)) : undefined;
   let x = start.clone();
   let drift = tf.zerosLike(start);
-  for (let k = 0; k < K; k++) {
-    const w = o.proximity === false ? 0 : (K - k - 1) / K;
-    const next = tf.tidy(() => {
-      if (fused) {
-        const gE = tf.grad((v: tf.Tensor) => energy(v).sum() as tf.Scalar)(x);
-        const opts = { proximityWeight: w, threshold: o.proxThreshold, stepSize: o.stepSize, noiseStd, seed: o.seed, step: k, rowOffset: o.rowOffset ?? 0 };
-        const s = fusedLangevinStep(x, gE, condClipped ?? x, drift, opts);
-        return [s.x, s.drift];
-      }
-      const objective = (v: tf.Tensor): tf.Scalar => {
-        const e = energy(v).sum();
-        return (w > 0 ? e.add(proximity(v, cond, o.proxThreshold).sum().mul(w)) : e) as tf.Scalar;
-      };
-      const s = langevinStep(x, tf.grad(objective)(x), o.stepSize, o.noiseScale, (std) => rowNoise(x.shape, std, o.seed, k, o.rowOffset ?? 0));
-      return [s.x, drift.add(s.drift)];
-    });
-    x.dispose();
-    drift.dispose();
-    [x, drift] = next as [tf.Tensor, tf.Tensor];
+  let done = false;
+  try {
+    for (let k = 0; k < K; k++) {
+      if (k > 0) yield;
+      const w = o.proximity === false ? 0 : (K - k - 1) / K;
+      const next = tf.tidy(() => {
+        if (fused) {
+          const gE = tf.grad((v: tf.Tensor) => energy(v).sum() as tf.Scalar)(x);
+          const opts = { proximityWeight: w, threshold: o.proxThreshold, stepSize: o.stepSize, noiseStd, seed: o.seed, step: k, rowOffset: o.rowOffset ?? 0 };
+          const s = fusedLangevinStep(x, gE, condClipped ?? x, drift, opts);
+          return [s.x, s.drift];
+        }
+        const objective = (v: tf.Tensor): tf.Scalar => {
+          const e = energy(v).sum();
+          return (w > 0 ? e.add(proximity(v, cond, o.proxThreshold).sum().mul(w)) : e) as tf.Scalar;
+        };
+        const s = langevinStep(x, tf.grad(objective)(x), o.stepSize, o.noiseScale, (std) => rowNoise(x.shape, std, o.seed, k, o.rowOffset ?? 0));
+        return [s.x, drift.add(s.drift)];
+      });
+      x.dispose();
+      drift.dispose();
+      [x, drift] = next as [tf.Tensor, tf.Tensor];
+    }
+    done = true;
+  } finally {
+    condClipped?.dispose();
+    if (!done) tf.dispose([x, drift]);
   }
-  condClipped?.dispose();
   return { x, drift };
 }

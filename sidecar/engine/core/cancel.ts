@@ -20,3 +20,20 @@ export async function yieldAndCheck(signal: AbortSignal | undefined, what: strin
   await new Promise<void>((resolve) => setImmediate(resolve));
   throwIfCancelled(signal, what);
 }
+
+/**
+ * A pause for long engine work served by the sidecar: awaited between steps, it yields
+ * to the event loop once `everyMs` have passed since the last yield (other requests,
+ * progress and `$/cancelRequest` get through), then throws CancelledError if `signal`
+ * was aborted. Cheap to call every step.
+ */
+export function cooperativePause(signal: AbortSignal | undefined, what: string, everyMs = 50): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    throwIfCancelled(signal, what);
+    if (performance.now() - last < everyMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    last = performance.now();
+    throwIfCancelled(signal, what);
+  };
+}

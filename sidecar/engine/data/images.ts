@@ -7,6 +7,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { UserError } from '../core/errors.ts';
 import { FileReadError, READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
+import { applyOrientation, jpegOrientation, pngInflateProblem } from './imageChecks.ts';
 
 export class ImageError extends UserError {
   constructor(
@@ -62,6 +63,9 @@ export function imageDimensions(buf: Buffer): { width: number; height: number } 
   return undefined;
 }
 
+/** jpeg-js's memory bound for one decode. */
+export const JPEG_MEMORY_MB = 400;
+
 export function decodeImage(buf: Buffer, file: string): RgbaImage {
   const isPng = buf.length >= 8 && buf.readUInt32BE(0) === 0x89504e47;
   const isJpeg = buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff;
@@ -72,14 +76,18 @@ export function decodeImage(buf: Buffer, file: string): RgbaImage {
       `${dims.width}x${dims.height} pixels (${((dims.width * dims.height) / 1e6).toFixed(1)} MP) is over the limit of ${(MAX_PIXELS / 1e6).toFixed(1)} MP; downscale it first`,
     );
   }
+  const bomb = isPng ? pngInflateProblem(buf) : undefined;
+  if (bomb) throw new ImageError(file, bomb);
   try {
     if (isPng) {
       const png = PNG.sync.read(buf);
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
     }
     if (isJpeg) {
-      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512, maxResolutionInMP: MAX_PIXELS / 1e6 });
-      return { width: img.width, height: img.height, data: img.data };
+      // The decoder's own bounds: the pixel limit per frame, and its working memory (the image
+      // at the limit, 4096 x 4096, takes ~360 MB: coefficients, components and the RGBA output).
+      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: JPEG_MEMORY_MB, maxResolutionInMP: MAX_PIXELS / 1e6 });
+      return applyOrientation({ width: img.width, height: img.height, data: img.data }, jpegOrientation(buf));
     }
   } catch (err) {
     throw new ImageError(file, `corrupt or unsupported ${isPng ? 'PNG' : 'JPEG'} data (${(err as Error).message})`);

@@ -5,6 +5,7 @@
  *    features; NOT Inception FID), precision, recall (k-NN, k = 3), reconMse (held-out).
  *  - Image folders: reconMse on the training images (no feature classifier exists for them).
  */
+import { UserError } from '../core/errors.ts';
 import { gather, loadDataset } from '../data/index.ts';
 import { drawSamples } from '../algorithm/sample.ts';
 import * as tf from '../core/tf.ts';
@@ -29,6 +30,13 @@ export interface EvalResult {
 }
 
 const CHUNK = 250;
+
+/**
+ * The most samples one evaluation draws (the protocol's sample limit). Memory is linear
+ * in n (features.ts compares in blocks of rows), time quadratic: k-NN precision and
+ * recall compare every sample with every data point.
+ */
+export const EVAL_MAX_N = 10_000;
 
 function features(params: Parameters<typeof classifierFeatures>[0], x: tf.Tensor): Float32Array {
   const n = x.shape[0]!;
@@ -64,6 +72,8 @@ function reconMse(m: TrainedModel, x: tf.Tensor): number {
 
 /** `onSamples` sees the evaluated samples before they are released (compare writes its pictures from them). */
 export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Tensor) => void): EvalResult {
+  if (!Number.isInteger(o.n) || o.n < 1 || o.n > EVAL_MAX_N)
+    throw new UserError('request', `Evaluation takes 1 to ${EVAL_MAX_N.toLocaleString('en-US')} samples (got ${o.n}); its time grows with the square of n.`);
   const data = m.config.data;
   const notes: string[] = [];
   const { x, seconds } = drawSamples(m, o.n, o.mcmcSteps, o.seed);

@@ -50,33 +50,62 @@ function pairwise(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
+/**
+ * Rows of the query handled at once: memory is BLOCK x n distances instead of n x n (at
+ * n = 10,000 the full matrix alone is 400 MB, and top-k copies it), so evaluation's
+ * memory grows linearly in n.
+ */
+const BLOCK = 512;
+
 /** Squared distance of each row of `a` to its k-th nearest other row of `a`. */
 function knnRadii(a: tf.Tensor2D, k: number): Float32Array {
-  return tf.tidy(() => {
-    const d = pairwise(a, a);
-    // k+1 smallest (the row itself is at distance 0), via top-k of the negated distances.
-    const { values } = tf.topk(d.neg(), k + 1);
-    return values.slice([0, k], [-1, 1]).neg().reshape([-1]).dataSync() as Float32Array;
-  });
+  const n = a.shape[0];
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += BLOCK) {
+    const m = Math.min(BLOCK, n - i);
+    out.set(
+      tf.tidy(() => {
+        const d = pairwise(a.slice(i, m), a);
+        // k+1 smallest (the row itself is at distance 0), via top-k of the negated distances.
+        const { values } = tf.topk(d.neg(), Math.min(k + 1, n));
+        return values
+          .slice([0, Math.min(k, n - 1)], [-1, 1])
+          .neg()
+          .reshape([-1])
+          .dataSync() as Float32Array;
+      }),
+      i,
+    );
+  }
+  return out;
 }
 
 /** Share of rows of `query` inside some ball (centre row of `ref`, radius its k-NN distance). */
 function coverage(query: tf.Tensor2D, ref: tf.Tensor2D, radii: Float32Array): number {
-  return tf.tidy(() => {
-    const d = pairwise(query, ref);
-    const inside = d
-      .lessEqual(tf.tensor1d(radii).reshape([1, -1]))
-      .cast('float32')
-      .max(1);
-    return inside.mean().dataSync()[0]!;
-  });
+  const n = query.shape[0];
+  let inside = 0;
+  for (let i = 0; i < n; i += BLOCK) {
+    const m = Math.min(BLOCK, n - i);
+    inside += tf.tidy(
+      () =>
+        pairwise(query.slice(i, m), ref)
+          .lessEqual(tf.tensor1d(radii).reshape([1, -1]))
+          .cast('float32')
+          .max(1)
+          .sum()
+          .dataSync()[0]!,
+    );
+  }
+  return inside / n;
 }
 
 /** Improved precision and recall (k = 3): realism of generated samples, coverage of the real data. */
 export function precisionRecall(real: Float32Array, fake: Float32Array, d: number, k = 3): { precision: number; recall: number } {
-  return tf.tidy(() => {
-    const r = tf.tensor2d(real, [real.length / d, d]);
-    const f = tf.tensor2d(fake, [fake.length / d, d]);
+  const r = tf.tensor2d(real, [real.length / d, d]);
+  const f = tf.tensor2d(fake, [fake.length / d, d]);
+  try {
     return { precision: coverage(f, r, knnRadii(r, k)), recall: coverage(r, f, knnRadii(f, k)) };
-  });
+  } finally {
+    tf.dispose([r, f]);
+  }
 }

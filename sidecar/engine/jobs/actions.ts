@@ -3,10 +3,10 @@
  * a picture (restoring an image file: restore/restoreFile.ts). Inputs are paths and plain
  * options; errors are typed (ActionError for bad requests) with messages written for users.
  */
-import { throwIfCancelled } from '../core/cancel.ts';
+import { cooperativePause, throwIfCancelled } from '../core/cancel.ts';
 import { outputFormat } from '../data/images.ts';
 import { imageDataUrls, pictureDataUrl, samplesPicture, writeSamples } from '../store/pictures.ts';
-import { draw, type Drawn } from '../algorithm/sample.ts';
+import { drawAsync, type Drawn } from '../algorithm/sample.ts';
 import * as tf from '../core/tf.ts';
 import { loadTrained } from '../store/trainedModel.ts';
 import { UserError } from '../core/errors.ts';
@@ -68,10 +68,11 @@ export function requireImageOutput(file: string): void {
 }
 
 /**
- * Sampling is one decoder pass plus optional short MCMC: seconds at most, so `signal` is
- * checked before and after drawing (a cancelled request writes no file).
+ * Sampling: one decoder pass plus optional MCMC, in chunks of rows and steps with the
+ * event loop served in between (within the protocol's limits a request can run for
+ * minutes), cancellable through `signal` at any step; a cancelled request writes no file.
  */
-export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutcome {
+export async function sampleToFile(r: SampleRequest, signal?: AbortSignal): Promise<SampleOutcome> {
   const seed = r.seed ?? 0,
     steps = r.mcmcSteps ?? 0;
   if (!r.out && !r.previews) throw new ActionError('Sampling needs an output file (out) or previews.');
@@ -83,7 +84,11 @@ export function sampleToFile(r: SampleRequest, signal?: AbortSignal): SampleOutc
   if (r.latents && new Set(r.latents.map((z) => z.length)).size > 1) throw new ActionError('Latents must all have the same length.');
   const latents = r.latents ? tf.tensor2d(r.latents) : undefined;
   try {
-    const d = draw(m, { n: r.latents?.length ?? r.n ?? 64, seed, mcmcSteps: steps, ...(latents ? { latents } : {}) });
+    const d = await drawAsync(
+      m,
+      { n: r.latents?.length ?? r.n ?? 64, seed, mcmcSteps: steps, ...(latents ? { latents } : {}) },
+      cooperativePause(signal, 'Sampling'),
+    );
     const n = d.oneStep.shape[0]!;
     try {
       throwIfCancelled(signal, 'Sampling');

@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../store/atomic.ts';
 import { claimOutputFolder, removeStaleTemps } from '../store/outputFolder.ts';
 import { dirname, join, resolve } from 'node:path';
 import { adamInit, adamStep, disposeAdam, type AdamState } from '../algorithm/adam.ts';
-import { yieldAndCheck } from '../core/cancel.ts';
+import { cooperativePause } from '../core/cancel.ts';
 import { readCheckpoint, resolveCheckpoint, saveCheckpoint, stateFromCheckpoint } from '../store/checkpoint.ts';
 import type { RunConfig } from '../config/config.ts';
 import { batchIndices, exampleSize, loadDataset, type Dataset } from '../data/index.ts';
@@ -27,7 +27,7 @@ import { disposeParams, initParams, valueAndParamGrads, type Params } from '../c
 import { deriveSeed, permutation, Stream } from '../core/rng.ts';
 import { RunError, sampleGrid } from './run.ts';
 import { acquireRunLock, prepareRunFolder, runFiles, samplePath, writeStatus } from '../store/runFolder.ts';
-import { generate, inChunks } from '../algorithm/sample.ts';
+import { generate, inChunksAsync } from '../algorithm/sample.ts';
 import { disposeTrainState } from '../algorithm/trainer.ts';
 import * as tf from '../core/tf.ts';
 
@@ -57,9 +57,13 @@ export interface FitPriorResult {
 }
 
 /** The encoder means of every training example, [N, latentDim]. */
-function encoderMeans(model: EcvaeModel, vae: Params, d: Dataset): tf.Tensor2D {
+async function encoderMeans(model: EcvaeModel, vae: Params, d: Dataset, pause: () => Promise<void>): Promise<tf.Tensor2D> {
   const e = exampleSize(d);
-  return inChunks(d.size, (i, m) => tf.tidy(() => model.encode(vae, tf.tensor(d.x.subarray(i * e, (i + m) * e), [m, ...d.shape])).mu)) as tf.Tensor2D;
+  return (await inChunksAsync(
+    d.size,
+    (i, m) => tf.tidy(() => model.encode(vae, tf.tensor(d.x.subarray(i * e, (i + m) * e), [m, ...d.shape])).mu),
+    pause,
+  )) as tf.Tensor2D;
 }
 
 const meanNll = (model: EcvaeModel, p: Params, z: tf.Tensor2D): number => tf.tidy(() => model.priorNll!(p, z).mean().dataSync()[0]!);
@@ -83,9 +87,18 @@ export async function fitPrior(source: string, o: FitPriorOptions): Promise<FitP
   const model = buildModel(fitted.model, ck.header.dataShape);
   const state = stateFromCheckpoint(ck);
   const priorSpecs = model.specs.dec.filter((s) => s.name.startsWith('prior.'));
+  // The sidecar serves other requests (and cancellation) between chunks and steps.
+  const pause = cooperativePause(o.signal, 'Fitting the prior');
+  let all: tf.Tensor2D;
+  try {
+    all = await encoderMeans(model, state.vae, dataset, pause);
+  } catch (err) {
+    disposeTrainState(state);
+    throw err;
+  }
   let prior = initParams(priorSpecs, config.seed);
   let opt: AdamState = adamInit(prior);
-  const all = encoderMeans(model, state.vae, dataset);
+
   // A fixed tenth of the means is held out (at least one row), to show whether the flow generalises.
   const order = permutation(dataset.size, deriveSeed(config.seed, Stream.data, 0x9f));
   const heldCount = Math.max(1, Math.floor(dataset.size / 10));
@@ -107,7 +120,7 @@ export async function fitPrior(source: string, o: FitPriorOptions): Promise<FitP
   let bestStep = 0;
   try {
     for (let t = 1; t <= o.iterations; t++) {
-      if (t % 20 === 0) await yieldAndCheck(o.signal, 'Fitting the prior');
+      await pause();
       const idx = Array.from(batchIndices(nTrain, batch, t, config.seed));
       const { result, updates } = collectBufferUpdates(() =>
         valueAndParamGrads(prior, (p) => model.priorNll!(p, tf.gather(trainMeans, idx)).mean() as tf.Scalar),

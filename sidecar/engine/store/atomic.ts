@@ -5,11 +5,13 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { UserError } from '../core/errors.ts';
+import { describeFsError } from '../core/guardedRead.ts';
 
-export class WriteError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WriteError';
+/** A write that failed; the message names the file and says why in words (no bare errno). */
+export class WriteError extends UserError {
+  constructor(file: string, message: string) {
+    super('output', message, file);
   }
 }
 
@@ -36,9 +38,8 @@ export function writeFileAtomic(file: string, parts: Uint8Array[]): void {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
     const e = err as NodeJS.ErrnoException;
-    const why =
-      e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EACCES' ? 'permission denied' : e.message;
-    throw new WriteError(`Could not write ${file}: ${why}. Nothing was overwritten; the previous version is intact.`);
+    const why = e.code === 'ENOSPC' ? 'the disk is full' : describeFsError(err, tmp);
+    throw new WriteError(file, `Could not write ${file}: ${why}. Nothing was overwritten; the previous version is intact.`);
   }
   try {
     const dfd = openSync(dirname(file), 'r');
@@ -46,5 +47,15 @@ export function writeFileAtomic(file: string, parts: Uint8Array[]): void {
     closeSync(dfd);
   } catch {
     // Directory fsync is best effort (not supported everywhere).
+  }
+}
+
+/** Runs a file-system write on `file`, turning an errno failure into a WriteError that names the file. */
+export function explainWrite<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UserError || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    throw new WriteError(file, `Could not write ${file}: ${describeFsError(err, file)}.`);
   }
 }

@@ -9,7 +9,7 @@
  */
 import { accessSync, constants, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { explainWrite, writeFileAtomic } from './atomic.ts';
 import { UserError } from '../core/errors.ts';
 import { describeFsError, fileTypeName, READ_LIMITS, readJsonIfPresent } from '../core/guardedRead.ts';
 
@@ -150,7 +150,7 @@ export function claimOutputFolder(dir: string, kind: OutputKind, what: string): 
 
 /** Creates `dir` if needed and writes its marker (after claimOutputFolder allowed it). */
 export function markOutputFolder(dir: string, kind: OutputKind): void {
-  mkdirSync(dir, { recursive: true });
+  explainWrite(dir, () => mkdirSync(dir, { recursive: true }));
   const file = join(dir, MARKER);
   if (readJsonIfPresent(file, { what: 'folder marker', kind: 'output', maxBytes: READ_LIMITS.runFile }) === undefined)
     writeFileAtomic(file, [Buffer.from(JSON.stringify(MARKER_BODY(kind)) + '\n')]);

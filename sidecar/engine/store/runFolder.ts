@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'jsonc-parser';
-import { writeFileAtomic } from './atomic.ts';
+import { explainWrite, writeFileAtomic } from './atomic.ts';
 import type { IterationMetrics } from '../algorithm/trainer.ts';
 import { FileReadError, READ_LIMITS, readJsonIfPresent, readTextGuarded } from '../core/guardedRead.ts';
 import { markOutputFolder } from './outputFolder.ts';
@@ -153,8 +153,8 @@ function readJson<T>(file: string): T | undefined {
 export function prepareRunFolder(runDir: string, config: object, fresh: boolean, configFile?: string): void {
   const f = runFiles(runDir);
   markOutputFolder(runDir, 'run');
-  mkdirSync(f.checkpoints, { recursive: true });
-  mkdirSync(f.samples, { recursive: true });
+  explainWrite(f.checkpoints, () => mkdirSync(f.checkpoints, { recursive: true }));
+  explainWrite(f.samples, () => mkdirSync(f.samples, { recursive: true }));
   writeFileAtomic(f.config, [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
   if (fresh) writeFileAtomic(f.metrics, []);
   if (configFile) {
@@ -170,7 +170,8 @@ export function writeStatus(runDir: string, s: Omit<StatusFile, 'pid' | 'host' |
 }
 
 export function appendMetrics(runDir: string, record: MetricsRecord): void {
-  writeFileSync(runFiles(runDir).metrics, JSON.stringify(record) + '\n', { flag: 'a' });
+  const file = runFiles(runDir).metrics;
+  explainWrite(file, () => writeFileSync(file, JSON.stringify(record) + '\n', { flag: 'a' }));
 }
 
 /** Keeps metrics.jsonl lines up to `iteration` (a killed run may have logged past its last checkpoint). */

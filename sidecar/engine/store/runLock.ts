@@ -9,7 +9,8 @@
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../core/errors.ts';
-import { readJsonIfPresent, READ_LIMITS } from '../core/guardedRead.ts';
+import { describeFsError, readJsonIfPresent, READ_LIMITS } from '../core/guardedRead.ts';
+import { explainWrite } from './atomic.ts';
 import { liveness, selfIdentity, type ProcessIdentity } from './processIdentity.ts';
 
 export interface LockFile extends ProcessIdentity {
@@ -36,14 +37,14 @@ export const lockHooks = { beforeTakeover: (): void => {} };
 export function acquireLock(file: string, notice: (m: string) => void): () => void {
   const dir = dirname(file);
   const created = !existsSync(dir);
-  mkdirSync(dir, { recursive: true });
+  explainWrite(dir, () => mkdirSync(dir, { recursive: true }));
   const mine: LockFile = { ...selfIdentity(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt++) {
     let fd: number;
     try {
       fd = openSync(file, 'wx');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunLockedError(`Cannot create the lock ${file}: ${(err as Error).message}`, file);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunLockedError(`Cannot create the lock ${file}: ${describeFsError(err, file)}.`, file);
       const held = readLock(file);
       if (held && liveness(held) === 'dead') {
         lockHooks.beforeTakeover();

@@ -9,7 +9,7 @@ export async function run(checkpoint: string, o: SampleOptions): Promise<number>
   const request = { checkpoint, out: o.out, n: o.n, mcmcSteps: o.mcmcSteps, seed: o.seed };
   checkParams('sample', request, 'sample');
   const report = await selectBackend(o.backend ?? 'auto');
-  const r = sampleToFile(request);
+  const r = await sampleToFile(request);
   emit(out, { ok: true, ...r, backend: report.backend }, `wrote ${r.n} samples to ${o.out} (checkpoint ${r.checkpoint}, iteration ${r.iteration})`);
   return 0;
 }

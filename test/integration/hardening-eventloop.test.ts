@@ -1,0 +1,82 @@
+/**
+ * Long sidecar work does not hold the event loop: while a sampling request inside the
+ * protocol's limits (10,000 samples, 1,000 MCMC steps) or a long prior fit runs, other
+ * requests are answered within a second, and `$/cancelRequest` takes effect within about
+ * a second (the request answers RequestCancelled, and writes nothing). dist/sidecar.js.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { train } from '../../sidecar/engine/jobs/run.ts';
+import { ErrorCode } from '../../sidecar/protocol.ts';
+import { repoRoot, tempDir, useBackend, withDefaults } from '../helpers.ts';
+
+interface Answer {
+  id?: number;
+  result?: unknown;
+  error?: { code: number; message: string };
+}
+
+test('sampling and prior fitting yield to other requests and stop within a second of $/cancelRequest', async () => {
+  await useBackend('wasm');
+  const dir = tempDir();
+  const run = join(dir, 'run');
+  await train(
+    withDefaults({
+      data: { kind: 'gaussians25', count: 300 },
+      model: { hidden: 8, depth: 1, latentDim: 2 },
+      training: { iterations: 2, batchSize: 16 },
+      calibration: { sgldSteps: 1 },
+      logging: { every: 1, checkpointEvery: 2, sampleEvery: 2, sampleCount: 4 },
+    }),
+    { runDir: run },
+  );
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'sidecar.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stderr.resume();
+  const waiting = new Map<number, (a: Answer) => void>();
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const a = JSON.parse(line) as Answer;
+    if (typeof a.id === 'number') waiting.get(a.id)?.(a);
+  });
+  let nextId = 1;
+  const send = (method: string, params: object): { id: number; answer: Promise<Answer> } => {
+    const id = nextId++;
+    const answer = new Promise<Answer>((resolve) => waiting.set(id, resolve));
+    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
+    return { id, answer };
+  };
+  const timed = async (p: Promise<Answer>): Promise<{ a: Answer; ms: number }> => {
+    const t0 = performance.now();
+    const a = await p;
+    return { a, ms: performance.now() - t0 };
+  };
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  try {
+    await send('initialize', {}).answer;
+    const out = join(dir, 'grid.png');
+    const cases = [
+      { what: 'sampling', method: 'sample', params: { checkpoint: run, out, n: 10000, mcmcSteps: 1000 } },
+      { what: 'fitting a prior', method: 'prior/fit', params: { source: run, outDir: join(dir, 'prior'), iterations: 1000000, batchSize: 256 } },
+    ];
+    for (const c of cases) {
+      const long = send(c.method, c.params);
+      await sleep(1500); // well into the work
+      const other = await timed(send('runs/list', { dir }).answer);
+      assert.ok(other.a.result, `runs/list answered during ${c.what}`);
+      assert.ok(other.ms < 1000, `runs/list answered in ${other.ms.toFixed(0)} ms during ${c.what}`);
+      const t0 = performance.now();
+      child.stdin.write(JSON.stringify({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: long.id } }) + '\n');
+      const a = await long.answer;
+      const ms = performance.now() - t0;
+      assert.equal(a.error?.code, ErrorCode.RequestCancelled, `${c.what}: ${JSON.stringify(a)}`);
+      assert.ok(ms < 1500, `${c.what} cancelled in ${ms.toFixed(0)} ms`);
+    }
+    assert.ok(!existsSync(out), 'a cancelled sampling writes no file');
+    assert.ok(!existsSync(join(dir, 'prior', 'checkpoints')), 'a cancelled fit writes no run');
+  } finally {
+    child.kill();
+  }
+});
