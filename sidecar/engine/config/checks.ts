@@ -27,7 +27,12 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
       try {
         isDir = statSync(abs).isDirectory();
       } catch {
-        d.add('error', ['data', 'path'], `Dataset path does not exist: ${abs}. Give ${what} (relative paths are relative to the config file).`);
+        const paperData = data.kind === 'folder' && isPaperKind(model.kind) ? PAPER_DATA_HINT[model.kind] : undefined;
+        d.add(
+          'error',
+          ['data', 'path'],
+          `Dataset path does not exist: ${abs}. Give ${what} (relative paths are relative to the config file).${paperData ? ` ${paperData}` : ''}`,
+        );
       }
       if (data.kind === 'folder' && !isDir && existsQuiet(abs)) d.add('error', ['data', 'path'], `Dataset path is not a folder: ${abs}.`);
     }
@@ -130,6 +135,14 @@ function dataDimensions(data: DataConfig): number | undefined {
     }
   }
 }
+
+/** Where the paper's image datasets come from and how they unpack into an image folder (the project cannot ship them). */
+const PAPER_DATA_HINT: Partial<Record<PaperKind, string>> = {
+  paper64:
+    'The paper trains paper64 on CelebA at 64x64: download img_align_celeba.zip ("Align&Cropped Images" from mmlab.ie.cuhk.edu.hk/projects/CelebA.html) and unzip it into data/, which gives data/img_align_celeba/ with 202,599 .jpg files (centre-cropped and resized to data.size).',
+  paper256:
+    'The paper trains paper256 on CelebA-HQ at 256x256: download CelebAMask-HQ.zip (github.com/switchablenorms/CelebAMask-HQ) and unzip it into data/, which gives data/CelebAMask-HQ/CelebA-HQ-img/ with 30,000 1024x1024 .jpg files (resized to data.size).',
+};
 
 /** What the datasets' own binary archives unpack to (the project cannot ship them). */
 const ARCHIVE_HINT: Partial<Record<DataConfig['kind'], string>> = {
