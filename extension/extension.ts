@@ -18,6 +18,7 @@ import { backendsRoot, installedBackendFolders, removeStaleInstalls, SIDECAR_BAC
 import { CODELENS_SELECTOR, ConfigCodeLensProvider } from './codeLens.ts';
 import { prompts } from './prompts.ts';
 import { RunsTreeProvider } from './runsTree.ts';
+import { sweepCommands } from './sweepCommand.ts';
 import { RUNS_TABLE_VIEW_TYPE, RunsTablePanel } from './runsTable/panel.ts';
 import { SidecarClient } from './sidecarClient.ts';
 import { createConfigFromTemplate } from './templates.ts';
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     'ecvae.createConfig': (options?: unknown) => createConfigFromTemplate(options),
     'ecvae.showRunsTable': () => RunsTablePanel.createOrShow(context.extensionUri, runsTree),
     ...backendCommands(client, output, context.globalStorageUri),
+    ...sweepCommands(context.extensionPath, runsTree, output),
   };
 
   context.subscriptions.push(

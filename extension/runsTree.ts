@@ -5,16 +5,24 @@
  * in a multi-root workspace, the setting's folder of every workspace folder. The listing
  * reads the run folders here, in the extension host, through the engine's run-folder
  * module (no sidecar process starts to show a list). Refreshed on run events and when
- * any run's status.json changes on disk (runs started from the CLI show up too).
+ * any run's status.json changes on disk (runs started from the CLI show up too). A sweep
+ * folder (`ecvae sweep`, or "EC-VAE: Start Sweep…") is a group with its runs under it.
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../sidecar/protocol.ts';
-import { listRuns } from '../sidecar/engine/store/runFolder.ts';
+import { listRuns, listSweeps, type SweepSummary } from '../sidecar/engine/store/runFolder.ts';
 
 const RUN_FOLDERS_KEY = 'ecvae.runFolders';
 
-export type RunsNode = { kind: 'run'; run: RunSummary } | { kind: 'checkpoint'; file: string; run: RunSummary } | { kind: 'error'; message: string };
+export type RunsNode =
+  | { kind: 'run'; run: RunSummary; inSweep?: boolean }
+  | { kind: 'sweep'; sweep: SweepSummary }
+  | { kind: 'checkpoint'; file: string; run: RunSummary }
+  | { kind: 'error'; message: string };
+
+/** A sweep run's state in words: a planned run that has not started is "queued". */
+const sweepRunState = (r: RunSummary): string => (r.status === 'unknown' ? 'queued' : r.status);
 
 const STATUS_ICONS: Record<RunSummary['status'], string> = {
   running: 'sync~spin',
@@ -60,6 +68,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       .filter((r) => !seen.has(r.runDir) && seen.add(r.runDir));
   }
 
+  /** Every sweep in the listed folders. */
+  listSweeps(): SweepSummary[] {
+    const seen = new Set<string>();
+    return this.dirs()
+      .flatMap((dir) => listSweeps(dir))
+      .filter((s) => !seen.has(s.dir) && seen.add(s.dir));
+  }
+
   /** Watches the folders listed now (after the setting or the workspace folders changed) and refreshes. */
   rewatch(): void {
     for (const dir of this.dirs()) this.watch(dir);
@@ -68,7 +84,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private watch(dir: string): void {
     if (this.watchers.has(dir)) return;
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*/status.json'));
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '{*/status.json,*/sweep.json,*/*/status.json}'));
     for (const on of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) on(() => this.refresh());
     this.watchers.set(dir, watcher);
   }
@@ -83,11 +99,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) {
       try {
-        return (await this.listRuns()).map((run) => ({ kind: 'run', run }));
+        const sweeps: RunsNode[] = this.listSweeps().map((sweep) => ({ kind: 'sweep', sweep }));
+        return [...sweeps, ...(await this.listRuns()).map((run): RunsNode => ({ kind: 'run', run }))];
       } catch (err) {
         return [{ kind: 'error', message: `Cannot list runs: ${(err as Error).message.split('\n')[0]}` }];
       }
     }
+    if (node.kind === 'sweep') return node.sweep.runs.map((run) => ({ kind: 'run', run, inSweep: true }));
     if (node.kind === 'run') return [...node.run.checkpoints].reverse().map((file) => ({ kind: 'checkpoint', file, run: node.run }));
     return [];
   }
@@ -105,14 +123,31 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.tooltip = node.file;
       return item;
     }
+    if (node.kind === 'sweep') {
+      const { sweep } = node;
+      const counts = new Map<string, number>();
+      for (const r of sweep.runs) counts.set(sweepRunState(r), (counts.get(sweepRunState(r)) ?? 0) + 1);
+      const item = new vscode.TreeItem(basename(sweep.dir), vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `sweep:${sweep.dir}`;
+      item.contextValue = 'ecvae.sweep';
+      item.description = `sweep of ${sweep.name} · ${sweep.runs.length} runs · ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`;
+      item.tooltip = `${sweep.dir}\necvae sweep --status ${sweep.dir}\necvae sweep --report ${sweep.dir}`;
+      const busy = sweep.runs.some((r) => r.status === 'running');
+      item.iconPath = new vscode.ThemeIcon(busy ? 'sync~spin' : counts.get('failed') ? 'error' : 'layers');
+      return item;
+    }
     const { run } = node;
     const folder = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(run.runDir)) : undefined;
-    const item = new vscode.TreeItem(run.name, run.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      node.inSweep ? basename(run.runDir) : run.name,
+      run.checkpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = run.runDir;
     item.contextValue = 'ecvae.run';
-    item.description = `${folder ? `${folder.name} · ` : ''}${run.status} · ${run.iteration}${run.total ? `/${run.total}` : ''} · ${run.checkpoints.length} checkpoint${run.checkpoints.length === 1 ? '' : 's'}`;
+    const status = node.inSweep ? sweepRunState(run) : run.status;
+    item.description = `${folder ? `${folder.name} · ` : ''}${status} · ${run.iteration}${run.total ? `/${run.total}` : ''} · ${run.checkpoints.length} checkpoint${run.checkpoints.length === 1 ? '' : 's'}`;
     item.tooltip = [run.runDir, run.message].filter(Boolean).join('\n');
-    item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[run.status]);
+    item.iconPath = new vscode.ThemeIcon(node.inSweep && run.status === 'unknown' ? 'clock' : STATUS_ICONS[run.status]);
     item.command = { command: 'ecvae.openDashboard', title: 'Open Dashboard', arguments: [node] };
     return item;
   }

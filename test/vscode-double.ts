@@ -115,6 +115,8 @@ const state = {
   /** Context keys set with the `setContext` command. */
   context: new Map<string, unknown>(),
   codeLensProviders: [] as unknown[],
+  /** What the next showInputBox calls answer, in order (none left: the user pressed Escape). */
+  inputAnswers: [] as string[],
   /** What showWarningMessage with choices answers (undefined: Cancel). */
   warningAnswer: (_text: string, _choices: string[]): string | undefined => undefined,
   /** A Uri of this copy of the double (the extension's bundle has its own: `instanceof` needs this one). */
@@ -158,6 +160,12 @@ export const window = {
     };
   },
   showQuickPick: async (items: unknown[]) => state.quickPick(items),
+  showInputBox: async (o: { validateInput?: (v: string) => string | undefined }) => {
+    const answer = state.inputAnswers.shift();
+    // As VS Code does, an answer the validator refuses cannot be accepted.
+    if (answer !== undefined && o.validateInput?.(answer)) throw new Error(`the input box refuses "${answer}": ${o.validateInput(answer)}`);
+    return answer;
+  },
   showInformationMessage: async (text: string) => void state.messages.push({ level: 'info', text }),
   showWarningMessage: async (text: string, ...rest: unknown[]) => {
     state.messages.push({ level: 'warning', text });

@@ -12,10 +12,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../engine/store/atomic.ts';
 import type { RunConfig } from '../engine/config/config.ts';
-import { runFiles } from '../engine/store/runFolder.ts';
+import { markOutputFolder } from '../engine/store/outputFolder.ts';
+import { runFiles, SWEEP_MANIFEST } from '../engine/store/runFolder.ts';
 import { describeOverrides, runConfig, SweepError, type Axis, type PlannedRun } from './grid.ts';
 
-export const MANIFEST = 'sweep.json';
+export const MANIFEST = SWEEP_MANIFEST;
 
 export interface SlurmJob {
   jobId: string;
@@ -158,7 +159,7 @@ export function planSweep(dirIn: string, p: PlanInput): { manifest: SweepManifes
     const runDir = runDirOf(dir, r);
     // A started run keeps its folder as the trainer left it; it rewrites config.json itself on resume.
     if (existsSync(runFiles(runDir).status)) continue;
-    mkdirSync(runDir, { recursive: true });
+    markOutputFolder(runDir, 'run');
     writeFileSync(runConfigFile(dir, r), JSON.stringify(configs.get(r.name), null, 2) + '\n');
   }
   writeManifest(dir, m);

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import type { ToSamplesPanel } from '../../extension/samples/messages.ts';
+import { makePlan } from '../../sidecar/sweep/plan.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
 interface Double {
@@ -33,6 +34,7 @@ interface Double {
   context: Map<string, unknown>;
   codeLensProviders: unknown[];
   warningAnswer: (text: string, choices: string[]) => string | undefined;
+  inputAnswers: string[];
 }
 interface LanguageClientRecord {
   id: string;
@@ -40,7 +42,7 @@ interface LanguageClientRecord {
   initialize?: Promise<{ serverInfo?: { name: string } }>;
 }
 
-type Node = { kind: string; run?: { name: string; runDir: string }; file?: string };
+type Node = { kind: string; run?: { name: string; runDir: string }; file?: string; sweep?: { dir: string } };
 interface TreeProvider {
   getChildren(n?: Node): Promise<Node[]>;
   getTreeItem(n: Node): { label: string; description?: string; contextValue?: string; iconPath?: { id: string }; command?: { command: string } };
@@ -121,6 +123,7 @@ test('activation registers every command the package contributes; menus are wire
     'EC-VAE: Resume Training',
     'EC-VAE: Show Backend Info',
     'EC-VAE: Show Runs Table',
+    'EC-VAE: Start Sweep…',
     'EC-VAE: Stop Training',
     'EC-VAE: Train',
   ]);
@@ -190,7 +193,7 @@ test("the language client is bound to *.ecvae.json and reaches the sidecar's con
 test('the Runs tree lists run folders with status and checkpoints, and watches status files', async () => {
   const tree = double.trees.get('ecvae.runs')!;
   assert.ok(tree, 'the ecvae.runs view has a provider');
-  assert.equal(double.watchers[0]!.pattern.pattern, '*/status.json');
+  assert.equal(double.watchers[0]!.pattern.pattern, '{*/status.json,*/sweep.json,*/*/status.json}');
   assert.equal(double.watchers[0]!.pattern.base.fsPath, join(ws, 'runs'));
   const roots = await tree.getChildren();
   const run = roots.find((n) => n.run?.name === 'toy')!;
@@ -387,4 +390,60 @@ test('the CodeLens on a config offers Train, Resume, Open Dashboard and Samples;
     double.warningAnswer = () => undefined;
     writeFileSync(config, original);
   }
+});
+
+test('Start Sweep trains the config over seeds and a field with the CLI; the Runs tree shows the sweep as a group with its runs and their states', async () => {
+  const config = join(ws, 'sweepme.ecvae.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'sweepme',
+      data: { kind: 'gaussians25', count: 200 },
+      model: { hidden: 8, depth: 1, latentDim: 2 },
+      training: { iterations: 3, batchSize: 16 },
+      calibration: { sgldSteps: 1 },
+      logging: { every: 1, sampleEvery: 100, checkpointEvery: 100 },
+    }),
+  );
+  double.inputAnswers = ['0,1', 'calibration.lambdaInit=10,30'];
+  await double.commands.get('ecvae.startSweep')!(double.uri(config));
+  assert.ok(
+    double.messages.some((m) => m.level === 'info' && /EC-VAE sweep finished: 4 runs in .*sweepme-sweep/.test(m.text)),
+    JSON.stringify(double.messages.slice(-3)),
+  );
+  const tree = double.trees.get('ecvae.runs')!;
+  const group = (await tree.getChildren()).find((n) => n.kind === 'sweep' && n.sweep!.dir === join(ws, 'runs', 'sweepme-sweep'))!;
+  assert.ok(group, 'the sweep is a group at the top of the Runs view');
+  const item = tree.getTreeItem(group);
+  assert.equal(item.label, 'sweepme-sweep');
+  assert.equal(item.contextValue, 'ecvae.sweep');
+  assert.equal(item.description, 'sweep of sweepme · 4 runs · 4 finished');
+  const runs = await tree.getChildren(group);
+  assert.deepEqual(
+    runs.map((r) => tree.getTreeItem(r).label),
+    ['lambdaInit=10_seed=0', 'lambdaInit=10_seed=1', 'lambdaInit=30_seed=0', 'lambdaInit=30_seed=1'],
+  );
+  for (const r of runs) assert.match(tree.getTreeItem(r).description!, /^finished · 3\/3 · 1 checkpoint$/);
+  assert.ok(!(await tree.getChildren()).some((n) => n.kind === 'run' && n.run!.runDir.includes('sweepme-sweep')), 'its runs are listed under it only');
+
+  // One more seed, planned but not started (as a sweep whose first runs still train): its runs read "queued".
+  makePlan({ config, seeds: '2', sets: ['calibration.lambdaInit=10,30'], out: group.sweep!.dir });
+  const regrouped = (await tree.getChildren()).find((n) => n.kind === 'sweep' && n.sweep!.dir === group.sweep!.dir)!;
+  assert.equal(tree.getTreeItem(regrouped).description, 'sweep of sweepme · 6 runs · 4 finished, 2 queued');
+  const queued = (await tree.getChildren(regrouped)).slice(4).map((r) => tree.getTreeItem(r));
+  assert.deepEqual(
+    queued.map((i) => [i.label, i.description!.split(' · ')[0], i.iconPath!.id]),
+    [
+      ['lambdaInit=10_seed=2', 'queued', 'clock'],
+      ['lambdaInit=30_seed=2', 'queued', 'clock'],
+    ],
+  );
+
+  // A field the config does not have is the CLI's clear error.
+  double.inputAnswers = ['0', 'calibration.lamdaInit=1,2'];
+  await double.commands.get('ecvae.startSweep')!(double.uri(config));
+  assert.match(
+    double.messages.at(-1)!.text,
+    /EC-VAE sweep failed: --set calibration\.lamdaInit: "calibration" has no field "lamdaInit"\. Did you mean "calibration\.lambdaInit"\?/,
+  );
 });

@@ -264,3 +264,39 @@ export function listRuns(dir: string): RunSummary[] {
     .filter(isRun)
     .map(readRunSummary);
 }
+
+/** The manifest that makes a folder a sweep (`ecvae sweep`, sidecar/sweep/manifest.ts): it names the sweep's run folders. */
+export const SWEEP_MANIFEST = 'sweep.json';
+
+/** A sweep folder as the Runs view shows it: its runs, in the sweep's order (a planned run not started yet reads "unknown"). */
+export interface SweepSummary {
+  dir: string;
+  name: string;
+  runs: RunSummary[];
+}
+
+/** The sweep in `dir`, or undefined when `dir` holds none (or its manifest cannot be read). */
+export function readSweepSummary(dir: string): SweepSummary | undefined {
+  const m = readJson<{ kind?: unknown; base?: { name?: unknown }; runs?: { name?: unknown }[] }>(join(dir, SWEEP_MANIFEST));
+  if (!m || m.kind !== 'ecvae-sweep' || !Array.isArray(m.runs)) return undefined;
+  // Run names are made by the sweep from config values; anything that could leave the folder is skipped.
+  const names = m.runs.map((r) => r?.name).filter((n): n is string => typeof n === 'string' && n !== '' && !/[/\\]|^\.\.?$/.test(n));
+  return { dir, name: typeof m.base?.name === 'string' ? m.base.name : basename(dir), runs: names.map((n) => readRunSummary(join(dir, n))) };
+}
+
+/** Sweep folders directly under `dir`. */
+export function listSweeps(dir: string): SweepSummary[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .sort()
+    .map((name) => join(dir, name))
+    .filter((d) => {
+      try {
+        return statSync(d).isDirectory() && existsSync(join(d, SWEEP_MANIFEST));
+      } catch {
+        return false;
+      }
+    })
+    .map(readSweepSummary)
+    .filter((s): s is SweepSummary => s !== undefined);
+}
