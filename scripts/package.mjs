@@ -3,7 +3,7 @@
 // The .vsix is self-contained, so it is staged in .tmp/vsix/ from exactly what an
 // installed extension runs (nothing from test/, no sources, no source maps):
 //  - dist/extension.cjs and dist/media/ as in the normal build;
-//  - dist/sidecar.js and dist/pool-worker.js bundled with all their npm dependencies
+//  - dist/sidecar.js, dist/pool-worker.js and dist/cli.js bundled with all their npm dependencies
 //    (the normal build keeps packages external and resolves them from node_modules);
 //  - the WASM backend's .wasm binaries next to them (the backend loads them from its
 //    script's directory);
@@ -40,7 +40,12 @@ const banner = [
   'const __dirname = __ecvaeDirname(__filename);',
 ].join('\n');
 await build({
-  entryPoints: { sidecar: join(root, 'sidecar/server/main.ts'), 'pool-worker': join(root, 'sidecar/engine/parallel/worker.ts') },
+  // cli: "EC-VAE: Start Sweep…" runs the CLI's sweep, whose runs are CLI processes too.
+  entryPoints: {
+    sidecar: join(root, 'sidecar/server/main.ts'),
+    'pool-worker': join(root, 'sidecar/engine/parallel/worker.ts'),
+    cli: join(root, 'sidecar/cli/main.ts'),
+  },
   outdir: join(stage, 'dist'),
   bundle: true,
   platform: 'node',

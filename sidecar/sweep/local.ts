@@ -6,7 +6,7 @@
  * SIGINT once, the child checkpoints and exits; `kill` ends them at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../engine/config/config.ts';
@@ -15,9 +15,13 @@ import type { PlannedRun } from './grid.ts';
 import { runConfigFile, runDirOf, runLogFile, runTotal, type SweepManifest } from './manifest.ts';
 import { runState, type RunState } from './state.ts';
 
-/** This installation's `ecvae` entry point and the node running it (children and Slurm tasks use both). */
+/**
+ * This installation's `ecvae` entry point and the node running it (children and Slurm
+ * tasks use both): bin/ecvae.js, or dist/cli.js itself where no bin/ ships (the .vsix).
+ */
 export function ecvaeCommand(): { node: string; cli: string } {
-  return { node: process.execPath, cli: join(packageRoot(), 'bin', 'ecvae.js') };
+  const bin = join(packageRoot(), 'bin', 'ecvae.js');
+  return { node: process.execPath, cli: existsSync(bin) ? bin : join(packageRoot(), 'dist', 'cli.js') };
 }
 
 /** The arguments of one run's training process. */
