@@ -19,6 +19,7 @@ export interface Range {
 interface PropertySchema {
   $ref?: string;
   type?: string;
+  enum?: unknown[];
   minimum?: number;
   exclusiveMinimum?: number;
   maximum?: number;
@@ -33,6 +34,24 @@ export function protocolRange(method: string, param: string): Range {
   if (p?.$ref) p = schema.definitions[p.$ref.replace('#/definitions/', '')];
   if (!p) throw new Error(`the protocol schema has no param ${method}.${param}`);
   return { min: p.minimum, above: p.exclusiveMinimum, max: p.maximum };
+}
+
+/** The values the protocol schema allows for `param` of `method`, when it lists them (restore's `factor`). */
+export function protocolChoices(method: string, param: string): number[] {
+  schema ??= JSON.parse(readFileSync(protocolSchemaPath(), 'utf8')) as NonNullable<typeof schema>;
+  const p = schema.methods[method]?.properties?.[param];
+  if (!p?.enum) throw new Error(`the protocol schema lists no values for ${method}.${param}`);
+  return p.enum as number[];
+}
+
+/** A parser for a whole-number flag that takes one of `choices`. */
+export function wholeNumberOf(flag: string, choices: number[]): (value: string) => number {
+  const whole = wholeNumber(flag, {});
+  return (value) => {
+    const n = whole(value);
+    if (!choices.includes(n)) throw new UsageError(`${flag} takes one of ${choices.join(', ')}; got ${value}.`);
+    return n;
+  };
 }
 
 const fmt = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(n));

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { RESTORE_DEFAULTS } from '../../../engine/restore/options.ts';
 import { RESTORATION_TASKS, TASK_NAMES, type Task } from '../../../restorationTasks.ts';
 import { backendOption, jsonOption, type BackendOptions } from '../../args.ts';
-import { protocolRange, realNumber, wholeNumber } from '../../limits.ts';
+import { protocolChoices, protocolRange, realNumber, wholeNumber, wholeNumberOf } from '../../limits.ts';
 
 export interface RestoreOptions extends BackendOptions {
   task: Task;
@@ -35,7 +35,7 @@ export function restoreCommand(): Command {
     .option('--mask <mask>', 'inpaint: a PNG (white = known), center, half or random:P')
     .addOption(
       new Option('--factor <f>', `sr: the downsampling factor, 2, 4 or 8 (default: ${RESTORATION_TASKS.sr.defaults.factor})`).argParser(
-        wholeNumber('--factor', {}),
+        wholeNumberOf('--factor', protocolChoices('restore', 'factor')),
       ),
     )
     .addOption(
