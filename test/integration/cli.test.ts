@@ -50,7 +50,8 @@ test('ecvae info --json names the backend and why the others were not used', () 
   assert.ok(webgpu.ok || /no WebGPU adapter|not installed/.test(webgpu.detail), webgpu.detail);
   if (!webgpu.ok) {
     const forcedGpu = cli(['info', '--json', '--backend', 'webgpu']);
-    assert.equal(forcedGpu.status, 1);
+    assert.equal(forcedGpu.status, 2, "a backend asked for by name is the user's to change: exit 2 with a kind");
+    assert.equal(lastJson(forcedGpu.stdout).kind, 'request');
     assert.match(String(lastJson(forcedGpu.stdout).error), /Backend "webgpu" is not available here: .*Use "backend": "auto"/);
   }
   const forced = lastJson(cli(['info', '--json', '--backend', 'cpu']).stdout);

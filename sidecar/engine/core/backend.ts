@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from './tf.ts';
 import { kernelVariant, registerSharingIdentity, type KernelVariant } from '../ops/wasmKernels.ts';
 import type { BackendName } from '../config/config.ts';
+import { UserError } from './errors.ts';
 
 export interface BackendAttempt {
   name: BackendName;
@@ -205,11 +206,9 @@ async function select(requested: 'auto' | BackendName): Promise<BackendReport> {
     }
   }
   const why = attempts.map((a) => `${a.name}: ${a.detail}`).join('; ');
-  throw new Error(
-    requested === 'auto'
-      ? `No TF.js backend could start (${why}).`
-      : `Backend "${requested}" is not available here: ${why}. Use "backend": "auto" to fall back automatically.`,
-  );
+  // A backend the user asked for by name is theirs to change; none starting at all is a failure of this machine.
+  if (requested === 'auto') throw new Error(`No TF.js backend could start (${why}).`);
+  throw new UserError('request', `Backend "${requested}" is not available here: ${why}. Use "backend": "auto" to fall back automatically.`);
 }
 
 /** Human-readable report of a selection: the chosen backend, then each attempt and why it failed. */

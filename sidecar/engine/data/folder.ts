@@ -5,6 +5,7 @@ import * as tf from '../core/tf.ts';
 import type { Dataset } from './dataset.ts';
 import { resizeImages, type ResizeMethod } from './resize.ts';
 import { ImageError, readImage, toFloat, type RgbaImage } from './images.ts';
+import { UserError } from '../core/errors.ts';
 
 const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
@@ -37,7 +38,7 @@ export function fitImage(img: RgbaImage, size: number, channels: 1 | 3, resize: 
 
 export function loadFolder(dir: string, size: number, channels: 1 | 3, onBad: 'error' | 'skip', resize: ResizeMethod = 'area'): Dataset {
   const files = listImages(dir);
-  if (!files.length) throw new Error(`No PNG or JPEG images found under ${dir} (searched recursively for .png, .jpg, .jpeg).`);
+  if (!files.length) throw new UserError('data', `No PNG or JPEG images found under ${dir} (searched recursively for .png, .jpg, .jpeg).`, dir);
   const per = size * size * channels;
   const x = new Float32Array(files.length * per);
   const warnings: string[] = [];
@@ -48,11 +49,11 @@ export function loadFolder(dir: string, size: number, channels: 1 | 3, onBad: 'e
       n++;
     } catch (err) {
       if (!(err instanceof ImageError) || onBad === 'error') {
-        throw new Error(`${(err as Error).message}. Fix or remove the file, or set "data.onBadImage": "skip" to train without it.`);
+        throw new UserError('data', `${(err as Error).message}. Fix or remove the file, or set "data.onBadImage": "skip" to train without it.`, f);
       }
       warnings.push(`skipped ${(err as Error).message}`);
     }
   }
-  if (!n) throw new Error(`None of the ${files.length} image files under ${dir} could be read.`);
+  if (!n) throw new UserError('data', `None of the ${files.length} image files under ${dir} could be read.`, dir);
   return { name: `folder ${dir} (${n} images ${size}x${size}x${channels})`, shape: [size, size, channels], size: n, x: x.subarray(0, n * per), warnings };
 }

