@@ -2,7 +2,11 @@
 // (resolved from node_modules at run time): TF.js backends find their .wasm files and
 // optional native bindings relative to their own packages.
 import { readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+
+const require = createRequire(import.meta.url);
 
 const entries = {
   sidecar: 'sidecar/server/main.ts',
@@ -41,6 +45,8 @@ await build({
 // The VS Code extension: CommonJS (as VS Code loads it), `vscode` provided by the host.
 await build({
   entryPoints: { extension: 'extension/extension.ts' },
+  // jsonc-parser's main build is UMD with run-time require() of its own files, which a bundle lacks: its ES build.
+  alias: { 'jsonc-parser': join(dirname(require.resolve('jsonc-parser/package.json')), 'lib', 'esm', 'main.js') },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,
