@@ -16,7 +16,6 @@ import { initParams, isBufferName, type ParamSpec, type Params } from '../../sid
 import * as tf from '../../sidecar/engine/core/tf.ts';
 import { latentEbmModel } from '../../sidecar/engine/models/latentEbm.ts';
 import type { PaperArch } from '../../sidecar/engine/models/paper32.ts';
-import { paper64Model } from '../../sidecar/engine/models/paper64.ts';
 import { OFFICIAL_SPECTRAL_NORM, paperModel } from '../../sidecar/engine/models/paperPresets.ts';
 import type { PaperKind } from '../../sidecar/engine/config/sizes.ts';
 
@@ -119,12 +118,7 @@ for (const name of files) {
       part === 'encoder'
         ? { ...m.encode(p, inputs.x!) }
         : part === 'decoder'
-          ? {
-              image:
-                noise.length && 'decodeWithNoise' in m
-                  ? (m as ReturnType<typeof paper64Model>).decodeWithNoise(p, inputs.z as tf.Tensor2D, noise)
-                  : m.decode(p, inputs.z as tf.Tensor2D),
-            }
+          ? { image: m.decode(p, inputs.z as tf.Tensor2D, noise.length ? noise : undefined) }
           : { energy: m.energy(p, inputs.x!) };
   }
   const p = load(specs, index, bin);

@@ -101,15 +101,21 @@ test('paper64 decoder: the official noise injection as an explicit input (0.1 ·
   const noise = NOISE_SIZES.map((s, i) => randT([2, s, s, 1], 10 + i) as tf.Tensor4D);
   tf.tidy(() => {
     const plain = m.decode(p, z);
-    assert.equal(m.decodeWithNoise(p, z, zeros).sub(plain).abs().max().dataSync()[0], 0, 'zero noise is the plain decoder');
-    assert.ok(m.decodeWithNoise(p, z, noise).sub(plain).abs().max().dataSync()[0]! > 1e-4, 'noise changes the image');
+    assert.equal(m.decode(p, z, zeros).sub(plain).abs().max().dataSync()[0], 0, 'zero noise is the plain decoder');
+    assert.ok(m.decode(p, z, noise).sub(plain).abs().max().dataSync()[0]! > 1e-4, 'noise changes the image');
   });
   assert.equal(NOISE_WEIGHT, 0.1);
+  assert.deepEqual(m.decoderNoise, [
+    [4, 4, 1],
+    [8, 8, 1],
+    [16, 16, 1],
+    [32, 32, 1],
+  ]);
   checkDirectional(
     { z, ...Object.fromEntries(noise.map((t, i) => [`n${i}`, t])) },
     (q) =>
       m
-        .decodeWithNoise(
+        .decode(
           p,
           q.z as tf.Tensor2D,
           noise.map((_, i) => q[`n${i}`] as tf.Tensor4D),

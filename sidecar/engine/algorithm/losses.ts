@@ -16,12 +16,18 @@ export function klStandardNormal(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Scala
 
 /**
  * Reconstruction and KL terms of the ELBO with the reparameterisation z = mu + exp(logvar/2)·eps.
- * `eps` is passed in so that the draw is reproducible and testable.
+ * `eps` (and a noise-injecting decoder's `noise`) is passed in so that the draw is reproducible and testable.
  */
-export function vaeTerms(model: EcvaeModel, p: Params, x: tf.Tensor, eps: tf.Tensor2D): { rec: tf.Scalar; kl: tf.Scalar; mu: tf.Tensor2D } {
+export function vaeTerms(
+  model: EcvaeModel,
+  p: Params,
+  x: tf.Tensor,
+  eps: tf.Tensor2D,
+  noise?: tf.Tensor4D[],
+): { rec: tf.Scalar; kl: tf.Scalar; mu: tf.Tensor2D } {
   const { mu, logvar } = model.encode(p, x);
   const z = mu.add(logvar.mul(0.5).exp().mul(eps)) as tf.Tensor2D;
-  return { rec: sumSquaredPerExample(model.decode(p, z), x), kl: klStandardNormal(mu, logvar), mu };
+  return { rec: sumSquaredPerExample(model.decode(p, z, noise), x), kl: klStandardNormal(mu, logvar), mu };
 }
 
 /** Contrastive energy loss: mean E(data) - mean E(neg) + alpha·mean(E(data)^2 + E(neg)^2). */

@@ -8,6 +8,7 @@
  */
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
 import { collectBufferUpdates } from '../models/buffers.ts';
+import { noiseFrom } from '../models/noise.ts';
 import { withConstantInputs } from '../ops/constantInputs.ts';
 import { withFilterCache } from '../ops/filterCache.ts';
 import { stopGradient } from '../ops/elementwise.ts';
@@ -21,7 +22,8 @@ export type ObjectiveKind = 'vae' | 'ebm';
  * Inputs by name, all with the batch rows first:
  *  vae: x (data), eps (reparameterisation or dequantization noise), n (base noise of a prior draw), calStep
  *       (how far the SGLD chain moved the decoder's sample G(n): the calibrated target minus the chain's start;
- *       absent for a plain VAE), latentTarget (latent-Langevin-calibrated prior latents; optional)
+ *       absent for a plain VAE), latentTarget (latent-Langevin-calibrated prior latents; optional),
+ *       recNoise0.., calNoise0.. (a noise-injecting decoder's maps for its reconstruction and calibration passes; models/noise.ts)
  *  ebm: x (data), neg (SGLD negatives)
  */
 export type ObjectiveInputs = Record<string, tf.Tensor>;
@@ -54,7 +56,7 @@ function vaeObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: Objec
   // A flow (model.kind "flow") is trained by its likelihood; eps dequantizes the data. Otherwise the ELBO.
   const { rec, kl, mu } = model.nll
     ? { rec: model.nll(p, i.x!, i.eps as tf.Tensor2D).mean() as tf.Scalar, kl: tf.scalar(0), mu: undefined }
-    : vaeTerms(model, p, i.x!, i.eps as tf.Tensor2D);
+    : vaeTerms(model, p, i.x!, i.eps as tf.Tensor2D, noiseFrom(i, 'recNoise'));
   // The decoder is calibrated on prior samples; a learned prior only supplies their latents here (its own term is below).
   const latents = model.fromBase ? stopGradient(model.fromBase(p, n)) : n;
   // The official code decodes G(n) once: the chain starts from that pass (detached) and
@@ -63,7 +65,7 @@ function vaeObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: Objec
   // toward sg(G(n)) + calStep. The value is |calStep|² and the gradient -2·calStep·dG, as
   // the official loss; an absolute target would add whatever differs between the two
   // decodes (spectral norm's state, BatchNorm statistics over one thread's rows) to cal.
-  const g = i.calStep ? model.decode(p, latents) : undefined;
+  const g = i.calStep ? model.decode(p, latents, noiseFrom(i, 'calNoise')) : undefined;
   const cal = g ? sumSquaredPerExample(g.sub(stopGradient(g)), i.calStep!) : tf.scalar(0);
   // A flow prior is fitted on the encoder means, held fixed for it, and pulled toward the calibrated latents.
   const priorNll = model.priorNll && mu ? model.priorNll(p, stopGradient(mu)).mean() : tf.scalar(0);

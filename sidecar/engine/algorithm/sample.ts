@@ -4,6 +4,7 @@
  */
 import type { RunConfig } from '../config/config.ts';
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
+import { drawDecoderNoise } from '../models/noise.ts';
 import type { Params } from '../core/params.ts';
 import { deriveSeed, Stream } from '../core/rng.ts';
 import { sgld, sgldAsync, sgldOptions } from './sgld.ts';
@@ -50,16 +51,21 @@ function priorLatents(latentDim: number, n: number, seed: number): tf.Tensor2D {
   return inChunks(n, (i, m) => tf.randomNormal([m, latentDim], 0, 1, 'float32', deriveSeed(seed, Stream.sample, i))) as tf.Tensor2D;
 }
 
-/** G(z) for each row of z, in chunks. */
-function decodeLatents(model: EcvaeModel, vae: Params, z: tf.Tensor2D): tf.Tensor {
-  return inChunks(z.shape[0], (i, m) => tf.tidy(() => generateFrom(model, vae, z.slice(i, m))));
+/** G(z) for each row of z, in chunks (a noise-injecting decoder's noise drawn per chunk from `seed`). */
+function decodeLatents(model: EcvaeModel, vae: Params, z: tf.Tensor2D, seed: number): tf.Tensor {
+  return inChunks(z.shape[0], (i, m) => tf.tidy(() => decodeChunk(model, vae, z, i, m, seed)));
+}
+
+/** Rows [i, i + m) of z decoded, with that chunk's decoder noise. */
+function decodeChunk(model: EcvaeModel, vae: Params, z: tf.Tensor2D, i: number, m: number, seed: number): tf.Tensor {
+  return generateFrom(model, vae, z.slice(i, m), drawDecoderNoise(model, m, deriveSeed(seed, Stream.decoderNoise, i)));
 }
 
 /** n samples [n, ...dataShape] from the prior through the decoder. */
 export function generate(model: EcvaeModel, vae: Params, n: number, seed: number): tf.Tensor {
   const z = priorLatents(model.latentDim, n, seed);
   try {
-    return decodeLatents(model, vae, z);
+    return decodeLatents(model, vae, z, seed);
   } finally {
     z.dispose();
   }
@@ -104,7 +110,7 @@ export function draw(m: TrainedModel, o: { n: number; seed: number; mcmcSteps: n
     throw new SamplerError(`Latents must have ${m.model.latentDim} values each for this model (got ${o.latents.shape[1]}).`);
   const z = o.latents ? o.latents.clone() : priorLatents(m.model.latentDim, o.n, o.seed);
   const t0 = performance.now();
-  const oneStep = decodeLatents(m.model, m.vae, z);
+  const oneStep = decodeLatents(m.model, m.vae, z, o.seed);
   oneStep.dataSync();
   const seconds: Drawn['seconds'] = { oneStep: (performance.now() - t0) / 1000 };
   let mcmc: tf.Tensor | undefined;
@@ -135,7 +141,7 @@ export async function drawAsync(
   const held: tf.Tensor[] = [z];
   try {
     const t0 = performance.now();
-    const oneStep = await inChunksAsync(z.shape[0], (i, k) => tf.tidy(() => generateFrom(m.model, m.vae, z.slice(i, k))), pause);
+    const oneStep = await inChunksAsync(z.shape[0], (i, k) => tf.tidy(() => decodeChunk(m.model, m.vae, z, i, k, o.seed)), pause);
     held.push(oneStep);
     oneStep.dataSync();
     const seconds: Drawn['seconds'] = { oneStep: (performance.now() - t0) / 1000 };

@@ -7,6 +7,7 @@ import { adamInit, adamStep, clipByGlobalNorm, disposeAdam, type AdamState } fro
 import type { RunConfig } from '../config/config.ts';
 import { updateLambda } from './dual.ts';
 import { applyBufferUpdates } from '../models/buffers.ts';
+import { drawDecoderNoise, noiseInputs } from '../models/noise.ts';
 import { advancedSpectralNorms } from '../models/paperLayers.ts';
 import type { EcvaeModel } from '../models/index.ts';
 import { disposeParams, initParams, type Params } from '../core/params.ts';
@@ -108,6 +109,10 @@ export async function trainIteration(
   const ebm = state.ebm;
 
   const eps = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.reparam)) as tf.Tensor2D;
+  // A noise-injecting decoder's maps (models/noise.ts), one set per decoder pass as the
+  // official code draws them: reconstruction, the calibration pass (shared by the chain's
+  // start: one pass), the negatives' start.
+  const [recNoise, calNoise, negNoise] = [0, 1, 2].map((k) => drawDecoderNoise(model, B, deriveSeed(cfg.seed, t, Stream.decoderNoise, k)));
   const n = tf.randomNormal([B, Z], 0, 1, 'float32', deriveSeed(cfg.seed, t, Stream.prior)) as tf.Tensor2D;
 
   // Steps 2–3: calibrated targets x~ = SGLD(G(n)), with G held fixed, passed on as the
@@ -119,7 +124,7 @@ export async function trainIteration(
   let chainStats: tf.Tensor | undefined;
   let latentTarget: tf.Tensor | undefined;
   if (calibrate) {
-    const r = await runner.sgldFromPrior(ebm!, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)));
+    const r = await runner.sgldFromPrior(ebm!, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)), calNoise);
     const s = r.start;
     calStep = cfg.calibration.distance === 'drift' ? r.drift.clone() : r.x.sub(s);
     chainStats = tf.tidy(() => tf.stack([rowNorms(r.drift).mean(), rowNorms(r.x.sub(s).sub(r.drift)).mean()]));
@@ -133,7 +138,15 @@ export async function trainIteration(
   // Steps 1, 4, 5: VAE update on lambda·cal + rec + beta·kl (+ the flow prior's terms, objectives.ts).
   const lambda = state.lambda;
   const objective = { lambda, beta: tr.beta, regularization: tr.ebmRegularization };
-  const inputs = { x, eps, n, ...(calStep ? { calStep } : {}), ...(latentTarget ? { latentTarget } : {}) };
+  const inputs = {
+    x,
+    eps,
+    n,
+    ...(calStep ? { calStep } : {}),
+    ...(latentTarget ? { latentTarget } : {}),
+    ...noiseInputs('recNoise', recNoise),
+    ...noiseInputs('calNoise', calNoise),
+  };
   const { grads: rawGrads, terms: scalars, updates: vaeUpdates } = await runner.grads('vae', state.vae, inputs, objective);
   const { grads: vaeGrads, norm: gradNorm } = clipByGlobalNorm(rawGrads, gradClipNorm(cfg));
   const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, { lr: tr.vaeLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
@@ -152,7 +165,7 @@ export async function trainIteration(
       x: neg,
       drift,
       start,
-    } = await runner.sgldFromPrior(ebm, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)));
+    } = await runner.sgldFromPrior(ebm, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)), negNoise);
     start.dispose();
     drift.dispose();
     // The official code's passes that this iteration has no counterpart of: one energy pass per chain step, and its no-grad decode of the negatives' start.
@@ -169,6 +182,7 @@ export async function trainIteration(
   }
   eps.dispose();
   n.dispose();
+  tf.dispose([...(recNoise ?? []), ...(calNoise ?? []), ...(negNoise ?? [])]);
 
   // One read-back per iteration for all scalars.
   const all = tf.tidy(() => tf.concat([scalars, ...(ebmScalars && chainStats ? [ebmScalars, chainStats] : []), gradNorm.reshape([1])]));

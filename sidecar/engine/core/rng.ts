@@ -108,4 +108,5 @@ export const Stream = {
   probe: 8,
   augment: 9,
   sgldLatent: 10,
+  decoderNoise: 11,
 } as const;

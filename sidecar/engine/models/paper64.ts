@@ -13,17 +13,15 @@
  * did not build; the presets take ResNet18Enc with use_vae = True as fast_vae_32 does.
  * Spectral norm: neither official ResNet has any; the energy has it with use_sn.
  */
-import type { Params } from '../core/params.ts';
-import type * as tf from '../core/tf.ts';
 import { msResNetEnergy } from './msResNet.ts';
 import type { PaperArch } from './paper32.ts';
-import { resnet18Decoder, RESNET_DEC_SIZE } from './resnetDecoder.ts';
+import { NOISE_SIZES, resnet18Decoder, RESNET_DEC_SIZE } from './resnetDecoder.ts';
 import { resnet18Encoder } from './resnetEncoder.ts';
 import type { EcvaeModel } from './types.ts';
 
 export const PAPER64_SIZE = RESNET_DEC_SIZE;
 
-export function paper64Model(a: PaperArch): EcvaeModel & { decodeWithNoise(p: Params, z: tf.Tensor2D, noise: tf.Tensor4D[]): tf.Tensor } {
+export function paper64Model(a: PaperArch): EcvaeModel {
   const ch = (n: number): number => Math.max(1, Math.round(n * a.widthFactor));
   const sn = (n: PaperArch['spectralNorm'][number]): boolean => a.spectralNorm.includes(n);
   const S = PAPER64_SIZE,
@@ -38,8 +36,8 @@ export function paper64Model(a: PaperArch): EcvaeModel & { decodeWithNoise(p: Pa
     specs: { enc: encoder.list.specs, dec: decoder.list.specs, ebm: energy.list.specs },
     activationsPerExample: encoder.list.activations + decoder.list.activations + energy.list.activations + 2 * S * S * C,
     encode: encoder.encode,
-    decode: (p, z) => decoder.decode(p, z),
-    decodeWithNoise: decoder.decode,
+    decode: decoder.decode,
+    decoderNoise: NOISE_SIZES.map((s) => [s, s, 1]),
     energy: energy.energy,
   };
 }

@@ -180,7 +180,11 @@ export function adaptiveAvgPool(x: tf.Tensor4D, out: number): tf.Tensor4D {
   const size = x.shape[1];
   if (size % out !== 0 || x.shape[2] !== size) throw new Error(`internal: adaptive pool from ${size}x${x.shape[2]} to ${out}x${out}`);
   const k = size / out;
-  return k === 1 ? x : tf.avgPool(x, k, k, 'valid');
+  if (k === 1) return x;
+  // A mean over reshaped windows: its gradient is a broadcast, where AvgPool's is a slow
+  // generic kernel on WASM (FastGAN's encoder pools 256x256 maps in 64x64 windows).
+  const [b, , , c] = x.shape;
+  return x.reshape([b, out, k, out, k, c]).mean([2, 4]) as tf.Tensor4D;
 }
 
 /**

@@ -54,6 +54,6 @@ export function flowModel(energyOf: EcvaeModel, a: Omit<FlowArch, 'dim'>, dequan
 }
 
 /** A sample from base noise n: one decoder pass on the prior's latent F⁻¹(n) where the model has a learned prior (a flow: its own F⁻¹(n)). */
-export function generateFrom(m: EcvaeModel, p: Params, n: tf.Tensor2D): tf.Tensor {
-  return m.decode(p, m.fromBase ? m.fromBase(p, n) : n);
+export function generateFrom(m: EcvaeModel, p: Params, n: tf.Tensor2D, noise?: tf.Tensor4D[]): tf.Tensor {
+  return m.decode(p, m.fromBase ? m.fromBase(p, n) : n, noise);
 }

@@ -14,8 +14,9 @@
  * - Noise injection: the official forward adds 0.1·N(0, 1) per pixel (shared by the
  *   channels) to the 4x4 map and to the outputs of layer4, layer3 and layer2, fresh on
  *   every call. Here the noise is an input (`noise`, four [B, s, s, 1] maps for s = 4, 8,
- *   16, 32) so that the decoder stays a pure function; the model's decode passes none,
- *   i.e. trains and samples without it (docs/paper-setting.md).
+ *   16, 32) so that the decoder stays a pure function: training and sampling draw it from
+ *   their seeded streams (models/noise.ts); without it the decoder injects none
+ *   (restoration's chains, the energy's views of samples; docs/paper-setting.md).
  */
 import * as tf from '../core/tf.ts';
 import { leakyRelu } from '../ops/elementwise.ts';

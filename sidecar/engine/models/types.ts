@@ -15,7 +15,13 @@ export interface EcvaeModel {
   /** Float values one example's forward passes through the three networks write, where the model counts them (memory.ts). */
   activationsPerExample?: number;
   encode(p: Params, x: tf.Tensor): { mu: tf.Tensor2D; logvar: tf.Tensor2D };
-  decode(p: Params, z: tf.Tensor2D): tf.Tensor;
+  /** `noise`: the maps a decoder with noise injection adds (shapes `decoderNoise`); without them it injects none. */
+  decode(p: Params, z: tf.Tensor2D, noise?: tf.Tensor4D[]): tf.Tensor;
+  /**
+   * A decoder that injects noise (paper64's ResNet18Dec): the shape [H, W, C] of each
+   * noise map one example takes, N(0, I) draws the caller makes (models/noise.ts).
+   */
+  decoderNoise?: number[][];
   /** Per-example energy [B]. `frozen`: no gradient with respect to params is needed. */
   energy(p: Params, x: tf.Tensor, frozen?: boolean): tf.Tensor1D;
   /**

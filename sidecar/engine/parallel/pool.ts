@@ -30,15 +30,15 @@ export interface Runner {
    * (models/prior.ts generateFrom, on the parameters `vae`), conditioned on them; the
    * samples come back as `start`.
    */
-  sgldFromPrior(params: Params, vae: Params, n: tf.Tensor2D, opts: SgldOptions): Promise<SgldResult & { start: tf.Tensor }>;
+  sgldFromPrior(params: Params, vae: Params, n: tf.Tensor2D, opts: SgldOptions, noise?: tf.Tensor4D[]): Promise<SgldResult & { start: tf.Tensor }>;
   /** Gradients of an objective on the whole batch `inputs` (rows first). */
   grads(kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, opts: RunnerObjectiveOptions): Promise<ObjectiveResult>;
 }
 
 export function localRunner(model: EcvaeModel): Runner {
   return {
-    sgldFromPrior: (params, vae, n, opts) => {
-      const start = tf.tidy(() => generateFrom(model, vae, n));
+    sgldFromPrior: (params, vae, n, opts, noise) => {
+      const start = tf.tidy(() => generateFrom(model, vae, n, noise));
       try {
         return Promise.resolve({ ...sgldChain((v) => model.energy(params, v, true), start, start, opts), start });
       } catch (err) {
@@ -150,11 +150,11 @@ export class Pool implements Runner {
   }
 
   /** Each thread decodes its own rows of n, then runs their chains (rows of a row-wise decoder only; else the decoder runs here first). */
-  async sgldFromPrior(params: Params, vae: Params, n: tf.Tensor2D, opts: SgldOptions): Promise<SgldResult & { start: tf.Tensor }> {
+  async sgldFromPrior(params: Params, vae: Params, n: tf.Tensor2D, opts: SgldOptions, noise?: tf.Tensor4D[]): Promise<SgldResult & { start: tf.Tensor }> {
     const total = n.shape[0];
-    if (this.threads === 1 || total === 1) return this.local.sgldFromPrior(params, vae, n, opts);
-    if (!rowwiseDecoder(this.model)) {
-      const start = tf.tidy(() => generateFrom(this.model, vae, n));
+    if (this.threads === 1 || total === 1) return this.local.sgldFromPrior(params, vae, n, opts, noise);
+    if (!rowwiseDecoder(this.model) || noise) {
+      const start = tf.tidy(() => generateFrom(this.model, vae, n, noise));
       try {
         return { ...(await this.sgld(params, start, opts)), start };
       } catch (err) {
