@@ -90,6 +90,12 @@ export function queueStates(m: SweepManifest): Map<number, QueueEntry> {
   return out;
 }
 
+/** Throws a clear error where sbatch cannot be run (call it before planning anything). */
+export function requireSbatch(): void {
+  if (run('sbatch', ['--version']).missing)
+    throw new SweepError('sbatch is not on PATH: submit from a machine of the Slurm cluster (a login node), or use --executor local.');
+}
+
 export interface SubmitOptions {
   /** --slurm-opt values. */
   options: string[];
@@ -107,8 +113,7 @@ export interface SubmitResult {
 /** Submits the runs that are neither finished nor already queued or running in Slurm. */
 export function submitSlurm(dir: string, m: SweepManifest, runs: PlannedRun[], o: SubmitOptions): SubmitResult {
   const extra = slurmOptArgs(o.options);
-  const probe = run('sbatch', ['--version']);
-  if (probe.missing) throw new SweepError('sbatch is not on PATH: submit from a machine of the Slurm cluster (a login node), or use --executor local.');
+  requireSbatch();
   const queue = queueStates(m);
   const tasks: number[] = [];
   const skipped: SubmitResult['skipped'] = [];

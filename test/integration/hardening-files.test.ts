@@ -135,6 +135,13 @@ test('train, fit-prior and compare refuse a folder that is not theirs, before an
   // A file where the folder should be.
   writeFileSync(join(root, 'afile'), 'x');
   assert.throws(() => claimOutputFolder(join(root, 'afile'), 'run', 'train'), /it is a regular file|not a folder/);
+  // A folder that cannot be created is refused before the fit, not after it.
+  const t0 = performance.now();
+  await assert.rejects(
+    fitPrior(run, { outDir: join(root, 'afile', 'sub'), iterations: 100000, batchSize: 8, learningRate: 1e-3 }),
+    /Cannot create the output folder .*afile.*sub: .*afile is a regular file, not a folder/,
+  );
+  assert.ok(performance.now() - t0 < 5000, 'refused at once');
 });
 
 test('runs from before the marker are still resumed; a fresh marker-less folder with only a lock is not foreign', async () => {

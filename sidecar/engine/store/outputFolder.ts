@@ -116,8 +116,10 @@ export function claimOutputFolder(dir: string, kind: OutputKind, what: string): 
   try {
     st = statSync(abs);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { dir: abs, fresh: true };
-    throw new OutputFolderError(abs, `Cannot use ${abs} as the output folder: ${describeFsError(err, abs)}.`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new OutputFolderError(abs, `Cannot use ${abs} as the output folder: ${describeFsError(err, abs)}.`);
+    requireCreatable(abs);
+    return { dir: abs, fresh: true };
   }
   if (!st.isDirectory()) throw new OutputFolderError(abs, `Cannot use ${abs} as the output folder: it is ${fileTypeName(st)}, not a folder.`);
   let names: string[];
@@ -146,6 +148,29 @@ export function claimOutputFolder(dir: string, kind: OutputKind, what: string): 
     );
   }
   return { dir: abs, fresh: false };
+}
+
+/** A folder to be created: its nearest existing ancestor must be a writable folder (checked now, not after the work). */
+function requireCreatable(abs: string): void {
+  let up = dirname(abs);
+  for (;;) {
+    try {
+      const st = statSync(up);
+      if (!st.isDirectory()) throw new OutputFolderError(abs, `Cannot create the output folder ${abs}: ${up} is ${fileTypeName(st)}, not a folder.`);
+      break;
+    } catch (err) {
+      if (err instanceof OutputFolderError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(up) === up)
+        throw new OutputFolderError(abs, `Cannot create the output folder ${abs}: ${up}: ${describeFsError(err, up)}.`);
+      up = dirname(up);
+    }
+  }
+  try {
+    accessSync(up, constants.W_OK);
+  } catch (err) {
+    throw new OutputFolderError(abs, `Cannot create the output folder ${abs} in ${up}: ${describeFsError(err, up)}.`);
+  }
 }
 
 /** Creates `dir` if needed and writes its marker (after claimOutputFolder allowed it). */

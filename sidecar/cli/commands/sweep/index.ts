@@ -65,6 +65,21 @@ export function sweepCommand(): Command {
     const modes = [config !== undefined, opts.status !== undefined, opts.report !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new UsageError('give a config to sweep (with --out), or --status <dir>, or --report <dir>: one of them.', 'sweep');
     if (config !== undefined && !opts.out) throw new UsageError('a sweep needs --out <dir>, the folder its runs go to.', 'sweep');
+    const given = (flag: string, v: unknown): string[] => (v === undefined ? [] : [flag]);
+    const startOnly = [
+      ...given('--out', opts.out),
+      ...given('--set', opts.set),
+      ...given('--iterations', opts.iterations),
+      ...given('--parallel', opts.parallel),
+      ...given('--slurm-opt', opts.slurmOpt),
+      ...given('--wait', opts.wait),
+    ];
+    if (config === undefined && startOnly.length)
+      throw new UsageError(`${startOnly.join(', ')} ${startOnly.length > 1 ? 'are' : 'is'} for starting a sweep, not for --status or --report.`, 'sweep');
+    if (opts.executor === 'slurm' && opts.parallel !== undefined)
+      throw new UsageError('--parallel is for --executor local; Slurm decides how many tasks run at once.', 'sweep');
+    if (opts.executor === 'local' && (opts.slurmOpt || opts.wait))
+      throw new UsageError(`${opts.slurmOpt ? '--slurm-opt' : '--wait'} is for --executor slurm.`, 'sweep');
     process.exitCode = await (await import('./run.ts')).run(config, opts);
   });
 }

@@ -6,7 +6,7 @@ import { defaultParallel, runLocal } from '../../../sweep/local.ts';
 import { readManifest, type SweepManifest } from '../../../sweep/manifest.ts';
 import { makePlan } from '../../../sweep/plan.ts';
 import { meanSd, sweepReport } from '../../../sweep/report.ts';
-import { queueStates, submitSlurm } from '../../../sweep/slurm.ts';
+import { queueStates, requireSbatch, slurmOptArgs, submitSlurm } from '../../../sweep/slurm.ts';
 import { countStates, sweepStates, type QueueEntry, type RunState } from '../../../sweep/state.ts';
 import { emit, outOf, requireFile } from '../../args.ts';
 import type { SweepOptions } from './index.ts';
@@ -67,6 +67,11 @@ async function report(dirIn: string, o: SweepOptions): Promise<number> {
 
 async function start(config: string, o: SweepOptions): Promise<number> {
   requireFile(config, 'config file');
+  if (o.executor === 'slurm') {
+    // Refused before the sweep folder is written.
+    slurmOptArgs(o.slurmOpt ?? []);
+    requireSbatch();
+  }
   const plan = makePlan({ config, seeds: o.seeds, sets: o.set ?? [], out: o.out!, ...(o.iterations !== undefined ? { iterations: o.iterations } : {}) });
   for (const w of plan.warnings) say(w);
   const { dir, manifest: m, runs } = plan;
