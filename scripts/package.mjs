@@ -13,7 +13,7 @@
 //    the engine says how to add it.
 // Native and GPU backends (tfjs-node, tfjs-node-gpu, Dawn's webgpu) are per-platform
 // binaries and stay out: the packaged sidecar runs on WASM, or pure JS.
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -65,6 +65,8 @@ for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-
   cpSync(join(wasmDir, f), join(stage, 'dist', f));
 cpSync(join(root, 'schemas'), join(stage, 'schemas'), { recursive: true });
 cpSync(join(root, 'docs', 'screenshots'), join(stage, 'docs', 'screenshots'), { recursive: true });
+// The README is the extension's details page: its links into docs/ resolve inside the package.
+for (const f of readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md'))) cpSync(join(root, 'docs', f), join(stage, 'docs', f));
 mkdirSync(join(stage, 'assets'), { recursive: true });
 cpSync(join(root, 'media', 'walkthrough'), join(stage, 'media', 'walkthrough'), { recursive: true });
 for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', 'assets/icon.png']) cpSync(join(root, f), join(stage, f));

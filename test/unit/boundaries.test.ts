@@ -48,21 +48,21 @@ test('the protocol schema defines params for exactly the methods of sidecar/prot
   assert.deepEqual(schemaMethods().sort(), [...METHOD_NAMES].sort());
 });
 
-test('the restoration tasks exist once: the protocol schema, the README and the protocol module read the one table', async () => {
+test('the restoration tasks exist once: the protocol schema, docs/restoration.md and the protocol module read the one table', async () => {
   const { RESTORATION_TASKS, TASK_NAMES } = await import('../../sidecar/protocol.ts');
   const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'ecvae-protocol.schema.json'), 'utf8')) as {
     methods: { restore: { properties: { task: { enum: string[] } } } };
   };
   assert.deepEqual(schema.methods.restore.properties.task.enum, TASK_NAMES);
-  // The README's task table is the table's rendering (paste this when a task changes).
+  // docs/restoration.md's task table is the table's rendering (paste this when a task changes).
   const rows = TASK_NAMES.map((name) => {
     const t = RESTORATION_TASKS[name];
     return `| \`${name}\` | ${t.operator} | ${t.pinv} | ${t.input} |`;
   });
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const doc = readFileSync(join(repoRoot, 'docs', 'restoration.md'), 'utf8');
   assert.ok(
-    readme.includes(['| task | A | A+ | input image |', '| --- | --- | --- | --- |', ...rows].join('\n')),
-    `README.md's task table must read:\n${rows.join('\n')}`,
+    doc.includes(['| task | A | A+ | input image |', '| --- | --- | --- | --- |', ...rows].join('\n')),
+    `docs/restoration.md's task table must read:\n${rows.join('\n')}`,
   );
   // The table is pure data both ends bundle: it imports nothing, and it is protocol.ts's only runtime import.
   assert.doesNotMatch(readFileSync(join(repoRoot, 'sidecar', 'restorationTasks.ts'), 'utf8'), /^import /m);
