@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     process.stderr.write(`ecvae: error: ${message}\n`);
-    emit(out, { ok: false, error: message, ...(err instanceof UserError ? { kind: err.kind } : {}) });
+    emit(out, { ok: false, error: message, ...(err instanceof UserError ? { kind: err.kind, ...(err.path ? { path: err.path } : {}) } : {}) });
     return err instanceof UserError ? 2 : 1;
   }
 }

@@ -6,7 +6,8 @@
  * SIGINT once, the child checkpoints and exits; `kill` ends them at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { READ_LIMITS, readTextGuarded } from '../engine/core/guardedRead.ts';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../engine/config/config.ts';
@@ -64,7 +65,7 @@ export interface LocalResult {
 
 function lastLine(file: string): string {
   try {
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const lines = readTextGuarded(file, { what: 'log', kind: 'run', maxBytes: READ_LIMITS.metrics }).trimEnd().split('\n');
     return lines.slice(-3).join(' | ');
   } catch {
     return '';

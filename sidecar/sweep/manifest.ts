@@ -8,7 +8,8 @@
  *   slurm/             the batch script of the Slurm executor
  *   report.md, report.json, comparison.svg   from `ecvae sweep --report`
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { FileReadError, READ_LIMITS, readTextGuarded } from '../engine/core/guardedRead.ts';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../engine/store/atomic.ts';
 import type { RunConfig } from '../engine/config/config.ts';
@@ -67,8 +68,10 @@ export function readManifest(dirIn: string): SweepManifest {
   const file = sweepFiles(dir).manifest;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+    // Guarded: a FIFO or device named sweep.json is refused, never read without end.
+    text = readTextGuarded(file, { what: 'sweep manifest', kind: 'run', maxBytes: READ_LIMITS.runFile });
+  } catch (err) {
+    if (err instanceof FileReadError && !/file not found/.test(err.message)) throw err;
     throw new SweepError(`${dir} is not a sweep folder (no ${MANIFEST}); start one with ecvae sweep <config> --seeds ... --out ${dirIn}.`);
   }
   let m: SweepManifest;
