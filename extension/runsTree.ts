@@ -131,7 +131,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.id = `sweep:${sweep.dir}`;
       item.contextValue = 'ecvae.sweep';
       item.description = `sweep of ${sweep.name} · ${sweep.runs.length} runs · ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`;
-      item.tooltip = `${sweep.dir}\necvae sweep --status ${sweep.dir}\necvae sweep --report ${sweep.dir}`;
+      item.tooltip = `${sweep.dir}\nOpen Dashboard (context menu): its runs' curves together\necvae sweep --status ${sweep.dir}\necvae sweep --report ${sweep.dir}`;
       const busy = sweep.runs.some((r) => r.status === 'running');
       item.iconPath = new vscode.ThemeIcon(busy ? 'sync~spin' : counts.get('failed') ? 'error' : 'layers');
       return item;

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { readRunSnapshot } from '../sidecar/engine/store/runFolder.ts';
+import { readRunSnapshot, type SweepSummary } from '../sidecar/engine/store/runFolder.ts';
 import type { Notifications, RunStatus } from '../sidecar/protocol.ts';
 import { DashboardPanel, type DashboardHost } from './dashboard/panel.ts';
 import type { FromDashboard } from './dashboard/messages.ts';
@@ -139,8 +139,9 @@ export class Training implements vscode.Disposable {
       }
       await this.client.request('train/stop', { runId: this.active.runId });
     },
-    /** The dashboard of a Runs-view item, of a config's run (its Uri: the CodeLens), or of the active run. */
-    'ecvae.openDashboard': (node?: RunsNode | vscode.Uri): void => {
+    /** The dashboard of a Runs-view item, of a config's run (its Uri: the CodeLens), or of the active run; a sweep's runs overlaid. */
+    'ecvae.openDashboard': async (node?: RunsNode | vscode.Uri): Promise<void> => {
+      if (node && !(node instanceof vscode.Uri) && node.kind === 'sweep') return this.openSweepDashboard(node.sweep);
       const runDir =
         node instanceof vscode.Uri
           ? configRun(node.fsPath, readFileSync(node.fsPath, 'utf8')).runDir
@@ -180,9 +181,19 @@ export class Training implements vscode.Disposable {
     }
   }
 
+  /** A sweep on the dashboard: its first started run, the others' curves overlaid (named by their folders: the grid values and seed). */
+  private async openSweepDashboard(sweep: SweepSummary): Promise<void> {
+    const started = sweep.runs.filter((r) => r.status !== 'unknown');
+    if (!started.length) return void vscode.window.showInformationMessage(`No run of the sweep ${basename(sweep.dir)} has started yet.`);
+    const panel = DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost);
+    await panel.show(started[0]!.runDir);
+    for (const r of started.slice(1)) await panel.post({ type: 'overlay', name: basename(r.runDir), records: readRunSnapshot(r.runDir).records });
+  }
+
   /** Other runs' curves over the dashboard's (any of the runs the Runs view lists). */
   private async pickOverlay(shown: string | undefined): Promise<void> {
-    const others = (await this.runsTree.listRuns()).filter((r) => r.runDir !== shown);
+    const sweepRuns = this.runsTree.listSweeps().flatMap((sw) => sw.runs.filter((r) => r.status !== 'unknown'));
+    const others = [...(await this.runsTree.listRuns()), ...sweepRuns].filter((r) => r.runDir !== shown);
     if (!others.length) return void vscode.window.showInformationMessage('No other run to compare with in the Runs view.');
     const picks = await vscode.window.showQuickPick(
       others.map((r) => ({ label: r.name, description: `${r.status} · iteration ${r.iteration}`, detail: r.runDir, runDir: r.runDir })),

@@ -426,6 +426,20 @@ test('Start Sweep trains the config over seeds and a field with the CLI; the Run
   for (const r of runs) assert.match(tree.getTreeItem(r).description!, /^finished · 3\/3 · 1 checkpoint$/);
   assert.ok(!(await tree.getChildren()).some((n) => n.kind === 'run' && n.run!.runDir.includes('sweepme-sweep')), 'its runs are listed under it only');
 
+  // Open Dashboard on the group: its first run, the other runs' curves overlaid.
+  const before = double.panels.find((p) => p.viewType === 'ecvae.dashboard')?.posted.length ?? 0;
+  await double.commands.get('ecvae.openDashboard')!(group);
+  const dashboard = double.panels.find((p) => p.viewType === 'ecvae.dashboard')!;
+  const posted = dashboard.posted.slice(dashboard.posted.length - (dashboard.posted.length - before)) as { type: string; name?: string; records?: unknown[] }[];
+  assert.deepEqual(
+    posted.filter((m) => m.type === 'overlay').map((m) => [m.name, m.records!.length]),
+    [
+      ['lambdaInit=10_seed=1', 3],
+      ['lambdaInit=30_seed=0', 3],
+      ['lambdaInit=30_seed=1', 3],
+    ],
+  );
+
   // One more seed, planned but not started (as a sweep whose first runs still train): its runs read "queued".
   makePlan({ config, seeds: '2', sets: ['calibration.lambdaInit=10,30'], out: group.sweep!.dir });
   const regrouped = (await tree.getChildren()).find((n) => n.kind === 'sweep' && n.sweep!.dir === group.sweep!.dir)!;
