@@ -73,9 +73,9 @@ test('fit-prior refuses, with exit 2 and the reason, what it cannot fit or would
     [[fitted], /already has a flow prior/],
     [[source, '--out', fitted], /already holds a run; choose another --out/],
     [[join(dir, 'nothing-here')], /nothing-here/],
-    [[source, '--learning-rate', '0'], /--learning-rate must be > 0 \(got 0\)/],
-    [[source, '--batch-size', '1'], /--batch-size must be an integer >= 2/],
-    [[source, '--iterations', '0'], /--iterations must be an integer >= 1/],
+    [[source, '--learning-rate', '0'], /--learning-rate takes a number greater than 0 and at most 1; got 0/],
+    [[source, '--batch-size', '1'], /--batch-size takes a whole number at least 2 and at most 65,536; got 1/],
+    [[source, '--iterations', '0'], /--iterations takes a whole number at least 1 and at most 1,000,000; got 0/],
   ];
   for (const [args, message] of cases) {
     const r = cli(['fit-prior', ...args, '--json']);

@@ -48,7 +48,7 @@ test('ecvae compare --variants: flow prior and flow rows beside each other, cali
   assert.equal(bad.status, 2);
   assert.match(
     String(lastJson(bad.stdout).error),
-    /--variants takes names from vae, ecvae, vae-flowprior, ecvae-flowprior, flow, calibrated-flow \(got "nope"\)/,
+    /--variants takes names from vae, ecvae, vae-flowprior, ecvae-flowprior, flow, calibrated-flow; "nope" is not one/,
   );
 });
 
