@@ -38,9 +38,13 @@ start() {
   chmod 0400 "$dir/munge/munge.key"
   munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
     --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/munged.seed"
-  local host mem
+  local host mem cpus
   host="$(hostname -s)"
   mem=$(($(free -m | awk '/^Mem:/ {print $2}') - 1024))
+  [ "$mem" -ge 1024 ] || mem=1024
+  # Two CPUs (fewer where the machine has fewer): the tests rely on 2 one-CPU tasks at a time.
+  cpus="${SLURM_CLUSTER_CPUS:-2}"
+  [ "$(nproc)" -lt "$cpus" ] && cpus="$(nproc)"
   cat >"$dir/slurm.conf" <<EOF
 ClusterName=ecvae-test
 SlurmctldHost=$host
@@ -68,7 +72,7 @@ DefMemPerCPU=1024
 MinJobAge=3600
 ReturnToService=2
 JobCompType=jobcomp/none
-NodeName=$host CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
+NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
   export SLURM_CONF="$dir/slurm.conf"
