@@ -2,7 +2,8 @@
  * The 64x64 and 256x256 paper presets end to end at a small width on generated images:
  * training from an image folder, a run stopped at a checkpoint and resumed equals the
  * uninterrupted run, samples (one-step and MCMC-refined) from the checkpoint, and every
- * tensor released (tf.memory().numTensors back where it started).
+ * tensor released (tf.memory().numTensors back where it started); `ecvae info --model` sizes
+ * both beside the official counts.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import * as tf from '../../sidecar/engine/core/tf.ts';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { train } from '../../sidecar/engine/jobs/run.ts';
 import { loadTrained } from '../../sidecar/engine/store/trainedModel.ts';
-import { tempDir, useBackend } from '../helpers.ts';
+import { cli, lastJson, tempDir, useBackend } from '../helpers.ts';
 
 /** Smooth colour blobs: an image folder of `n` PNGs at size x size. */
 function imageFolder(dir: string, n: number, size: number): void {
@@ -81,3 +82,34 @@ for (const [kind, size] of [
     assert.equal(tf.memory().numTensors, before, 'sampling released every tensor');
   });
 }
+
+test('ecvae info --model paper64 / paper256: counts at width factor 1 equal the official ones, with memory estimates', () => {
+  for (const kind of ['paper64', 'paper256']) {
+    const r = cli(['info', '--model', kind, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = lastJson(r.stdout) as {
+      rows: {
+        widthFactor: number;
+        encoder: { parameters: number };
+        decoder: { parameters: number };
+        energy: { parameters: number };
+        trainingMemory: { perThreadBytes: number };
+      }[];
+      official: { encoder: number; decoder: number; energy: number; unused?: { count: number } };
+    };
+    const full = j.rows.find((row) => row.widthFactor === 1)!;
+    const o = j.official;
+    assert.deepEqual(
+      [full.encoder.parameters, full.decoder.parameters + (o.unused?.count ?? 0), full.energy.parameters],
+      [o.encoder, o.decoder, o.energy],
+      kind,
+    );
+    assert.ok(
+      j.rows.every(
+        (row, i) => row.trainingMemory.perThreadBytes > 0 && (i === 0 || row.trainingMemory.perThreadBytes < j.rows[i - 1]!.trainingMemory.perThreadBytes),
+      ),
+    );
+  }
+  const human = cli(['info', '--model', 'paper256']);
+  assert.match(human.stdout, /official\s+9,134,064\s+24,933,536\s+23,815,169/);
+});
