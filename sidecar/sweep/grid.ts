@@ -216,9 +216,9 @@ export function expandGrid(axesIn: Axis[], seeds: number[]): { axes: Axis[]; run
       })),
     );
   const runs = points.flatMap((p) => {
-    const point = p.parts.length ? p.parts.join('_') : 'base';
+    const point = shortened(p.parts.length ? p.parts.join('_') : 'base', 180);
     return seeds.map((seed) => ({
-      name: [...p.parts, `seed=${seed}`].join('_'),
+      name: `${point}_seed=${seed}`.replace(/^base_/, ''),
       point,
       labels: p.labels,
       seed,
@@ -226,6 +226,11 @@ export function expandGrid(axesIn: Axis[], seeds: number[]): { axes: Axis[]; run
     }));
   });
   return { axes, runs };
+}
+
+/** `text`, or where longer than `max` its start and a hash of the whole (names stay unique and fit a path segment). */
+function shortened(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 9)}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
 }
 
 /** Sets a dotted path in a plain object, creating objects on the way. */

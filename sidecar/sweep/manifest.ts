@@ -9,8 +9,8 @@
  *   report.md, report.json, comparison.svg   from `ecvae sweep --report`
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { FileReadError, READ_LIMITS, readTextGuarded } from '../engine/core/guardedRead.ts';
 import { dirname, join, resolve } from 'node:path';
+import { FileReadError, readTextGuarded } from '../engine/core/guardedRead.ts';
 import { writeFileAtomic } from '../engine/store/atomic.ts';
 import type { RunConfig } from '../engine/config/config.ts';
 import { markOutputFolder } from '../engine/store/outputFolder.ts';
@@ -63,25 +63,52 @@ export function isSweepDir(dir: string): boolean {
   return existsSync(join(dir, MANIFEST));
 }
 
+/** The largest sweep.json read (a manifest of 10,000 runs is a few MB). */
+export const MANIFEST_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Run names as the grid makes them: safe as one path segment (never "..", never a slash). */
+export const RUN_NAME = /^(?!\.\.?$)[A-Za-z0-9._+~=-]{1,200}$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** What is wrong with a parsed manifest, or undefined when it has the shape this version writes. */
+function manifestProblem(m: unknown): string | undefined {
+  if (!isObject(m) || m.kind !== 'ecvae-sweep') return 'it is not a sweep manifest';
+  if (m.version !== 1) return `it has version ${JSON.stringify(m.version)}; this version of ecvae reads version 1`;
+  if (!isObject(m.base) || !isObject(m.base.training) || !isObject(m.base.data)) return 'its base config is missing';
+  if (!Array.isArray(m.axes) || !m.axes.every((a) => isObject(a) && typeof a.key === 'string' && typeof a.name === 'string' && Array.isArray(a.values)))
+    return 'its axes are damaged';
+  if (!Array.isArray(m.seeds) || !m.seeds.every((x) => Number.isSafeInteger(x))) return 'its seeds are damaged';
+  if (!Array.isArray(m.runs)) return 'it has no list of runs';
+  for (const [i, r] of m.runs.entries()) {
+    if (!isObject(r) || typeof r.name !== 'string' || !RUN_NAME.test(r.name)) return `run ${i} has no valid folder name`;
+    if (typeof r.point !== 'string' || !Number.isSafeInteger(r.seed) || !isObject(r.overrides) || !isObject(r.labels)) return `run ${r.name} is damaged`;
+  }
+  if (m.slurm !== undefined && !(isObject(m.slurm) && Array.isArray(m.slurm.jobs))) return 'its Slurm jobs are damaged';
+  return undefined;
+}
+
 export function readManifest(dirIn: string): SweepManifest {
   const dir = resolve(dirIn);
   const file = sweepFiles(dir).manifest;
   let text: string;
   try {
-    // Guarded: a FIFO or device named sweep.json is refused, never read without end.
-    text = readTextGuarded(file, { what: 'sweep manifest', kind: 'run', maxBytes: READ_LIMITS.runFile });
+    // Guarded: a FIFO or a huge file under the manifest's name is refused, never waited on.
+    text = readTextGuarded(file, { what: 'sweep manifest', kind: 'request', maxBytes: MANIFEST_MAX_BYTES });
   } catch (err) {
-    if (err instanceof FileReadError && !/file not found/.test(err.message)) throw err;
-    throw new SweepError(`${dir} is not a sweep folder (no ${MANIFEST}); start one with ecvae sweep <config> --seeds ... --out ${dirIn}.`);
+    if (err instanceof FileReadError && /file not found/.test(err.message))
+      throw new SweepError(`${dir} is not a sweep folder (no ${MANIFEST}); start one with ecvae sweep <config> --seeds ... --out ${dirIn}.`);
+    throw err;
   }
-  let m: SweepManifest;
+  let m: unknown;
   try {
-    m = JSON.parse(text) as SweepManifest;
+    m = JSON.parse(text);
   } catch {
     throw new SweepError(`${file} is not valid JSON.`);
   }
-  if (m.kind !== 'ecvae-sweep' || m.version !== 1 || !Array.isArray(m.runs)) throw new SweepError(`${file} is not a sweep manifest this version reads.`);
-  return m;
+  const problem = manifestProblem(m);
+  if (problem) throw new SweepError(`${file} cannot be used: ${problem}.`);
+  return m as SweepManifest;
 }
 
 export function writeManifest(dir: string, m: SweepManifest): void {

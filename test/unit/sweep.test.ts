@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { checkConfigPath, configName, expandGrid, parseSeeds, parseSetFlag, runConfig, valueLabel } from '../../sidecar/sweep/grid.ts';
 import { readManifest, runConfigFile, runDirOf } from '../../sidecar/sweep/manifest.ts';
+import { readSweepSummary } from '../../sidecar/engine/store/runFolder.ts';
 import { makePlan } from '../../sidecar/sweep/plan.ts';
 import { reportMarkdown, summarize, summarizePoints, type RunEval, type SweepReport } from '../../sidecar/sweep/report.ts';
 import { batchScript, slurmOptArgs } from '../../sidecar/sweep/slurm.ts';
@@ -292,4 +293,36 @@ test('a planned run folder is not listed as a run before it starts, and holds on
   assert.ok(existsSync(runConfigFile(out, p.runs[0]!)));
   assert.ok(!existsSync(join(runDirOf(out, p.runs[0]!), 'status.json')));
   mkdirSync(join(out, 'logs'), { recursive: true });
+});
+
+test('a damaged or foreign sweep.json is a clear error; run names that would leave the folder are refused', () => {
+  const out = join(tempDir('ecvae-sweep-bad-'), 'sw');
+  makePlan({ config: toy, seeds: '0', out });
+  const file = join(out, 'sweep.json');
+  const good = JSON.parse(readFileSync(file, 'utf8')) as { runs: { name: string }[]; version: number };
+  const write = (m: unknown): void => writeFileSync(file, JSON.stringify(m));
+  write({ ...good, runs: [{ ...good.runs[0], name: '../elsewhere' }] });
+  assert.throws(() => readManifest(out), /sweep\.json cannot be used: run 0 has no valid folder name/);
+  write({ ...good, runs: [1] });
+  assert.throws(() => readManifest(out), /run 0 has no valid folder name/);
+  write({ ...good, version: 7 });
+  assert.throws(() => readManifest(out), /version 7; this version of ecvae reads version 1/);
+  writeFileSync(file, '{"kind": "ecvae-sweep",');
+  assert.throws(() => readManifest(out), /is not valid JSON/);
+  write({ hello: 1 });
+  assert.throws(() => readManifest(out), /not a sweep manifest/);
+  assert.equal(readSweepSummary(out), undefined, 'the Runs view skips it');
+  write({ ...good, runs: [{ ...good.runs[0], name: '..' }] });
+  assert.deepEqual(readSweepSummary(out)!.runs, [], 'the Runs view lists no run outside the folder');
+});
+
+test('a grid point name too long for a folder is shortened with a hash, still unique', () => {
+  const long = (c: string): string => `"${c.repeat(250)}"`;
+  const { runs } = expandGrid([parseSetFlag(`data.path=${long('a')},${long('b')}`)], [0]);
+  assert.equal(runs.length, 2);
+  for (const r of runs) {
+    assert.ok(r.name.length <= 200, r.name);
+    assert.match(r.name, /^path=a{10}.*-[0-9a-f]{8}_seed=0$|^path=b{10}.*-[0-9a-f]{8}_seed=0$/);
+  }
+  assert.notEqual(runs[0]!.name, runs[1]!.name);
 });

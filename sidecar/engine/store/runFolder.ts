@@ -277,10 +277,17 @@ export interface SweepSummary {
 
 /** The sweep in `dir`, or undefined when `dir` holds none (or its manifest cannot be read). */
 export function readSweepSummary(dir: string): SweepSummary | undefined {
-  const m = readJson<{ kind?: unknown; base?: { name?: unknown }; runs?: { name?: unknown }[] }>(join(dir, SWEEP_MANIFEST));
+  let m: { kind?: unknown; base?: { name?: unknown }; runs?: { name?: unknown }[] } | undefined;
+  try {
+    // A sweep of thousands of runs has a manifest of a few MB.
+    m = readJsonIfPresent(join(dir, SWEEP_MANIFEST), { what: 'sweep manifest', kind: 'run', maxBytes: 64 * 1024 * 1024 });
+  } catch (err) {
+    if (err instanceof FileReadError) return undefined;
+    throw err;
+  }
   if (!m || m.kind !== 'ecvae-sweep' || !Array.isArray(m.runs)) return undefined;
   // Run names are made by the sweep from config values; anything that could leave the folder is skipped.
-  const names = m.runs.map((r) => r?.name).filter((n): n is string => typeof n === 'string' && n !== '' && !/[/\\]|^\.\.?$/.test(n));
+  const names = m.runs.map((r) => r?.name).filter((n): n is string => typeof n === 'string' && /^(?!\.\.?$)[A-Za-z0-9._+~=-]{1,200}$/.test(n));
   return { dir, name: typeof m.base?.name === 'string' ? m.base.name : basename(dir), runs: names.map((n) => readRunSummary(join(dir, n))) };
 }
 
