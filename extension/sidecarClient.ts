@@ -9,7 +9,17 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Duplex } from 'node:stream';
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
-import { ErrorCode, NOTIFICATION_NAMES, type ClientNotifications, type Methods, type NotificationName, type Notifications } from '../sidecar/protocol.ts';
+import {
+  ErrorCode,
+  NOTIFICATION_NAMES,
+  PROGRESS_NOTIFICATIONS,
+  type ClientNotifications,
+  type Methods,
+  type NotificationName,
+  type Notifications,
+  type TrainStartParams,
+  type TrainStartResult,
+} from '../sidecar/protocol.ts';
 
 export class SidecarDiedError extends Error {
   constructor(
@@ -46,6 +56,10 @@ export interface SidecarClientOptions {
 
 type Handler<N extends NotificationName> = (params: Notifications[N]) => void;
 
+/** The methods that report progress, and the params of their progress notifications. */
+type ProgressMethod = keyof typeof PROGRESS_NOTIFICATIONS;
+type ProgressOf<M> = M extends ProgressMethod ? Notifications[(typeof PROGRESS_NOTIFICATIONS)[M]] : never;
+
 interface Connection {
   child: ChildProcessWithoutNullStreams;
   rpc: JSONRPCServerAndClient;
@@ -59,6 +73,8 @@ export class SidecarClient {
   private conn: Connection | undefined;
   private readonly handlers = new Map<NotificationName, Set<(p: unknown) => void>>();
   private readonly activeRuns = new Set<string>();
+  /** The progress callbacks of requests in flight, by the progressToken they were sent with. */
+  private readonly progress = new Map<string, (p: unknown) => void>();
   private disposed = false;
   private restartPending = false;
   private nextId = 0;
@@ -95,6 +111,8 @@ export class SidecarClient {
     const server = new JSONRPCServer();
     for (const name of NOTIFICATION_NAMES) {
       server.addMethod(name, (params) => {
+        const token = (params as { token?: unknown } | undefined)?.token;
+        if (typeof token === 'string') this.progress.get(token)?.(params);
         for (const h of this.handlers.get(name) ?? []) h(params);
       });
     }
@@ -151,11 +169,21 @@ export class SidecarClient {
    * Sends a typed request; rejects with SidecarDiedError if the sidecar dies first, with
    * the sidecar's JSON-RPC error (code and message) if it refuses, and with
    * RequestCancelledError once `signal` aborts (the sidecar is told with `$/cancelRequest`).
+   * `onProgress`, for a method that reports progress, hears each progress notification of
+   * this request (the request goes with a progressToken of its own).
    */
-  request<M extends keyof Methods>(method: M, params: Methods[M]['params'], signal?: AbortSignal): Promise<Methods[M]['result']> {
+  request<M extends keyof Methods>(
+    method: M,
+    params: Methods[M]['params'],
+    signal?: AbortSignal,
+    onProgress?: (p: ProgressOf<M>) => void,
+  ): Promise<Methods[M]['result']> {
     if (signal?.aborted) return Promise.reject(new RequestCancelledError(method));
     const conn = this.connect();
     const id = ++this.nextId;
+    const token = onProgress && method in PROGRESS_NOTIFICATIONS ? `${process.pid}-${id}` : undefined;
+    if (token) this.progress.set(token, onProgress as (p: unknown) => void);
+    const sent = token ? { ...params, progressToken: token } : params;
     return new Promise<Methods[M]['result']>((resolve, reject) => {
       const onAbort = (): void => {
         this.notify(conn, '$/cancelRequest', { id });
@@ -164,11 +192,12 @@ export class SidecarClient {
       const settle = (f: () => void): void => {
         if (!conn.pending.delete(reject)) return;
         signal?.removeEventListener('abort', onAbort);
+        if (token) this.progress.delete(token);
         f();
       };
       conn.pending.add(reject);
       signal?.addEventListener('abort', onAbort, { once: true });
-      conn.rpc.requestAdvanced({ jsonrpc: '2.0', id, method, params: params as never }, undefined).then(
+      conn.rpc.requestAdvanced({ jsonrpc: '2.0', id, method, params: sent as never }, undefined).then(
         (response) =>
           settle(() => {
             if (response.error) {
@@ -176,12 +205,18 @@ export class SidecarClient {
               reject(code === ErrorCode.RequestCancelled ? new RequestCancelledError(method) : new JSONRPCErrorException(message, code, data));
               return;
             }
-            if (method === 'train/start') this.activeRuns.add((response.result as Methods['train/start']['result']).runId);
             resolve(response.result as Methods[M]['result']);
           }),
         (err: unknown) => settle(() => reject(err)),
       );
     });
+  }
+
+  /** Starts a training run and follows it: if the sidecar dies, the run is reported as failed (`train/finished`). */
+  async startTraining(params: TrainStartParams, signal?: AbortSignal): Promise<TrainStartResult> {
+    const r = await this.request('train/start', params, signal);
+    this.activeRuns.add(r.runId);
+    return r;
   }
 
   private notify<N extends keyof ClientNotifications>(conn: Connection, name: N, params: ClientNotifications[N]): void {

@@ -169,7 +169,7 @@ export class Training implements vscode.Disposable {
   /** Starts training `config` into `runDir` and shows its dashboard; resolves with the run folder. */
   private async start(config: string, runDir: string, resume: boolean): Promise<string | undefined> {
     try {
-      const r = await this.client.request('train/start', { configPath: config, baseDir: workspaceDir(config), runDir, resume });
+      const r = await this.client.startTraining({ configPath: config, baseDir: workspaceDir(config), runDir, resume });
       this.active = { runId: r.runId, runDir: r.runDir, status: 'running' };
       this.runsTree.addRunsDir(dirname(r.runDir));
       this.runsTree.refresh();

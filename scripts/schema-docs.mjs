@@ -61,9 +61,13 @@ function limits(p) {
 /** Each JSON-RPC method with its params: type, required or not, limits, meaning. */
 export function protocolReference(schema = protocolSchema()) {
   const out = [];
-  for (const [method, raw] of Object.entries(schema.methods)) {
-    const m = resolve(schema, raw);
+  /** A schema's TypeScript name in sidecar/protocol.generated.ts. */
+  const typeName = (node) => (node.$ref ? resolve(schema, node).title : node.title) ?? 'an object';
+  for (const [method, entry] of Object.entries(schema.methods)) {
+    const m = resolve(schema, entry.params);
     out.push(`### \`${method}\``, '');
+    const progress = entry.progress ? ` Progress: \`${entry.progress}\` notifications carrying the request's \`progressToken\`.` : '';
+    out.push(`Result: \`${typeName(entry.result)}\` (sidecar/protocol.generated.ts).${progress}`, '');
     const props = Object.entries(m.properties ?? {});
     if (!props.length) {
       out.push('No params (`{}`).', '');
@@ -80,6 +84,14 @@ export function protocolReference(schema = protocolSchema()) {
     }
     out.push('');
   }
+  out.push('### Notifications', '', '| notification | from | params |', '| --- | --- | --- |');
+  const fields = (n) =>
+    Object.keys(resolve(schema, n).properties ?? {})
+      .map((k) => `\`${k}\``)
+      .join(', ');
+  for (const [name, n] of Object.entries(schema.notifications)) out.push(`| \`${name}\` | sidecar | \`${typeName(n)}\`: ${fields(n)} |`);
+  for (const [name, n] of Object.entries(schema.clientNotifications))
+    out.push(`| \`${name}\` | client | \`${typeName(n)}\`: ${fields(n)}. ${cell(n.description)} |`);
   return out.join('\n').trim();
 }
 

@@ -11,7 +11,7 @@ import type { Methods } from './protocol.ts';
 
 interface ProtocolSchema {
   definitions: Record<string, object>;
-  methods: Record<string, object>;
+  methods: Record<string, { params: object; result: object }>;
 }
 
 let compiled: Map<string, ValidateFunction> | undefined;
@@ -21,7 +21,7 @@ function validators(): Map<string, ValidateFunction> {
   const schema = JSON.parse(readFileSync(protocolSchemaPath(), 'utf8')) as ProtocolSchema & { $id: string };
   const ajv = new Ajv({ allErrors: false, strict: false });
   ajv.addSchema(schema);
-  compiled = new Map(Object.keys(schema.methods).map((m) => [m, ajv.getSchema(`${schema.$id}#/methods/${m.replace(/\//g, '~1')}`)!]));
+  compiled = new Map(Object.keys(schema.methods).map((m) => [m, ajv.getSchema(`${schema.$id}#/methods/${m.replace(/\//g, '~1')}/params`)!]));
   return compiled;
 }
 

@@ -25,21 +25,31 @@ interface PropertySchema {
   maximum?: number;
 }
 
-let schema: { definitions: Record<string, PropertySchema>; methods: Record<string, { properties?: Record<string, PropertySchema> }> } | undefined;
+interface ObjectSchema {
+  $ref?: string;
+  properties?: Record<string, PropertySchema>;
+}
+
+let schema: { definitions: Record<string, PropertySchema & ObjectSchema>; methods: Record<string, { params: ObjectSchema }> } | undefined;
+
+/** The params schema of `method` (a $ref to a definition, or inline). */
+function paramsOf(method: string): ObjectSchema | undefined {
+  schema ??= JSON.parse(readFileSync(protocolSchemaPath(), 'utf8')) as NonNullable<typeof schema>;
+  const p = schema.methods[method]?.params;
+  return p?.$ref ? schema.definitions[p.$ref.replace('#/definitions/', '')] : p;
+}
 
 /** The range the protocol schema gives `param` of `method` (e.g. restore's `steps`). */
 export function protocolRange(method: string, param: string): Range {
-  schema ??= JSON.parse(readFileSync(protocolSchemaPath(), 'utf8')) as NonNullable<typeof schema>;
-  let p = schema.methods[method]?.properties?.[param];
-  if (p?.$ref) p = schema.definitions[p.$ref.replace('#/definitions/', '')];
+  let p = paramsOf(method)?.properties?.[param];
+  if (p?.$ref) p = schema!.definitions[p.$ref.replace('#/definitions/', '')];
   if (!p) throw new Error(`the protocol schema has no param ${method}.${param}`);
   return { min: p.minimum, above: p.exclusiveMinimum, max: p.maximum };
 }
 
 /** The values the protocol schema allows for `param` of `method`, when it lists them (restore's `factor`). */
 export function protocolChoices(method: string, param: string): number[] {
-  schema ??= JSON.parse(readFileSync(protocolSchemaPath(), 'utf8')) as NonNullable<typeof schema>;
-  const p = schema.methods[method]?.properties?.[param];
+  const p = paramsOf(method)?.properties?.[param];
   if (!p?.enum) throw new Error(`the protocol schema lists no values for ${method}.${param}`);
   return p.enum as number[];
 }

@@ -20,7 +20,7 @@ console.warn = console.error;
 
 import { Socket } from 'node:net';
 import { serveLanguage } from '../language/server.ts';
-import { startServer } from './rpc.ts';
+import { startServer } from './methods.ts';
 
 const server = startServer(process.stdin, process.stdout);
 void server.closed.then(() => process.exit(0));

@@ -18,7 +18,7 @@ import { parseConfig } from '../../sidecar/engine/config/config.ts';
 import { decodeImage, encodePng, ImageError, MAX_PIXELS } from '../../sidecar/engine/data/images.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
 import { disposeTrainState, initTrainState } from '../../sidecar/engine/algorithm/trainer.ts';
-import { startServer } from '../../sidecar/server/rpc.ts';
+import { startServer } from '../../sidecar/server/methods.ts';
 import * as tf from '../../sidecar/engine/core/tf.ts';
 import { tempDir, useBackend, withDefaults } from '../helpers.ts';
 

@@ -23,7 +23,7 @@ import { fitPrior } from '../../sidecar/engine/jobs/fitPrior.ts';
 import { readImage } from '../../sidecar/engine/data/images.ts';
 import { train } from '../../sidecar/engine/jobs/run.ts';
 import { listCheckpoints, readRunSummary, runFiles, writeStatus } from '../../sidecar/engine/store/runFolder.ts';
-import { sampleToFile } from '../../sidecar/engine/jobs/actions.ts';
+import { sampleToFile } from '../../sidecar/app/sample.ts';
 import { tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 const toy = (over: Record<string, unknown> = {}) =>

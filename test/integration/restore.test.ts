@@ -25,8 +25,8 @@ import {
 } from '../../sidecar/engine/restore/degradations.ts';
 import { RESTORATION_TASKS, TASK_NAMES } from '../../sidecar/restorationTasks.ts';
 import { RESTORE_DEFAULTS } from '../../sidecar/engine/restore/restore.ts';
-import { restoreFile } from '../../sidecar/engine/restore/restoreFile.ts';
-import { sampleToFile } from '../../sidecar/engine/jobs/actions.ts';
+import { restoreFile } from '../../sidecar/app/restore.ts';
+import { sampleToFile } from '../../sidecar/app/sample.ts';
 import { interpolate } from '../../extension/samples/messages.ts';
 import { train } from '../../sidecar/engine/jobs/run.ts';
 import * as tf from '../../sidecar/engine/core/tf.ts';

@@ -42,7 +42,7 @@ test('sidecar death: pending request rejected, run marked failed, next request r
   try {
     const first = await client.request('initialize', {});
     assert.equal(first.pid, client.pid);
-    const { runId } = await client.request('train/start', { configPath: config, runDir: join(dir, 'run') });
+    const { runId } = await client.startTraining({ configPath: config, runDir: join(dir, 'run') });
     while (progress < 2) await new Promise((r) => setTimeout(r, 20));
 
     // A long request in flight when the sidecar is killed.

@@ -205,14 +205,14 @@ test('bad requests get JSON-RPC errors with clear messages, and the sidecar keep
   const answers = rawAnswers(4);
   child.stdin.write('this is not json\n');
   child.stdin.write('{"id": "raw-7", "method": "initialize", "params": {}}\n');
-  child.stdin.write('[{"jsonrpc": "2.0", "id": "raw-8", "method": "initialize"}]\n');
+  child.stdin.write('[]\n');
   child.stdin.write('{"jsonrpc": "2.0", "id": "raw-9", "method": "initialize", "params": 3}\n');
   assert.deepEqual(
     (await answers).map((a) => [a.id, a.error.code, a.error.message]),
     [
       [null, -32700, 'Parse error: each line must be one JSON-RPC message.'],
       ['raw-7', -32600, 'Invalid request: the "jsonrpc" member must be "2.0".'],
-      [null, -32600, 'Invalid request: batch requests are not supported; send one message per line.'],
+      [null, -32600, 'Invalid request: an empty batch.'],
       ['raw-9', -32600, 'Invalid request: the "params" member must be an object or an array.'],
     ],
   );

@@ -42,6 +42,11 @@ test('the lint rule guards the boundary in the editor and in CI: engine imports 
   assert.equal(await restricted('sidecar/probe.ts', "import { train } from './engine/jobs/run.ts';\nvoid train;\n"), 0);
 });
 
+test('the protocol is declared once: protocol.generated.ts is generated from its schema (regenerate with npm run build:protocol-types)', async () => {
+  const { PROTOCOL_TYPES_FILE, protocolTypes } = await import('../../scripts/protocol-types.mjs');
+  assert.equal(readFileSync(join(repoRoot, PROTOCOL_TYPES_FILE), 'utf8'), await protocolTypes());
+});
+
 test('the protocol schema defines params for exactly the methods of sidecar/protocol.ts', async () => {
   const { METHOD_NAMES } = await import('../../sidecar/protocol.ts');
   const { schemaMethods } = await import('../../sidecar/params.ts');
@@ -51,9 +56,9 @@ test('the protocol schema defines params for exactly the methods of sidecar/prot
 test('the restoration tasks exist once: the protocol schema, docs/restoration.md and the protocol module read the one table', async () => {
   const { RESTORATION_TASKS, TASK_NAMES } = await import('../../sidecar/protocol.ts');
   const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'ecvae-protocol.schema.json'), 'utf8')) as {
-    methods: { restore: { properties: { task: { enum: string[] } } } };
+    definitions: { RestoreParams: { properties: { task: { enum: string[] } } } };
   };
-  assert.deepEqual(schema.methods.restore.properties.task.enum, TASK_NAMES);
+  assert.deepEqual(schema.definitions.RestoreParams.properties.task.enum, TASK_NAMES);
   // docs/restoration.md's task table is the table's rendering (paste this when a task changes).
   const rows = TASK_NAMES.map((name) => {
     const t = RESTORATION_TASKS[name];
@@ -64,9 +69,10 @@ test('the restoration tasks exist once: the protocol schema, docs/restoration.md
     doc.includes(['| task | A | A+ | input image |', '| --- | --- | --- | --- |', ...rows].join('\n')),
     `docs/restoration.md's task table must read:\n${rows.join('\n')}`,
   );
-  // The table is pure data both ends bundle: it imports nothing, and it is protocol.ts's only runtime import.
+  // The table is pure data both ends bundle: it imports nothing, and it is protocol.ts's only runtime import beside the generated declarations.
   assert.doesNotMatch(readFileSync(join(repoRoot, 'sidecar', 'restorationTasks.ts'), 'utf8'), /^import /m);
   const protocol = readFileSync(join(repoRoot, 'sidecar', 'protocol.ts'), 'utf8');
   const runtime = [...protocol.matchAll(/^(?:import|export) (?!type )[^;]*from '([^']+)'/gm)].map((m) => m[1]);
-  assert.deepEqual(runtime, ['./restorationTasks.ts']);
+  assert.deepEqual(runtime, ['./protocol.generated.ts', './restorationTasks.ts']);
+  assert.doesNotMatch(readFileSync(join(repoRoot, 'sidecar', 'protocol.generated.ts'), 'utf8'), /^import /m);
 });

@@ -4,7 +4,7 @@
  * or JPEG, and replaced atomically so a reader never sees half a file).
  */
 import { writeFileAtomic } from './atomic.ts';
-import { encodeImageFor, encodePng } from '../data/images.ts';
+import { encodeImageFor } from '../data/images.ts';
 import type * as tf from '../core/tf.ts';
 
 export interface RgbPicture {
@@ -77,23 +77,4 @@ export function writeImage(file: string, pixels: Float32Array, width: number, he
 /** Writes samples [n, ...dataShape] as their picture (2-D points over `reference` when given). */
 export function writeSamples(file: string, dataShape: readonly number[], x: tf.Tensor, reference?: Float32Array): void {
   writePicture(file, samplesPicture(x.dataSync() as Float32Array, x.shape[0]!, dataShape as number[], reference));
-}
-
-/** A picture as a PNG data: URL, for webviews. */
-export function pictureDataUrl(pic: RgbPicture): string {
-  return `data:image/png;base64,${encodePng(pic.rgb, pic.width, pic.height, 3, false).toString('base64')}`;
-}
-
-/** A batch of images [n, H, W, C] in [-1, 1] as one PNG strip (n columns), as a data: URL. */
-export function stripDataUrl(x: tf.Tensor4D): string {
-  const [n, h, w, c] = x.shape;
-  return pictureDataUrl(imageGrid(x.dataSync() as Float32Array, n, [h, w, c], n));
-}
-
-/** Each image of [n, H, W, C] in [-1, 1], exactly (no gutter, its own channels), as a PNG data: URL. */
-export function imageDataUrls(x: tf.Tensor4D): string[] {
-  const [n, h, w, c] = x.shape;
-  const data = x.dataSync() as Float32Array;
-  const per = h * w * c;
-  return Array.from({ length: n }, (_, i) => `data:image/png;base64,${encodePng(data.subarray(i * per, (i + 1) * per), w, h, c).toString('base64')}`);
 }

@@ -1,6 +1,6 @@
-/** `ecvae restore`: zero-shot restoration of one image (engine/restore/restoreFile.ts). */
+/** `ecvae restore`: zero-shot restoration of one image (app/restore.ts). */
 import { selectBackend } from '../../../engine/core/backend.ts';
-import { restoreFile } from '../../../engine/restore/restoreFile.ts';
+import { restoreFile } from '../../../app/restore.ts';
 import { checkParams, emit, outOf, UsageError } from '../../args.ts';
 import type { RestoreOptions } from './index.ts';
 

@@ -1,6 +1,6 @@
 /** `ecvae sample`: a grid of one-step (or MCMC-refined) samples from a checkpoint. */
 import { selectBackend } from '../../../engine/core/backend.ts';
-import { sampleToFile } from '../../../engine/jobs/actions.ts';
+import { sampleToFile } from '../../../app/sample.ts';
 import { checkParams, emit, outOf } from '../../args.ts';
 import type { SampleOptions } from './index.ts';
 

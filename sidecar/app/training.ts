@@ -1,12 +1,37 @@
 /**
- * Training runs owned by the sidecar: start, stop, pause, resume, and a listing of run
- * folders on disk. One run trains at a time (the sidecar owns the accelerator).
+ * The train use case: a config to its iterations, in the foreground (`ecvae train`) or as
+ * a run the sidecar owns and can stop, pause and resume (`train/*`). One run trains at a
+ * time in the sidecar (it owns the accelerator).
  */
 import { resolve } from 'node:path';
-import { requireConfigFile } from '../engine/config/config.ts';
+import { requireConfigFile, type RunConfig } from '../engine/config/config.ts';
 import { UserError } from '../engine/core/errors.ts';
 import { train, type RunEvents, type TrainResult } from '../engine/jobs/run.ts';
-import type { TrainStartParams } from '../protocol.ts';
+import type { TrainPauseResult, TrainResumeResult, TrainStartParams, TrainStartResult, TrainStopResult } from '../protocol.ts';
+
+export type { RunEvents, TrainResult };
+
+export interface TrainContext {
+  signal?: AbortSignal;
+  events?: RunEvents;
+  /** Awaited before every iteration; resolves at once unless the run is paused. */
+  waitWhilePaused?: () => Promise<void>;
+}
+
+/** Trains (or resumes) `config` into `runDir` (default: its output.dir and name); resolves when the run ends. */
+export function trainRun(
+  config: RunConfig,
+  p: { runDir?: string; configFile?: string; iterations?: number; resume?: boolean },
+  ctx: TrainContext = {},
+): Promise<TrainResult> {
+  return train(config, {
+    ...(p.runDir ? { runDir: p.runDir } : {}),
+    ...(p.configFile ? { configFile: p.configFile } : {}),
+    ...(p.iterations ? { iterations: p.iterations } : {}),
+    resume: p.resume ?? false,
+    ...ctx,
+  });
+}
 
 /** A request about runs that cannot be served: no such run, or one is already training. */
 export class RunsError extends UserError {
@@ -36,7 +61,7 @@ export class RunManager {
     ) => RunEvents & { onFinished(r: { status: TrainResult['status'] | 'failed'; iteration: number; error?: string }): void },
   ) {}
 
-  start(p: TrainStartParams): { runId: string; runDir: string } {
+  start(p: TrainStartParams): TrainStartResult {
     const active = [...this.runs.entries()].find(([, r]) => !r.abort.signal.aborted);
     if (active) throw new RunsError('busy', `Run ${active[0]} (${active[1].runDir}) is still training; stop it first.`);
     const cfg = requireConfigFile(p.configPath);
@@ -45,15 +70,15 @@ export class RunManager {
     const abort = new AbortController();
     const ev = this.events(runId);
     const run: ActiveRun = { runDir, abort, paused: false, done: Promise.resolve(undefined as unknown as TrainResult) };
-    run.done = train(cfg.config, {
-      runDir,
-      configFile: p.configPath,
-      resume: p.resume ?? false,
-      signal: abort.signal,
-      events: ev,
-      ...(p.iterations ? { iterations: p.iterations } : {}),
-      waitWhilePaused: () => (run.paused ? new Promise<void>((r) => (run.resumePaused = r)) : Promise.resolve()),
-    });
+    run.done = trainRun(
+      cfg.config,
+      { runDir, configFile: p.configPath, ...(p.iterations ? { iterations: p.iterations } : {}), ...(p.resume ? { resume: true } : {}) },
+      {
+        signal: abort.signal,
+        events: ev,
+        waitWhilePaused: () => (run.paused ? new Promise<void>((r) => (run.resumePaused = r)) : Promise.resolve()),
+      },
+    );
     run.done
       .then(
         (r) => ev.onFinished({ status: r.status, iteration: r.iteration }),
@@ -73,21 +98,24 @@ export class RunManager {
     return r;
   }
 
-  stop(runId: string): void {
+  stop(runId: string): TrainStopResult {
     const r = this.get(runId);
     r.abort.abort();
     this.resume(runId); // a paused run must wake up to notice the stop
+    return { runId, stopping: true };
   }
 
-  pause(runId: string): void {
+  pause(runId: string): TrainPauseResult {
     this.get(runId).paused = true;
+    return { runId, paused: true };
   }
 
-  resume(runId: string): void {
+  resume(runId: string): TrainResumeResult {
     const r = this.get(runId);
     r.paused = false;
     r.resumePaused?.();
     delete r.resumePaused;
+    return { runId, paused: false };
   }
 
   /** Waits for every active run to end (used on shutdown). */

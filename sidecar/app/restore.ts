@@ -1,62 +1,46 @@
 /**
- * Restoration of an image file, shared by the CLI, the sidecar and the restoration panel:
- * read the image (and a reference), restore it with posterior samples, write the output
- * in the format its name asks for, and optionally return previews (PNG data: URLs of the
- * observation A+y, each sample and each baseline) and stream the current estimates.
+ * The restore use case, for the CLI (`ecvae restore`), the sidecar (`restore`) and the
+ * restoration panel: read the image (and a reference), restore it with posterior
+ * samples, write the output in the format its name asks for, and optionally return
+ * previews (PNG data: URLs of the observation A+y, each sample and each baseline) and
+ * stream the current estimates.
  */
-import { ActionError, requireImageOutput } from '../jobs/actions.ts';
-import { requireDistinctPaths } from '../store/outputFolder.ts';
-import { isGrayImage, readImage, toFloat } from '../data/images.ts';
-import { imageDataUrls, imageGrid, stripDataUrl, writeImage, writePicture } from '../store/pictures.ts';
-import * as tf from '../core/tf.ts';
-import { loadTrained } from '../store/trainedModel.ts';
-import type { Task } from './degradations.ts';
-import { RESTORE_DEFAULTS, type RestoreOptions } from './restore.ts';
-import { requireImageModel, RestoreError, restoreTask, type RestoreReport } from './restoreTask.ts';
+import { selectBackend } from '../engine/core/backend.ts';
+import * as tf from '../engine/core/tf.ts';
+import { isGrayImage, readImage, toFloat } from '../engine/data/images.ts';
+import { RESTORE_DEFAULTS, type RestoreOptions } from '../engine/restore/restore.ts';
+import { requireImageModel, RestoreError, restoreTask } from '../engine/restore/restoreTask.ts';
+import { imageGrid, writeImage, writePicture } from '../engine/store/pictures.ts';
+import { loadTrained } from '../engine/store/trainedModel.ts';
+import type { RestoreFrame, RestoreOutcome, RestoreParams } from '../protocol.ts';
+import type { UseCase } from './context.ts';
+import { imageDataUrls, stripDataUrl } from './previews.ts';
+import { ActionError, requireImageOutput } from './requests.ts';
+import { requireDistinctPaths } from '../engine/store/outputFolder.ts';
 
-export interface RestoreFileRequest {
-  checkpoint: string;
-  image: string;
-  task: Task;
-  /** Where the (first) restoration goes; may be left out when previews are asked for. */
-  out?: string;
-  mask?: string;
-  factor?: number;
-  /** Denoising noise level in [0, 1] pixel units. */
-  sigma?: number;
-  reference?: string;
-  fromClean?: boolean;
-  /** Strip: observed (through A+) | restored | reference. */
+/** A restoration as the engine takes it: the protocol's params with the Langevin knobs gathered into `options`. */
+export type RestoreFileRequest = Omit<RestoreParams, 'steps' | 'stepSize' | 'energyWeight' | 'seed' | 'progressToken' | 'progressEvery'> & {
+  /** Strip: observed (through A+) | restored | reference (the CLI's --compare). */
   compare?: string;
   options?: Partial<RestoreOptions>;
-  /** Posterior samples (restoreTask). */
-  samples?: number;
-  /** Return the pictures as data: URLs (the restoration panel). */
-  previews?: boolean;
+};
+
+export interface RestoreContext extends UseCase {
+  /** Sees the current estimates every `every` steps. */
+  onFrame?: { every: number; frame(f: RestoreFrame): void };
 }
 
-/** The pictures of a restoration, each a PNG data: URL. */
-export interface RestorePreviews {
-  /** A+ y: what the observation says, in image space. */
-  observed: string;
-  /** One per posterior sample. */
-  samples: string[];
-  baselines: Record<string, string>;
-  reference?: string;
-}
-
-/** One frame of a running restoration: the current estimate of every sample, as a PNG strip. */
-export interface RestoreFrame {
-  step: number;
-  steps: number;
-  image: string;
-}
-
-export interface RestoreOutcome extends RestoreReport {
-  out?: string;
-  checkpoint: string;
-  notes: string[];
-  previews?: RestorePreviews;
+/** Selects the backend, gathers the Langevin knobs, and restores. */
+export async function restore(p: RestoreParams & { compare?: string }, ctx: RestoreContext = {}): Promise<RestoreOutcome> {
+  await selectBackend(ctx.backend ?? 'auto');
+  const { steps, stepSize, energyWeight, seed, progressToken: _token, progressEvery: _every, ...rest } = p;
+  const options = {
+    ...(steps ? { steps } : {}),
+    ...(stepSize ? { stepSize } : {}),
+    ...(energyWeight !== undefined ? { energyWeight } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  };
+  return restoreFile({ ...rest, options }, ctx.signal, ctx.onFrame);
 }
 
 /** Cancellable between Langevin steps through `signal` (CancelledError); a cancelled request writes no file. */

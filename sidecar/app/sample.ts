@@ -1,16 +1,24 @@
 /**
- * File-to-file actions shared by the CLI and the sidecar server: sample a checkpoint into
- * a picture (restoring an image file: restore/restoreFile.ts). Inputs are paths and plain
- * options; errors are typed (ActionError for bad requests) with messages written for users.
+ * The sample use case, for the CLI (`ecvae sample`) and the sidecar (`sample`): draw
+ * from a checkpoint into a picture file, and/or previews for the samples panel.
  */
-import { cooperativePause, throwIfCancelled } from '../core/cancel.ts';
-import { outputFormat } from '../data/images.ts';
-import { imageDataUrls, pictureDataUrl, samplesPicture, writeSamples } from '../store/pictures.ts';
-import { drawAsync, type Drawn } from '../algorithm/sample.ts';
-import * as tf from '../core/tf.ts';
-import { loadTrained } from '../store/trainedModel.ts';
-import { UserError } from '../core/errors.ts';
-import { requireDistinctPaths, requireOutputFile } from '../store/outputFolder.ts';
+import { drawAsync, type Drawn } from '../engine/algorithm/sample.ts';
+import { selectBackend } from '../engine/core/backend.ts';
+import { cooperativePause, throwIfCancelled } from '../engine/core/cancel.ts';
+import * as tf from '../engine/core/tf.ts';
+import { requireDistinctPaths } from '../engine/store/outputFolder.ts';
+import { samplesPicture, writeSamples } from '../engine/store/pictures.ts';
+import { loadTrained } from '../engine/store/trainedModel.ts';
+import type { SampleOutcome, SampleParams, SamplePreviews } from '../protocol.ts';
+import type { UseCase } from './context.ts';
+import { imageDataUrls, pictureDataUrl } from './previews.ts';
+import { ActionError, requireImageOutput } from './requests.ts';
+
+/** Selects the backend the caller asked for (default: the fastest that loads), then samples. */
+export async function sample(p: SampleParams, ctx: UseCase = {}): Promise<SampleOutcome> {
+  await selectBackend(ctx.backend ?? 'auto');
+  return sampleToFile(p, ctx.signal);
+}
 
 /** Latents are decoded as given: a non-finite value would decode to a silently blank or NaN picture. */
 export function requireFiniteLatents(latents: number[][] | undefined): void {
@@ -20,59 +28,12 @@ export function requireFiniteLatents(latents: number[][] | undefined): void {
   });
 }
 
-/** A request that cannot be served as asked (as opposed to an internal failure). */
-export class ActionError extends UserError {
-  constructor(message: string, path?: string) {
-    super('request', message, path);
-  }
-}
-
-export interface SampleRequest {
-  checkpoint: string;
-  /** Where the grid goes; may be left out when previews are asked for. */
-  out?: string;
-  n?: number;
-  seed?: number;
-  mcmcSteps?: number;
-  /** Return the samples as PNG data: URLs (the samples panel). */
-  previews?: boolean;
-  /** Decode these latents instead of drawing n from the prior (image models: the panel's interpolation). */
-  latents?: number[][];
-}
-
-/** The samples as pictures for a webview. */
-export interface SamplePreviews {
-  /** "images": one data: URL per sample; "points": one scatter plot of all of them over the data. */
-  kind: 'images' | 'points';
-  oneStep: string[];
-  mcmc?: string[];
-  /** Each sample's latent (images), so two can be interpolated. */
-  latents?: number[][];
-}
-
-export interface SampleOutcome {
-  out?: string;
-  previews?: SamplePreviews;
-  n: number;
-  seed: number;
-  mcmcSteps: number;
-  checkpoint: string;
-  iteration: number;
-  secondsPerImage: { oneStep: number; mcmc?: number };
-}
-
-/** Refuses an output name whose extension is not an image format we write (the format follows the extension). */
-export function requireImageOutput(file: string): void {
-  if (!outputFormat(file)) throw new ActionError(`Output file ${file} must end in .png, .jpg or .jpeg (the format follows the extension).`, file);
-  requireOutputFile(file, 'output image');
-}
-
 /**
  * Sampling: one decoder pass plus optional MCMC, in chunks of rows and steps with the
  * event loop served in between (within the protocol's limits a request can run for
  * minutes), cancellable through `signal` at any step; a cancelled request writes no file.
  */
-export async function sampleToFile(r: SampleRequest, signal?: AbortSignal): Promise<SampleOutcome> {
+export async function sampleToFile(r: SampleParams, signal?: AbortSignal): Promise<SampleOutcome> {
   const seed = r.seed ?? 0,
     steps = r.mcmcSteps ?? 0;
   if (!r.out && !r.previews) throw new ActionError('Sampling needs an output file (out) or previews.');
