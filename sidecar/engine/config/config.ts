@@ -8,7 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { ParseErrorCode, parseTree, type ParseError } from 'jsonc-parser';
 import { semanticChecks } from './checks.ts';
-import { DiagnosticBuilder, lineColumn, type Diagnostic } from './diagnostics.ts';
+import { DiagnosticBuilder, duplicateKeys, fieldOf, lineColumn, nonFiniteNumbers, type Diagnostic } from './diagnostics.ts';
 import { UserError } from '../core/errors.ts';
 import { schemaPath } from '../core/paths.ts';
 import { READ_LIMITS, readTextGuarded } from '../core/guardedRead.ts';
@@ -91,6 +91,30 @@ export function parseConfig(text: string, baseDir: string): ConfigResult {
     }
     if (!root) d.add('error', [], 'The config is empty; it must be a JSON object with at least a "data" field.');
     return { ok: false, diagnostics: dedupe(d.items) };
+  }
+  for (const prop of duplicateKeys(root)) {
+    const key = prop.children![0]!;
+    const field = fieldOf(key).join('.');
+    d.items.push({
+      severity: 'warning',
+      field,
+      message: `Duplicate key "${field}": this later value is the one used; the earlier one is ignored. Remove one of them.`,
+      offset: key.offset,
+      length: key.length,
+      ...lineColumn(text, key.offset),
+    });
+  }
+  const infinite = nonFiniteNumbers(root);
+  if (infinite.length) {
+    for (const n of infinite) {
+      const field = fieldOf(n).join('.');
+      d.add(
+        'error',
+        fieldOf(n),
+        `"${field}" is ${text.slice(n.offset, n.offset + n.length)}, which is not a finite number; use a value within the field's range (see the schema).`,
+      );
+    }
+    return { ok: false, diagnostics: d.items };
   }
   const value: unknown = JSON.parse(text);
   const validate = compiledSchema();

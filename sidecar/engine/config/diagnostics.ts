@@ -3,7 +3,7 @@
  * at the line and column of that field's value (or key) in the text, for the CLI's
  * compiler-style output and the editor's squiggles.
  */
-import { findNodeAtLocation, type Node } from 'jsonc-parser';
+import { getNodePath, type Node } from 'jsonc-parser';
 
 export interface Diagnostic {
   severity: 'error' | 'warning';
@@ -31,6 +31,58 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 };
 }
 
+/**
+ * The node at `path` as JSON.parse (and so the engine) reads it: where an object has a
+ * key twice, the later value is the one used, so the path follows the last property.
+ */
+export function nodeAt(root: Node, path: (string | number)[]): Node | undefined {
+  let node: Node | undefined = root;
+  for (const seg of path) {
+    if (!node?.children) return undefined;
+    if (node.type === 'object') {
+      const props: Node[] = node.children.filter((p) => p.children?.[0]?.value === seg);
+      node = props.at(-1)?.children?.[1];
+    } else if (node.type === 'array' && typeof seg === 'number') {
+      node = node.children[seg];
+    } else {
+      return undefined;
+    }
+  }
+  return node;
+}
+
+/** Every property of an object whose key appears again later in that object (the earlier value is ignored). */
+export function duplicateKeys(root: Node): Node[] {
+  const later: Node[] = [];
+  const visit = (node: Node): void => {
+    if (node.type === 'object') {
+      const seen = new Set<unknown>();
+      for (const prop of node.children ?? []) {
+        const key = prop.children?.[0]?.value;
+        if (seen.has(key)) later.push(prop);
+        seen.add(key);
+      }
+    }
+    for (const child of node.children ?? []) visit(child);
+  };
+  visit(root);
+  return later;
+}
+
+/** Number literals that do not fit a float64 (1e400, -1e400): JSON.parse reads them as ±Infinity. */
+export function nonFiniteNumbers(root: Node): Node[] {
+  const found: Node[] = [];
+  const visit = (node: Node): void => {
+    if (node.type === 'number' && !Number.isFinite(node.value)) found.push(node);
+    for (const child of node.children ?? []) visit(child);
+  };
+  visit(root);
+  return found;
+}
+
+/** The dotted field path of a node, e.g. "training.iterations". */
+export const fieldOf = (node: Node): (string | number)[] => getNodePath(node);
+
 export class DiagnosticBuilder {
   readonly items: Diagnostic[] = [];
   constructor(
@@ -40,10 +92,10 @@ export class DiagnosticBuilder {
 
   /** Adds a diagnostic located at the value of `path` (or its key when `atKey`). */
   add(severity: Diagnostic['severity'], path: (string | number)[], message: string, atKey = false): void {
-    let node = this.root ? findNodeAtLocation(this.root, path) : undefined;
+    let node = this.root ? nodeAt(this.root, path) : undefined;
     // Walk up to the closest existing ancestor when the field itself is absent.
     for (let p = path.slice(0, -1); !node && this.root && p.length >= 0; p = p.slice(0, -1)) {
-      node = findNodeAtLocation(this.root, p);
+      node = nodeAt(this.root, p);
       if (p.length === 0) break;
     }
     if (atKey && node?.parent?.type === 'property') node = node.parent.children?.[0];
