@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     },
   });
   removeStaleInstalls(backendsRoot(context.globalStorageUri.fsPath));
-  languageClient = startConfigLanguageClient(client, output);
+  languageClient = startConfigLanguageClient(join(context.extensionPath, 'dist', 'language-server.js'), output);
   const runsTree = new RunsTreeProvider(runsDirs, context.workspaceState);
   const codeLens = new ConfigCodeLensProvider();
   const restoreHost = { client, runsTree, state: context.workspaceState, extensionUri: context.extensionUri };

@@ -1,23 +1,21 @@
 /**
  * Config-file language features (semantic diagnostics, hover, completion) come from the
- * sidecar's language server through vscode-languageclient. The server runs inside the one
- * sidecar process, on its own socket (why: sidecar/server/main.ts); if the sidecar dies,
- * the language client's restart asks for the channel again, which starts a new sidecar.
+ * config language server, a process of its own (`dist/language-server.js --stdio`,
+ * sidecar/language/), started and restarted by vscode-languageclient as a node module
+ * over stdio. It never trains: the sidecar is not involved.
  */
 import type * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node.js';
-import type { SidecarClient } from './sidecarClient.ts';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node.js';
 
 export const CONFIG_SELECTOR = [
   { language: 'json', pattern: '**/*.ecvae.json' },
   { language: 'jsonc', pattern: '**/*.ecvae.json' },
 ];
 
-export function startConfigLanguageClient(sidecar: SidecarClient, output: vscode.OutputChannel): LanguageClient {
-  const serverOptions: ServerOptions = async () => {
-    const stream = sidecar.languageChannel();
-    // detached: the sidecar's lifetime is SidecarClient's business, not the language client's.
-    return { reader: stream, writer: stream, detached: true };
+export function startConfigLanguageClient(serverModule: string, output: vscode.OutputChannel): LanguageClient {
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.stdio },
+    debug: { module: serverModule, transport: TransportKind.stdio },
   };
   const clientOptions: LanguageClientOptions = { documentSelector: CONFIG_SELECTOR, outputChannel: output };
   const client = new LanguageClient('ecvae-config', 'EC-VAE config', serverOptions, clientOptions);

@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Duplex } from 'node:stream';
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
 import {
   ErrorCode,
@@ -103,9 +102,8 @@ export class SidecarClient {
     if (this.disposed) throw new Error('The sidecar client has been disposed.');
     if (this.conn) return this.conn;
     // Inside VS Code process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it a plain Node.
-    // fd 3 is a socket for the config language server (see sidecar/server/main.ts).
-    const child = spawn(this.opts.nodePath ?? process.execPath, [this.opts.sidecarPath, '--lsp-fd', '3'], {
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    const child = spawn(this.opts.nodePath ?? process.execPath, [this.opts.sidecarPath], {
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...this.opts.env?.(), ELECTRON_RUN_AS_NODE: '1' },
     });
     const server = new JSONRPCServer();
@@ -155,14 +153,6 @@ export class SidecarClient {
     child.on('error', (e) => this.opts.onLog?.(`could not start the sidecar: ${e.message}`));
     this.conn = conn;
     return conn;
-  }
-
-  /**
-   * The stream of the sidecar's config language server (LSP), starting the sidecar if
-   * none runs. It closes when the sidecar dies; asking again starts a new one.
-   */
-  languageChannel(): Duplex {
-    return this.connect().child.stdio[3] as Duplex;
   }
 
   /**

@@ -10,6 +10,7 @@ const require = createRequire(import.meta.url);
 
 const entries = {
   sidecar: 'sidecar/server/main.ts',
+  'language-server': 'sidecar/language/main.ts',
   'pool-worker': 'sidecar/engine/parallel/worker.ts',
 };
 

@@ -43,6 +43,7 @@ await build({
   // cli: "EC-VAE: Start Sweep…" runs the CLI's sweep, whose runs are CLI processes too.
   entryPoints: {
     sidecar: join(root, 'sidecar/server/main.ts'),
+    'language-server': join(root, 'sidecar/language/main.ts'),
     'pool-worker': join(root, 'sidecar/engine/parallel/worker.ts'),
     cli: join(root, 'sidecar/cli/main.ts'),
   },

@@ -1,64 +1,39 @@
 /**
- * The config-file language server (LSP) of the sidecar, served on its own duplex stream
- * (the extension passes a socket as fd 3; see sidecar/server/main.ts for why it is a
- * second channel). Diagnostics, hover and completion come from features.ts.
+ * The config-file language server (LSP), its own process: `node dist/language-server.js
+ * --stdio`, on vscode-languageserver's public API. Diagnostics, hover and completion come
+ * from features.ts (the engine's pure config code); it never trains and starts no sidecar.
  *
- * Built on vscode-languageserver's transport-neutral API with our own watchdog: the
- * package's Node entry calls process.exit() on the LSP `exit` notification and when its
- * input ends, which would kill training runs that share this process. Here an LSP
- * session ending only ends that session.
+ * Lifecycle as the LSP spec says: a request before `initialize` gets -32002
+ * (ServerNotInitialized), a request after `shutdown` gets -32600 (InvalidRequest), and
+ * `exit` ends the process with 0 after `shutdown`, 1 without (the library's watchdog).
  */
 import { dirname } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import lsp from 'vscode-languageserver/lib/common/api.js';
-import transport from 'vscode-languageserver-protocol/node.js';
+import {
+  CompletionItemKind,
+  DiagnosticSeverity,
+  ErrorCodes,
+  MarkupKind,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+} from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { completions, diagnostics, hover } from './features.ts';
-
-const { createConnection, TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, MarkupKind, CompletionItemKind } = lsp;
-const { createProtocolConnection, StreamMessageReader, StreamMessageWriter } = transport;
 
 function baseDirOf(uri: string): string {
   return uri.startsWith('file:') ? dirname(fileURLToPath(uri)) : process.cwd();
 }
 
-/**
- * Serves LSP sessions on `stream` until it closes; resolves then. When a session ends
- * (`exit`, as when the language client restarts) the next one starts on the same stream.
- */
-export function serveLanguage(stream: Duplex, log: (message: string) => void): Promise<void> {
-  let session: { dispose(): void };
-  const next = (): void => {
-    session = startSession(stream, () => {
-      session.dispose();
-      if (!stream.destroyed) next();
-    });
+/** Wires the config language features onto `connection` and starts listening. */
+export function serveConfigLanguage(connection: Connection): void {
+  let state: 'new' | 'initialized' | 'shut down' = 'new';
+  /** Refuses requests outside the initialized state, as the spec asks. */
+  const guard = (): void => {
+    if (state === 'new') throw new ResponseError(ErrorCodes.ServerNotInitialized, 'The server is not initialized: send "initialize" first.');
+    if (state === 'shut down') throw new ResponseError(ErrorCodes.InvalidRequest, 'The server is shut down: only "exit" is accepted.');
   };
-  next();
-  log('config language server ready');
-  return new Promise((resolve) => {
-    stream.once('close', () => {
-      session.dispose();
-      resolve();
-    });
-  });
-}
-
-/** One LSP session: initialize .. shutdown/exit. `onExit` runs on the `exit` notification. */
-function startSession(stream: Duplex, onExit: () => void): { dispose(): void } {
-  let shutdown = false;
-  const watchDog = {
-    initialize: () => undefined,
-    get shutdownReceived() {
-      return shutdown;
-    },
-    set shutdownReceived(v: boolean) {
-      shutdown = v;
-    },
-    exit: () => onExit(),
-  };
-  const connection = createConnection((logger) => createProtocolConnection(new StreamMessageReader(stream), new StreamMessageWriter(stream), logger), watchDog);
   const documents = new TextDocuments(TextDocument);
   const timers = new Map<string, NodeJS.Timeout>();
 
@@ -84,21 +59,36 @@ function startSession(stream: Duplex, onExit: () => void): { dispose(): void } {
     );
   };
 
-  connection.onInitialize(() => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      hoverProvider: true,
-      completionProvider: { triggerCharacters: ['"', ':'] },
-    },
-    serverInfo: { name: 'ecvae-config' },
-  }));
-  documents.onDidOpen((e) => publish(e.document));
-  documents.onDidChangeContent((e) => schedule(e.document));
+  connection.onInitialize(() => {
+    state = 'initialized';
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: ['"', ':'] },
+      },
+      serverInfo: { name: 'ecvae-config' },
+    };
+  });
+  connection.onShutdown(() => {
+    guard();
+    state = 'shut down';
+    timers.forEach((t) => clearTimeout(t));
+    timers.clear();
+  });
+  // Any other request: not initialized / shut down first, then "no such method".
+  connection.onRequest((method) => {
+    guard();
+    throw new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${method}`);
+  });
+  documents.onDidOpen((e) => state === 'initialized' && publish(e.document));
+  documents.onDidChangeContent((e) => state === 'initialized' && schedule(e.document));
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
-    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    if (state === 'initialized') void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
   connection.onHover(({ textDocument, position }) => {
+    guard();
     const doc = documents.get(textDocument.uri);
     if (!doc) return null;
     const h = hover(doc.getText(), doc.offsetAt(position), baseDirOf(doc.uri));
@@ -107,6 +97,7 @@ function startSession(stream: Duplex, onExit: () => void): { dispose(): void } {
       : null;
   });
   connection.onCompletion(({ textDocument, position }) => {
+    guard();
     const doc = documents.get(textDocument.uri);
     if (!doc) return [];
     return completions(doc.getText(), doc.offsetAt(position)).map((c, i) => ({
@@ -120,10 +111,4 @@ function startSession(stream: Duplex, onExit: () => void): { dispose(): void } {
   });
   documents.listen(connection);
   connection.listen();
-  return {
-    dispose: () => {
-      timers.forEach((t) => clearTimeout(t));
-      connection.dispose();
-    },
-  };
 }

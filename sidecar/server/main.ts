@@ -4,22 +4,12 @@
  * everything else (TF.js notices, logs) goes to stderr, which the extension shows in
  * its output channel.
  *
- * With `--lsp-fd N` the same process also serves the config-file language server (LSP)
- * on file descriptor N, a socket the extension passes as an extra stdio entry. Two
- * channels, one process, because:
- *  - the framing differs: LSP is Content-Length framed and driven by vscode-languageclient,
- *    our protocol is line-delimited json-rpc-2.0; one stream would force one framing on both;
- *  - the lifecycles differ: the language client stops and restarts its session on its own
- *    (`shutdown`/`exit`), which must not end training runs or pending restorations;
- *  - keystroke-driven LSP traffic is not queued behind sample-grid notifications.
- * Both share the engine code (config checks) and the one process that owns the accelerator.
+ * The config language server is a process of its own (sidecar/language/main.ts).
  */
 console.log = console.error;
 console.info = console.error;
 console.warn = console.error;
 
-import { Socket } from 'node:net';
-import { serveLanguage } from '../language/server.ts';
 import { startServer } from './methods.ts';
 
 const server = startServer(process.stdin, process.stdout);
@@ -49,9 +39,3 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => shutdown(`stdout fail
 process.stderr.on('error', () => {});
 // A rejected promise nobody awaited is a bug to report, not a reason to kill a training run.
 process.on('unhandledRejection', (reason) => console.error(`sidecar: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
-
-const lspFlag = process.argv.indexOf('--lsp-fd');
-if (lspFlag > 0) {
-  const fd = Number(process.argv[lspFlag + 1]);
-  void serveLanguage(new Socket({ fd, readable: true, writable: true }), (m) => console.error(m));
-}

@@ -1,7 +1,7 @@
 /**
  * The extension's logic against a `vscode` test double (test/vscode-double.ts) and the
  * real sidecar: activation registers every contributed command, the language client
- * reaches the sidecar's config language server, "Train" starts a run and feeds the
+ * starts the config language server process, "Train" starts a run and feeds the
  * dashboard, status bar and Runs tree, "Stop Training" ends it, and cancelling a
  * progress notification cancels the request. (The same extension in a real VS Code:
  * test/vscode-e2e.test.ts.)
@@ -39,6 +39,7 @@ interface Double {
 interface LanguageClientRecord {
   id: string;
   documentSelector: { language: string; pattern: string }[];
+  serverOptions: { run: { module: string; transport: number } };
   initialize?: Promise<{ serverInfo?: { name: string } }>;
 }
 
@@ -175,7 +176,7 @@ test('Train -> dashboard and status bar follow the run; Stop Training ends it', 
   );
 });
 
-test("the language client is bound to *.ecvae.json and reaches the sidecar's config language server", async () => {
+test('the language client is bound to *.ecvae.json and starts the config language server, a process of its own', async () => {
   const [lc] = (globalThis as unknown as { __languageClients: LanguageClientRecord[] }).__languageClients;
   assert.ok(lc, 'a language client was created on activation');
   assert.deepEqual(
@@ -186,6 +187,8 @@ test("the language client is bound to *.ecvae.json and reaches the sidecar's con
     lc.documentSelector.map((d) => d.language),
     ['json', 'jsonc'],
   );
+  assert.match(lc.serverOptions.run.module, /[/\\]dist[/\\]language-server\.js$/);
+  assert.equal(lc.serverOptions.run.transport, 0, 'stdio');
   const init = await lc.initialize!;
   assert.equal(init.serverInfo?.name, 'ecvae-config');
 });

@@ -1,14 +1,13 @@
 /**
  * The config language features: the pure functions (hover, completion, diagnostics), then
- * the real sidecar's language server over its fd-3 socket, spoken to with the LSP client
- * library: diagnostics on open and on change, hover, completion, and a session restart
- * (shutdown/exit) that leaves the sidecar and its JSON-RPC channel running.
+ * the language server process (`node dist/language-server.js --stdio`) spoken to with the
+ * LSP client library: diagnostics on open and on change, hover, completion, and the LSP
+ * lifecycle (-32002 before initialize, errors after shutdown, exit codes 0 and 1).
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import rpc from 'vscode-languageserver-protocol/node.js';
 import { completions, diagnostics, hover, installedBackends } from '../../sidecar/language/features.ts';
@@ -68,27 +67,34 @@ test('diagnostics are the engine check, located: schema errors and semantic ones
   assert.equal(folder.slice(f!.offset, f!.offset + f!.length), '"no-such-folder"');
 });
 
-// The real sidecar with its language server on fd 3.
-const child = spawn(process.execPath, [join(repoRoot, 'dist', 'sidecar.js'), '--lsp-fd', '3'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
-let stderr = '';
-child.stderr!.on('data', (d) => (stderr += String(d)));
-after(() => {
-  child.stdin!.end();
+test('duplicate keys: a warning on the later key, and an error about a value on the value the engine uses', () => {
+  const text = '{ "data": { "kind": "gaussians25" }, "training": { "batchSize": 8, "batchSize": -3 } }';
+  const items = diagnostics(text, '/tmp');
+  const dup = items.find((d) => d.severity === 'warning')!;
+  assert.match(dup.message, /Duplicate key "training\.batchSize"/);
+  assert.equal(dup.offset, text.lastIndexOf('"batchSize"'), 'the later key');
+  const err = items.find((d) => d.severity === 'error')!;
+  assert.equal(text.slice(err.offset, err.offset + err.length), '-3', 'the value JSON.parse keeps');
 });
 
-function lspConnection(stream: Duplex): rpc.ProtocolConnection {
-  const c = rpc.createProtocolConnection(new rpc.StreamMessageReader(stream), new rpc.StreamMessageWriter(stream));
-  c.listen();
-  return c;
+// The language server, its own process, as vscode-languageclient starts it.
+function startServer(): { conn: rpc.ProtocolConnection; exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'language-server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const conn = rpc.createProtocolConnection(new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));
+  conn.listen();
+  return { conn, exited, stderr: () => stderr };
 }
+const initParams = { processId: process.pid, rootUri: null, capabilities: {} };
 
-test('the sidecar serves LSP on fd 3: diagnostics, hover, completion, and a restarted session', async () => {
-  const socket = child.stdio[3] as Duplex;
-  let conn = lspConnection(socket);
+test('the language server process: diagnostics, hover and completion; shutdown + exit ends it with code 0', async () => {
+  const { conn, exited, stderr } = startServer();
   const published: rpc.PublishDiagnosticsParams[] = [];
-  const listen = (c: rpc.ProtocolConnection): void => void c.onNotification(rpc.PublishDiagnosticsNotification.type, (p) => void published.push(p));
-  listen(conn);
-  const init = await conn.sendRequest(rpc.InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
+  conn.onNotification(rpc.PublishDiagnosticsNotification.type, (p) => void published.push(p));
+  const init = await conn.sendRequest(rpc.InitializeRequest.type, initParams);
+  assert.equal(init.serverInfo?.name, 'ecvae-config');
   assert.equal(init.capabilities.hoverProvider, true);
   assert.deepEqual(init.capabilities.completionProvider?.triggerCharacters, ['"', ':']);
   await conn.sendNotification(rpc.InitializedNotification.type, {});
@@ -101,7 +107,7 @@ test('the sidecar serves LSP on fd 3: diagnostics, hover, completion, and a rest
     for (;;) {
       const hit = published.find((p) => p.uri === uri && p.version === version);
       if (hit) return hit.diagnostics;
-      assert.ok(Date.now() - t0 < 10_000, `no diagnostics for version ${version}; sidecar stderr:\n${stderr.slice(-1500)}`);
+      assert.ok(Date.now() - t0 < 10_000, `no diagnostics for version ${version}; server stderr:\n${stderr().slice(-1500)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -123,19 +129,47 @@ test('the sidecar serves LSP on fd 3: diagnostics, hover, completion, and a rest
   });
   assert.deepEqual(await waitDiagnostics(2), []);
 
-  // The language client restarts its session: the sidecar keeps running and serves a new one.
-  await conn.sendRequest(rpc.ShutdownRequest.type);
-  await conn.sendNotification(rpc.ExitNotification.type);
-  conn.dispose();
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(child.exitCode, null, 'LSP exit does not end the sidecar');
-  conn = lspConnection(socket);
-  const again = await conn.sendRequest(rpc.InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
-  assert.equal(again.serverInfo?.name, 'ecvae-config');
-  conn.dispose();
+  // A number that is not finite is refused where it stands.
+  await conn.sendNotification(rpc.DidChangeTextDocumentNotification.type, {
+    textDocument: { uri, version: 3 },
+    contentChanges: [{ range: { start: { line: 2, character: 29 }, end: { line: 2, character: 31 } }, text: '1e400' }],
+  });
+  const [inf] = await waitDiagnostics(3);
+  assert.match(inf!.message, /"training\.batchSize" is 1e400, which is not a finite number/);
+  assert.deepEqual(inf!.range, { start: { line: 2, character: 29 }, end: { line: 2, character: 34 } });
 
-  // The JSON-RPC channel on stdio is unaffected.
-  child.stdin!.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'runs/list', params: { dir } }) + '\n');
-  const line = await new Promise<string>((resolve) => child.stdout!.once('data', (b) => resolve(String(b))));
-  assert.deepEqual(JSON.parse(line), { jsonrpc: '2.0', id: 1, result: { runs: [] } });
+  await conn.sendRequest(rpc.ShutdownRequest.type);
+  // After shutdown every request is an error (only exit is accepted).
+  await assert.rejects(
+    conn.sendRequest(rpc.HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: 15 } }),
+    (err: rpc.ResponseError<unknown>) => {
+      assert.equal(err.code, rpc.ErrorCodes.InvalidRequest);
+      return true;
+    },
+  );
+  await conn.sendNotification(rpc.ExitNotification.type);
+  assert.equal(await exited, 0, 'exit after shutdown: code 0');
+  conn.dispose();
+});
+
+test('the language server process: -32002 before initialize; exit without shutdown ends it with code 1', async () => {
+  const { conn, exited } = startServer();
+  const uri = 'file:///x.ecvae.json';
+  for (const request of [
+    conn.sendRequest(rpc.HoverRequest.type, { textDocument: { uri }, position: { line: 0, character: 0 } }),
+    conn.sendRequest('ecvae/unknown', {}),
+  ]) {
+    await assert.rejects(request, (err: rpc.ResponseError<unknown>) => {
+      assert.equal(err.code, -32002);
+      return true;
+    });
+  }
+  await conn.sendRequest(rpc.InitializeRequest.type, initParams);
+  await assert.rejects(conn.sendRequest('ecvae/unknown', {}), (err: rpc.ResponseError<unknown>) => {
+    assert.equal(err.code, rpc.ErrorCodes.MethodNotFound, 'initialized: an unknown method is just unknown');
+    return true;
+  });
+  await conn.sendNotification(rpc.ExitNotification.type);
+  assert.equal(await exited, 1, 'exit without shutdown: code 1');
+  conn.dispose();
 });

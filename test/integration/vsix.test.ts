@@ -86,9 +86,9 @@ test('the packaged sidecar runs on its own: WASM from its .wasm files, MNIST fro
     }),
   );
   // Run from a folder with no node_modules above it, so nothing resolves from the repository.
-  const child = spawn(process.execPath, [join(unpacked, 'extension', 'dist', 'sidecar.js'), '--lsp-fd', '3'], {
+  const child = spawn(process.execPath, [join(unpacked, 'extension', 'dist', 'sidecar.js')], {
     cwd: dir,
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
