@@ -8,7 +8,13 @@
  *    restored and trained on upright, as every image viewer shows it.
  */
 import { inflateSync } from 'node:zlib';
-import type { RgbaImage } from './images.ts';
+
+/** Decoded image: RGBA bytes, row-major. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 

@@ -7,7 +7,9 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { UserError } from '../core/errors.ts';
 import { FileReadError, READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
-import { applyOrientation, jpegOrientation, pngInflateProblem } from './imageChecks.ts';
+import { applyOrientation, jpegOrientation, pngInflateProblem, type RgbaImage } from './imageChecks.ts';
+
+export type { RgbaImage };
 
 export class ImageError extends UserError {
   constructor(
@@ -16,13 +18,6 @@ export class ImageError extends UserError {
   ) {
     super('image', `Cannot read image ${file}: ${reason}`, file);
   }
-}
-
-/** Decoded image: RGBA bytes, row-major. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
 }
 
 /**

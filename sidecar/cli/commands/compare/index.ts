@@ -1,16 +1,9 @@
 /** `ecvae compare`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command, Option } from 'commander';
 import { isVariant, VARIANTS, type Variant } from '../../../engine/eval/variants.ts';
-import { backendOption, jsonOption, UsageError, type BackendOptions } from '../../args.ts';
+import { backendOption, jsonOption, UsageError } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
-
-export interface CompareOptions extends BackendOptions {
-  out?: string;
-  iterations?: number;
-  n: number;
-  mcmcSteps?: number;
-  variants?: Variant[];
-}
+import type { CompareOptions } from './options.ts';
 
 /** --variants: a comma-separated list of VARIANTS names. */
 function variantList(v: string): Variant[] {

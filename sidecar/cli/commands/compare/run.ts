@@ -1,21 +1,24 @@
 /** `ecvae compare`: EC-VAE against a plain VAE (or any VARIANTS) from one config, with a report and pictures. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compare } from '../../../engine/eval/compare.ts';
+import { compare } from '../../../app/compare.ts';
 import { emit, loadConfig, outOf } from '../../args.ts';
-import type { CompareOptions } from './index.ts';
+import type { CompareOptions } from './options.ts';
 
 export async function run(file: string, o: CompareOptions): Promise<number> {
   const config = loadConfig(file, o.backend);
   const outDir = o.out ?? join(config.output.dir, `${config.name}-compare`);
-  const report = await compare(config, {
-    outDir,
-    n: o.n,
-    mcmcSteps: o.mcmcSteps ?? config.calibration.sgldSteps,
-    ...(o.iterations ? { iterations: o.iterations } : {}),
-    ...(o.variants ? { variants: o.variants } : {}),
-    events: { onLog: (m) => process.stderr.write(m + '\n') },
-  });
+  const report = await compare(
+    config,
+    {
+      outDir,
+      n: o.n,
+      mcmcSteps: o.mcmcSteps ?? config.calibration.sgldSteps,
+      ...(o.iterations ? { iterations: o.iterations } : {}),
+      ...(o.variants ? { variants: o.variants } : {}),
+    },
+    { onLog: (m) => process.stderr.write(m + '\n') },
+  );
   emit(outOf(o), { ok: true, outDir, ...report }, `wrote ${join(outDir, 'report.md')}\n\n${readFileSync(join(outDir, 'report.md'), 'utf8')}`);
   return 0;
 }

@@ -1,13 +1,8 @@
 /** `ecvae eval`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command, Option } from 'commander';
-import { backendOption, jsonOption, type BackendOptions } from '../../args.ts';
+import { backendOption, jsonOption } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
-
-export interface EvalOptions extends BackendOptions {
-  n: number;
-  mcmcSteps: number;
-  seed: number;
-}
+import type { EvalOptions } from './options.ts';
 
 export function evalCommand(): Command {
   const cmd = new Command('eval')

@@ -1,26 +1,20 @@
-/** `ecvae eval`: sample quality metrics of a checkpoint. */
+/** `ecvae eval`: sample quality metrics of a checkpoint (app/evaluate.ts). */
+import { evaluate } from '../../../app/evaluate.ts';
 import { selectBackend } from '../../../engine/core/backend.ts';
-import { evaluate } from '../../../engine/eval/evaluate.ts';
-import { loadTrained } from '../../../engine/store/trainedModel.ts';
 import { emit, outOf } from '../../args.ts';
-import type { EvalOptions } from './index.ts';
+import type { EvalOptions } from './options.ts';
 
 export async function run(checkpoint: string, o: EvalOptions): Promise<number> {
   const report = await selectBackend(o.backend ?? 'auto');
-  const m = loadTrained(checkpoint);
-  try {
-    const r = evaluate(m, { n: o.n, mcmcSteps: o.mcmcSteps, seed: o.seed });
-    emit(
-      outOf(o),
-      { ok: true, checkpoint: m.file, iteration: m.iteration, backend: report.backend, ...r },
-      [
-        `${m.file} (iteration ${m.iteration}), ${r.n} ${r.sampler} samples, ${r.secondsPerImage.toExponential(2)} s/image:`,
-        ...Object.entries(r.metrics).map(([k, v]) => `  ${k.padEnd(10)} ${v.toPrecision(5)}`),
-        ...r.notes.map((x) => `note: ${x}`),
-      ].join('\n'),
-    );
-  } finally {
-    m.dispose();
-  }
+  const r = await evaluate({ checkpoint, n: o.n, mcmcSteps: o.mcmcSteps, seed: o.seed }, { backend: report.requested });
+  emit(
+    outOf(o),
+    { ok: true, ...r },
+    [
+      `${r.checkpoint} (iteration ${r.iteration}), ${r.n} ${r.sampler} samples, ${r.secondsPerImage.toExponential(2)} s/image:`,
+      ...Object.entries(r.metrics).map(([k, v]) => `  ${k.padEnd(10)} ${v.toPrecision(5)}`),
+      ...r.notes.map((x) => `note: ${x}`),
+    ].join('\n'),
+  );
   return 0;
 }

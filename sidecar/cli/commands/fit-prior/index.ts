@@ -1,15 +1,9 @@
 /** `ecvae fit-prior`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command, Option } from 'commander';
 import { FIT_PRIOR_DEFAULTS } from '../../../engine/jobs/fitPriorDefaults.ts';
-import { backendOption, jsonOption, type BackendOptions } from '../../args.ts';
+import { backendOption, jsonOption } from '../../args.ts';
 import { protocolRange, realNumber, wholeNumber } from '../../limits.ts';
-
-export interface FitPriorOptions extends BackendOptions {
-  out?: string;
-  iterations: number;
-  batchSize: number;
-  learningRate: number;
-}
+import type { FitPriorOptions } from './options.ts';
 
 export function fitPriorCommand(): Command {
   const range = (p: string): ReturnType<typeof protocolRange> => protocolRange('prior/fit', p);

@@ -1,10 +1,7 @@
 /** `ecvae info`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command } from 'commander';
-import { backendOption, jsonOption, type BackendOptions } from '../../args.ts';
-
-export interface InfoOptions extends BackendOptions {
-  model?: string;
-}
+import { backendOption, jsonOption } from '../../args.ts';
+import type { InfoOptions } from './options.ts';
 
 export function infoCommand(): Command {
   const cmd = new Command('info')

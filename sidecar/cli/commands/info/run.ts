@@ -13,7 +13,7 @@ import { isPaperKind, PAPER_SIZES, type PaperKind } from '../../../engine/config
 import { OFFICIAL_COUNTS, OFFICIAL_SPECTRAL_NORM, paperModel } from '../../../engine/models/paperPresets.ts';
 import { describeSummary, millions, summarizeModel } from '../../../engine/models/summary.ts';
 import { emit, loadConfig, outOf, type Out } from '../../args.ts';
-import type { InfoOptions } from './index.ts';
+import type { InfoOptions } from './options.ts';
 
 export async function run(o: InfoOptions): Promise<number> {
   const out = outOf(o);

@@ -1,24 +1,10 @@
 /** `ecvae restore`: its options and help; the work is in run.ts, loaded only when it runs. The tasks come from the task table. */
 import { Command, Option } from 'commander';
 import { RESTORE_DEFAULTS } from '../../../engine/restore/options.ts';
-import { RESTORATION_TASKS, TASK_NAMES, type Task } from '../../../restorationTasks.ts';
-import { backendOption, jsonOption, type BackendOptions } from '../../args.ts';
+import { RESTORATION_TASKS, TASK_NAMES } from '../../../restorationTasks.ts';
+import { backendOption, jsonOption } from '../../args.ts';
 import { protocolChoices, protocolRange, realNumber, wholeNumber, wholeNumberOf } from '../../limits.ts';
-
-export interface RestoreOptions extends BackendOptions {
-  task: Task;
-  out: string;
-  mask?: string;
-  factor?: number;
-  sigma?: number;
-  reference?: string;
-  fromClean?: boolean;
-  steps?: number;
-  stepSize?: number;
-  energyWeight?: number;
-  seed?: number;
-  compare?: string;
-}
+import type { RestoreOptions } from './options.ts';
 
 export function restoreCommand(): Command {
   const range = (p: string): ReturnType<typeof protocolRange> => protocolRange('restore', p);

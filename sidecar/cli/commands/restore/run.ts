@@ -1,8 +1,8 @@
 /** `ecvae restore`: zero-shot restoration of one image (app/restore.ts). */
 import { selectBackend } from '../../../engine/core/backend.ts';
-import { restoreFile } from '../../../app/restore.ts';
+import { restore } from '../../../app/restore.ts';
 import { checkParams, emit, outOf, UsageError } from '../../args.ts';
-import type { RestoreOptions } from './index.ts';
+import type { RestoreOptions } from './options.ts';
 
 export async function run(checkpoint: string, image: string, o: RestoreOptions): Promise<number> {
   if (o.reference && o.fromClean)
@@ -30,19 +30,22 @@ export async function run(checkpoint: string, image: string, o: RestoreOptions):
     'restore',
   );
   const report = await selectBackend(o.backend ?? 'auto');
-  const r = await restoreFile({
-    checkpoint,
-    image,
-    task: o.task,
-    out: o.out,
-    options,
-    fromClean: Boolean(o.fromClean),
-    ...(o.mask ? { mask: o.mask } : {}),
-    ...(o.factor ? { factor: o.factor } : {}),
-    ...(o.sigma !== undefined ? { sigma: o.sigma } : {}),
-    ...(o.reference ? { reference: o.reference } : {}),
-    ...(o.compare ? { compare: o.compare } : {}),
-  });
+  const r = await restore(
+    {
+      checkpoint,
+      image,
+      task: o.task,
+      out: o.out,
+      ...options,
+      fromClean: Boolean(o.fromClean),
+      ...(o.mask ? { mask: o.mask } : {}),
+      ...(o.factor ? { factor: o.factor } : {}),
+      ...(o.sigma !== undefined ? { sigma: o.sigma } : {}),
+      ...(o.reference ? { reference: o.reference } : {}),
+      ...(o.compare ? { compare: o.compare } : {}),
+    },
+    { backend: report.requested },
+  );
   emit(
     outOf(o),
     { ok: true, backend: report.backend, ...r },

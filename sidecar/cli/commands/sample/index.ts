@@ -1,14 +1,8 @@
 /** `ecvae sample`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command, Option } from 'commander';
-import { backendOption, jsonOption, type BackendOptions } from '../../args.ts';
+import { backendOption, jsonOption } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
-
-export interface SampleOptions extends BackendOptions {
-  out: string;
-  n: number;
-  seed: number;
-  mcmcSteps: number;
-}
+import type { SampleOptions } from './options.ts';
 
 export function sampleCommand(): Command {
   const cmd = new Command('sample')

@@ -1,22 +1,8 @@
 /** `ecvae sweep`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command, Option } from 'commander';
-import { backendOption, jsonOption, UsageError, type BackendOptions } from '../../args.ts';
+import { backendOption, jsonOption, UsageError } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
-
-export interface SweepOptions extends BackendOptions {
-  seeds: string;
-  set?: string[];
-  out?: string;
-  executor: 'local' | 'slurm';
-  parallel?: number;
-  iterations?: number;
-  slurmOpt?: string[];
-  wait?: boolean;
-  status?: string;
-  report?: string;
-  n: number;
-  mcmcSteps: number;
-}
+import type { SweepOptions } from './options.ts';
 
 const collect = (v: string, all: string[] | undefined): string[] => [...(all ?? []), v];
 

@@ -9,7 +9,7 @@ import { meanSd, sweepReport } from '../../../sweep/report.ts';
 import { queueStates, requireSbatch, slurmOptArgs, submitSlurm } from '../../../sweep/slurm.ts';
 import { countStates, sweepStates, type QueueEntry, type RunState } from '../../../sweep/state.ts';
 import { emit, outOf, requireFile } from '../../args.ts';
-import type { SweepOptions } from './index.ts';
+import type { SweepOptions } from './options.ts';
 
 const say = (m: string): void => void process.stderr.write(m + '\n');
 

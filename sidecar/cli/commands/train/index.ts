@@ -1,13 +1,8 @@
 /** `ecvae train`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command, Option } from 'commander';
-import { backendOption, jsonOption, type BackendOptions } from '../../args.ts';
+import { backendOption, jsonOption } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
-
-export interface TrainOptions extends BackendOptions {
-  out?: string;
-  iterations?: number;
-  resume?: boolean;
-}
+import type { TrainOptions } from './options.ts';
 
 export function trainCommand(): Command {
   const cmd = new Command('train')

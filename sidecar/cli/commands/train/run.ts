@@ -1,8 +1,9 @@
 /** `ecvae train`: a config to its iterations; Ctrl-C, SIGTERM and SIGHUP stop after the iteration with a checkpoint (exit 130). */
-import { train, type MetricsRecord } from '../../../engine/jobs/run.ts';
+import { trainRun } from '../../../app/training.ts';
+import type { MetricsRecord } from '../../../protocol.ts';
 import { checkParams, emit, loadConfig, outOf } from '../../args.ts';
 import { formatDuration, formatMetrics } from '../../format.ts';
-import type { TrainOptions } from './index.ts';
+import type { TrainOptions } from './options.ts';
 import { outputGone } from '../../stdio.ts';
 
 export async function run(file: string, o: TrainOptions): Promise<number> {
@@ -27,17 +28,17 @@ export async function run(file: string, o: TrainOptions): Promise<number> {
     const line = `iter ${m.iteration}/${total}  ${formatMetrics(m)}  ${m.itPerSec.toFixed(2)} it/s  ETA ${eta}`;
     process.stderr.write(tty ? `\r${line}\x1b[K` : line + '\n');
   };
-  const result = await train(config, {
-    configFile: file,
-    ...(o.out ? { runDir: o.out } : {}),
-    ...(o.iterations ? { iterations: o.iterations } : {}),
-    resume: Boolean(o.resume),
-    signal: ac.signal,
-    events: {
-      onLog: (m) => process.stderr.write(`${tty ? '\n' : ''}${m}\n`),
-      onMetrics: progress,
+  const result = await trainRun(
+    config,
+    { configFile: file, ...(o.out ? { runDir: o.out } : {}), ...(o.iterations ? { iterations: o.iterations } : {}), resume: Boolean(o.resume) },
+    {
+      signal: ac.signal,
+      events: {
+        onLog: (m) => process.stderr.write(`${tty ? '\n' : ''}${m}\n`),
+        onMetrics: progress,
+      },
     },
-  });
+  );
   if (tty) process.stderr.write('\n');
   const summary = {
     ok: true,

@@ -1,0 +1,11 @@
+/** The typed options of `ecvae compare` (index.ts declares them as flags, run.ts acts on them). */
+import type { Variant } from '../../../engine/eval/variants.ts';
+import type { BackendOptions } from '../../args.ts';
+
+export interface CompareOptions extends BackendOptions {
+  out?: string;
+  iterations?: number;
+  n: number;
+  mcmcSteps?: number;
+  variants?: Variant[];
+}

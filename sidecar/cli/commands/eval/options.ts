@@ -1,0 +1,8 @@
+/** The typed options of `ecvae eval` (index.ts declares them as flags, run.ts acts on them). */
+import type { BackendOptions } from '../../args.ts';
+
+export interface EvalOptions extends BackendOptions {
+  n: number;
+  mcmcSteps: number;
+  seed: number;
+}
