@@ -1,6 +1,9 @@
 // ESLint (flat config): the recommended JavaScript and typescript-eslint rules, and the
-// module boundary between the two ends of the product (docs/architecture.md): the
-// extension and the webview scripts reach the sidecar only through its protocol module.
+// module boundaries of docs/architecture.md ("Boundaries"): the protocol is a leaf, the
+// engine knows neither the protocol nor the layers above it, the use cases know no
+// front end, and the extension and the webview scripts reach the sidecar only through
+// the protocol module. test/unit/import-graph.test.ts checks the same on the resolved
+// import graph, with no cycle anywhere.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -38,6 +41,56 @@ export default tseslint.config(
               regex: '(^|/)sidecar/(?!protocol\\.ts$|engine/store/runFolder\\.ts$)',
               message:
                 'The extension and the webviews import from the sidecar only sidecar/protocol.ts (types and the tables both ends need) and the run-folder reader (engine/store/runFolder.ts); the engine stays in the sidecar process.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['sidecar/protocol.ts', 'sidecar/protocol.generated.ts', 'sidecar/restorationTasks.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./(protocol\\.generated|restorationTasks)\\.ts$)',
+              message:
+                'The protocol is a leaf: plain data types and names (generated from schemas/ecvae-protocol.schema.json) and the restoration task table, importing nothing else.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['sidecar/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(protocol(\\.generated)?\\.ts$|(app|server|cli|language)/)',
+              message:
+                'The engine imports neither the protocol nor the layers above it (sidecar/app, server, cli, language): the use cases map engine values to protocol values.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['sidecar/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(server|cli|language)/',
+              message: 'The use cases know no front end: the CLI and the JSON-RPC server call them, not the other way round.',
             },
           ],
         },
