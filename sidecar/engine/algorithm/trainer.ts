@@ -55,6 +55,12 @@ export interface IterationMetrics {
   lambda: number;
 }
 
+/** The generator objective's scalars (objectives.ts), in the order it returns them. */
+const GENERATOR_TERMS = ['rec', 'kl', 'cal', 'priorNll', 'latentCal'] as const;
+/** The energy objective's scalars, then the calibration chains' statistics. */
+const ENERGY_TERMS = ['eData', 'eNeg', 'ebmLoss'] as const;
+const CHAIN_STATS = ['drift', 'noise'] as const;
+
 export class DivergenceError extends Error {
   constructor(
     readonly iteration: number,
@@ -193,14 +199,20 @@ export async function trainIteration(
   ebmScalars?.dispose();
   chainStats?.dispose();
 
-  const [rec, kl, cal, priorNll, latentCal] = [v[0]!, v[1]!, v[2]!, v[3]!, v[4]!];
-  const m: IterationMetrics = { iteration: t, rec, kl, elbo: rec + tr.beta * kl, gradNorm: v[v.length - 1]!, lambda };
+  // The scalars by name, in the order they were concatenated.
+  let at = 0;
+  const take = <K extends string>(names: readonly K[]): Record<K, number> => Object.fromEntries(names.map((k) => [k, v[at++]!])) as Record<K, number>;
+  const { rec, kl, cal, priorNll, latentCal } = take(GENERATOR_TERMS);
+  const energy = ebmScalars && chainStats ? { ...take(ENERGY_TERMS), ...take(CHAIN_STATS) } : undefined;
+  const { gradNorm: gradNormValue } = take(['gradNorm'] as const);
+  if (at !== v.length) throw new Error(`trainIteration: read ${at} scalars of ${v.length}`);
+  const m: IterationMetrics = { iteration: t, rec, kl, elbo: rec + tr.beta * kl, gradNorm: gradNormValue, lambda };
   if (model.priorNll) Object.assign(m, { priorNll, ...(latentTarget ? { latentCal } : {}) });
   const c = cfg.calibration;
   const calDistance = c.distance === 'drift' ? cal / (x.size / B) : cal;
-  if (calibrate) Object.assign(m, { cal, calDistance, epsilon: c.epsilon, eData: v[5]!, eNeg: v[6]!, ebmLoss: v[7]!, drift: v[8]!, noise: v[9]! });
+  if (calibrate && energy) Object.assign(m, { cal, calDistance, epsilon: c.epsilon, ...energy });
   const check: Record<string, number> = { rec, kl, priorNll, latentCal };
-  if (calibrate) Object.assign(check, { cal, eData: v[5]!, eNeg: v[6]! });
+  if (calibrate && energy) Object.assign(check, { cal, eData: energy.eData, eNeg: energy.eNeg });
   if (Object.values(check).some((x) => !Number.isFinite(x))) throw new DivergenceError(t, check);
 
   // Step 7: dual ascent on the constraint calDistance <= epsilon.
