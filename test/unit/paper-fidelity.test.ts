@@ -1,5 +1,5 @@
 /**
- * Two points where the paper32 training iteration follows the official train_demo.py
+ * Where the paper presets' training iteration follows the official train_demo.py
  * (algorithm/trainer.ts, objectives.ts): spectral norm's power iteration advances once per
  * energy pass of the SGLD chains (2·K + 2 per iteration) and once per decoder pass, and
  * the calibration loss is stated relative to the objective's own decode, so nothing but
