@@ -3,9 +3,13 @@
  * `ecvae eval` (one-step, and + MCMC for calibrated runs when asked), and writes
  * report.json, report.md (each metric's mean ± sd over the seeds of each grid point, and
  * every seed's values) and comparison.svg (the data, then one panel per grid point and
- * sampler: its first seed's samples, the main metric's mean ± sd under it).
+ * sampler: its first seed's samples, the main metric's mean ± sd under it). Reporting
+ * again reuses the metrics of runs whose checkpoint and settings have not changed.
  */
+import { statSync } from 'node:fs';
+import { READ_LIMITS, readJsonIfPresent } from '../engine/core/guardedRead.ts';
 import { writeFileAtomic } from '../engine/store/atomic.ts';
+import { resolveCheckpoint } from '../engine/store/checkpoint.ts';
 import { exampleSize, loadDataset } from '../engine/data/index.ts';
 import { MAIN_METRIC } from '../engine/eval/compare.ts';
 import { evaluate } from '../engine/eval/evaluate.ts';
@@ -34,6 +38,39 @@ export interface RunEval {
   sampler: 'one-step' | 'mcmc';
   metrics: Record<string, number>;
   secondsPerImage: number;
+  /** What the evaluation depended on (checkpoint and settings): the next report reuses it while they stay the same. */
+  evalKey?: string;
+}
+
+/**
+ * What a run's evaluation depends on: its latest checkpoint (path, size, time) and the
+ * settings. Undefined when the checkpoint cannot be found (the run is evaluated, and fails clearly).
+ */
+function evalKey(runDir: string, o: Pick<ReportOptions, 'n' | 'mcmcSteps'>): string | undefined {
+  try {
+    const ck = resolveCheckpoint(runDir);
+    const st = statSync(ck);
+    return `${ck}|${st.size}|${st.mtimeMs}|n=${o.n}|mcmc=${o.mcmcSteps}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last report's evaluations, by run and evaluation key (none when there is no readable report.json). */
+function previousEvals(dir: string): Map<string, RunEval[]> {
+  const out = new Map<string, RunEval[]>();
+  let r: { runs?: RunEval[] } | undefined;
+  try {
+    r = readJsonIfPresent<{ runs?: RunEval[] }>(sweepFiles(dir).reportJson, { what: 'sweep report', kind: 'run', maxBytes: READ_LIMITS.runFile });
+  } catch {
+    return out;
+  }
+  for (const e of Array.isArray(r?.runs) ? r.runs : []) {
+    if (typeof e?.run !== 'string' || typeof e.evalKey !== 'string' || typeof e.metrics !== 'object') continue;
+    const k = `${e.run}\u0000${e.evalKey}`;
+    out.set(k, [...(out.get(k) ?? []), e]);
+  }
+  return out;
 }
 
 export interface MetricSummary {
@@ -147,19 +184,32 @@ export async function sweepReport(dir: string, o: ReportOptions): Promise<SweepR
   const notes = new Set<string>();
   const shown = new Map<string, Panel>();
   const missing: SweepReport['missing'] = [];
+  const previous = previousEvals(dir);
+  const pictured = new Set<string>();
+  let reused = 0;
   for (const [i, run] of m.runs.entries()) {
     const s = states[i]!;
     if (s.state !== 'finished') {
       missing.push({ run: run.name, state: s.state, ...(s.detail ? { detail: s.detail } : {}) });
       continue;
     }
+    // A run whose checkpoint and evaluation settings are those of the last report is not
+    // evaluated again, unless its samples are the picture's (the first finished run of its point).
+    const key = evalKey(runDirOf(dir, run), o);
+    const cached = key ? previous.get(`${run.name}\u0000${key}`) : undefined;
+    if (cached && pictured.has(run.point)) {
+      runs.push(...cached.map((e) => ({ ...e, labels: run.labels })));
+      reused++;
+      continue;
+    }
+    pictured.add(run.point);
     const tm = loadTrained(runDirOf(dir, run));
     try {
       for (const steps of tm.ebm && o.mcmcSteps > 0 ? [0, o.mcmcSteps] : [0]) {
-        const key = `${run.point}\u0000${steps}`;
+        const panelKey = `${run.point}\u0000${steps}`;
         let values: Float32Array | undefined;
         const e = evaluate(tm, { n: o.n, mcmcSteps: steps, seed: run.seed + 1 }, (x) => {
-          if (shown.has(key)) return;
+          if (shown.has(panelKey)) return;
           const pick = tm.model.dataShape.length === 3 ? x.slice(0, Math.min(PICTURE_IMAGES, x.shape[0]!)) : x;
           values = (pick.dataSync() as Float32Array).slice();
           if (pick !== x) pick.dispose();
@@ -175,6 +225,7 @@ export async function sweepReport(dir: string, o: ReportOptions): Promise<SweepR
           sampler: e.sampler,
           metrics: e.metrics,
           secondsPerImage: e.secondsPerImage,
+          ...(key ? { evalKey: key } : {}),
         };
         runs.push(ev);
         o.onLog?.(
@@ -183,7 +234,7 @@ export async function sweepReport(dir: string, o: ReportOptions): Promise<SweepR
             .join(', ')}`,
         );
         if (values)
-          shown.set(key, {
+          shown.set(panelKey, {
             title: `${run.point} ${steps > 0 ? `+ ${steps} MCMC` : 'one-step'}`,
             caption: '',
             values,
@@ -194,6 +245,7 @@ export async function sweepReport(dir: string, o: ReportOptions): Promise<SweepR
       tm.dispose();
     }
   }
+  if (reused) o.onLog?.(`${reused} runs unchanged since the last report: their metrics were kept`);
   const main = MAIN_METRIC[m.base.data.kind] ?? { name: 'reconMse', lowerIsBetter: true };
   const points = summarizePoints(runs);
   const panels: Panel[] = [];

@@ -69,6 +69,14 @@ test('a local sweep trains each run in its own process, N at a time; rerunning s
   assert.deepEqual(hq.values, perSeed);
   assert.ok(Math.abs(hq.mean - (perSeed[0]! + perSeed[1]!) / 2) < 1e-12);
   for (const f of ['report.md', 'report.json', 'comparison.svg']) assert.ok(existsSync(join(out, f)), f);
+  // Again: the runs whose samples are not pictured keep their metrics (same checkpoints, same settings).
+  const logs: string[] = [];
+  const again2 = await sweepReport(out, { n: 200, mcmcSteps: 3, onLog: (m) => logs.push(m) });
+  assert.ok(logs.includes('2 runs unchanged since the last report: their metrics were kept'), logs.join('\n'));
+  assert.deepEqual(
+    again2.runs.map((x) => [x.run, x.sampler, x.metrics]),
+    report.runs.map((x) => [x.run, x.sampler, x.metrics]),
+  );
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /^\| lambdaInit \| sampler \| seeds \| hqRatio \| modes \| reverseKL \|$/m);
   assert.match(readFileSync(join(out, 'comparison.svg'), 'utf8'), /hqRatio [0-9.]+ ± [0-9.]+ \(2 seeds\)/);
@@ -77,7 +85,7 @@ test('a local sweep trains each run in its own process, N at a time; rerunning s
 test('stopping a local sweep checkpoints every running child; the next run resumes them to what an uninterrupted run gives', async () => {
   const base = tempDir('ecvae-sweep-stop-');
   const out = join(base, 'sw');
-  const plan = makePlan({ config: toy, seeds: '0,1', iterations: 150, out });
+  const plan = makePlan({ config: toy, seeds: '0,1', iterations: 100, out });
   const stop = new AbortController();
   // Stop once both runs have logged (toy logging.every is 25 iterations).
   const poll = setInterval(() => {
@@ -88,7 +96,7 @@ test('stopping a local sweep checkpoints every running child; the next run resum
   assert.ok(first.stopped);
   for (const s of first.states) {
     assert.equal(s.state, 'stopped', `${s.name}: ${s.detail}`);
-    assert.ok(s.iteration > 0 && s.iteration < 150, `${s.name} stopped at ${s.iteration}`);
+    assert.ok(s.iteration > 0 && s.iteration < 100, `${s.name} stopped at ${s.iteration}`);
   }
   const second = await runLocal(plan.dir, readManifest(out), plan.runs, { parallel: 2 });
   assert.deepEqual(
@@ -98,7 +106,7 @@ test('stopping a local sweep checkpoints every running child; the next run resum
   for (const r of plan.runs) assert.match(readFileSync(runLogFile(out, r), 'utf8'), /resuming from .*iter-0000\d\d\.ckpt|"resumedFrom":\d+/);
 
   const straight = join(base, 'straight');
-  const p2 = makePlan({ config: toy, seeds: '0', iterations: 150, out: straight });
+  const p2 = makePlan({ config: toy, seeds: '0', iterations: 100, out: straight });
   await runLocal(p2.dir, p2.manifest, p2.runs, { parallel: 1 });
   const last = (dir: string): unknown => readMetrics(dir).pop();
   assert.deepEqual(last(runDirOf(out, plan.runs[0]!)), { ...(last(runDirOf(straight, p2.runs[0]!)) as object), ...pick(last(runDirOf(out, plan.runs[0]!))) });
