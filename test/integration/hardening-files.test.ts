@@ -132,6 +132,13 @@ test('train, fit-prior and compare refuse a folder that is not theirs, before an
   symlinkSync(join(root, 'precious.json'), join(run2, 'fit-prior.json'));
   await assert.rejects(train(toy({ training: { iterations: 6, batchSize: 16 } }), { runDir: run2, resume: true }), /fit-prior\.json \(a symbolic link\)/);
   assert.equal(readFileSync(join(root, 'precious.json'), 'utf8'), 'precious');
+  // A run in a shape the code does not expect: checkpoints/ is a file of the user's.
+  const odd = join(root, 'odd');
+  mkdirSync(odd);
+  writeFileSync(join(odd, 'status.json'), JSON.stringify({ status: 'finished', iteration: 2, total: 2, pid: 1 }));
+  writeFileSync(join(odd, 'checkpoints'), 'not a folder');
+  await assert.rejects(train(toy(), { runDir: odd, resume: true }), /also holds files that are not part of one: checkpoints/);
+  assert.equal(readFileSync(join(odd, 'checkpoints'), 'utf8'), 'not a folder');
   // A file where the folder should be.
   writeFileSync(join(root, 'afile'), 'x');
   assert.throws(() => claimOutputFolder(join(root, 'afile'), 'run', 'train'), /it is a regular file|not a folder/);

@@ -46,6 +46,9 @@ test('an interlaced PNG that declares 2x2 pixels but inflates to 256 MB is refus
   const before = process.memoryUsage().rss;
   assert.throws(() => decodeImage(bomb, 'bomb.png'), /bomb\.png: its compressed pixel data inflates past the \d+ bytes its header declares/);
   assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'nothing near the inflated size was allocated');
+  // Not interlaced: the decoder's own bound (pngjs inflates at most what the header declares) refuses it as clearly.
+  assert.throws(() => decodeImage(png(2, 2, 0, Buffer.alloc(256 * 1024 * 1024)), 'flat.png'), /Cannot read image flat\.png: corrupt or unsupported PNG data/);
+  assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'nor for the non-interlaced one');
   // A well-formed interlaced PNG still decodes (Adam7 on 2x2 RGBA: pass 1 and pass 6 one pixel each, pass 7 one row of two; a filter byte per row).
   const passes = Buffer.from([0, 1, 2, 3, 4, 0, 5, 6, 7, 8, 0, 9, 10, 11, 12, 13, 14, 15, 16]);
   const ok = decodeImage(png(2, 2, 1, passes), 'ok.png');

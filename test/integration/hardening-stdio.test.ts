@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempDir } from '../helpers.ts';
 
@@ -87,4 +87,35 @@ test('the sidecar whose client stops reading stdout stops its run with a checkpo
   const code = await exited(child, 60_000);
   assert.equal(code, 0);
   assertStoppedCleanly(runDir);
+});
+
+test('a write the system refuses (EFBIG under a file-size limit) exits 2 with the file named, not a raw errno', async () => {
+  const dir = tempDir();
+  const cfg = join(dir, 'toy.ecvae.json');
+  writeFileSync(
+    cfg,
+    JSON.stringify({ ...config, training: { iterations: 2, batchSize: 16 }, logging: { every: 1, checkpointEvery: 2, sampleEvery: 2, sampleCount: 4 } }),
+  );
+  const ecvae = join(repoRoot, 'bin', 'ecvae.js');
+  const trained = spawnSync(process.execPath, [ecvae, 'train', cfg, '--out', join(dir, 'run'), '--backend', 'cpu'], { encoding: 'utf8' });
+  assert.equal(trained.status, 0, trained.stderr);
+  // SIGXFSZ ignored (as a service manager may set it), so the write fails with EFBIG instead of killing the process.
+  const r = spawnSync(
+    'bash',
+    ['-c', `trap '' XFSZ; ulimit -f 4; exec "${process.execPath}" "${ecvae}" sample run --out grid.png --n 2000 --backend cpu --json`],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(r.status, 2, r.stderr);
+  const line = JSON.parse(r.stdout.trim().split('\n').pop()!) as { error: string; kind: string; path: string };
+  assert.match(line.error, /^Could not write grid\.png: the file is larger than this file system or process allows \(EFBIG\)\. Nothing was overwritten/);
+  assert.deepEqual([line.kind, line.path], ['output', 'grid.png']);
+  assert.ok(!existsSync(join(dir, 'grid.png')));
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('.tmp-')),
+    [],
+    'no temp file left',
+  );
 });
