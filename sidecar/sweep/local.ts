@@ -85,18 +85,19 @@ export async function runLocal(dir: string, m: SweepManifest, runs: PlannedRun[]
   }
   const children = new Set<ChildProcess>();
   const states: RunState[] = [];
+  const signal = (pid: number | undefined, sig: NodeJS.Signals): void => {
+    try {
+      if (pid) process.kill(pid, sig);
+    } catch {
+      // it has just ended
+    }
+  };
   const onStop = (): void => {
-    for (const c of children) if (c.pid) process.kill(c.pid, 'SIGINT');
+    for (const c of children) signal(c.pid, 'SIGINT');
   };
   const onKill = (): void => {
     // Each child leads its own process group: end the group (the child and anything it started).
-    for (const c of children)
-      if (c.pid)
-        try {
-          process.kill(-c.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
+    for (const c of children) if (c.pid) signal(-c.pid, 'SIGKILL');
   };
   o.stop?.addEventListener('abort', onStop, { once: true });
   o.kill?.addEventListener('abort', onKill, { once: true });
@@ -127,7 +128,8 @@ export async function runLocal(dir: string, m: SweepManifest, runs: PlannedRun[]
           closeSync(fdOut);
         }
         const s = runState(dir, m, run);
-        if (code !== 0 && code !== 130 && s.state !== 'failed') {
+        // Killed on request (a second Ctrl-C): stopped, resumable from its last checkpoint, not failed.
+        if (code !== 0 && code !== 130 && !o.kill?.aborted && s.state !== 'failed') {
           s.state = 'failed';
           s.detail = `ecvae train exited with ${code ?? 'a signal'}: ${lastLine(log)}`;
         }
