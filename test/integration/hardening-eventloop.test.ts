@@ -3,6 +3,7 @@
  * protocol's limits (10,000 samples, 1,000 MCMC steps) or a long prior fit runs, other
  * requests are answered within a second, and `$/cancelRequest` takes effect within about
  * a second (the request answers RequestCancelled, and writes nothing). dist/sidecar.js.
+ * Evaluation, CLI-only today, has the same stepped form for the sidecar (evaluateAsync).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -11,6 +12,10 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { train } from '../../sidecar/engine/jobs/run.ts';
+import { CancelledError, cooperativePause } from '../../sidecar/engine/core/cancel.ts';
+import * as tf from '../../sidecar/engine/core/tf.ts';
+import { evaluate, evaluateAsync } from '../../sidecar/engine/eval/evaluate.ts';
+import { loadTrained } from '../../sidecar/engine/store/trainedModel.ts';
 import { ErrorCode } from '../../sidecar/protocol.ts';
 import { repoRoot, tempDir, useBackend, withDefaults } from '../helpers.ts';
 
@@ -78,5 +83,45 @@ test('sampling and prior fitting yield to other requests and stop within a secon
     assert.ok(!existsSync(join(dir, 'prior', 'checkpoints')), 'a cancelled fit writes no run');
   } finally {
     child.kill();
+  }
+});
+
+test('evaluation in steps: the same metrics as at once, and a cancel between steps leaves no tensor behind', async () => {
+  await useBackend('wasm');
+  const run = join(tempDir(), 'run');
+  await train(
+    withDefaults({
+      data: { kind: 'gaussians25', count: 300 },
+      model: { hidden: 8, depth: 1, latentDim: 2 },
+      training: { iterations: 2, batchSize: 16 },
+      calibration: { sgldSteps: 1 },
+      logging: { every: 1, checkpointEvery: 2, sampleEvery: 2, sampleCount: 4 },
+    }),
+    { runDir: run },
+  );
+  const m = loadTrained(run);
+  try {
+    const o = { n: 600, mcmcSteps: 3, seed: 1 };
+    const once = evaluate(m, o);
+    let pauses = 0;
+    const stepped = await evaluateAsync(m, o, () => {
+      pauses++;
+      return Promise.resolve();
+    });
+    assert.deepEqual(stepped.metrics, once.metrics);
+    assert.ok(pauses >= 3, `paused ${pauses} times`);
+    const before = tf.memory().numTensors;
+    const cancel = new AbortController();
+    let k = 0;
+    await assert.rejects(
+      evaluateAsync(m, o, async () => {
+        if (++k === 4) cancel.abort();
+        await cooperativePause(cancel.signal, 'Evaluation', 0)();
+      }),
+      (err: unknown) => err instanceof CancelledError,
+    );
+    assert.equal(tf.memory().numTensors, before, 'no tensor left by a cancelled evaluation');
+  } finally {
+    m.dispose();
   }
 });

@@ -37,3 +37,27 @@ export function cooperativePause(signal: AbortSignal | undefined, what: string, 
     throwIfCancelled(signal, what);
   };
 }
+
+/** Work written once as a generator that yields between steps: run at once (`runSteps`) or with a pause at each yield (`runStepsAsync`). */
+export type Steps<T> = Generator<void, T, void>;
+
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Awaits `pause` at each yield; if it throws (cancellation), the generator's `finally` blocks run before the error goes on. */
+export async function runStepsAsync<T>(steps: Steps<T>, pause: () => Promise<void>): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    try {
+      await pause();
+    } catch (err) {
+      steps.return(undefined as never);
+      throw err;
+    }
+  }
+}

@@ -7,11 +7,12 @@
  */
 import { UserError } from '../core/errors.ts';
 import { gather, loadDataset } from '../data/index.ts';
-import { drawSamples } from '../algorithm/sample.ts';
+import { drawAsync, drawSamples } from '../algorithm/sample.ts';
+import { runSteps, runStepsAsync, type Steps } from '../core/cancel.ts';
 import * as tf from '../core/tf.ts';
 import type { TrainedModel } from '../store/trainedModel.ts';
 import { classifierFeatures, FEATURE_DIM, loadClassifier } from './classifier.ts';
-import { frechetDistance, precisionRecall } from './features.ts';
+import { frechetDistance, precisionRecallSteps } from './features.ts';
 import { gaussianMetrics } from './gaussians.ts';
 
 export interface EvalOptions {
@@ -38,7 +39,7 @@ const CHUNK = 250;
  */
 export const EVAL_MAX_N = 10_000;
 
-function features(params: Parameters<typeof classifierFeatures>[0], x: tf.Tensor): Float32Array {
+function* features(params: Parameters<typeof classifierFeatures>[0], x: tf.Tensor): Steps<Float32Array> {
   const n = x.shape[0]!;
   const out = new Float32Array(n * FEATURE_DIM);
   for (let i = 0; i < n; i += CHUNK) {
@@ -47,11 +48,12 @@ function features(params: Parameters<typeof classifierFeatures>[0], x: tf.Tensor
       tf.tidy(() => classifierFeatures(params, x.slice(i, m) as tf.Tensor4D).dataSync() as Float32Array),
       i * FEATURE_DIM,
     );
+    yield;
   }
   return out;
 }
 
-function reconMse(m: TrainedModel, x: tf.Tensor): number {
+function* reconMse(m: TrainedModel, x: tf.Tensor): Steps<number> {
   let sum = 0;
   const n = x.shape[0]!;
   for (let i = 0; i < n; i += CHUNK) {
@@ -66,17 +68,46 @@ function reconMse(m: TrainedModel, x: tf.Tensor): number {
         .sum()
         .dataSync()[0]!;
     });
+    yield;
   }
   return sum / n;
 }
 
+function checkN(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > EVAL_MAX_N)
+    throw new UserError('request', `Evaluation takes 1 to ${EVAL_MAX_N.toLocaleString('en-US')} samples (got ${n}); its time grows with the square of n.`);
+}
+
 /** `onSamples` sees the evaluated samples before they are released (compare writes its pictures from them). */
 export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Tensor) => void): EvalResult {
-  if (!Number.isInteger(o.n) || o.n < 1 || o.n > EVAL_MAX_N)
-    throw new UserError('request', `Evaluation takes 1 to ${EVAL_MAX_N.toLocaleString('en-US')} samples (got ${o.n}); its time grows with the square of n.`);
+  checkN(o.n);
+  const { x, seconds } = drawSamples(m, o.n, o.mcmcSteps, o.seed);
+  return runSteps(metricSteps(m, o, x, seconds, onSamples));
+}
+
+/**
+ * `evaluate` for work served by the sidecar: the same samples and metrics, with `pause`
+ * awaited between chunks of samples, Langevin steps and blocks of the metrics (pause
+ * throws to cancel; nothing is left allocated).
+ */
+export async function evaluateAsync(m: TrainedModel, o: EvalOptions, pause: () => Promise<void>, onSamples?: (x: tf.Tensor) => void): Promise<EvalResult> {
+  checkN(o.n);
+  const d = await drawAsync(m, { n: o.n, seed: o.seed, mcmcSteps: o.mcmcSteps }, pause);
+  const x = d.mcmc ?? d.oneStep;
+  tf.dispose([d.z, ...(d.mcmc ? [d.oneStep] : [])]);
+  return runStepsAsync(metricSteps(m, o, x, d.seconds, onSamples), pause);
+}
+
+/** The metrics of samples `x` (released at the end), yielding between chunks. */
+function* metricSteps(
+  m: TrainedModel,
+  o: EvalOptions,
+  x: tf.Tensor,
+  seconds: { oneStep: number; mcmc?: number },
+  onSamples?: (x: tf.Tensor) => void,
+): Steps<EvalResult> {
   const data = m.config.data;
   const notes: string[] = [];
-  const { x, seconds } = drawSamples(m, o.n, o.mcmcSteps, o.seed);
   const base = {
     sampler: (o.mcmcSteps > 0 ? 'mcmc' : 'one-step') as EvalResult['sampler'],
     n: o.n,
@@ -98,7 +129,7 @@ export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Ten
       [Math.min(o.n, held.size), ...held.shape],
     );
     try {
-      const metrics: Record<string, number> = { reconMse: reconMse(m, real) };
+      const metrics: Record<string, number> = { reconMse: yield* reconMse(m, real) };
       if (data.kind !== 'mnist' && data.kind !== 'fashion-mnist') {
         const on = data.kind === 'folder' ? 'the training images' : 'the held-out images';
         notes.push(
@@ -108,9 +139,9 @@ export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Ten
       }
       const cls = loadClassifier(data.kind);
       try {
-        const fr = features(cls.params, real);
-        const ff = features(cls.params, x);
-        const pr = precisionRecall(fr, ff, FEATURE_DIM);
+        const fr = yield* features(cls.params, real);
+        const ff = yield* features(cls.params, x);
+        const pr = yield* precisionRecallSteps(fr, ff, FEATURE_DIM);
         Object.assign(metrics, { fd: frechetDistance(fr, ff, FEATURE_DIM), precision: pr.precision, recall: pr.recall });
         notes.push(
           `fd is a domain-feature Fréchet distance on the features of our own ${data.kind} classifier (test accuracy ${(100 * cls.meta.testAccuracy).toFixed(1)}%), not Inception FID; compare it only with other runs measured the same way.`,

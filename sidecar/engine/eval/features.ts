@@ -6,6 +6,7 @@
  *  - precision / recall with k-NN manifold estimates (Kynkäänniemi et al., 2019).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { runSteps, type Steps } from '../core/cancel.ts';
 import * as tf from '../core/tf.ts';
 
 function meanAndCov(f: Float32Array, n: number, d: number): { mean: Float64Array; cov: Matrix } {
@@ -58,7 +59,7 @@ function pairwise(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 const BLOCK = 512;
 
 /** Squared distance of each row of `a` to its k-th nearest other row of `a`. */
-function knnRadii(a: tf.Tensor2D, k: number): Float32Array {
+function* knnRadii(a: tf.Tensor2D, k: number): Steps<Float32Array> {
   const n = a.shape[0];
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += BLOCK) {
@@ -76,12 +77,13 @@ function knnRadii(a: tf.Tensor2D, k: number): Float32Array {
       }),
       i,
     );
+    yield;
   }
   return out;
 }
 
 /** Share of rows of `query` inside some ball (centre row of `ref`, radius its k-NN distance). */
-function coverage(query: tf.Tensor2D, ref: tf.Tensor2D, radii: Float32Array): number {
+function* coverage(query: tf.Tensor2D, ref: tf.Tensor2D, radii: Float32Array): Steps<number> {
   const n = query.shape[0];
   let inside = 0;
   for (let i = 0; i < n; i += BLOCK) {
@@ -95,16 +97,24 @@ function coverage(query: tf.Tensor2D, ref: tf.Tensor2D, radii: Float32Array): nu
           .sum()
           .dataSync()[0]!,
     );
+    yield;
   }
   return inside / n;
 }
 
 /** Improved precision and recall (k = 3): realism of generated samples, coverage of the real data. */
 export function precisionRecall(real: Float32Array, fake: Float32Array, d: number, k = 3): { precision: number; recall: number } {
+  return runSteps(precisionRecallSteps(real, fake, d, k));
+}
+
+/** `precisionRecall`, yielding after each block of rows. */
+export function* precisionRecallSteps(real: Float32Array, fake: Float32Array, d: number, k = 3): Steps<{ precision: number; recall: number }> {
   const r = tf.tensor2d(real, [real.length / d, d]);
   const f = tf.tensor2d(fake, [fake.length / d, d]);
   try {
-    return { precision: coverage(f, r, knnRadii(r, k)), recall: coverage(r, f, knnRadii(f, k)) };
+    const precision = yield* coverage(f, r, yield* knnRadii(r, k));
+    const recall = yield* coverage(r, f, yield* knnRadii(f, k));
+    return { precision, recall };
   } finally {
     tf.dispose([r, f]);
   }
