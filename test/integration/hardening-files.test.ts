@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { readCheckpoint, resolveCheckpoint } from '../../sidecar/engine/store/checkpoint.ts';
@@ -251,6 +251,14 @@ test('locks survive pid reuse: a lock with a live pid but another start time or 
   const release = acquireLock(lock, (m) => notes.push(m));
   assert.match(notes.join(), new RegExp(`left by process ${process.pid} \\(started then\\), which is no longer running`));
   release();
+  // A lock left empty (its writer killed between creating and writing it) is recovered once old, refused while fresh.
+  writeFileSync(lock, '');
+  assert.throws(() => acquireLock(lock, () => {}), /unreadable lock file/);
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(lock, old, old);
+  const torn: string[] = [];
+  acquireLock(lock, (m) => torn.push(m))();
+  assert.match(torn.join(), /has been unreadable for over 10 s/);
   // A status file with a nonsense pid is not "running" for ever.
   const run = join(dir, 'r');
   mkdirSync(run);

@@ -6,7 +6,7 @@
  * renamed is the stale lock it judged (not a fresh one a faster recoverer made meanwhile,
  * which it puts back), and then creates its own lock exclusively.
  */
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { describeFsError, readJsonIfPresent, READ_LIMITS } from '../core/guardedRead.ts';
@@ -46,9 +46,16 @@ export function acquireLock(file: string, notice: (m: string) => void): () => vo
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunLockedError(`Cannot create the lock ${file}: ${describeFsError(err, file)}.`, file);
       const held = readLock(file);
-      if (held && liveness(held) === 'dead') {
+      // A lock file still empty or torn long after its creation: its writer was killed between creating and writing it.
+      const torn = !held && lockAgeMs(file) > TORN_LOCK_MS;
+      if ((held && liveness(held) === 'dead') || torn) {
         lockHooks.beforeTakeover();
-        if (takeOver(file, held)) notice(`recovered the lock of ${dir} left by process ${held.pid} (started ${held.startedAt}), which is no longer running`);
+        if (takeOver(file, held))
+          notice(
+            held
+              ? `recovered the lock of ${dir} left by process ${held.pid} (started ${held.startedAt}), which is no longer running`
+              : `recovered the lock of ${dir}: ${file} has been unreadable for over ${TORN_LOCK_MS / 1000} s (its writer was stopped as it took the lock)`,
+          );
         continue;
       }
       const who = held ? `process ${held.pid} on ${held.host} (since ${held.startedAt})` : 'another process (unreadable lock file)';
@@ -74,8 +81,19 @@ export function acquireLock(file: string, notice: (m: string) => void): () => vo
   throw new RunLockedError(`Could not take the lock of ${dir}: ${file} keeps reappearing.`, file);
 }
 
-/** Moves the stale lock `held` out of the way atomically; false when another recoverer got there first. */
-function takeOver(file: string, held: LockFile): boolean {
+/** How long a lock may stay unreadable (created, not yet written) before it counts as torn. */
+const TORN_LOCK_MS = 10_000;
+
+function lockAgeMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Moves the stale lock `held` (undefined: a torn one) out of the way atomically; false when another recoverer got there first. */
+function takeOver(file: string, held: LockFile | undefined): boolean {
   const aside = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${++takeovers}`);
   try {
     renameSync(file, aside);
@@ -83,7 +101,8 @@ function takeOver(file: string, held: LockFile): boolean {
     return false; // already moved by another recoverer
   }
   const moved = readLock(aside);
-  if (moved && (moved.pid !== held.pid || moved.startedAt !== held.startedAt) && liveness(moved) !== 'dead') {
+  const same = held ? moved?.pid === held.pid && moved.startedAt === held.startedAt : !moved;
+  if (moved && !same && liveness(moved) !== 'dead') {
     // A faster recoverer's fresh lock: put it back (link fails if yet another lock appeared, which then stands).
     try {
       linkSync(aside, file);
