@@ -10,6 +10,7 @@
  *  - every failure is a UserError that names the file and says what it is in words
  *    (a symbolic-link loop, a dangling link, permission denied), never a bare errno.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { UserError, type UserErrorKind } from './errors.ts';
 
@@ -30,9 +31,11 @@ export const READ_LIMITS = {
   /** status.json, fit-prior.json, report.json, the checkpoints' `latest` pointer. */
   runFile: 4 * MiB,
   metrics: 512 * MiB,
-  checkpoint: 2048 * MiB,
+  /** A file is read into one buffer, which holds at most 4 GiB (Node 20): the paper's networks with their Adam moments take over 1 GiB. */
+  checkpoint: Math.min(4096 * MiB, bufferConstants.MAX_LENGTH) - MiB,
   image: 256 * MiB,
-  dataset: 2048 * MiB,
+  /** STL-10's unlabeled_X.bin is 2.6 GiB. */
+  dataset: Math.min(4096 * MiB, bufferConstants.MAX_LENGTH) - MiB,
 } as const;
 
 /** A file the product cannot read as asked; the message names it and says why. */
