@@ -4,10 +4,11 @@
  * protocol schema's checks on the values flags gave. Free of the engine's TF.js side, so
  * a command's definition (its index.ts) loads nothing heavy; its run.ts does.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { formatDiagnostics, requireConfigFile, type BackendName, type RunConfig } from '../engine/config/config.ts';
 import { UserError } from '../engine/core/errors.ts';
+import { describeFsError, fileTypeName } from '../engine/core/guardedRead.ts';
 import { schemaPath } from '../engine/core/paths.ts';
 import { paramsProblem } from '../params.ts';
 import { UsageError } from './errors.ts';
@@ -57,13 +58,14 @@ export function backendOption(cmd: Command, what = 'TF.js backend'): Command {
 
 /** A file argument that must exist and be a file: said plainly, not as a parser's error code. */
 export function requireFile(file: string, what: string): void {
-  let isFile: boolean;
+  let st: Stats;
   try {
-    isFile = statSync(file).isFile();
-  } catch {
-    throw new UserError('request', `The ${what} ${file} does not exist.`);
+    st = statSync(file);
+  } catch (err) {
+    const why = describeFsError(err, file);
+    throw new UserError('request', why === 'file not found' ? `The ${what} ${file} does not exist.` : `Cannot read the ${what} ${file}: ${why}.`, file);
   }
-  if (!isFile) throw new UserError('request', `The ${what} ${file} is a folder, not a file.`);
+  if (!st.isFile()) throw new UserError('request', `The ${what} ${file} is ${fileTypeName(st)}, not a file.`, file);
 }
 
 /** The validated config `file`, with --backend applied; its warnings go to stderr. */

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempDir } from '../helpers.ts';
 
@@ -118,4 +118,20 @@ test('a write the system refuses (EFBIG under a file-size limit) exits 2 with th
     [],
     'no temp file left',
   );
+});
+
+test('the CLI names a FIFO or a symbolic-link loop given as a config, at once, with exit 2', () => {
+  const dir = tempDir();
+  spawnSync('mkfifo', [join(dir, 'pipe.json')]);
+  symlinkSync(join(dir, 'b.json'), join(dir, 'a.json'));
+  symlinkSync(join(dir, 'a.json'), join(dir, 'b.json'));
+  const ecvae = join(repoRoot, 'bin', 'ecvae.js');
+  for (const [file, message] of [
+    ['pipe.json', /The config file .*pipe\.json is a FIFO \(named pipe\), not a file\./],
+    ['a.json', /Cannot read the config file .*a\.json: it is a symbolic link loop/],
+  ] as const) {
+    const r = spawnSync(process.execPath, [ecvae, 'train', join(dir, file), '--json'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(String(JSON.parse(r.stdout.trim().split('\n').pop()!).error), message);
+  }
 });
