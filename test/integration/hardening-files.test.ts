@@ -156,8 +156,12 @@ test('runs from before the marker are still resumed; a fresh marker-less folder 
   const run = join(tempDir(), 'old');
   await train(toy(), { runDir: run });
   execFileSync('rm', [join(run, MARKER)]);
+  // What a file browser leaves in any folder it shows is not the user's data: the run still resumes.
+  writeFileSync(join(run, '.DS_Store'), 'finder');
+  writeFileSync(join(run, 'samples', 'Thumbs.db'), 'explorer');
   const r = await train(toy({ training: { iterations: 6, batchSize: 16 } }), { runDir: run, resume: true });
   assert.deepEqual([r.status, r.resumedFrom, r.iteration], ['finished', 4, 6]);
+  assert.equal(readFileSync(join(run, '.DS_Store'), 'utf8'), 'finder');
 });
 
 test('checkpoints are ordered and pruned by iteration number, past six digits', async () => {

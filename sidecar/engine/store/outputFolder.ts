@@ -19,6 +19,9 @@ export type OutputKind = 'run' | 'compare';
 export const MARKER = '.ecvae-folder.json';
 const MARKER_BODY = (kind: OutputKind): { ecvae: string; format: number; kind: OutputKind } => ({ ecvae: 'output-folder', format: 1, kind });
 
+/** Files an operating system's file browser leaves in any folder it shows (never the user's data, never ours). */
+const OS_METADATA = /^(\.DS_Store|\._.+|Thumbs\.db|desktop\.ini)$/;
+
 /** Temporary files of atomic writes (atomic.ts) and lock takeovers (runLock.ts), left by a killed writer. */
 export const TEMP_NAME = /^\..+\.tmp-\d+(-\d+)?$/;
 
@@ -49,6 +52,7 @@ function foreignEntries(dir: string, kind: OutputKind, root: string): string[] {
       out.push(`${rel(p)} (a symbolic link)`);
       continue;
     }
+    if (OS_METADATA.test(name) && st.isFile()) continue;
     if (name === MARKER || TEMP_NAME.test(name)) {
       if (!st.isFile()) out.push(`${rel(p)} (${fileTypeName(st)})`);
       continue;
@@ -59,7 +63,7 @@ function foreignEntries(dir: string, kind: OutputKind, root: string): string[] {
       } else if (Object.hasOwn(RUN_DIRS, name) && st.isDirectory()) {
         for (const inner of readdirSync(p).sort()) {
           const q = join(p, inner);
-          const ok = (RUN_DIRS[name]!.some((r) => r.test(inner)) || TEMP_NAME.test(inner)) && isFile(q);
+          const ok = (RUN_DIRS[name]!.some((r) => r.test(inner)) || TEMP_NAME.test(inner) || OS_METADATA.test(inner)) && isFile(q);
           if (!ok) out.push(rel(q));
         }
       } else out.push(rel(p));
@@ -129,7 +133,7 @@ export function claimOutputFolder(dir: string, kind: OutputKind, what: string): 
     throw new OutputFolderError(abs, `Cannot use ${abs} as the output folder: ${describeFsError(err, abs)}.`);
   }
   // Empty, or only a writer's lock (a run that has just started and not written yet): nothing of a user's to lose.
-  const bare = (n: string): boolean => (n === 'run.lock' || n === MARKER || TEMP_NAME.test(n)) && isFile(join(abs, n));
+  const bare = (n: string): boolean => (n === 'run.lock' || n === MARKER || TEMP_NAME.test(n) || OS_METADATA.test(n)) && isFile(join(abs, n));
   if (names.every(bare)) return { dir: abs, fresh: true };
   const label = kind === 'run' ? 'an EC-VAE run folder' : 'an EC-VAE comparison folder';
   if (!isOurs(abs, kind)) {
