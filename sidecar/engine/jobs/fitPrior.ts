@@ -132,6 +132,7 @@ export async function fitPrior(source: string, o: FitPriorOptions): Promise<FitP
       prior = next.params;
       opt = next.state;
       if (t % 100 === 0 || t === o.iterations) {
+        await pause(); // the step and the held-out check are each long enough to count
         const r = { iteration: t, trainNll: meanNll(model, prior, trainMeans), heldOutNll: meanNll(model, prior, held) };
         if (!Number.isFinite(r.trainNll) || !Number.isFinite(r.heldOutNll)) throw new RunError(`The prior fit diverged at step ${t}; lower --learning-rate.`);
         curve.push(r);
