@@ -51,6 +51,7 @@ interface TreeProvider {
 
 let double: Double;
 let vscodeUri: { file(p: string): unknown };
+let deactivate: () => Promise<void> = async () => undefined;
 let subscriptions: { dispose(): unknown }[] = [];
 const ws = tempDir();
 
@@ -75,7 +76,8 @@ before(async () => {
     logLevel: 'warning',
     alias: { vscode: resolve(repoRoot, 'test', 'vscode-double.ts'), 'vscode-languageclient/node.js': resolve(repoRoot, 'test', 'languageclient-double.ts') },
   });
-  const ext = (await import(pathToFileURL(outfile).href)) as { activate(ctx: unknown): unknown };
+  const ext = (await import(pathToFileURL(outfile).href)) as { activate(ctx: unknown): unknown; deactivate(): Promise<void> };
+  deactivate = ext.deactivate;
   double = (globalThis as unknown as { __vscodeDouble: Double }).__vscodeDouble;
   const { Uri } = (await import(pathToFileURL(resolve(repoRoot, 'test', 'vscode-double.ts')).href)) as { Uri: typeof vscodeUri };
   vscodeUri = Uri;
@@ -99,6 +101,8 @@ before(async () => {
 
 after(async () => {
   for (const s of subscriptions) await s.dispose();
+  // As VS Code does on shutdown: the language client ends its server (shutdown + exit).
+  await deactivate();
 });
 
 test('activation registers every command the package contributes; menus are wired; one validator per config', () => {
