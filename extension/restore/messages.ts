@@ -77,7 +77,7 @@ export const DEFAULT_FORM: Omit<RestoreForm, 'checkpoint'> = {
 };
 
 /** The sidecar request for a form; `maskFile` is where the extension wrote the mask for inpainting. */
-export function restoreRequest(image: string, form: RestoreForm, progressToken: string, maskFile?: string): RestoreParams {
+export function restoreRequest(image: string, form: RestoreForm, maskFile?: string): RestoreParams {
   const task: RestoreParams = {
     checkpoint: form.checkpoint,
     image,
@@ -88,7 +88,6 @@ export function restoreRequest(image: string, form: RestoreForm, progressToken: 
     seed: form.seed,
     samples: form.samples,
     previews: true,
-    progressToken,
     progressEvery: Math.max(1, Math.round(form.steps / 25)),
     ...(form.fromClean ? { fromClean: true } : {}),
   };

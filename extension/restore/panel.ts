@@ -34,7 +34,7 @@ export class RestorePanel {
   private abort: AbortController | undefined;
   private outcome: RestoreOutcome | undefined;
   private form: RestoreForm | undefined;
-  private tokens = 0;
+  private requests = 0;
 
   /** Shows the panel of `image` (creating it if needed). */
   static createOrShow(host: RestoreHost, image: vscode.Uri): RestorePanel {
@@ -131,27 +131,26 @@ export class RestorePanel {
   private async restore(form: RestoreForm, mask?: { width: number; height: number; bits: number[] }): Promise<void> {
     this.abort?.abort();
     const abort = (this.abort = new AbortController());
-    const token = `${this.image.fsPath}#${++this.tokens}`;
-    const frames = this.host.client.on('restore/progress', (f) => {
-      if (f.token === token) this.post({ type: 'progress', step: f.step, steps: f.steps, image: f.image });
-    });
+    ++this.requests;
     let maskFile: string | undefined;
     try {
       if (form.task === 'inpaint' && mask) {
         // A painted mask is kept beside the image (reused next time, readable by `ecvae restore --mask`); a preset is not.
-        maskFile = form.maskPreset === 'painted' ? maskFileOf(this.image.fsPath) : join(tmpdir(), `ecvae-mask-${process.pid}-${this.tokens}.png`);
+        maskFile = form.maskPreset === 'painted' ? maskFileOf(this.image.fsPath) : join(tmpdir(), `ecvae-mask-${process.pid}-${this.requests}.png`);
         writeFileSync(maskFile, encodeMask(mask.bits, mask.width, mask.height));
       }
       void this.host.state.update(LAST_CHECKPOINT_KEY, form.checkpoint);
       this.form = form;
-      this.outcome = await this.host.client.request('restore', restoreRequest(this.image.fsPath, form, token, maskFile), abort.signal);
+      // The current estimates come as this request's progress (the client gives it a token of its own).
+      this.outcome = await this.host.client.request('restore', restoreRequest(this.image.fsPath, form, maskFile), abort.signal, (f) =>
+        this.post({ type: 'progress', step: f.step, steps: f.steps, image: f.image }),
+      );
       this.post({ type: 'result', outcome: this.outcome });
     } catch (err) {
       this.post({ type: 'error', message: err instanceof RequestCancelledError ? 'Cancelled.' : (err as Error).message });
     } finally {
       // A preset's mask file served this request only.
       if (maskFile && form.maskPreset !== 'painted') rmSync(maskFile, { force: true });
-      frames.dispose();
       if (this.abort === abort) this.abort = undefined;
     }
   }

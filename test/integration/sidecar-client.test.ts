@@ -94,32 +94,31 @@ test('live restoration frames carry their token from step 0; cancellation: a lon
   client.on('log', (p) => logs.push(p.message));
   try {
     const { pid } = await client.request('initialize', {});
-    // Live estimates: restore/progress frames carry the request's token, from step 0.
+    // Live estimates: the request's progress callback hears its restore/progress frames (token of its own), from step 0.
     const frames: { token: string; step: number; steps: number; image: string }[] = [];
-    const sub = client.on('restore/progress', (f) => void frames.push(f));
+    const others: unknown[] = [];
+    const sub = client.on('restore/progress', (f) => void others.push(f));
     const t0Frames = Date.now();
     let firstFrameMs = -1;
     const watchFirst = setInterval(() => firstFrameMs < 0 && frames.length && (firstFrameMs = Date.now() - t0Frames), 5);
-    const live = await client.request('restore', {
-      checkpoint: join(dir, 'run'),
-      image,
-      task: 'denoise',
-      steps: 6,
-      samples: 2,
-      previews: true,
-      progressToken: 'panel-1',
-      progressEvery: 2,
-    });
+    const live = await client.request(
+      'restore',
+      { checkpoint: join(dir, 'run'), image, task: 'denoise', steps: 6, samples: 2, previews: true, progressEvery: 2 },
+      undefined,
+      (f) => void frames.push(f),
+    );
     clearInterval(watchFirst);
     sub.dispose();
     assert.deepEqual(
-      frames.map((f) => [f.token, f.step, f.steps]),
+      frames.map((f) => [f.step, f.steps]),
       [
-        ['panel-1', 0, 6],
-        ['panel-1', 2, 6],
-        ['panel-1', 4, 6],
+        [0, 6],
+        [2, 6],
+        [4, 6],
       ],
     );
+    assert.equal(new Set(frames.map((f) => f.token)).size, 1, "one token, the request's");
+    assert.equal(others.length, 3, 'subscribers see the same notifications');
     assert.match(frames[0]!.image, /^data:image\/png;base64,/);
     assert.equal(live.previews!.samples.length, 2);
     assert.equal(live.out, undefined);

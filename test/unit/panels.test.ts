@@ -15,7 +15,7 @@ import { tempDir } from '../helpers.ts';
 
 test('a form becomes a restore request the protocol schema accepts, with only its task parameters', () => {
   const form = { ...DEFAULT_FORM, checkpoint: '/runs/digits' };
-  const inpaint = restoreRequest('/w/digit.png', form, 'tok', '/w/digit.mask.png');
+  const inpaint = restoreRequest('/w/digit.png', form, '/w/digit.mask.png');
   assert.deepEqual(inpaint, {
     checkpoint: '/runs/digits',
     image: '/w/digit.png',
@@ -26,18 +26,17 @@ test('a form becomes a restore request the protocol schema accepts, with only it
     seed: 0,
     samples: 4,
     previews: true,
-    progressToken: 'tok',
     progressEvery: 2,
     mask: '/w/digit.mask.png',
   });
   assert.equal(paramsProblem('restore', inpaint), undefined);
-  assert.throws(() => restoreRequest('/w/digit.png', form, 'tok'), /Inpainting needs a mask/);
-  const sr = restoreRequest('/w/small.png', { ...form, task: 'sr', factor: 2, fromClean: true, steps: 500 }, 'tok');
+  assert.throws(() => restoreRequest('/w/digit.png', form), /Inpainting needs a mask/);
+  const sr = restoreRequest('/w/small.png', { ...form, task: 'sr', factor: 2, fromClean: true, steps: 500 });
   assert.equal(sr.factor, 2);
   assert.equal(sr.fromClean, true);
   assert.equal(sr.progressEvery, 20, 'about 25 frames a run');
   assert.equal('mask' in sr || 'sigma' in sr, false);
-  const dn = restoreRequest('/w/noisy.png', { ...form, task: 'denoise', sigma: 0.2 }, 'tok');
+  const dn = restoreRequest('/w/noisy.png', { ...form, task: 'denoise', sigma: 0.2 });
   assert.equal(dn.sigma, 0.2);
   assert.equal(paramsProblem('restore', { ...dn, samples: 17 }), 'param "samples" must be <= 16 (got 17).');
 });
