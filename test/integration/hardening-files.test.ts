@@ -278,7 +278,7 @@ test('stale-lock takeover is atomic between two recoverers', () => {
   const dir = tempDir();
   const lock = join(dir, 'run.lock');
   const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
-  writeFileSync(lock, JSON.stringify({ pid: dead, host: hostname(), startedAt: 'stale' }));
+  writeFileSync(lock, JSON.stringify({ pid: dead, host: hostname(), startedAt: 'stale', startTime: '1' }));
   // The second recoverer judges the same stale lock, but the first takes it over in between.
   let second: (() => void) | undefined;
   let inner = false;

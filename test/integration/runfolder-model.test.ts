@@ -114,9 +114,9 @@ const commands = [
       // What a SIGKILL during the next iterations leaves: a lock and "running" status of a dead
       // process, a half-written checkpoint, metrics past the last checkpoint and a torn line.
       const f = runFiles(r.run);
-      writeFileSync(f.lock, JSON.stringify({ pid: deadPid, host: hostname(), startedAt: 'killed' }));
+      writeFileSync(f.lock, JSON.stringify({ pid: deadPid, host: hostname(), startedAt: 'killed', startTime: '1' }));
       const status = JSON.parse(readFileSync(f.status, 'utf8')) as object;
-      writeFileSync(f.status, JSON.stringify({ ...status, status: 'running', pid: deadPid }));
+      writeFileSync(f.status, JSON.stringify({ ...status, status: 'running', pid: deadPid, startTime: '1' }));
       writeFileSync(join(f.checkpoints, `.iter-${String(m.iteration + 1).padStart(6, '0')}.ckpt.tmp-${deadPid}`), 'half');
       writeFileSync(f.metrics, readFileSync(f.metrics, 'utf8') + JSON.stringify({ iteration: m.iteration + 1, rec: 1 }) + '\n{"iteration": ');
       assert.equal(readRunSummary(r.run).status, 'interrupted');
