@@ -27,8 +27,10 @@ function asRpcError(err: unknown): JSONRPCErrorException {
   if (err instanceof ConfigError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidConfig, { kind: err.kind, diagnostics: err.diagnostics });
   if (err instanceof RunsError)
     return new JSONRPCErrorException(err.message, err.code === 'not-found' ? ErrorCode.RunNotFound : ErrorCode.Busy, { kind: err.kind });
-  if (err instanceof RunLockedError) return new JSONRPCErrorException(err.message, ErrorCode.Busy);
-  if (err instanceof UserError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidParams, { kind: err.kind });
+  // The path a user error concerns travels with it, so a client can show or open the file.
+  const where = (e: UserError): { path?: string } => (e.path ? { path: e.path } : {});
+  if (err instanceof RunLockedError) return new JSONRPCErrorException(err.message, ErrorCode.Busy, { kind: err.kind, ...where(err) });
+  if (err instanceof UserError) return new JSONRPCErrorException(err.message, ErrorCode.InvalidParams, { kind: err.kind, ...where(err) });
   return new JSONRPCErrorException(err instanceof Error ? err.message : String(err), ErrorCode.Failed);
 }
 

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { repoRoot, tempDir, useBackend, withDefaults } from '../helpers.ts';
 interface Answer {
   id?: number;
   result?: unknown;
-  error?: { code: number; message: string };
+  error?: { code: number; message: string; data?: { kind?: string; path?: string } };
 }
 
 test('sampling and prior fitting yield to other requests and stop within a second of $/cancelRequest', async (t) => {
@@ -88,6 +88,15 @@ test('sampling and prior fitting yield to other requests and stop within a secon
       t.diagnostic(`${c.what}: runs/list answered in ${times.map((x) => x.toFixed(0)).join(', ')} ms, cancelled in ${ms.toFixed(0)} ms`);
     }
     assert.ok(!existsSync(out), 'a cancelled sampling writes no file');
+    // A FIFO named as the checkpoint is refused at once (it would freeze every request if opened blindly),
+    // the error naming its kind and path.
+    const fifo = join(dir, 'pipe.ckpt');
+    spawnSync('mkfifo', [fifo]);
+    const refused = await timed(send('sample', { checkpoint: fifo, out: join(dir, 'x.png') }).answer);
+    assert.equal(refused.a.error?.code, ErrorCode.InvalidParams);
+    assert.deepEqual(refused.a.error?.data, { kind: 'checkpoint', path: fifo });
+    assert.match(refused.a.error!.message, /it is a FIFO \(named pipe\), not a regular file/);
+    assert.ok(refused.ms < 1000, `refused in ${refused.ms.toFixed(0)} ms`);
     assert.ok(!existsSync(join(dir, 'prior', 'checkpoints')), 'a cancelled fit writes no run');
   } finally {
     child.kill();
