@@ -27,7 +27,12 @@ export class CalibrationWatch {
   ) {}
 
   /** Undefined for a plain VAE: nothing to watch. */
-  static create(config: RunConfig, dataset: Dataset, model: EcvaeModel, log: (m: string) => void): CalibrationWatch | undefined {
+  static create(
+    config: Pick<RunConfig, 'calibration' | 'data' | 'seed'>,
+    dataset: Dataset,
+    model: EcvaeModel,
+    log: (m: string) => void,
+  ): CalibrationWatch | undefined {
     if (!config.calibration.enabled) return undefined;
     const p = loadProbe(config.data, config.seed, PROBE_SIZE, dataset);
     if (!p.heldOut) log('note: this dataset has no held-out part; the energy probe (eHeld) uses training examples');

@@ -72,7 +72,7 @@ export function generate(model: EcvaeModel, vae: Params, n: number, seed: number
 }
 
 /** SGLD refinement of samples on the energy model (conditioned on themselves, as in training). */
-export function refine(model: EcvaeModel, ebm: Params, x: tf.Tensor, steps: number, cfg: RunConfig, seed: number): tf.Tensor {
+export function refine(model: EcvaeModel, ebm: Params, x: tf.Tensor, steps: number, cfg: Pick<RunConfig, 'calibration'>, seed: number): tf.Tensor {
   return inChunks(x.shape[0]!, (i, m) => {
     const chunk = x.slice(i, m);
     const out = sgld((v) => model.energy(ebm, v, true), chunk, chunk, sgldOptions(cfg, steps, deriveSeed(seed, Stream.sample, 1_000_000 + i)));

@@ -35,7 +35,7 @@ export interface SgldOptions {
 export type EnergyFn = (x: tf.Tensor) => tf.Tensor1D;
 
 /** The chain settings of a run's config, for `steps` steps seeded by `seed`. */
-export function sgldOptions(cfg: RunConfig, steps: number, seed: number): SgldOptions {
+export function sgldOptions(cfg: Pick<RunConfig, 'calibration'>, steps: number, seed: number): SgldOptions {
   const c = cfg.calibration;
   return { steps, stepSize: c.sgldStepSize, noiseScale: c.sgldNoiseScale, proxThreshold: c.proxThreshold, seed };
 }

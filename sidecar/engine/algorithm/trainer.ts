@@ -5,6 +5,12 @@
 import * as tf from '../core/tf.ts';
 import { adamInit, adamStep, clipByGlobalNorm, disposeAdam, type AdamState } from './adam.ts';
 import type { RunConfig } from '../config/config.ts';
+
+/**
+ * What the algorithm reads of a run config: the seed, the training settings and the
+ * calibration settings (not the data, the model's shape, logging, output or backend).
+ */
+export type AlgorithmOptions = Pick<RunConfig, 'seed' | 'training' | 'calibration'>;
 import { updateLambda } from './dual.ts';
 import { applyBufferUpdates } from '../models/buffers.ts';
 import { drawDecoderNoise, noiseInputs } from '../models/noise.ts';
@@ -77,7 +83,7 @@ export class DivergenceError extends Error {
   }
 }
 
-export function initTrainState(model: EcvaeModel, cfg: RunConfig): TrainState {
+export function initTrainState(model: EcvaeModel, cfg: Pick<AlgorithmOptions, 'seed' | 'calibration'>): TrainState {
   const vae = initParams([...model.specs.enc, ...model.specs.dec], cfg.seed);
   const state: TrainState = { iteration: 0, lambda: cfg.calibration.enabled ? cfg.calibration.lambdaInit : 0, vae, vaeOpt: adamInit(vae) };
   if (cfg.calibration.enabled) {
@@ -102,7 +108,7 @@ export function disposeTrainState(s: TrainState): void {
  */
 export async function trainIteration(
   model: EcvaeModel,
-  cfg: RunConfig,
+  cfg: AlgorithmOptions,
   state: TrainState,
   x: tf.Tensor,
   runner: Runner = localRunner(model),
@@ -229,7 +235,7 @@ export async function trainIteration(
 }
 
 /** The generator's gradient-norm limit (training.gradClipNorm), undefined when off. */
-function gradClipNorm(cfg: RunConfig): number | undefined {
+function gradClipNorm(cfg: AlgorithmOptions): number | undefined {
   const c = cfg.training.gradClipNorm;
   return c === 'off' ? undefined : c;
 }
@@ -240,7 +246,7 @@ function gradClipNorm(cfg: RunConfig): number | undefined {
  * latent space). With distance "drift" the target leaves the injected noise out, as the
  * decoder's target does.
  */
-function calibratedLatents(model: EcvaeModel, cfg: RunConfig, state: TrainState, n: tf.Tensor2D, t: number): tf.Tensor {
+function calibratedLatents(model: EcvaeModel, cfg: AlgorithmOptions, state: TrainState, n: tf.Tensor2D, t: number): tf.Tensor {
   const z0 = tf.tidy(() => model.fromBase!(state.vae, n));
   const energy = (z: tf.Tensor): tf.Tensor1D => model.energy(state.ebm!, model.decode(state.vae, z as tf.Tensor2D), true);
   // The chain moves the latents only: the parameters are constants (constantInputs.ts).
