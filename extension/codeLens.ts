@@ -24,7 +24,9 @@ export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.D
       new vscode.CodeLens(top, { title, command, tooltip, arguments: [doc.uri] });
     const lenses = [lens('$(play) Train', 'ecvae.train', cr.resumable ? 'Train this config: resume its run or start a new one' : 'Train this config')];
     if (cr.run) {
-      const at = `${cr.run.iteration}${cr.run.total ? `/${cr.run.total}` : ''}`;
+      // Resume trains to the config's iterations (which may have been raised since the run's target).
+      const target = cr.iterations ?? cr.run.total;
+      const at = `${cr.run.iteration}${target ? `/${target}` : ''}`;
       if (cr.resumable) {
         const changed = cr.changed ? ' (config changed since)' : '';
         lenses.push(lens(`$(debug-continue) Resume from ${at}${changed}`, 'ecvae.resumeTraining', `Continue ${cr.runDir} from its last checkpoint`));

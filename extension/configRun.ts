@@ -20,6 +20,8 @@ export interface ConfigRun {
   run?: RunSummary;
   /** It has a checkpoint to resume from or sample with. */
   resumable: boolean;
+  /** The iteration the config trains to (training.iterations; undefined: the schema's default). */
+  iterations?: number;
   /** The config's hash now, and whether it differs from the one the run recorded (false when the run recorded none). */
   hash: string;
   changed: boolean;
@@ -27,7 +29,8 @@ export interface ConfigRun {
 
 /** The run of the config file `file` whose text (maybe unsaved) is `text`. */
 export function configRun(file: string, text: string): ConfigRun {
-  const cfg = (parse(text) ?? {}) as { name?: unknown; output?: { dir?: unknown } };
+  const cfg = (parse(text) ?? {}) as { name?: unknown; output?: { dir?: unknown }; training?: { iterations?: unknown } };
+  const iterations = typeof cfg.training?.iterations === 'number' ? cfg.training.iterations : undefined;
   const name = typeof cfg.name === 'string' && cfg.name ? cfg.name : 'run';
   const outDir = typeof cfg.output?.dir === 'string' && cfg.output.dir ? cfg.output.dir : 'runs';
   const base = resolve(workspaceDir(file), outDir, name);
@@ -37,7 +40,9 @@ export function configRun(file: string, text: string): ConfigRun {
   const newRunDir = existsSync(base) ? `${base}-${i}` : base;
   const hash = configHash(text);
   const f = runFiles(runDir);
-  if (!existsSync(f.status) && !existsSync(f.checkpoints)) return { runDir, newRunDir, resumable: false, hash, changed: false };
+  if (!existsSync(f.status) && !existsSync(f.checkpoints))
+    return { runDir, newRunDir, resumable: false, hash, changed: false, ...(iterations ? { iterations } : {}) };
   const run = readRunSummary(runDir);
-  return { runDir, newRunDir, run, resumable: run.checkpoints.length > 0, hash, changed: run.configHash !== undefined && run.configHash !== hash };
+  const changed = run.configHash !== undefined && run.configHash !== hash;
+  return { runDir, newRunDir, run, resumable: run.checkpoints.length > 0, hash, changed, ...(iterations ? { iterations } : {}) };
 }

@@ -37,6 +37,8 @@ export interface EcvaeApi {
   prompts: typeof prompts;
   /** The CodeLens on configs. */
   codeLens: ConfigCodeLensProvider;
+  /** Where "Install GPU Backend…" installs optional backends (the sidecar looks there too). */
+  backendsRoot: string;
 }
 
 /** The context key of the Runs view's `when` clause: the workspace has configs or runs. */
@@ -112,7 +114,7 @@ export function activate(context: vscode.ExtensionContext): EcvaeApi {
     { dispose: () => void client.dispose() },
   );
   void updateViewContext(runsTree);
-  return { client, runsTree, prompts, codeLens };
+  return { client, runsTree, prompts, codeLens, backendsRoot: backendsRoot(context.globalStorageUri.fsPath) };
 }
 
 /** Configs created or deleted anywhere in the workspace: the Runs view may appear or go. */

@@ -173,7 +173,10 @@ export class Training implements vscode.Disposable {
       this.active = { runId: r.runId, runDir: r.runDir, status: 'running' };
       this.runsTree.addRunsDir(dirname(r.runDir));
       this.runsTree.refresh();
-      DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost, r.runDir);
+      // The folder may still say how its last session ended ("finished" at the old target): this one runs now.
+      const panel = DashboardPanel.createOrShow(this.extensionUri, this.dashboardHost);
+      await panel.show(r.runDir);
+      if (this.active?.runId === r.runId) await panel.post({ type: 'status', status: 'running' });
       return r.runDir;
     } catch (err) {
       void vscode.window.showErrorMessage(`Cannot start training: ${(err as Error).message}`);

@@ -148,6 +148,10 @@ function render(): void {
   for (const spec of CHARTS) {
     const p = plots.get(spec.id);
     if (!p) continue;
+    // A chart of quantities no shown run logs (a flow prior's, without one) is hidden until one does.
+    const runs = [state.records, ...state.overlays.map((o) => o.records)];
+    const figure = $(spec.id).closest('figure');
+    if (figure) figure.hidden = state.records.length > 0 && !runs.some((rs) => rs.some((r) => spec.fields.some((f) => Number.isFinite(r[f.key] as number))));
     p.setData(columns(spec));
     showNewest(p);
   }

@@ -70,7 +70,15 @@ export class DashboardPanel {
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     // The walkthrough's "Read the dashboard" step completes on this key.
     void vscode.commands.executeCommand('setContext', 'ecvae.dashboardShown', true);
-    panel.webview.onDidReceiveMessage((m: FromDashboard) => host.onMessage(m), null, this.disposables);
+    panel.webview.onDidReceiveMessage(
+      (m: FromDashboard) => {
+        // Messages posted before the page's script listens can be lost: a page that says it is ready gets the run again.
+        if (m.type === 'ready' && this.runDir) void this.show(this.runDir);
+        host.onMessage(m);
+      },
+      null,
+      this.disposables,
+    );
   }
 
   /**
