@@ -10,8 +10,9 @@
  *  - VSCODE_DOWNLOAD=1: VS Code desktop downloaded by runTests (needs the network).
  *
  * It bundles the suite (esbuild, `vscode` and mocha left to the host and node_modules)
- * and makes the workspace it opens: configs for a toy run, a long run, a tiny MNIST run,
- * an invalid config, and a 28x28 image.
+ * and makes the workspace it opens, a two-folder (multi-root) workspace: the first folder
+ * has configs for a toy run, a long run, a tiny MNIST run, an invalid config, and a 28x28
+ * image; the second folder one more toy config.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,8 +39,10 @@ await build({
 // Tests" launch configuration of .vscode/launch.json runs them in a VS Code desktop).
 const prepareAt = process.argv.indexOf('--prepare') >= 0 ? process.argv[process.argv.indexOf('--prepare') + 1] : undefined;
 const ws = prepareAt ?? mkdtempSync(join(tmpdir(), 'ecvae-electron-ws-'));
+const ws2 = `${ws}-second`;
 mkdirSync(ws, { recursive: true });
-const config = (name, body) => writeFileSync(join(ws, `${name}.ecvae.json`), JSON.stringify({ name, ...body }, null, 2) + '\n');
+mkdirSync(ws2, { recursive: true });
+const config = (name, body, dir = ws) => writeFileSync(join(dir, `${name}.ecvae.json`), JSON.stringify({ name, ...body }, null, 2) + '\n');
 const toyModel = { model: { hidden: 16, depth: 2, latentDim: 2 }, calibration: { sgldSteps: 2 } };
 config('toy', {
   data: { kind: 'gaussians25', count: 500 },
@@ -64,7 +67,20 @@ writeFileSync(join(ws, 'bad.ecvae.json'), '{\n  "data": { "kind": "mnist" },\n  
 const digit = new PNG({ width: 28, height: 28 });
 for (let i = 0; i < 28 * 28; i++) digit.data.set(i % 28 > 9 && i % 28 < 18 ? [230, 230, 230, 255] : [25, 25, 25, 255], i * 4);
 writeFileSync(join(ws, 'digit.png'), PNG.sync.write(digit));
+config(
+  'second',
+  {
+    data: { kind: 'gaussians25', count: 500 },
+    ...toyModel,
+    training: { iterations: 20, batchSize: 32 },
+    logging: { every: 5, sampleEvery: 20, checkpointEvery: 20 },
+  },
+  ws2,
+);
 mkdirSync(join(ws, '.vscode'), { recursive: true });
+// The workspace the suite opens: both folders (a multi-root workspace).
+const workspaceFile = join(ws, 'ecvae-test.code-workspace');
+writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: '.' }, { path: ws2 }] }, null, 2) + '\n');
 if (prepareAt) process.exit(0);
 
 const executable = process.env.VSCODE_EXECUTABLE ?? (process.env.VSCODE_DOWNLOAD === '1' ? undefined : join(root, 'scripts', 'vscode-test-host.mjs'));
@@ -77,11 +93,11 @@ try {
     ...(executable ? { vscodeExecutablePath: executable } : {}),
     extensionDevelopmentPath: root,
     extensionTestsPath: bundle,
-    launchArgs: [ws],
+    launchArgs: [workspaceFile],
   });
 } catch (err) {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   code = 1;
 }
-rmSync(ws, { recursive: true, force: true });
+for (const d of [ws, ws2]) rmSync(d, { recursive: true, force: true });
 process.exit(code);

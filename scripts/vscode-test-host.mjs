@@ -100,5 +100,7 @@ const payload = JSON.stringify([
   ['extensionDevelopmentPath', remote(devPath)],
   ['extensionTestsPath', remote(testsPath)],
 ]);
-const query = `${folder ? `folder=${encodeURIComponent(folder)}&` : ''}payload=${encodeURIComponent(payload)}`;
+// A .code-workspace file opens as a (multi-root) workspace, anything else as a folder.
+const opened = folder ? `${folder.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${encodeURIComponent(folder)}&` : '';
+const query = `${opened}payload=${encodeURIComponent(payload)}`;
 await page.goto(`http://127.0.0.1:${port}/?${query}`);

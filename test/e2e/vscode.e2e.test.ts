@@ -3,7 +3,8 @@
  * host, from npm; scripts/install-vscode-host.sh) with the .vsix installed through its
  * CLI, driven from Debian's Chromium by playwright-core. Checks what a user sees:
  * activation and backend info, squiggles and hover from the config language server, a
- * training run from the command palette with its dashboard, the Runs tree, and the
+ * training run from the command palette with its dashboard (axis titles, live legend
+ * values, an overlaid run), each schema error once in Problems, the Runs tree, and the
  * restoration panel opened from the explorer's context menu.
  *
  * Slow (starts a workbench, trains a small model): run by `npm run test:vscode`, which
@@ -12,12 +13,13 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { hostCommand, hostMissing, startCodeServer, writeUserSettings } from '../../scripts/code-server.mjs';
 import { repoRoot, tempDir } from '../helpers.ts';
+import { notification as notificationIn, runCommand as runCommandIn, webviewFrame as webviewFrameIn } from '../workbench.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -85,34 +87,9 @@ after(async () => {
   server?.stop();
 });
 
-/**
- * Runs a command from the palette by its label. Retried: right after start-up the
- * workbench may swallow the first key press, or list the command before our extension
- * has registered it.
- */
-async function runCommand(label: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${label}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
-    try {
-      await row.waitFor({ timeout: 10_000 });
-      await row.click();
-      return;
-    } catch (err) {
-      if (attempt === 4) throw err;
-    }
-  }
-}
-
-async function notification(pattern: RegExp, timeout = 60_000): Promise<string> {
-  const item = page.locator('.notification-list-item-message', { hasText: pattern }).first();
-  await item.waitFor({ timeout });
-  return (await item.textContent()) ?? '';
-}
+const runCommand = (label: string): Promise<void> => runCommandIn(page, label);
+const notification = (pattern: RegExp, timeout?: number): Promise<string> => notificationIn(page, pattern, timeout);
+const webviewFrame = (selector: string, timeout?: number): Promise<Frame> => webviewFrameIn(page, selector, timeout);
 
 test('the installed extension activates; Show Backend Info reports WASM', async () => {
   await runCommand('EC-VAE: Show Backend Info');
@@ -128,6 +105,9 @@ test("a bad config gets a squiggle and hover docs from the sidecar's language se
   const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'batchSize' }).first();
   await problem.waitFor({ timeout: 30_000 });
   assert.match((await problem.textContent()) ?? '', /"training\.batchSize" must be >= 1/);
+  // One diagnostic per problem: the language server's, and no second report from a JSON schema binding.
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(await page.locator('.markers-panel .monaco-list-row', { hasText: 'batchSize' }).count(), 1, 'the schema error appears once in Problems');
   // Hover over the key: our hover adds the default and the valid range to the schema's description.
   await page.locator('.monaco-editor .view-line span', { hasText: '"batchSize"' }).last().hover();
   const hover = page.locator('.monaco-hover', { hasText: 'training.batchSize' }).first();
@@ -154,6 +134,32 @@ test('Train from the palette: the dashboard follows the run to the end, and the 
   assert.ok(existsSync(join(ws, 'runs', 'tiny', 'checkpoints', 'latest')));
 });
 
+test('the dashboard at a glance: axis titles with units, legends with the newest values, another run overlaid', async () => {
+  const dashboard = await webviewFrame('#chart-losses');
+  const titles = await dashboard.locator('#chart-losses .axis-title').allTextContents();
+  assert.deepEqual(titles, ['reconstruction (nats / example)', 'KL (nats)', 'iteration']);
+  // No hover: the legend shows the last logged values, not "--".
+  const values = await dashboard.locator('#chart-losses .u-legend .u-series .u-value').allTextContents();
+  assert.equal(values[0], '40', 'the newest iteration');
+  assert.ok(
+    values.slice(1).every((v) => /^-?\d/.test(v)),
+    `legend values: ${values.join(', ')}`,
+  );
+  // Another run to compare with: a copy of this one, which the Runs view lists.
+  cpSync(join(ws, 'runs', 'tiny'), join(ws, 'runs', 'tiny-copy'), { recursive: true });
+  await dashboard.click('#compare');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'tiny-copy' }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+  await page.locator('.quick-input-widget .quick-input-action .monaco-button, .quick-input-widget a.monaco-button', { hasText: 'OK' }).first().click();
+  await dashboard.locator('#overlay-info', { hasText: 'tiny (tiny-copy)' }).waitFor({ timeout: 30_000 });
+  const legend = await dashboard.locator('#chart-losses .u-legend .u-series .u-label').allTextContents();
+  assert.deepEqual(legend, ['iteration', 'rec', 'kl', 'rec (tiny (tiny-copy))', 'kl (tiny (tiny-copy))']);
+  await page.screenshot({ path: join(artifacts, 'vscode-e2e-dashboard-overlay.png') });
+  // The later tests pick "the trained run": leave one.
+  rmSync(join(ws, 'runs', 'tiny-copy'), { recursive: true, force: true });
+});
+
 /** A screenshot of the editor group maximized (the docs' pictures), `selector` scrolled into view. */
 async function maximizedScreenshot(frame: Frame, selector: string, file: string): Promise<void> {
   await runCommand('View: Toggle Maximize Editor Group');
@@ -161,16 +167,6 @@ async function maximizedScreenshot(frame: Frame, selector: string, file: string)
   await new Promise((r) => setTimeout(r, 500));
   await page.screenshot({ path: join(artifacts, file) });
   await runCommand('View: Toggle Maximize Editor Group');
-}
-
-/** The frame of the webview whose page has `selector` (webviews are nested iframes in the workbench). */
-async function webviewFrame(selector: string, timeout = 60_000): Promise<Frame> {
-  const t0 = Date.now();
-  for (;;) {
-    for (const f of page.frames()) if (await f.$(selector).catch(() => null)) return f;
-    assert.ok(Date.now() - t0 < timeout, `no webview with ${selector}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 test('Restore Image… opens the restoration panel: paint a mask, watch the estimates, see the samples, Save writes and opens the file', async (t) => {

@@ -13,7 +13,9 @@ import { defineSuite } from './suite.ts';
 export const MARK = '[ecvae-test]';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 180_000, color: false, reporter: 'spec' });
+  // ECVAE_TEST_GREP runs only the tests whose title matches (a debugging aid).
+  const grep = process.env.ECVAE_TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', timeout: 180_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
   const log = console.log.bind(console);
   Mocha.reporters.Base.consoleLog = (...args: unknown[]) => log(`${MARK} ${format(...args)}`);
   defineSuite((title, fn) => mocha.suite.addTest(new Mocha.Test(title, fn)));
