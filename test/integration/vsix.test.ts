@@ -56,6 +56,10 @@ test('the .vsix holds the extension, the bundled sidecar, WASM binaries, schema,
     'extension/schemas/ecvae-run.schema.json',
     'extension/datasets/mnist/src/digits/0.json',
     'extension/datasets/mnist/src/digits/9.json',
+    // The listing: icon and changelog; the walkthrough's pages.
+    'extension/assets/icon.png',
+    'extension/changelog.md',
+    'extension/media/walkthrough/create-config.md',
   ])
     assert.ok(entries.includes(f), `${f} is packaged`);
   const unwanted = entries.filter(
@@ -64,6 +68,8 @@ test('the .vsix holds the extension, the bundled sidecar, WASM binaries, schema,
   assert.deepEqual(unwanted, [], 'no tests, sources, source maps or node_modules');
   const manifest = JSON.parse(readFileSync(join(unpacked, 'extension', 'package.json'), 'utf8')) as Record<string, unknown>;
   for (const k of ['devDependencies', 'dependencies', 'scripts', 'bin']) assert.equal(manifest[k], undefined, `no ${k} in the packaged manifest`);
+  assert.deepEqual(manifest.categories, ['Machine Learning', 'Data Science', 'Visualization']);
+  assert.equal(manifest.icon, 'assets/icon.png');
   assert.deepEqual(
     (manifest.contributes as typeof pkg.contributes).commands.map((c) => c.command),
     pkg.contributes.commands.map((c) => c.command),
