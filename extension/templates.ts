@@ -105,7 +105,8 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
 async function confirmTarget(target: vscode.Uri): Promise<vscode.Uri | undefined> {
   if (!(await exists(target))) return target;
   let free = target;
-  for (let i = 2; await exists(free); i++) free = vscode.Uri.file(target.fsPath.replace(/\.ecvae\.json$/, `-${i}.ecvae.json`));
+  // `-<i>` before .ecvae.json, or at the end of another name (so the loop always moves on to a new name).
+  for (let i = 2; await exists(free); i++) free = vscode.Uri.file(target.fsPath.replace(/(\.ecvae\.json)?$/, `-${i}$1`));
   const base = (u: vscode.Uri): string => u.fsPath.split(/[\\/]/).pop()!;
   const replace = 'Replace';
   const other = `Create ${base(free)}`;

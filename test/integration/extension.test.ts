@@ -8,7 +8,7 @@
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -353,6 +353,13 @@ test('a template never replaces a file without asking: Cancel keeps it, the othe
     assert.equal(beside.fsPath, join(ws, 'mnist-2.ecvae.json'));
     assert.match(readFileSync(file, 'utf8'), /"mine"/);
     assert.equal((JSON.parse(readFileSync(beside.fsPath, 'utf8')) as { name: string }).name, 'toy-25gaussians');
+    // A target named otherwise (the API may pass any file) gets a free name too, not an endless search.
+    const plain = join(ws, 'plain.json');
+    writeFileSync(plain, '{}\n');
+    const besidePlain = (await double.commands.get('ecvae.createConfig')!({ template: 'toy', target: double.uri(plain) })) as { fsPath: string };
+    assert.equal(besidePlain.fsPath, join(ws, 'plain.json-2'));
+    rmSync(besidePlain.fsPath);
+    rmSync(plain);
     answer = 'Replace';
     await double.commands.get('ecvae.createConfig')!({ template: 'mnist' });
     assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { name: string }).name, 'mnist');
