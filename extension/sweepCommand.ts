@@ -93,7 +93,8 @@ export function sweepCommands(extensionPath: string, runsTree: RunsTreeProvider,
       if (fieldsText === undefined) return;
       const fields = parseFields(fieldsText) as string[];
       const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(config));
-      const runsDir = (folder && runsDirs().find((d) => d.startsWith(folder.uri.fsPath))) ?? runsDirs()[0]!;
+      // runsDirs() has one folder per workspace folder, in their order.
+      const runsDir = runsDirs()[folder?.index ?? 0]!;
       const out = join(runsDir, `${basename(config).replace(/\.ecvae\.json$/, '')}-sweep`);
       runsTree.addRunsDir(dirname(out));
       const args = ['sweep', config, '--seeds', seeds.replace(/\s+/g, ''), ...fields.flatMap((f) => ['--set', f]), '--out', out, '--executor', 'local'];

@@ -2,7 +2,7 @@
  * The sweep folder: the one module that knows its layout.
  *   sweep.json         the manifest: base config, axes, seeds, every run, Slurm jobs (atomic writes)
  *   <run>/             one run folder per grid point and seed (the run folder layout of
- *                      engine/runFolder.ts); its config.json, the expanded config, is written
+ *                      engine/store/runFolder.ts); its config.json, the expanded config, is written
  *                      when the sweep is planned, before the run starts
  *   logs/<run>.log     each run's output (appended across resumes)
  *   slurm/             the batch script of the Slurm executor
