@@ -127,6 +127,10 @@ function splitTopLevel(text: string): string[] {
   return parts.map((p) => p.trim());
 }
 
+/** Whether a parsed value is or holds a number that is not finite. */
+const hasNonFinite = (v: unknown): boolean =>
+  typeof v === 'number' ? !Number.isFinite(v) : v !== null && typeof v === 'object' ? Object.values(v).some(hasNonFinite) : false;
+
 /** A value as typed: JSON when it parses (numbers, booleans, quoted strings, arrays), else the bare string. */
 function parseValue(text: string): unknown {
   try {
@@ -152,6 +156,9 @@ export function parseSetFlag(spec: string): Axis {
   const texts = splitTopLevel(raw);
   if (texts.some((t) => t === '')) throw new SweepError(`--set ${path}: an empty value in "${raw}".`);
   const values = texts.map(parseValue);
+  // JSON.parse reads 1e400 as Infinity, which the run config would record as null: refused here, in words.
+  const infinite = texts.find((_, i) => hasNonFinite(values[i]));
+  if (infinite !== undefined) throw new SweepError(`--set ${path}: ${infinite} is not a finite number.`);
   return { key: path.split('.').pop()!, name: path, values: values.map((v) => ({ label: valueLabel(v), overrides: { [path]: v } })) };
 }
 

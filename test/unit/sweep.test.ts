@@ -47,6 +47,8 @@ test('--set: a path that is not in the config schema is a clear error that names
   assert.throws(() => parseSetFlag('seed=1,2'), /--seeds/);
   assert.throws(() => parseSetFlag('calibration.lambdaInit'), /expected path=value/);
   assert.throws(() => parseSetFlag('calibration.lambdaInit=1,,2'), /empty value/);
+  assert.throws(() => parseSetFlag('training.beta=0.1,1e400'), /--set training\.beta: 1e400 is not a finite number/);
+  assert.throws(() => parseSetFlag('training.gradClipNorm=[1,-1e999]'), /\[1,-1e999\] is not a finite number/);
   assert.throws(() => checkConfigPath('a..b'), /dotted config field/);
   assert.doesNotThrow(() => checkConfigPath('model.flow.blocks'));
   assert.doesNotThrow(() => checkConfigPath('training.gradClipNorm'), 'a field whose schema is anyOf');
