@@ -1,8 +1,9 @@
 // ESLint (flat config): the recommended JavaScript and typescript-eslint rules, and the
 // module boundaries of docs/architecture.md ("Boundaries"): the protocol is a leaf, the
 // engine knows neither the protocol nor the layers above it, the use cases know no
-// front end, and the extension and the webview scripts reach the sidecar only through
-// the protocol module. test/unit/import-graph.test.ts checks the same on the resolved
+// front end, the run-folder layout (sidecar/runLayout/) is a TF.js-free leaf, and the
+// extension and the webview scripts reach the sidecar only through the protocol module
+// and that layout. test/unit/import-graph.test.ts checks the same on the resolved
 // import graph, with no cycle anywhere.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -35,12 +36,12 @@ export default tseslint.config(
         {
           patterns: [
             {
-              // The run folder is a file format both processes read: the extension host lists runs
-              // and replays them (Runs view, CodeLens, dashboard) through its one module, with
-              // plain fs and no TF.js, so that showing them starts no sidecar.
-              regex: '(^|/)sidecar/(?!protocol\\.ts$|engine/store/runFolder\\.ts$)',
+              // The contract both processes share: the protocol, and the run folder as a file format
+              // (sidecar/runLayout/: the extension lists and replays runs with plain fs and no TF.js,
+              // so that showing them starts no sidecar).
+              regex: '(^|/)sidecar/(?!protocol\\.ts$|runLayout/)',
               message:
-                'The extension and the webviews import from the sidecar only sidecar/protocol.ts (types and the tables both ends need) and the run-folder reader (engine/store/runFolder.ts); the engine stays in the sidecar process.',
+                'The extension and the webviews import from the sidecar only sidecar/protocol.ts (types and the tables both ends need) and the run-folder layout sidecar/runLayout/ (read with plain fs); the engine stays in the sidecar process.',
             },
           ],
         },
@@ -58,6 +59,23 @@ export default tseslint.config(
               regex: '^(?!\\./(protocol\\.generated|restorationTasks)\\.ts$)',
               message:
                 'The protocol is a leaf: plain data types and names (generated from schemas/ecvae-protocol.schema.json) and the restoration task table, importing nothing else.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['sidecar/runLayout/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|jsonc-parser$|\\./[^/]+\\.ts$|\\.\\./protocol(\\.generated)?\\.ts$)',
+              message:
+                'The run-folder layout is a leaf both processes load (the extension without TF.js): node builtins, jsonc-parser, the protocol and its own folder, nothing else.',
             },
           ],
         },

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/core/backend.ts';
-import { readMetrics } from '../sidecar/engine/store/runFolder.ts';
+import { readMetrics } from '../sidecar/runLayout/runFolder.ts';
 import { variantAxis } from '../sidecar/sweep/grid.ts';
 import { defaultParallel, runLocal } from '../sidecar/sweep/local.ts';
 import { runDirOf } from '../sidecar/sweep/manifest.ts';

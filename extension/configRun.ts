@@ -2,13 +2,13 @@
  * A config and its run: where the config trains to (its output.dir and name, relative to
  * its workspace folder, as the sidecar resolves them), whether a run of it exists there,
  * and whether the config changed since that run was trained (the run folder records a
- * hash of the config it was trained with: sidecar/engine/store/runFolder.ts). Read here, in the
+ * hash of the config it was trained with: sidecar/runLayout/runFolder.ts). Read here, in the
  * extension host, so the CodeLens and the Train prompt need no sidecar.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'jsonc-parser';
-import { configHash, readRunSummary, runFiles, type RunSummary } from '../sidecar/engine/store/runFolder.ts';
+import { configHash, readRunSummary, runFiles, type RunSummary } from '../sidecar/runLayout/runFolder.ts';
 import { workspaceDir } from './workspace.ts';
 
 export interface ConfigRun {

@@ -11,7 +11,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../sidecar/protocol.ts';
-import { listRuns, listSweeps, type SweepSummary } from '../sidecar/engine/store/runFolder.ts';
+import { listRuns, listSweeps, type SweepSummary } from '../sidecar/runLayout/runFolder.ts';
 
 const RUN_FOLDERS_KEY = 'ecvae.runFolders';
 

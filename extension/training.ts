@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { readRunSnapshot, type SweepSummary } from '../sidecar/engine/store/runFolder.ts';
+import { readRunSnapshot, type SweepSummary } from '../sidecar/runLayout/runFolder.ts';
 import type { Notifications, RunStatus } from '../sidecar/protocol.ts';
 import { DashboardPanel, type DashboardHost } from './dashboard/panel.ts';
 import type { FromDashboard } from './dashboard/messages.ts';

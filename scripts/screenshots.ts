@@ -19,7 +19,7 @@ import { chromium, type Page } from 'playwright-core';
 import { hostCommand, hostMissing, startCodeServer, writeUserSettings } from './code-server.mjs';
 import { loadMnist } from '../sidecar/engine/data/mnist.ts';
 import { encodePng } from '../sidecar/engine/data/images.ts';
-import { readRunSummary } from '../sidecar/engine/store/runFolder.ts';
+import { readRunSummary } from '../sidecar/runLayout/runFolder.ts';
 import { notification, runCommand, webviewFrame } from '../test/workbench.ts';
 
 const root = join(import.meta.dirname, '..');

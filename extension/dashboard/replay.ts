@@ -1,7 +1,7 @@
 /**
  * The dashboard messages that bring a panel up to date with a run: its name and total,
  * every logged iteration, every sample grid (the dashboard's slider steps through them) and its status. The sidecar reads the
- * run folder (`runs/read`, engine/store/runFolder.ts); this only turns that snapshot into
+ * run folder (`runs/read`, runLayout/runFolder.ts); this only turns that snapshot into
  * messages, and live notifications continue from there.
  */
 import type { RunSnapshot } from '../../sidecar/protocol.ts';

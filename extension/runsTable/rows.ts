@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, relative } from 'node:path';
-import { readMetrics, runFiles, type RunSummary } from '../../sidecar/engine/store/runFolder.ts';
+import { readMetrics, runFiles, type RunSummary } from '../../sidecar/runLayout/runFolder.ts';
 import type { RunRow } from './messages.ts';
 
 interface RunConfigJson {

@@ -1,6 +1,6 @@
 /** What the use cases refuse before touching the engine: requests that cannot be served as asked. */
 import { outputFormat } from '../engine/data/images.ts';
-import { UserError } from '../engine/core/errors.ts';
+import { UserError } from '../runLayout/errors.ts';
 import { requireOutputFile } from '../engine/store/outputFolder.ts';
 
 /** A request that cannot be served as asked (as opposed to an internal failure). */

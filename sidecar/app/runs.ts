@@ -1,6 +1,6 @@
 /** The run-folder use cases: list the runs under a folder (the Runs tree), read one (the dashboard's replay). */
 import { existsSync } from 'node:fs';
-import { listRuns as listRunFolders, readRunSnapshot, runFiles } from '../engine/store/runFolder.ts';
+import { listRuns as listRunFolders, readRunSnapshot, runFiles } from '../runLayout/runFolder.ts';
 import type { RunSnapshot, RunsListParams, RunsListResult, RunsReadParams } from '../protocol.ts';
 import { RunsError } from './training.ts';
 

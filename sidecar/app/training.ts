@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { requireConfigFile, type RunConfig } from '../engine/config/config.ts';
-import { UserError } from '../engine/core/errors.ts';
+import { UserError } from '../runLayout/errors.ts';
 import { train, type RunEvents, type TrainResult } from '../engine/jobs/run.ts';
 import type { TrainPauseResult, TrainResumeResult, TrainStartParams, TrainStartResult, TrainStopResult } from '../protocol.ts';
 

@@ -7,8 +7,8 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { formatDiagnostics, requireConfigFile, type BackendName, type RunConfig } from '../engine/config/config.ts';
-import { UserError } from '../engine/core/errors.ts';
-import { describeFsError, fileTypeName } from '../engine/core/guardedRead.ts';
+import { UserError } from '../runLayout/errors.ts';
+import { describeFsError, fileTypeName } from '../runLayout/guardedRead.ts';
 import { schemaPath } from '../engine/core/paths.ts';
 import { paramsProblem } from '../params.ts';
 import { UsageError } from './errors.ts';

@@ -2,7 +2,7 @@
  * `ecvae`: the command-line face of the engine (README.md). Human progress goes to stderr;
  * with --json the last stdout line is exactly one JSON object, also on failure
  * ({"ok": false, "error": ...}). Exit codes: 0 ok (help and --version too), 1 failure,
- * 2 bad usage, an invalid config or any other input the user can fix (engine/core/errors.ts
+ * 2 bad usage, an invalid config or any other input the user can fix (runLayout/errors.ts
  * UserError), 130 stopped by Ctrl-C (after a checkpoint). Flags are checked before any
  * TF.js backend loads: each command's run.ts, which loads the engine, is imported only
  * once its flags parsed.
@@ -13,7 +13,7 @@ console.info = console.error;
 
 import { CommanderError } from 'commander';
 import { ConfigError } from '../engine/config/config.ts';
-import { UserError } from '../engine/core/errors.ts';
+import { UserError } from '../runLayout/errors.ts';
 import { emit, type Out } from './args.ts';
 import { UsageError } from './errors.ts';
 import { buildProgram } from './program.ts';

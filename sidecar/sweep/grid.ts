@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { formatDiagnostics, parseConfig, type RunConfig } from '../engine/config/config.ts';
-import { UserError } from '../engine/core/errors.ts';
+import { UserError } from '../runLayout/errors.ts';
 import { schemaPath } from '../engine/core/paths.ts';
 import { isVariant, VARIANTS } from '../engine/eval/variants.ts';
 

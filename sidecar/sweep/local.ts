@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
-import { READ_LIMITS, readTextGuarded } from '../engine/core/guardedRead.ts';
+import { READ_LIMITS, readTextGuarded } from '../runLayout/guardedRead.ts';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../engine/config/config.ts';

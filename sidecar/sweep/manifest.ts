@@ -2,7 +2,7 @@
  * The sweep folder: the one module that knows its layout.
  *   sweep.json         the manifest: base config, axes, seeds, every run, Slurm jobs (atomic writes)
  *   <run>/             one run folder per grid point and seed (the run folder layout of
- *                      engine/store/runFolder.ts); its config.json, the expanded config, is written
+ *                      runLayout/runFolder.ts); its config.json, the expanded config, is written
  *                      when the sweep is planned, before the run starts
  *   logs/<run>.log     each run's output (appended across resumes)
  *   slurm/             the batch script of the Slurm executor
@@ -10,11 +10,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { FileReadError, readTextGuarded } from '../engine/core/guardedRead.ts';
+import { FileReadError, readTextGuarded } from '../runLayout/guardedRead.ts';
 import { writeFileAtomic } from '../engine/store/atomic.ts';
 import type { RunConfig } from '../engine/config/config.ts';
 import { markOutputFolder } from '../engine/store/outputFolder.ts';
-import { runFiles, SWEEP_MANIFEST } from '../engine/store/runFolder.ts';
+import { runFiles, SWEEP_MANIFEST } from '../runLayout/runFolder.ts';
 import { describeOverrides, runConfig, SweepError, type Axis, type PlannedRun } from './grid.ts';
 
 export const MANIFEST = SWEEP_MANIFEST;

@@ -7,7 +7,7 @@
  * again reuses the metrics of runs whose checkpoint and settings have not changed.
  */
 import { statSync } from 'node:fs';
-import { READ_LIMITS, readJsonIfPresent } from '../engine/core/guardedRead.ts';
+import { READ_LIMITS, readJsonIfPresent } from '../runLayout/guardedRead.ts';
 import { writeFileAtomic } from '../engine/store/atomic.ts';
 import { resolveCheckpoint } from '../engine/store/checkpoint.ts';
 import { exampleSize, loadDataset } from '../engine/data/index.ts';

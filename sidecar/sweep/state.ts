@@ -3,7 +3,7 @@
  * (interrupted, cancelled or timed out: the next `ecvae sweep` resumes it), read from its
  * run folder and, for runs given to Slurm, from the queue (slurm.ts queueStates).
  */
-import { readMetrics, readRunSummary } from '../engine/store/runFolder.ts';
+import { readMetrics, readRunSummary } from '../runLayout/runFolder.ts';
 import type { PlannedRun } from './grid.ts';
 import { runDirOf, runLogFile, runTotal, type SweepManifest } from './manifest.ts';
 

@@ -86,7 +86,7 @@ test('train --json then sample --json: run folder layout and a PNG grid', () => 
   assert.ok(png.width > 0 && png.height > 0);
   // A second train into the same folder must not silently overwrite it.
   const again = cli(['train', cfg, '--out', join(dir, 'run'), '--json']);
-  assert.equal(again.status, 2, 'a user error (engine/core/errors.ts): exit 2');
+  assert.equal(again.status, 2, 'a user error (runLayout/errors.ts): exit 2');
   assert.equal(lastJson(again.stdout).kind, 'run');
   assert.match(String(lastJson(again.stdout).error), /already has checkpoints. Use --resume/);
 });

@@ -14,7 +14,7 @@ import { dashboardHtml } from '../../extension/dashboard/html.ts';
 import type { DashboardState, ToDashboard } from '../../extension/dashboard/messages.ts';
 import { replayMessages } from '../../extension/dashboard/replay.ts';
 import { train } from '../../sidecar/engine/jobs/run.ts';
-import { readRunSnapshot } from '../../sidecar/engine/store/runFolder.ts';
+import { readRunSnapshot } from '../../sidecar/runLayout/runFolder.ts';
 import { encodePng } from '../../sidecar/engine/data/images.ts';
 import { repoRoot, tempDir, withDefaults } from '../helpers.ts';
 import { launchChromium, openWebview, sendToWebview, writeWebviewPage } from '../webviewHarness.ts';

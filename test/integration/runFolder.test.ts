@@ -1,5 +1,5 @@
 /**
- * The run folder (engine/store/runFolder.ts): one writer at a time (a live holder is refused by
+ * The run folder (runLayout/runFolder.ts reads it, engine/store/runWriter.ts writes it): one writer at a time (a live holder is refused by
  * name, a dead one's lock recovered), a dead writer's run reads as "interrupted", torn
  * metrics lines are skipped, and readers see what the trainer wrote.
  */
@@ -11,21 +11,16 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { train } from '../../sidecar/engine/jobs/run.ts';
 import {
-  acquireRunLock,
-  appendMetrics,
   configHash,
   listRuns,
-  prepareRunFolder,
   readMetrics,
   readRunSnapshot,
   readRunSummary,
-  RunLockedError,
   runFiles,
   samplePath,
-  truncateMetrics,
-  writeStatus,
   type MetricsRecord,
-} from '../../sidecar/engine/store/runFolder.ts';
+} from '../../sidecar/runLayout/runFolder.ts';
+import { acquireRunLock, appendMetrics, prepareRunFolder, RunLockedError, truncateMetrics, writeStatus } from '../../sidecar/engine/store/runWriter.ts';
 import { tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 /** The pid of a process that has exited (so no live process has it, barring reuse within the test). */

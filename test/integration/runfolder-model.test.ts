@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { readCheckpoint, resolveCheckpoint } from '../../sidecar/engine/store/checkpoint.ts';
 import { train } from '../../sidecar/engine/jobs/run.ts';
-import { CHECKPOINT_NAME, byIteration, readMetrics, readRunSummary, runFiles } from '../../sidecar/engine/store/runFolder.ts';
+import { CHECKPOINT_NAME, byIteration, readMetrics, readRunSummary, runFiles } from '../../sidecar/runLayout/runFolder.ts';
 import { tempDir, useBackend, withDefaults } from '../helpers.ts';
 
 const MAX = 12;

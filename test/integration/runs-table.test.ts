@@ -11,7 +11,8 @@ import { runsTableBody } from '../../extension/runsTable/html.ts';
 import type { RunRow, RunsTableState } from '../../extension/runsTable/messages.ts';
 import { runRows } from '../../extension/runsTable/rows.ts';
 import { webviewPage } from '../../extension/webviewPage.ts';
-import { appendMetrics, listRuns, prepareRunFolder, writeStatus } from '../../sidecar/engine/store/runFolder.ts';
+import { listRuns } from '../../sidecar/runLayout/runFolder.ts';
+import { appendMetrics, prepareRunFolder, writeStatus } from '../../sidecar/engine/store/runWriter.ts';
 import { tempDir, withDefaults } from '../helpers.ts';
 import { launchChromium, openWebview, sendToWebview, writeWebviewPage } from '../webviewHarness.ts';
 

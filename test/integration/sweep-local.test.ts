@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readMetrics } from '../../sidecar/engine/store/runFolder.ts';
+import { readMetrics } from '../../sidecar/runLayout/runFolder.ts';
 import { runLocal } from '../../sidecar/sweep/local.ts';
 import { readManifest, runDirOf, runLogFile } from '../../sidecar/sweep/manifest.ts';
 import { makePlan } from '../../sidecar/sweep/plan.ts';

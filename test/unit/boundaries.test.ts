@@ -18,6 +18,9 @@ test('the lint rule guards the boundary in the editor and in CI: engine imports 
   assert.equal(await restricted('extension/probe.ts', "import { train } from '../../sidecar/engine/jobs/run.ts';\nvoid train;\n"), 1);
   assert.equal(await restricted('media/probe.ts', "import type { RunConfig } from '../../sidecar/engine/config/config.ts';\nexport type C = RunConfig;\n"), 1);
   assert.equal(await restricted('extension/probe.ts', "import { TASK_NAMES } from '../../sidecar/protocol.ts';\nvoid TASK_NAMES;\n"), 0);
+  // Run folders are read through the layout leaf; writing them is the engine's.
+  assert.equal(await restricted('extension/probe.ts', "import { listRuns } from '../sidecar/runLayout/runFolder.ts';\nvoid listRuns;\n"), 0);
+  assert.equal(await restricted('extension/probe.ts', "import { writeStatus } from '../sidecar/engine/store/runWriter.ts';\nvoid writeStatus;\n"), 1);
   assert.equal(await restricted('sidecar/probe.ts', "import { train } from './engine/jobs/run.ts';\nvoid train;\n"), 0);
 });
 
@@ -27,9 +30,19 @@ test('the lint rule keeps the layers: the protocol a leaf, the engine below the 
   const restricted = async (file: string, text: string): Promise<number> =>
     (await eslint.lintText(text, { filePath: join(repoRoot, file) }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-imports').length;
   // The protocol imports only its generated declarations and the task table.
-  assert.equal(await restricted('sidecar/protocol.ts', "import type { UserError } from './engine/core/errors.ts';\nexport type E = UserError;\n"), 1);
+  assert.equal(await restricted('sidecar/protocol.ts', "import type { UserError } from './runLayout/errors.ts';\nexport type E = UserError;\n"), 1);
   assert.equal(await restricted('sidecar/protocol.ts', "import { readFileSync } from 'node:fs';\nvoid readFileSync;\n"), 1);
   assert.equal(await restricted('sidecar/protocol.ts', "export { TASK_NAMES } from './restorationTasks.ts';\n"), 0);
+  // The run-folder layout is a TF.js-free leaf: node builtins, jsonc-parser, the protocol, its own folder.
+  assert.equal(
+    await restricted(
+      'sidecar/runLayout/probe.ts',
+      "import type { RunSummary } from '../protocol.ts';\nimport { parse } from 'jsonc-parser';\nimport { existsSync } from 'node:fs';\nimport { liveness } from './processIdentity.ts';\nvoid [parse, existsSync, liveness];\nexport type R = RunSummary;\n",
+    ),
+    0,
+  );
+  assert.equal(await restricted('sidecar/runLayout/probe.ts', "import * as tf from '../engine/core/tf.ts';\nvoid tf;\n"), 1);
+  assert.equal(await restricted('sidecar/runLayout/probe.ts', "import { PNG } from 'pngjs';\nvoid PNG;\n"), 1);
   // The engine imports neither the protocol nor the use cases (nor server, cli, language).
   assert.equal(await restricted('sidecar/engine/store/probe.ts', "import type { RunSummary } from '../../protocol.ts';\nexport type R = RunSummary;\n"), 1);
   assert.equal(await restricted('sidecar/engine/store/probe.ts', "import { sample } from '../../app/sample.ts';\nvoid sample;\n"), 1);

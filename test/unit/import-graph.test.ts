@@ -12,6 +12,8 @@ import { cruise, type IForbiddenRuleType, type IViolation } from 'dependency-cru
 import { repoRoot, tempDir } from '../helpers.ts';
 
 const PROTOCOL = '^sidecar/(protocol|protocol\\.generated|restorationTasks)\\.ts$';
+/** The run folder as a file format (layout and reading), which both processes load. */
+const RUN_LAYOUT = '^sidecar/runLayout/';
 
 const rules: IForbiddenRuleType[] = [
   { name: 'no-cycle', severity: 'error', from: {}, to: { circular: true } },
@@ -23,12 +25,19 @@ const rules: IForbiddenRuleType[] = [
     to: { path: '^sidecar/(protocol(\\.generated)?\\.ts|app/|server/|cli/|language/)' },
   },
   { name: 'app-below-front-ends', severity: 'error', from: { path: '^sidecar/app/' }, to: { path: '^sidecar/(server|cli|language)/' } },
-  // The run-folder reader is the one allowed exception (the extension lists and replays runs with plain fs, no sidecar).
+  // The run-folder layout loads in the extension host (no TF.js): node builtins, jsonc-parser, the protocol, itself.
   {
-    name: 'front-end-only-protocol',
+    name: 'run-layout-is-a-leaf',
+    severity: 'error',
+    from: { path: RUN_LAYOUT },
+    to: { pathNot: `${RUN_LAYOUT}|${PROTOCOL}|^node_modules/jsonc-parser/`, dependencyTypesNot: ['core'] },
+  },
+  // The front ends read run folders through the layout with plain fs, so that showing runs starts no sidecar.
+  {
+    name: 'front-end-only-contract',
     severity: 'error',
     from: { path: '^(extension|media)/' },
-    to: { path: '^sidecar/', pathNot: `${PROTOCOL}|^sidecar/engine/store/runFolder\\.ts$` },
+    to: { path: '^sidecar/', pathNot: `${PROTOCOL}|${RUN_LAYOUT}` },
   },
 ];
 
@@ -63,6 +72,11 @@ test('the check sees a cycle and a boundary crossing when there is one', async (
     "import type { RunSummary } from '../protocol.ts';\nimport { a } from './a.ts';\nexport const b = (r?: RunSummary): number => (r ? a() : 0);\n",
   );
   writeFileSync(join(root, 'sidecar', 'protocol.ts'), 'export interface RunSummary { name: string }\n');
+  mkdirSync(join(root, 'sidecar', 'runLayout'), { recursive: true });
+  writeFileSync(
+    join(root, 'sidecar', 'runLayout', 'runFolder.ts'),
+    "import { existsSync } from 'node:fs';\nimport type { RunSummary } from '../protocol.ts';\nimport { a } from '../engine/a.ts';\nexport const r = (s?: RunSummary): number => (s && existsSync(s.name) ? a() : 0);\n",
+  );
   const names = (await violations(['sidecar'], root)).map((v) => v.rule.name).sort();
-  assert.deepEqual(names, ['engine-below-protocol-and-app', 'no-cycle'], relative(repoRoot, root));
+  assert.deepEqual(names, ['engine-below-protocol-and-app', 'no-cycle', 'run-layout-is-a-leaf'], relative(repoRoot, root));
 });

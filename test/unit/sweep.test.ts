@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { checkConfigPath, configName, expandGrid, parseSeeds, parseSetFlag, runConfig, valueLabel } from '../../sidecar/sweep/grid.ts';
 import { readManifest, runConfigFile, runDirOf } from '../../sidecar/sweep/manifest.ts';
-import { readSweepSummary } from '../../sidecar/engine/store/runFolder.ts';
+import { readSweepSummary } from '../../sidecar/runLayout/runFolder.ts';
 import { makePlan } from '../../sidecar/sweep/plan.ts';
 import { reportMarkdown, summarize, summarizePoints, type RunEval, type SweepReport } from '../../sidecar/sweep/report.ts';
 import { batchScript, slurmOptArgs } from '../../sidecar/sweep/slurm.ts';

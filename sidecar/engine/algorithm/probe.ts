@@ -10,7 +10,7 @@ import { loadProbe, type Dataset } from '../data/index.ts';
 import { calibrationHealth, HEALTH_DEFAULTS } from './health.ts';
 import type { EcvaeModel } from '../models/index.ts';
 import type { Params } from '../core/params.ts';
-import type { MetricsRecord } from '../store/runFolder.ts';
+import type { MetricsRecord } from '../../runLayout/runFolder.ts';
 import * as tf from '../core/tf.ts';
 
 /** Examples in the held-out energy probe. */

@@ -10,7 +10,7 @@ import { deriveSeed, Stream } from '../core/rng.ts';
 import { sgld, sgldAsync, sgldOptions } from './sgld.ts';
 import * as tf from '../core/tf.ts';
 import type { TrainedModel } from '../store/trainedModel.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../../runLayout/errors.ts';
 
 const CHUNK = 256;
 

@@ -9,9 +9,9 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { ParseErrorCode, parseTree, type ParseError } from 'jsonc-parser';
 import { semanticChecks } from './checks.ts';
 import { DiagnosticBuilder, duplicateKeys, fieldOf, lineColumn, nonFiniteNumbers, type Diagnostic } from './diagnostics.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../../runLayout/errors.ts';
 import { schemaPath } from '../core/paths.ts';
-import { READ_LIMITS, readTextGuarded } from '../core/guardedRead.ts';
+import { READ_LIMITS, readTextGuarded } from '../../runLayout/guardedRead.ts';
 
 // The config's types are generated from its schema (scripts/config-types.mjs), its one
 // declaration: they describe a config after validation, defaults filled.

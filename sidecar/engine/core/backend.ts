@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from './tf.ts';
 import { kernelVariant, registerSharingIdentity, type KernelVariant } from '../ops/wasmKernels.ts';
 import type { BackendName } from '../config/config.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../../runLayout/errors.ts';
 
 export interface BackendAttempt {
   name: BackendName;

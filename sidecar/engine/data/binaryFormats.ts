@@ -5,8 +5,8 @@
  * is wrong with it (truncated, mislabelled, not that format).
  */
 import { gunzipSync } from 'node:zlib';
-import { UserError } from '../core/errors.ts';
-import { READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
+import { UserError } from '../../runLayout/errors.ts';
+import { READ_LIMITS, readGuarded } from '../../runLayout/guardedRead.ts';
 
 export class DataFileError extends UserError {
   constructor(message: string) {

@@ -5,7 +5,7 @@ import * as tf from '../core/tf.ts';
 import type { Dataset } from './dataset.ts';
 import { resizeImages, type ResizeMethod } from './resize.ts';
 import { ImageError, readImage, toFloat, type RgbaImage } from './images.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../../runLayout/errors.ts';
 
 const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 

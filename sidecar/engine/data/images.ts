@@ -5,8 +5,8 @@
 import { extname } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { UserError } from '../core/errors.ts';
-import { FileReadError, READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
+import { UserError } from '../../runLayout/errors.ts';
+import { FileReadError, READ_LIMITS, readGuarded } from '../../runLayout/guardedRead.ts';
 import { applyOrientation, jpegOrientation, pngInflateProblem, type RgbaImage } from './imageChecks.ts';
 
 export type { RgbaImage };
@@ -92,7 +92,7 @@ export function decodeImage(buf: Buffer, file: string): RgbaImage {
 
 /**
  * Reads and decodes an image file: regular files only, non-blocking and bounded
- * (files/guardedRead.ts), so a FIFO, a device or a folder (or a link to one) is refused
+ * (runLayout/guardedRead.ts), so a FIFO, a device or a folder (or a link to one) is refused
  * at once instead of blocking or reading forever.
  */
 export function readImage(file: string): RgbaImage {

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../core/paths.ts';
 import type { Dataset } from './dataset.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../../runLayout/errors.ts';
 
 const PIXELS = 28 * 28;
 const SOURCES = {

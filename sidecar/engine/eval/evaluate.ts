@@ -5,7 +5,7 @@
  *    features; NOT Inception FID), precision, recall (k-NN, k = 3), reconMse (held-out).
  *  - Image folders: reconMse on the training images (no feature classifier exists for them).
  */
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../../runLayout/errors.ts';
 import { gather, loadDataset } from '../data/index.ts';
 import { drawAsync, drawSamples } from '../algorithm/sample.ts';
 import { runSteps, runStepsAsync, type Steps } from '../core/cancel.ts';

@@ -10,7 +10,7 @@
  * leaves a folder without a checkpoint, which a rerun overwrites.
  */
 import { existsSync } from 'node:fs';
-import { READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
+import { READ_LIMITS, readGuarded } from '../../runLayout/guardedRead.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import { claimOutputFolder, removeStaleTemps } from '../store/outputFolder.ts';
 import { dirname, join, resolve } from 'node:path';
@@ -26,7 +26,8 @@ import { writeSamples } from '../store/pictures.ts';
 import { disposeParams, initParams, valueAndParamGrads, type Params } from '../core/params.ts';
 import { deriveSeed, permutation, Stream } from '../core/rng.ts';
 import { RunError, sampleGrid } from './run.ts';
-import { acquireRunLock, prepareRunFolder, runFiles, samplePath, writeStatus } from '../store/runFolder.ts';
+import { runFiles, samplePath } from '../../runLayout/runFolder.ts';
+import { acquireRunLock, prepareRunFolder, writeStatus } from '../store/runWriter.ts';
 import { generate, inChunksAsync } from '../algorithm/sample.ts';
 import { disposeTrainState } from '../algorithm/trainer.ts';
 import * as tf from '../core/tf.ts';

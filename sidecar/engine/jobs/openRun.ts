@@ -14,7 +14,8 @@ import { loadDataset, type Dataset } from '../data/index.ts';
 import { buildModel, type EcvaeModel } from '../models/index.ts';
 import { resolveParallelism } from '../parallel/pool.ts';
 import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, stateFromCheckpoint } from '../store/checkpoint.ts';
-import { prepareRunFolder, runFiles, truncateMetrics, writeStatus } from '../store/runFolder.ts';
+import { runFiles } from '../../runLayout/runFolder.ts';
+import { prepareRunFolder, truncateMetrics, writeStatus } from '../store/runWriter.ts';
 import { RunError, type TrainOptions } from './runTypes.ts';
 
 /** Identifies a dataset's examples in their order: a resumed run must see exactly the data it was trained on. */

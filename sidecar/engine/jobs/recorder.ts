@@ -8,9 +8,13 @@ import * as tf from '../core/tf.ts';
 import type { Dataset } from '../data/index.ts';
 import { saveCheckpoint } from '../store/checkpoint.ts';
 import { writeSamples } from '../store/pictures.ts';
-import { appendMetrics, samplePath, writeStatus, type MetricsRecord, type RunStatus } from '../store/runFolder.ts';
+import { samplePath, type MetricsRecord, type RunStatus } from '../../runLayout/runFolder.ts';
+import { appendMetrics, writeStatus } from '../store/runWriter.ts';
 import type { OpenedRun } from './openRun.ts';
 import type { RunEvents } from './runTypes.ts';
+
+/** Every field the trainer logs is one the protocol's MetricsRecord declares (schemas/ecvae-protocol.schema.json): a new one must be added there. */
+void (true satisfies Exclude<keyof IterationMetrics, keyof MetricsRecord> extends never ? true : never);
 
 /**
  * A run's sample grid: how many samples it shows, and the data points drawn under them.

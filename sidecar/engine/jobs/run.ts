@@ -13,12 +13,13 @@ import * as tf from '../core/tf.ts';
 import { trainingBatch } from '../data/index.ts';
 import { Pool } from '../parallel/pool.ts';
 import { claimOutputFolder, removeStaleTemps } from '../store/outputFolder.ts';
-import { acquireRunLock, type RunStatus } from '../store/runFolder.ts';
+import type { RunStatus } from '../../runLayout/runFolder.ts';
+import { acquireRunLock } from '../store/runWriter.ts';
 import { openRun, type OpenedRun } from './openRun.ts';
 import { RunRecorder } from './recorder.ts';
 import type { TrainOptions, TrainResult } from './runTypes.ts';
 
-export type { MetricsRecord, RunStatus } from '../store/runFolder.ts';
+export type { MetricsRecord, RunStatus } from '../../runLayout/runFolder.ts';
 export { RunError, type RunEvents, type TrainOptions, type TrainResult } from './runTypes.ts';
 export { datasetFingerprint } from './openRun.ts';
 export { sampleGrid } from './recorder.ts';

@@ -1,7 +1,7 @@
 /** What a training run takes and gives back (run.ts), apart so that its parts (openRun.ts, recorder.ts) share them without a cycle. */
 import type { BackendReport } from '../core/backend.ts';
-import { UserError } from '../core/errors.ts';
-import type { MetricsRecord, RunStatus, SampleKind } from '../store/runFolder.ts';
+import { UserError } from '../../runLayout/errors.ts';
+import type { MetricsRecord, RunStatus, SampleKind } from '../../runLayout/runFolder.ts';
 
 export interface RunEvents {
   onLog?(message: string): void;

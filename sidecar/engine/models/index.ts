@@ -6,7 +6,7 @@ import { paperModel } from './paperPresets.ts';
 import { flowModel, withFlowPrior } from './prior.ts';
 import type { FlowArch } from './realnvp.ts';
 import type { EcvaeModel } from './types.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../../runLayout/errors.ts';
 
 export type { EcvaeModel } from './types.ts';
 export { generateFrom } from './prior.ts';

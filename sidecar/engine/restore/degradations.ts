@@ -10,7 +10,7 @@
  */
 import * as tf from '../core/tf.ts';
 import { RESTORATION_TASKS, type Task, type TaskParams } from '../../restorationTasks.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../../runLayout/errors.ts';
 import { bicubicUpsample } from './bicubic.ts';
 import { loadMask } from './masks.ts';
 

@@ -2,7 +2,7 @@
 import { readImage, toFloat } from '../data/images.ts';
 import { presetMaskBits } from '../../restorationTasks.ts';
 import * as tf from '../core/tf.ts';
-import { UserError } from '../core/errors.ts';
+import { UserError } from '../../runLayout/errors.ts';
 
 export class MaskError extends UserError {
   constructor(message: string) {

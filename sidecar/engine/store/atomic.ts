@@ -5,8 +5,8 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../core/errors.ts';
-import { describeFsError } from '../core/guardedRead.ts';
+import { UserError } from '../../runLayout/errors.ts';
+import { describeFsError } from '../../runLayout/guardedRead.ts';
 
 /** A write that failed; the message names the file and says why in words (no bare errno). */
 export class WriteError extends UserError {

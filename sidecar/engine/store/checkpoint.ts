@@ -14,9 +14,9 @@ import type { Params } from '../core/params.ts';
 import { encodeTensorFile, readTensorFile, TensorFileError, type TensorFile, type TensorIndexEntry } from './tensorfile.ts';
 import * as tf from '../core/tf.ts';
 import type { TrainState } from '../algorithm/trainer.ts';
-import { UserError } from '../core/errors.ts';
-import { describeFsError, READ_LIMITS, readTextGuarded } from '../core/guardedRead.ts';
-import { byIteration, CHECKPOINT_NAME } from './runFolder.ts';
+import { UserError } from '../../runLayout/errors.ts';
+import { describeFsError, READ_LIMITS, readTextGuarded } from '../../runLayout/guardedRead.ts';
+import { byIteration, CHECKPOINT_NAME } from '../../runLayout/runFolder.ts';
 
 export const CHECKPOINT_FORMAT = 1;
 

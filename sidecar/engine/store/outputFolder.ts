@@ -10,8 +10,8 @@
 import { accessSync, constants, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { explainWrite, writeFileAtomic } from './atomic.ts';
-import { UserError } from '../core/errors.ts';
-import { describeFsError, fileTypeName, READ_LIMITS, readJsonIfPresent } from '../core/guardedRead.ts';
+import { UserError } from '../../runLayout/errors.ts';
+import { describeFsError, fileTypeName, READ_LIMITS, readJsonIfPresent } from '../../runLayout/guardedRead.ts';
 
 export type OutputKind = 'run' | 'compare';
 

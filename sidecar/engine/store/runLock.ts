@@ -1,6 +1,6 @@
 /**
  * A folder's writer lock (run.lock): exclusive create of a file holding the writer's
- * identity (processIdentity.ts: pid, host, boot id, start time). A lock whose writer is
+ * identity (runLayout/processIdentity.ts: pid, host, boot id, start time). A lock whose writer is
  * gone is taken over atomically: the recoverer renames the stale file to a name of its
  * own (rename is atomic, so of two recoverers exactly one gets it), checks that what it
  * renamed is the stale lock it judged (not a fresh one a faster recoverer made meanwhile,
@@ -8,10 +8,10 @@
  */
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../core/errors.ts';
-import { describeFsError, readJsonIfPresent, READ_LIMITS } from '../core/guardedRead.ts';
+import { UserError } from '../../runLayout/errors.ts';
+import { describeFsError, readJsonIfPresent, READ_LIMITS } from '../../runLayout/guardedRead.ts';
 import { explainWrite } from './atomic.ts';
-import { liveness, selfIdentity, type ProcessIdentity } from './processIdentity.ts';
+import { liveness, selfIdentity, type ProcessIdentity } from '../../runLayout/processIdentity.ts';
 
 export interface LockFile extends ProcessIdentity {
   startedAt: string;

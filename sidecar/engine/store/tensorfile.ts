@@ -9,7 +9,7 @@
  */
 import { crc32 } from 'node:zlib';
 import * as tf from '../core/tf.ts';
-import { READ_LIMITS, readGuarded } from '../core/guardedRead.ts';
+import { READ_LIMITS, readGuarded } from '../../runLayout/guardedRead.ts';
 
 const MAGIC = Buffer.from('ECVAECK2', 'ascii');
 const MAGIC_V1 = Buffer.from('ECVAECK1', 'ascii');

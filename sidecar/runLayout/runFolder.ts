@@ -1,75 +1,38 @@
 /**
- * The run folder (README "Run folders"): the one module that knows its layout and the
- * formats of its files. The trainer writes through it, and the sidecar reads through it
- * for the Runs tree and the dashboard (the extension never reads run files itself).
+ * The run folder (README "Run folders"): the one module that knows its layout, the
+ * formats of its files and how to read them. A leaf both processes share: the trainer
+ * writes through sidecar/engine/store/runWriter.ts, which takes its names from here; the
+ * sidecar's use cases and the extension (Runs view, CodeLens, dashboard replay, runs
+ * table) read through it with plain fs and no TF.js, so that showing runs starts no
+ * sidecar. It imports node builtins, jsonc-parser, the protocol's types and its own folder.
  *   config.json               the fully defaulted config
  *   source.json               the config file it was trained from and that file's hash (configHash)
  *   status.json               running | finished | stopped | failed, with pid and host
  *   metrics.jsonl             one MetricsRecord per logged iteration
  *   samples/iter-XXXXXX.png   one-step grid; iter-XXXXXX-mcmc.png the MCMC-refined one
- *   checkpoints/              checkpoint files and the `latest` pointer (format: checkpoint.ts)
+ *   checkpoints/              checkpoint files and the `latest` pointer (format: engine/store/checkpoint.ts)
  *   run.lock                  held by the one process writing the folder
  * A folder whose status says "running" but whose writer is gone reads as "interrupted".
  */
-import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'jsonc-parser';
-import { explainWrite, writeFileAtomic } from './atomic.ts';
-import type { IterationMetrics } from '../algorithm/trainer.ts';
-import { FileReadError, READ_LIMITS, readJsonIfPresent, readTextGuarded } from '../core/guardedRead.ts';
-import { markOutputFolder } from './outputFolder.ts';
-import { liveness, selfIdentity, type ProcessIdentity } from './processIdentity.ts';
-import { acquireLock } from './runLock.ts';
+import type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind } from '../protocol.ts';
+import { FileReadError, READ_LIMITS, readJsonIfPresent, readTextGuarded } from './guardedRead.ts';
+import { liveness, type ProcessIdentity } from './processIdentity.ts';
 
-export { RunLockedError } from './runLock.ts';
+// The records a run folder holds and its readers return are protocol types (schemas/ecvae-protocol.schema.json).
+export type { MetricsRecord, ObservedStatus, RunSnapshot, RunStatus, RunSummary, SampleKind };
 
-export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
-/** What a reader sees: a "running" folder whose writer died is "interrupted". */
-export type ObservedStatus = RunStatus | 'interrupted' | 'unknown';
-
-/** One line of metrics.jsonl. */
-export interface MetricsRecord extends IterationMetrics {
-  /** Mean energy of a fixed held-out data batch (the probe, data/index.ts loadProbe), and eNeg - eHeld. */
-  eHeld?: number;
-  gap?: number;
-  /** Present while calibration is judged inactive (health.ts), with the reason and what to change. */
-  calibrationWarning?: string;
-  /** Iterations per second over the last logging window. */
-  itPerSec: number;
-  /** Wall-clock seconds since this process started the run. */
-  elapsed: number;
-}
-
-interface StatusFile extends Partial<Omit<ProcessIdentity, 'pid'>> {
+/** status.json: the writer's state and identity. */
+export interface StatusFile extends Partial<Omit<ProcessIdentity, 'pid'>> {
   status: RunStatus;
   iteration: number;
   total: number;
   message?: string;
   pid: number;
   updatedAt: string;
-}
-
-export type SampleKind = 'one-step' | 'mcmc';
-
-/** A run as a reader sees it: what the Runs tree lists and the dashboard replays. */
-export interface RunSummary {
-  runDir: string;
-  name: string;
-  status: ObservedStatus;
-  iteration: number;
-  total?: number;
-  checkpoints: string[];
-  message?: string;
-  /** The config file the run was last trained from, and that config's hash (configHash) then. */
-  configFile?: string;
-  configHash?: string;
-}
-
-export interface RunSnapshot extends RunSummary {
-  records: MetricsRecord[];
-  /** Every sample grid of each kind, oldest first. */
-  samples: { kind: SampleKind; iteration: number; file: string }[];
 }
 
 export const runFiles = (runDir: string) => ({
@@ -82,7 +45,8 @@ export const runFiles = (runDir: string) => ({
   source: join(runDir, 'source.json'),
 });
 
-interface SourceFile {
+/** source.json: the config file a run was last trained from, and that config's hash then. */
+export interface SourceFile {
   configFile: string;
   configHash: string;
 }
@@ -143,55 +107,7 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-// ---------------------------------------------------------------- writing (the trainer)
-
-/**
- * Creates the folder's layout and writes config.json; a fresh run starts an empty
- * metrics.jsonl. With the config file it came from, records that file and its hash
- * (source.json; a resumed run records the config it continues with).
- */
-export function prepareRunFolder(runDir: string, config: object, fresh: boolean, configFile?: string): void {
-  const f = runFiles(runDir);
-  markOutputFolder(runDir, 'run');
-  explainWrite(f.checkpoints, () => mkdirSync(f.checkpoints, { recursive: true }));
-  explainWrite(f.samples, () => mkdirSync(f.samples, { recursive: true }));
-  writeFileAtomic(f.config, [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
-  if (fresh) writeFileAtomic(f.metrics, []);
-  if (configFile) {
-    const text = readTextGuarded(configFile, { what: 'config', kind: 'config', maxBytes: READ_LIMITS.config });
-    const source: SourceFile = { configFile: resolve(configFile), configHash: configHash(text) };
-    writeFileAtomic(f.source, [Buffer.from(JSON.stringify(source, null, 2) + '\n')]);
-  } else if (fresh && existsSync(f.source)) unlinkSync(f.source);
-}
-
-export function writeStatus(runDir: string, s: Omit<StatusFile, 'pid' | 'host' | 'updatedAt'>): void {
-  const body: StatusFile = { ...s, ...selfIdentity(), updatedAt: new Date().toISOString() };
-  writeFileAtomic(runFiles(runDir).status, [Buffer.from(JSON.stringify(body, null, 2) + '\n')]);
-}
-
-export function appendMetrics(runDir: string, record: MetricsRecord): void {
-  const file = runFiles(runDir).metrics;
-  explainWrite(file, () => writeFileSync(file, JSON.stringify(record) + '\n', { flag: 'a' }));
-}
-
-/** Keeps metrics.jsonl lines up to `iteration` (a killed run may have logged past its last checkpoint). */
-export function truncateMetrics(runDir: string, iteration: number): void {
-  const kept = readMetrics(runDir).filter((r) => r.iteration <= iteration);
-  writeFileAtomic(runFiles(runDir).metrics, [Buffer.from(kept.map((r) => JSON.stringify(r) + '\n').join(''))]);
-}
-
-/**
- * Takes the folder's writer lock (files/runLock.ts), so that two trainers never
- * interleave one run's metrics and checkpoints. A lock whose writer is gone (its pid
- * dead or reused, or the machine rebooted) is recovered with `notice`; a live holder, or
- * one on another host whose liveness cannot be checked, is refused with its name.
- * Returns the release function.
- */
-export function acquireRunLock(runDir: string, notice: (m: string) => void): () => void {
-  return acquireLock(runFiles(runDir).lock, notice);
-}
-
-// ---------------------------------------------------------------- reading (the sidecar)
+// ---------------------------------------------------------------- reading
 
 /** Every well-formed line of metrics.jsonl (a line torn by a killed run is skipped). */
 export function readMetrics(runDir: string): MetricsRecord[] {
