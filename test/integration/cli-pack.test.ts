@@ -20,7 +20,7 @@ function run(cmd: string, args: string[], cwd: string, timeout: number): { statu
 
 test('the packed tarball installs into an empty prefix and its ecvae runs --version and info', { timeout: 240_000 }, () => {
   const dir = tempDir('ecvae-pack-');
-  const packed = run(npm, ['pack', '--pack-destination', dir, '--json'], repoRoot, 120_000);
+  const packed = run(npm, ['pack', '--ignore-scripts', '--pack-destination', dir, '--json'], repoRoot, 120_000);
   assert.equal(packed.status, 0, packed.stderr);
   const tarball = readdirSync(dir).find((f) => /^ecvae-studio-.*\.tgz$/.test(f));
   assert.ok(tarball, `npm pack wrote a tarball: ${readdirSync(dir).join(', ')}`);

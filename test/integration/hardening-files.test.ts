@@ -55,7 +55,7 @@ test('guarded reads: FIFOs, devices and folders refused at once, symlink loops n
   mkfifo(join(dir, 'pipe.ckpt'));
   const t0 = performance.now();
   assert.throws(() => readGuarded(join(dir, 'pipe.ckpt'), g), /pipe\.ckpt: it is a FIFO \(named pipe\), not a regular file\./);
-  assert.ok(performance.now() - t0 < 1000, 'a FIFO without a writer does not block');
+  assert.ok(performance.now() - t0 < 10000, 'a FIFO without a writer does not block (a blocking open would wait for ever)');
   assert.throws(() => readGuarded('/dev/zero', g), /\/dev\/zero: it is a device, not a regular file\./);
   assert.throws(() => readGuarded(dir, g), /it is a folder, not a regular file/);
   symlinkSync(join(dir, 'b'), join(dir, 'a'));
