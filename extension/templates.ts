@@ -1,8 +1,8 @@
 /**
  * New configs from templates: the shipped, measured examples (the toy and MNIST, bundled)
- * and an image-folder config built on the MNIST one. Their "$schema" (a path inside this
- * repository) is dropped: the extension's language server validates *.ecvae.json files,
- * and a "$schema" would make VS Code's JSON service report every error a second time.
+ * and an image-folder config built on the MNIST one. They carry no "$schema": the
+ * extension's language server validates *.ecvae.json files, and a "$schema" would make
+ * VS Code's JSON service report every error a second time.
  * A template never replaces an existing file without asking.
  */
 import { relative } from 'node:path';
@@ -12,8 +12,8 @@ import toyExample from '../examples/toy-25gaussians.ecvae.json' with { type: 'js
 import { prompts } from './prompts.ts';
 import { CONFIG_GLOB, pickWorkspaceFolder } from './workspace.ts';
 
-const { $schema: _m, ...MNIST } = mnistExample;
-const { $schema: _t, ...TOY } = toyExample;
+const MNIST: Record<string, unknown> = mnistExample;
+const TOY: Record<string, unknown> = toyExample;
 
 export type TemplateId = 'toy' | 'mnist' | 'folder';
 

@@ -42,10 +42,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { na
 const vsix = join(root, `${pkg.name}-${pkg.version}.vsix`);
 
 // 2. The shipped examples, trained with the CLI (reused from an earlier run of this script).
-const example = (file: string): Record<string, unknown> => {
-  const { $schema: _schema, ...config } = JSON.parse(readFileSync(join(root, 'examples', file), 'utf8')) as Record<string, unknown>;
-  return config;
-};
+const example = (file: string): Record<string, unknown> => JSON.parse(readFileSync(join(root, 'examples', file), 'utf8')) as Record<string, unknown>;
 const toy = example('toy-25gaussians.ecvae.json');
 const mnist = example('mnist.ecvae.json');
 const mnistTotal = (mnist.training as { iterations: number }).iterations;
