@@ -4,7 +4,7 @@
  * folders runs go to, a config to train, and a cancellable progress notification
  * around sidecar work.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { RequestCancelledError } from './sidecarClient.ts';
 
@@ -32,7 +32,7 @@ export function workspaceDir(file?: string): string {
 export function runsDirs(): string[] {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (!folders.length) return [join(process.cwd(), 'runs')];
-  return folders.map((f) => join(f.uri.fsPath, vscode.workspace.getConfiguration('ecvae', f.uri).get<string>('runsDirectory', 'runs')));
+  return folders.map((f) => resolve(f.uri.fsPath, vscode.workspace.getConfiguration('ecvae', f.uri).get<string>('runsDirectory', 'runs')));
 }
 
 /** The workspace folder to create something in: the only one, or the one the user picks. */

@@ -315,6 +315,10 @@ export function defineSuite(test: AddTest): void {
       const dirs = (await listed()).map((r) => r.runDir);
       assert.ok(dirs.includes(join(ws(), 'elsewhere', 'toy-copy')), dirs.join(', '));
       assert.ok(dirs.includes(join(ws(), 'runs', 'toy')), 'folders runs were trained into stay listed');
+      // An absolute folder is taken as it is, not under the workspace.
+      const absolute = join(ws(), 'elsewhere');
+      await settings.update('runsDirectory', absolute, vscode.ConfigurationTarget.Workspace);
+      assert.ok(api.runsTree.dirs().includes(absolute), api.runsTree.dirs().join(', '));
     } finally {
       await settings.update('runsDirectory', undefined, vscode.ConfigurationTarget.Workspace);
     }
