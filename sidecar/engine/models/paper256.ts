@@ -3,7 +3,7 @@
  * by `widthFactor` (1 = the official sizes):
  *   Encoder: FastGAN's Discriminator as fast_ae uses it (fastgan.ts).
  *   Decoder: FastGAN's Generator at im_size 256 (fastgan.ts).
- *   Energy: MSResNet (msResNet.ts) with train_demo.py's stages.
+ *   Energy: MSResNet (msResNet.ts) with train_demo.py's stages (paperPreset.ts).
  * Why this pairing (docs/paper-setting.md): fast_ae builds Generator(nz) and
  * Discriminator(num_latent) with their defaults, im_size 256; the Discriminator's head
  * is hard-wired to a 5x5 map (Linear(num_latent/2·5·5)), which only a 256 input gives
@@ -15,28 +15,15 @@
  * linear heads); list "encoder" and "decoder" in model.spectralNorm to match them.
  */
 import { fastganEncoder, fastganGenerator, FASTGAN_SIZE } from './fastgan.ts';
-import { msResNetEnergy } from './msResNet.ts';
 import type { PaperArch } from './paper32.ts';
+import { paperPreset } from './paperPreset.ts';
 import type { EcvaeModel } from './types.ts';
 
 export const PAPER256_SIZE = FASTGAN_SIZE;
 
 export function paper256Model(a: PaperArch): EcvaeModel {
-  const ch = (n: number): number => Math.max(1, Math.round(n * a.widthFactor));
-  const sn = (n: PaperArch['spectralNorm'][number]): boolean => a.spectralNorm.includes(n);
-  const S = PAPER256_SIZE,
-    C = a.channels;
-  const encoder = fastganEncoder({ latentDim: a.latentDim, channels: C, ch, sn: sn('encoder') });
-  const decoder = fastganGenerator({ latentDim: a.latentDim, channels: C, ch, sn: sn('decoder') });
-  const energy = msResNetEnergy({ size: S, channels: C, ch, sn: sn('energy'), temperature: a.temperature });
-  return {
-    kind: 'paper256',
-    dataShape: [S, S, C],
-    latentDim: a.latentDim,
-    specs: { enc: encoder.list.specs, dec: decoder.list.specs, ebm: energy.list.specs },
-    activationsPerExample: encoder.list.activations + decoder.list.activations + energy.list.activations + 2 * S * S * C,
-    encode: encoder.encode,
-    decode: decoder.decode,
-    energy: energy.energy,
-  };
+  return paperPreset('paper256', PAPER256_SIZE, a, ({ channels, latentDim, ch, sn }) => ({
+    encoder: fastganEncoder({ latentDim, channels, ch, sn: sn('encoder') }),
+    decoder: fastganGenerator({ latentDim, channels, ch, sn: sn('decoder') }),
+  }));
 }
