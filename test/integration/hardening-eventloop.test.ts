@@ -25,11 +25,9 @@ interface Answer {
   error?: { code: number; message: string; data?: { kind?: string; path?: string } };
 }
 
-test('sampling and prior fitting yield to other requests and stop within a second of $/cancelRequest', async (t) => {
-  await useBackend('wasm');
-  const dir = tempDir();
-  const run = join(dir, 'run');
-  await train(
+/** A two-iteration toy run with a checkpoint: something to sample, fit and evaluate. */
+const trainTinyToy = (runDir: string) =>
+  train(
     withDefaults({
       data: { kind: 'gaussians25', count: 300 },
       model: { hidden: 8, depth: 1, latentDim: 2 },
@@ -37,8 +35,14 @@ test('sampling and prior fitting yield to other requests and stop within a secon
       calibration: { sgldSteps: 1 },
       logging: { every: 1, checkpointEvery: 2, sampleEvery: 2, sampleCount: 4 },
     }),
-    { runDir: run },
+    { runDir },
   );
+
+test('sampling and prior fitting yield to other requests and stop within a second of $/cancelRequest', async (t) => {
+  await useBackend('wasm');
+  const dir = tempDir();
+  const run = join(dir, 'run');
+  await trainTinyToy(run);
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'sidecar.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stderr.resume();
   const waiting = new Map<number, (a: Answer) => void>();
@@ -107,16 +111,7 @@ test('sampling and prior fitting yield to other requests and stop within a secon
 test('evaluation in steps: the same metrics as at once, and a cancel between steps leaves no tensor behind', async () => {
   await useBackend('wasm');
   const run = join(tempDir(), 'run');
-  await train(
-    withDefaults({
-      data: { kind: 'gaussians25', count: 300 },
-      model: { hidden: 8, depth: 1, latentDim: 2 },
-      training: { iterations: 2, batchSize: 16 },
-      calibration: { sgldSteps: 1 },
-      logging: { every: 1, checkpointEvery: 2, sampleEvery: 2, sampleCount: 4 },
-    }),
-    { runDir: run },
-  );
+  await trainTinyToy(run);
   const m = loadTrained(run);
   try {
     const o = { n: 600, mcmcSteps: 3, seed: 1 };
