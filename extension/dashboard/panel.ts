@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { bundleAssets, panelOptions } from '../panelAssets.ts';
 import type { RunSnapshot } from '../../sidecar/protocol.ts';
 import { dashboardHtml } from './html.ts';
 import type { FromDashboard, ToDashboard } from './messages.ts';
@@ -51,8 +52,10 @@ export class DashboardPanel {
 
   static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     // Sample grids live in run folders inside the workspace.
-    const roots = [vscode.Uri.joinPath(extensionUri, 'dist', 'media'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)];
-    return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: roots };
+    return panelOptions(
+      extensionUri,
+      (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri),
+    );
   }
 
   private constructor(
@@ -60,13 +63,8 @@ export class DashboardPanel {
     extensionUri: vscode.Uri,
     private readonly host: DashboardHost,
   ) {
-    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
     panel.webview.options = DashboardPanel.webviewOptions(extensionUri);
-    panel.webview.html = dashboardHtml({
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.css')).toString(),
-    });
+    panel.webview.html = dashboardHtml(bundleAssets(panel.webview, extensionUri, 'dashboard'));
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     // The walkthrough's "Read the dashboard" step completes on this key.
     void vscode.commands.executeCommand('setContext', 'ecvae.dashboardShown', true);

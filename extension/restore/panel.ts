@@ -9,6 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
+import { bundleAssets, panelOptions } from '../panelAssets.ts';
 import type { RestoreOutcome } from '../../sidecar/protocol.ts';
 import type { RunsTreeProvider } from '../runsTree.ts';
 import { RequestCancelledError, type SidecarClient } from '../sidecarClient.ts';
@@ -71,8 +72,7 @@ export class RestorePanel {
   }
 
   private static options(host: RestoreHost, image: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    const roots = [vscode.Uri.joinPath(host.extensionUri, 'dist', 'media'), vscode.Uri.file(join(image.fsPath, '..'))];
-    return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: roots };
+    return panelOptions(host.extensionUri, [vscode.Uri.file(join(image.fsPath, '..'))]);
   }
 
   private constructor(
@@ -81,17 +81,8 @@ export class RestorePanel {
     readonly image: vscode.Uri,
   ) {
     RestorePanel.open.set(image.fsPath, this);
-    const media = vscode.Uri.joinPath(host.extensionUri, 'dist', 'media');
     panel.webview.options = RestorePanel.options(host, image);
-    panel.webview.html = webviewPage(
-      {
-        cspSource: panel.webview.cspSource,
-        scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'restore.js')).toString(),
-        styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'restore.css')).toString(),
-      },
-      `Restore ${basename(image.fsPath)}`,
-      restoreBody(),
-    );
+    panel.webview.html = webviewPage(bundleAssets(panel.webview, host.extensionUri, 'restore'), `Restore ${basename(image.fsPath)}`, restoreBody());
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: FromRestorePanel) => void this.onMessage(m), null, this.disposables);
   }

@@ -6,6 +6,7 @@
  * are typed (runsTable/messages.ts) in both directions.
  */
 import * as vscode from 'vscode';
+import { bundleAssets, panelOptions } from '../panelAssets.ts';
 import type { RunsTreeProvider } from '../runsTree.ts';
 import { webviewPage } from '../webviewPage.ts';
 import { runsTableBody } from './html.ts';
@@ -24,7 +25,7 @@ export class RunsTablePanel {
       void RunsTablePanel.current.update();
       return RunsTablePanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(RUNS_TABLE_VIEW_TYPE, 'EC-VAE Runs', vscode.ViewColumn.Active, RunsTablePanel.options(extensionUri));
+    const panel = vscode.window.createWebviewPanel(RUNS_TABLE_VIEW_TYPE, 'EC-VAE Runs', vscode.ViewColumn.Active, panelOptions(extensionUri));
     return (RunsTablePanel.current = new RunsTablePanel(panel, extensionUri, runsTree));
   }
 
@@ -32,26 +33,13 @@ export class RunsTablePanel {
     RunsTablePanel.current = new RunsTablePanel(panel, extensionUri, runsTree);
   }
 
-  private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'media')] };
-  }
-
   private constructor(
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     private readonly runsTree: RunsTreeProvider,
   ) {
-    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
-    panel.webview.options = RunsTablePanel.options(extensionUri);
-    panel.webview.html = webviewPage(
-      {
-        cspSource: panel.webview.cspSource,
-        scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'runsTable.js')).toString(),
-        styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'runsTable.css')).toString(),
-      },
-      'EC-VAE runs',
-      runsTableBody(),
-    );
+    panel.webview.options = panelOptions(extensionUri);
+    panel.webview.html = webviewPage(bundleAssets(panel.webview, extensionUri, 'runsTable'), 'EC-VAE runs', runsTableBody());
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: FromRunsTable) => void this.onMessage(m), null, this.disposables);
     this.disposables.push(runsTree.onDidRefresh(() => void this.update()));

@@ -7,6 +7,7 @@
  */
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
+import { bundleAssets, panelOptions } from '../panelAssets.ts';
 import type { SidecarClient } from '../sidecarClient.ts';
 import { webviewPage } from '../webviewPage.ts';
 import { samplesBody } from './html.ts';
@@ -28,7 +29,7 @@ export class SamplesPanel {
       return existing;
     }
     const source = { name: basename(runDirOf(checkpoint)), checkpoint };
-    const panel = vscode.window.createWebviewPanel(SAMPLES_VIEW_TYPE, `Samples: ${source.name}`, vscode.ViewColumn.Active, SamplesPanel.options(extensionUri));
+    const panel = vscode.window.createWebviewPanel(SAMPLES_VIEW_TYPE, `Samples: ${source.name}`, vscode.ViewColumn.Active, panelOptions(extensionUri));
     return new SamplesPanel(panel, client, extensionUri, source);
   }
 
@@ -42,11 +43,6 @@ export class SamplesPanel {
     new SamplesPanel(panel, client, extensionUri, source);
   }
 
-  private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    // Samples arrive as data: URLs; only the panel's own script and style are loaded from disk.
-    return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'media')] };
-  }
-
   private constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly client: SidecarClient,
@@ -54,17 +50,9 @@ export class SamplesPanel {
     private readonly source: SamplesSource,
   ) {
     SamplesPanel.open.set(source.checkpoint, this);
-    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
-    panel.webview.options = SamplesPanel.options(extensionUri);
-    panel.webview.html = webviewPage(
-      {
-        cspSource: panel.webview.cspSource,
-        scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'samples.js')).toString(),
-        styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'samples.css')).toString(),
-      },
-      `Samples: ${source.name}`,
-      samplesBody(),
-    );
+    // Samples arrive as data: URLs; only the panel's own script and style are loaded from disk.
+    panel.webview.options = panelOptions(extensionUri);
+    panel.webview.html = webviewPage(bundleAssets(panel.webview, extensionUri, 'samples'), `Samples: ${source.name}`, samplesBody());
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: FromSamplesPanel) => void this.onMessage(m), null, this.disposables);
   }
