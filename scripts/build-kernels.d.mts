@@ -1,5 +1,5 @@
-export const KERNELS: Record<string, string>;
+export const KERNEL_MODULE: { entry: string; out: string; constant: string };
 export const VARIANTS: Record<string, string>;
-export function compileKernel(name: string, variant?: string): Promise<Uint8Array<ArrayBuffer>>;
-export function compileVariants(name: string): Promise<Uint8Array<ArrayBuffer>[]>;
-export function generatedSource(name: string, binaries: Uint8Array[]): string;
+export function compileKernels(variant?: string): Promise<Uint8Array<ArrayBuffer>>;
+export function compileVariants(): Promise<Uint8Array<ArrayBuffer>[]>;
+export function generatedSource(binaries: Uint8Array[]): string;

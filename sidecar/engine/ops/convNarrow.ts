@@ -13,7 +13,7 @@ import { derived } from './filterCache.ts';
 import { offsetOf, ourKernelsAvailable, registerWasmKernel, withTables } from './wasmKernels.ts';
 
 const CONV = 'EcvaeNarrowConv';
-const GRAD = 'EcvaeNarrowConvGrad';
+const GRAD = 'EcvaeNarrowConvInputGrad';
 const MAX_NARROW = 4;
 
 function register(): void {

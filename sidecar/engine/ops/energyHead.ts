@@ -10,8 +10,8 @@
 import * as tf from '../core/tf.ts';
 import { offsetOf, ourKernelsAvailable, registerWasmKernel, withTables } from './wasmKernels.ts';
 
-const FORWARD = 'EcvaeHeadForward';
-const BACKWARD = 'EcvaeHeadBackward';
+const FORWARD = 'EcvaeEnergyHead';
+const BACKWARD = 'EcvaeEnergyHeadInputGrad';
 
 export interface HeadWeights {
   w1: tf.Tensor2D;

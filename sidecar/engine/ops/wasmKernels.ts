@@ -2,14 +2,15 @@
  * Our WASM kernels (sidecar/kernels/assembly/) on the TF.js WASM backend: which build
  * loads (relaxed SIMD where the runtime has it, else plain SIMD), its instance on each
  * backend's own WebAssembly.Memory (so kernels read and write tensors in place), and
- * registering TF.js kernels that call it. The Winograd ops (winograd.ts) are its users.
+ * registering TF.js kernels that call it. Its users: winograd.ts, convNarrow.ts,
+ * energyHead.ts, langevin.ts, rowNoise.ts.
  */
 import v8 from 'node:v8';
 import * as tf from '../core/tf.ts';
-import { WINOGRAD_RELAXED_WASM_BASE64, WINOGRAD_SIMD_WASM_BASE64 } from './winograd-kernel.generated.ts';
+import { WASM_KERNELS_RELAXED_BASE64, WASM_KERNELS_SIMD_BASE64 } from './wasm-kernels.generated.ts';
 
-/** The exports of sidecar/kernels/assembly/winograd.ts (which re-exports those of noise.ts, langevin.ts, narrow.ts and head.ts). */
-export interface WinogradKernels {
+/** The exports of the kernel module, sidecar/kernels/assembly/index.ts. */
+export interface WasmKernels {
   /** C[M,N] (+)= A·B (gemm.ts); A's element (m, k) at a + 4·(m·sam + k·sak). */
   gemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, k: number, n: number, acc: boolean): void;
   conv(
@@ -125,7 +126,7 @@ export interface WasmBackendLike {
 }
 
 export type KernelVariant = 'relaxed' | 'simd';
-let kernelsByBackend = new WeakMap<object, WinogradKernels | null>();
+let kernelsByBackend = new WeakMap<object, WasmKernels | null>();
 const compiled = new Map<KernelVariant, WebAssembly.Module>();
 let preferred: KernelVariant | 'auto' = 'auto';
 
@@ -134,7 +135,7 @@ let preferred: KernelVariant | 'auto' = 'auto';
  * flag that a wasm compile reads when it runs, so it is set here before giving up.
  */
 function relaxedSimdLoads(): boolean {
-  const bytes = Buffer.from(WINOGRAD_RELAXED_WASM_BASE64, 'base64');
+  const bytes = Buffer.from(WASM_KERNELS_RELAXED_BASE64, 'base64');
   if (WebAssembly.validate(bytes)) return true;
   try {
     v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -165,21 +166,21 @@ export function useKernelVariant(v: KernelVariant | 'auto'): void {
 function moduleOf(v: KernelVariant): WebAssembly.Module {
   let m = compiled.get(v);
   if (!m) {
-    m = new WebAssembly.Module(Buffer.from(v === 'relaxed' ? WINOGRAD_RELAXED_WASM_BASE64 : WINOGRAD_SIMD_WASM_BASE64, 'base64'));
+    m = new WebAssembly.Module(Buffer.from(v === 'relaxed' ? WASM_KERNELS_RELAXED_BASE64 : WASM_KERNELS_SIMD_BASE64, 'base64'));
     compiled.set(v, m);
   }
   return m;
 }
 
 /** The kernels on `backend`'s memory, or null where they cannot run there (exported for tests). */
-export function kernelsOf(backend: Pick<WasmBackendLike, 'wasm'>): WinogradKernels | null {
+export function kernelsOf(backend: Pick<WasmBackendLike, 'wasm'>): WasmKernels | null {
   let k = kernelsByBackend.get(backend);
   if (k === undefined) {
     const memory = backend.wasm?.asm?.memory;
     k = null;
     if (memory instanceof WebAssembly.Memory) {
       try {
-        k = new WebAssembly.Instance(moduleOf(kernelVariant()), { env: { memory } }).exports as unknown as WinogradKernels;
+        k = new WebAssembly.Instance(moduleOf(kernelVariant()), { env: { memory } }).exports as unknown as WasmKernels;
       } catch {
         k = null; // e.g. the threaded build's shared memory: keep the direct convolution
       }
@@ -223,7 +224,7 @@ type KernelBody = (
   inputs: Record<string, tf.TensorInfo | undefined>,
   attrs: Record<string, number | boolean>,
   b: WasmBackendLike,
-  k: WinogradKernels,
+  k: WasmKernels,
 ) => tf.TensorInfo | tf.TensorInfo[];
 
 export function registerWasmKernel(kernelName: string, body: KernelBody): void {

@@ -23,7 +23,7 @@ import { offsetOf, ourKernelsAvailable, registerWasmKernel, withTables } from '.
 const POSITIONS = 36;
 const CONV = 'EcvaeWinogradConv';
 const FILTER_GRAD = 'EcvaeWinogradFilterGrad';
-const FILTER = 'EcvaeWinogradFilter';
+const FILTER = 'EcvaeWinogradFilterTransform';
 /**
  * Tiles per block: the block's V and M (or D) matrices, 36·4·(Ci+Co) bytes per tile, fill
  * about this much cache. Measured with `npm run bench:kernels` (docs/performance.md, Kernels).

@@ -1,7 +1,7 @@
 // Winograd F(4x4, 3x3) convolution and filter gradient for stride-1 3x3 convolutions
-// (NHWC, float32), for the TF.js WASM backend. Compiled with AssemblyScript into a module
-// that imports the backend's own memory, so tensors are read and written in place. It
-// must own no memory: no data segments, no allocation; all addresses come from the caller.
+// (NHWC, float32), for the TF.js WASM backend: part of the kernel module (index.ts), which
+// imports the backend's own memory, so tensors are read and written in place. It must own
+// no memory: no data segments, no allocation; all addresses come from the caller.
 // The 1-D transforms are in transforms.ts, the GEMM in gemm.ts.
 //
 //   U[a*6+b][i, o] = (G · g · G^T)[a][b]     g: the 3x3 filter taps of input i, output o
@@ -11,11 +11,6 @@
 // Channels go 4 at a time in SIMD lanes, so C must be a multiple of 4.
 import { gemm } from './gemm';
 import { a2Up, a4, at6, bt6, bt6Up, g3, gt6, slope } from './transforms';
-export { gemm }; // for bench:kernels, which times it against tf.matMul
-export { normalRows } from './noise'; // the SGLD noise (ops/rowNoise.ts), in the same module
-export { langevinStep } from './langevin'; // the SGLD step after the energy's gradient (ops/langevin.ts)
-export { narrowConv, narrowConvGrad, narrowScratchBytes } from './narrow'; // RGB-side convolutions (ops/convNarrow.ts)
-export { headBackward, headForward } from './head'; // the energy's head in SGLD (ops/energyHead.ts)
 
 // Where tile t of a [B, th·4, tw·4] tiling sits: image b, tile row ti, tile column tj.
 @inline function tileImage(t: i32, th: i32, tw: i32): i32 { return t / (th * tw); }
