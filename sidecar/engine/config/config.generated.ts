@@ -109,6 +109,14 @@ export interface ModelConfig {
    */
   depth: number;
   /**
+   * conv: base channel count of the energy model (its stages use it, 2x, 4x, ...), independent of the VAE's model.width: a wider energy than the VAE pulls harder where the small one cannot tell data from samples (docs/calibration.md). Omitted: model.width.
+   */
+  ebmWidth?: number;
+  /**
+   * How the weights start. pytorch: every conv and linear layer U(±1/√fan-in), PyTorch's default. official: as the paper's code, by role: encoder N(0, 0.02²) weights and zero biases (initialize_weights), energy kaiming-normal convs, N(0, 0.01²) linears and zero biases (MSResNet), decoder PyTorch's default (Generator_32). auto: official for paper32, paper64 and paper256, pytorch for conv and mlp. Only the start differs: checkpoints resume whatever the setting.
+   */
+  init: 'auto' | 'pytorch' | 'official';
+  /**
    * conv: hidden units of the energy model's dense head.
    */
   ebmHidden: number;

@@ -4,7 +4,8 @@
  *   Encoder: levels x [conv 4x4 s2 p1, lrelu] (C -> W -> 2W -> ...), dense -> (mu, logvar).
  *   Decoder: dense -> top feature map; levels x [2x nearest up, conv 3x3, lrelu]; conv 3x3 -> C; tanh.
  *   EBM:     stem conv 3x3; levels stages [avg-pool 2 (not first), lrelu, conv 3x3]; lrelu;
- *            global mean; dense -> hidden; lrelu; dense -> 1; / tau.
+ *            global mean; dense -> hidden; lrelu; dense -> 1; / tau. Its channels are
+ *            EW, 2EW, ... with EW = ebmWidth, W unless set: the energy may be wider than the VAE.
  */
 import * as tf from '../core/tf.ts';
 import { convSpecs, denseSpecs, param, type ParamSpec, type Params } from '../core/params.ts';
@@ -20,6 +21,8 @@ export interface ConvArch {
   levels: number;
   latentDim: number;
   ebmHidden: number;
+  /** Base channels of the energy model; omitted: `width`. */
+  ebmWidth?: number;
   temperature: number;
 }
 
@@ -32,7 +35,8 @@ export function convModel(a: ConvArch): EcvaeModel {
   const encCh = [C, ...Array.from({ length: L }, (_, i) => W * 2 ** i)];
   const top = encCh[L]!;
   const decCh = [...Array.from({ length: L }, (_, i) => W * 2 ** (L - 1 - i)), W];
-  const ebmCh = Array.from({ length: L }, (_, i) => W * 2 ** i);
+  const EW = a.ebmWidth ?? W;
+  const ebmCh = Array.from({ length: L }, (_, i) => EW * 2 ** i);
   const flat = top * bottom * bottom;
 
   const enc: ParamSpec[] = [];
@@ -43,7 +47,7 @@ export function convModel(a: ConvArch): EcvaeModel {
   for (let i = 0; i < L; i++) dec.push(...convSpecs(`dec.conv${i}`, 3, decCh[i]!, decCh[i + 1]!));
   dec.push(...convSpecs('dec.out', 3, W, C));
 
-  const ebm: ParamSpec[] = [...convSpecs('ebm.stem', 3, C, W)];
+  const ebm: ParamSpec[] = [...convSpecs('ebm.stem', 3, C, EW)];
   for (let i = 0; i < L; i++) ebm.push(...convSpecs(`ebm.conv${i}`, 3, ebmCh[Math.max(i - 1, 0)]!, ebmCh[i]!));
   ebm.push(...denseSpecs('ebm.head1', ebmCh[L - 1]!, a.ebmHidden), ...denseSpecs('ebm.head2', a.ebmHidden, 1));
 

@@ -1,6 +1,7 @@
 import type { FourierConfig, ModelConfig } from '../config/config.generated.ts';
 import { autoLevels, isPaperKind, PAPER_SIZES } from '../config/sizes.ts';
 import { convModel } from './conv.ts';
+import { withInit } from './init.ts';
 import { mlpModel, type FourierFeatures } from './mlp.ts';
 import { paperModel } from './paperPresets.ts';
 import { flowModel, withFlowPrior } from './prior.ts';
@@ -22,7 +23,8 @@ export function buildModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
     const family = familyModel({ ...m, kind: 'auto' }, dataShape);
     return flowModel(family, flow(), m.flow.dequantize ?? (dataShape.length === 3 ? 2 / 255 : 0));
   }
-  const model = familyModel(m, dataShape);
+  // m.init is absent in the configs of runs written before it existed; only a new run's start reads it.
+  const model = withInit(familyModel(m, dataShape), m.init);
   return m.prior === 'realnvp' ? withFlowPrior(model, flow()) : model;
 }
 
@@ -34,7 +36,8 @@ function familyModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
     const [size, , channels] = dataShape as [number, number, number];
     const levels = m.levels ?? autoLevels(size);
     if (size % 2 ** levels !== 0) throw new UserError('config', `Image size ${size} is not divisible by 2^model.levels = ${2 ** levels}.`);
-    return convModel({ size, channels, width: m.width, levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
+    const ebmWidth = m.ebmWidth !== undefined ? { ebmWidth: m.ebmWidth } : {};
+    return convModel({ size, channels, width: m.width, ...ebmWidth, levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
   }
   if (isPaperKind(kind)) {
     const [size, , channels] = dataShape as [number, number, number];
