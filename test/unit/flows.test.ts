@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '../../sidecar/engine/core/tf.ts';
 import { sampleRangeWarning } from '../../sidecar/engine/algorithm/health.ts';
 import { buildModel } from '../../sidecar/engine/models/index.ts';
-import { flowForward, flowInverse, flowNll, flowSpecs, type FlowArch } from '../../sidecar/engine/models/realnvp.ts';
+import { realNvp, type FlowArch } from '../../sidecar/engine/models/realnvp.ts';
 import { objectiveGrads } from '../../sidecar/engine/algorithm/objectives.ts';
 import { initParams, type Params } from '../../sidecar/engine/core/params.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/algorithm/trainer.ts';
@@ -19,7 +19,7 @@ import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
 /** A flow with every parameter random (a new flow is the identity: its last layers start at zero). */
 function randomFlow(a: FlowArch, seed: number, prefix = 'f'): Params {
-  const p = initParams(flowSpecs(prefix, a), seed);
+  const p = initParams(realNvp(prefix, a).specs, seed);
   for (const [k, t] of Object.entries(p))
     if (/\.l2\.[wb]$/.test(k)) {
       p[k] = randT(t.shape, seed + k.length, 0.3);
@@ -56,12 +56,13 @@ test('RealNVP: F⁻¹(F(x)) = x and F(F⁻¹(y)) = y, odd and even dimensions, w
   await useBackend('wasm');
   for (const a of archs) {
     const p = randomFlow(a, 1);
+    const flow = realNvp('f', a);
     tf.tidy(() => {
       const x = randT([6, a.dim], 2) as tf.Tensor2D;
-      const { y } = flowForward(p, 'f', x, a);
+      const { y } = flow.forward(p, x);
       assert.ok(tf.squaredDifference(y, x).max().dataSync()[0]! > 1e-3, 'the random flow is not the identity');
-      assertClose(flowInverse(p, 'f', y, a).dataSync(), x.dataSync(), 1e-4, 1e-4, `F⁻¹(F(x)), dim ${a.dim}`);
-      assertClose(flowForward(p, 'f', flowInverse(p, 'f', x, a), a).y.dataSync(), x.dataSync(), 1e-4, 1e-4, `F(F⁻¹(y)), dim ${a.dim}`);
+      assertClose(flow.inverse(p, y).dataSync(), x.dataSync(), 1e-4, 1e-4, `F⁻¹(F(x)), dim ${a.dim}`);
+      assertClose(flow.forward(p, flow.inverse(p, x)).y.dataSync(), x.dataSync(), 1e-4, 1e-4, `F(F⁻¹(y)), dim ${a.dim}`);
     });
     tf.dispose(Object.values(p));
   }
@@ -71,9 +72,10 @@ test('RealNVP: log|det dF/dx| equals the log-determinant of a finite-difference 
   await useBackend('cpu'); // float32 central differences need the plain kernels' exact arithmetic order
   const a: FlowArch = { dim: 4, blocks: 2, hidden: 8, batchNorm: false };
   const p = randomFlow(a, 3);
+  const flow = realNvp('f', a);
   const x = randT([1, a.dim], 4).dataSync();
   const h = 1e-2;
-  const at = (v: Float32Array): Float32Array => tf.tidy(() => flowForward(p, 'f', tf.tensor2d(v, [1, a.dim]), a).y.dataSync() as Float32Array);
+  const at = (v: Float32Array): Float32Array => tf.tidy(() => flow.forward(p, tf.tensor2d(v, [1, a.dim])).y.dataSync() as Float32Array);
   const jac: number[][] = [];
   for (let j = 0; j < a.dim; j++) {
     const plus = Float32Array.from(x),
@@ -85,7 +87,7 @@ test('RealNVP: log|det dF/dx| equals the log-determinant of a finite-difference 
     jac.push(Array.from(fp, (v, i) => (v - fm[i]!) / (2 * h)));
   }
   const logdetNumeric = Math.log(Math.abs(determinant(jac)));
-  const logdet = tf.tidy(() => flowForward(p, 'f', tf.tensor2d(x, [1, a.dim]), a).logdet.dataSync()[0]!);
+  const logdet = tf.tidy(() => flow.forward(p, tf.tensor2d(x, [1, a.dim])).logdet.dataSync()[0]!);
   assert.ok(Math.abs(logdet - logdetNumeric) < 2e-2, `log|det| ${logdet} vs finite differences ${logdetNumeric}`);
   tf.dispose(Object.values(p));
   await useBackend('wasm');
@@ -96,7 +98,8 @@ test('finite differences: the flow negative log-likelihood with respect to every
   for (const a of archs) {
     const p = randomFlow(a, 5);
     const x = randT([7, a.dim], 6) as tf.Tensor2D;
-    checkDirectional(p, (q) => flowNll(q, 'f', x, a).mean() as tf.Scalar, `flow NLL, dim ${a.dim}${a.batchNorm ? ', BatchNorm' : ''}`);
+    const flow = realNvp('f', a);
+    checkDirectional(p, (q) => flow.nll(q, x).mean() as tf.Scalar, `flow NLL, dim ${a.dim}${a.batchNorm ? ', BatchNorm' : ''}`);
     tf.dispose([x, ...Object.values(p)]);
   }
 });
@@ -172,7 +175,7 @@ test("a flow's samples are F⁻¹(n) clipped to the data range [-1, 1], where ev
   const arch = { dim: 2, ...cfg.model.flow };
   const p = randomFlow(arch, 4, 'flow');
   const n = randT([64, 2], 9, 2) as tf.Tensor2D;
-  const raw = flowInverse(p, 'flow', n, arch);
+  const raw = realNvp('flow', arch).inverse(p, n);
   assert.ok(raw.abs().max().dataSync()[0]! > 1.5, 'the unclipped flow leaves the range');
   const x = model.decode(p, n);
   assertClose(x.dataSync(), raw.clipByValue(-1, 1).dataSync(), 0, 0, 'decode = clip(F⁻¹(n), -1, 1)');

@@ -1,5 +1,5 @@
 /**
- * The layers the 64x64 and 256x256 presets add (models/paperLayers.ts): nearest
+ * The layers the 64x64 and 256x256 presets add (models/paperLayers.ts, fastgan.ts, resnetDecoder.ts): nearest
  * upsampling, adaptive average pooling, noise injection, skip-layer excitation, resize
  * convolution and swish, by value against TF.js's own ops and PyTorch's definitions, and
  * by gradient against finite differences on the WASM backend; and latent_ebm
@@ -12,13 +12,13 @@ import * as tf from '../../sidecar/engine/core/tf.ts';
 import { initParams, isBufferName, type Params } from '../../sidecar/engine/core/params.ts';
 import { applyBufferUpdates, collectBufferUpdates } from '../../sidecar/engine/models/buffers.ts';
 import { latentEbmModel } from '../../sidecar/engine/models/latentEbm.ts';
-import { adaptiveAvgPool, noiseInjection, resizeConv, skipExcitation, swish, upsampleNearest, weightSpecs } from '../../sidecar/engine/models/paperLayers.ts';
+import { seBlock } from '../../sidecar/engine/models/fastgan.ts';
+import { Net } from '../../sidecar/engine/models/net.ts';
+import { adaptiveAvgPool, noiseInjection, swish, upsampleNearest } from '../../sidecar/engine/models/paperLayers.ts';
+import { resizeConv } from '../../sidecar/engine/models/resnetDecoder.ts';
 import { pilBilinearWeights, resizeImages } from '../../sidecar/engine/data/resize.ts';
 import { checkDirectional, randT } from '../gradcheck.ts';
 import { assertClose, useBackend } from '../helpers.ts';
-
-const SN = { sn: true };
-const PLAIN = { sn: false };
 
 /** Training passes until spectral norm's power iteration has settled, as after a few training steps. */
 function settle(p: Params, f: (q: Params) => tf.Tensor, passes = 40): void {
@@ -65,18 +65,17 @@ test('finite differences: skip-layer excitation (spectrally normalised), resize 
   const big = randT([2, 16, 16, 2], 6, 0.8) as tf.Tensor4D;
   const target = randT([2, 16, 16, 2], 7, 0.5);
   {
-    const p = initParams(
-      [...weightSpecs('se.conv1', [4, 4, 3, 2], 48, { bias: false, sn: true }), ...weightSpecs('se.conv2', [1, 1, 2, 2], 2, { bias: false, sn: true })],
-      1,
-    );
-    const f = (q: Params): tf.Scalar => skipExcitation(q, 'se', small, big, SN).sub(target).square().sum() as tf.Scalar;
+    const net = new Net(true);
+    const se = seBlock(net, 'se', 3, 2, 16);
+    const p = initParams(net.specs, 1);
+    const f = (q: Params): tf.Scalar => se(q, small, big).sub(target).square().sum() as tf.Scalar;
     settle(p, f);
     checkDirectional(p, f, 'skip-layer excitation, parameters');
     // A linear read-out keeps the loss small, so float32 rounding stays below the finite difference's tolerance.
     checkDirectional(
       { small, big },
       (q) =>
-        skipExcitation(p, 'se', q.small as tf.Tensor4D, q.big as tf.Tensor4D, SN)
+        se(p, q.small as tf.Tensor4D, q.big as tf.Tensor4D)
           .mul(target)
           .sum() as tf.Scalar,
       'skip-layer excitation, inputs',
@@ -84,17 +83,15 @@ test('finite differences: skip-layer excitation (spectrally normalised), resize 
     tf.dispose(Object.values(p));
   }
   {
-    const p = initParams(weightSpecs('rc', [3, 3, 3, 2], 27, { bias: true, sn: false }), 2);
-    const f = (q: Params): tf.Scalar =>
-      swish(resizeConv(q, 'rc', small, 2, PLAIN))
-        .sub(target)
-        .square()
-        .sum() as tf.Scalar;
+    const net = new Net(false);
+    const rc = resizeConv(net, 'rc', 3, 2, 2, 16);
+    const p = initParams(net.specs, 2);
+    const f = (q: Params): tf.Scalar => swish(rc(q, small)).sub(target).square().sum() as tf.Scalar;
     checkDirectional(p, f, 'resize convolution x2 + swish, parameters');
     checkDirectional(
       { x: small },
       (q) =>
-        swish(resizeConv(p, 'rc', q.x as tf.Tensor4D, 2, PLAIN))
+        swish(rc(p, q.x as tf.Tensor4D))
           .mul(target)
           .sum() as tf.Scalar,
       'resize convolution, input',

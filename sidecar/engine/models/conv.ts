@@ -8,10 +8,11 @@
  *            EW, 2EW, ... with EW = ebmWidth, W unless set: the energy may be wider than the VAE.
  */
 import * as tf from '../core/tf.ts';
-import { convSpecs, denseSpecs, param, type ParamSpec, type Params } from '../core/params.ts';
+import type { Params } from '../core/params.ts';
 import { spatialMean, upsample2 } from '../ops/resample.ts';
-import { fusedHead, fusedHeadSuits, type HeadWeights } from '../ops/energyHead.ts';
-import { conv, convAfterLrelu, dense, LEAK, lrelu } from './layers.ts';
+import { fusedHead, fusedHeadSuits } from '../ops/energyHead.ts';
+import { LEAK, lrelu } from './layers.ts';
+import { Net } from './net.ts';
 import type { EcvaeModel } from './types.ts';
 
 export interface ConvArch {
@@ -26,67 +27,61 @@ export interface ConvArch {
   temperature: number;
 }
 
-const S2 = { stride: 2, pad: 1 };
-const S1 = { stride: 1, pad: 1 };
-
 export function convModel(a: ConvArch): EcvaeModel {
   const { size: S, channels: C, width: W, levels: L, latentDim: Z } = a;
   const bottom = S / 2 ** L;
-  const encCh = [C, ...Array.from({ length: L }, (_, i) => W * 2 ** i)];
+  const levels = Array.from({ length: L }, (_, i) => i);
+  const encCh = [C, ...levels.map((i) => W * 2 ** i)];
   const top = encCh[L]!;
-  const decCh = [...Array.from({ length: L }, (_, i) => W * 2 ** (L - 1 - i)), W];
+  const decCh = [...levels.map((i) => W * 2 ** (L - 1 - i)), W];
   const EW = a.ebmWidth ?? W;
-  const ebmCh = Array.from({ length: L }, (_, i) => EW * 2 ** i);
+  const ebmCh = levels.map((i) => EW * 2 ** i);
   const flat = top * bottom * bottom;
 
-  const enc: ParamSpec[] = [];
-  for (let i = 0; i < L; i++) enc.push(...convSpecs(`enc.conv${i}`, 4, encCh[i]!, encCh[i + 1]!));
-  enc.push(...denseSpecs('enc.fc', flat, 2 * Z));
+  const enc = new Net(false);
+  const encConvs = levels.map((i) => enc.conv(`enc.conv${i}`, 4, encCh[i]!, encCh[i + 1]!, { out: S / 2 ** (i + 1), stride: 2, pad: 1 }));
+  const encFc = enc.dense('enc.fc', flat, 2 * Z);
 
-  const dec: ParamSpec[] = [...denseSpecs('dec.fc', Z, flat)];
-  for (let i = 0; i < L; i++) dec.push(...convSpecs(`dec.conv${i}`, 3, decCh[i]!, decCh[i + 1]!));
-  dec.push(...convSpecs('dec.out', 3, W, C));
+  const dec = new Net(false);
+  const decFc = dec.dense('dec.fc', Z, flat);
+  const decConvs = levels.map((i) => dec.conv(`dec.conv${i}`, 3, decCh[i]!, decCh[i + 1]!, { out: bottom * 2 ** (i + 1) }));
+  const decOut = dec.conv('dec.out', 3, W, C, { out: S });
 
-  const ebm: ParamSpec[] = [...convSpecs('ebm.stem', 3, C, EW)];
-  for (let i = 0; i < L; i++) ebm.push(...convSpecs(`ebm.conv${i}`, 3, ebmCh[Math.max(i - 1, 0)]!, ebmCh[i]!));
-  ebm.push(...denseSpecs('ebm.head1', ebmCh[L - 1]!, a.ebmHidden), ...denseSpecs('ebm.head2', a.ebmHidden, 1));
+  const ebm = new Net(false);
+  const stem = ebm.conv('ebm.stem', 3, C, EW, { out: S });
+  // Stage i+1's average pool is done by stage i's convolution, fused into its kernels.
+  const stages = levels.map((i) =>
+    ebm.convAfterLrelu(`ebm.conv${i}`, 3, ebmCh[Math.max(i - 1, 0)]!, ebmCh[i]!, { out: S / 2 ** i, leak: LEAK, pool: i < L - 1 }),
+  );
+  const head1 = ebm.dense('ebm.head1', ebmCh[L - 1]!, a.ebmHidden);
+  const head2 = ebm.dense('ebm.head2', a.ebmHidden, 1);
 
   return {
     kind: 'conv',
     dataShape: [S, S, C],
     latentDim: Z,
-    specs: { enc, dec, ebm },
+    specs: { enc: enc.specs, dec: dec.specs, ebm: ebm.specs },
     encode(p: Params, x: tf.Tensor) {
       let h = x as tf.Tensor4D;
-      for (let i = 0; i < L; i++) h = lrelu(conv(p, `enc.conv${i}`, h, S2, false));
-      const out = dense(p, 'enc.fc', h.reshape([h.shape[0], flat]));
-      const [mu, logvar] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      for (const conv of encConvs) h = lrelu(conv(p, h));
+      const [mu, logvar] = tf.split(encFc(p, h.reshape([h.shape[0], flat])), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
       return { mu, logvar };
     },
     decode(p: Params, z: tf.Tensor2D) {
-      let h = dense(p, 'dec.fc', z).reshape([z.shape[0], bottom, bottom, top]) as tf.Tensor4D;
-      for (let i = 0; i < L; i++) h = lrelu(conv(p, `dec.conv${i}`, upsample2(h), S1, false));
-      return tf.tanh(conv(p, 'dec.out', h, S1, false));
+      let h = decFc(p, z).reshape([z.shape[0], bottom, bottom, top]) as tf.Tensor4D;
+      for (const conv of decConvs) h = lrelu(conv(p, upsample2(h)));
+      return tf.tanh(decOut(p, h));
     },
     energy(p: Params, x: tf.Tensor, frozen = false) {
-      let h = conv(p, 'ebm.stem', x as tf.Tensor4D, S1, frozen);
-      // Stage i+1's average pool is done by stage i's convolution, fused into its kernels.
-      for (let i = 0; i < L; i++) h = convAfterLrelu(p, `ebm.conv${i}`, h, S1, frozen, i < L - 1);
+      let h = stem(p, x as tf.Tensor4D, frozen);
+      for (const stage of stages) h = stage(p, h, frozen);
       if (frozen) {
         // In the SGLD chains, the head in one kernel each way where the backend allows (ops/energyHead.ts).
-        const w = (name: string): tf.Tensor => param(p, name);
-        const head = {
-          w1: w('ebm.head1.w'),
-          b1: w('ebm.head1.b'),
-          w2: w('ebm.head2.w'),
-          b2: w('ebm.head2.b'),
-          leak: LEAK,
-          temperature: a.temperature,
-        } as HeadWeights;
+        const [l1, l2] = [head1.tensors(p), head2.tensors(p)];
+        const head = { w1: l1.w, b1: l1.b, w2: l2.w, b2: l2.b, leak: LEAK, temperature: a.temperature };
         if (fusedHeadSuits(h, head)) return fusedHead(h, head);
       }
-      const pooled = spatialMean(lrelu(h));
-      const e = dense(p, 'ebm.head2', lrelu(dense(p, 'ebm.head1', pooled, frozen)), frozen);
+      const e = head2(p, lrelu(head1(p, spatialMean(lrelu(h)), frozen)), frozen);
       return e.reshape([-1]).div(a.temperature) as tf.Tensor1D;
     },
   };

@@ -2,7 +2,7 @@
  * model.init: how a model's weights start, applied to its declared ParamSpecs.
  *   "pytorch": every conv and linear weight and bias U(±1/√fanIn), PyTorch's layer
  *     default (a transposed convolution's fanIn is cout·k·k, as PyTorch reads it from the
- *     weight's second axis: specList.ts convT).
+ *     weight's second axis: net.ts convT).
  *   "official": each network as the official code initialises the network in its role:
  *     the encoder as ResNet18Enc (initialize_weights: N(0, 0.02²) weights, zero biases),
  *     the energy as MSResNet (kaiming-normal fan-in convs, N(0, 0.01²) linears, zero

@@ -10,8 +10,7 @@
 import * as tf from '../core/tf.ts';
 import { leakyRelu } from '../ops/elementwise.ts';
 import type { ParamSpec, Params } from '../core/params.ts';
-import { denseLayer } from './paperLayers.ts';
-import { INIT_002, SpecList } from './specList.ts';
+import { INIT_002, Net } from './net.ts';
 
 /** latent_ebm's hidden width. */
 export const LATENT_EBM_HIDDEN = 512;
@@ -26,18 +25,17 @@ export interface LatentEnergyModel {
 
 export function latentEbmModel(o: { latentDim: number; widthFactor?: number; spectralNorm?: boolean }): LatentEnergyModel {
   const hidden = Math.max(1, Math.round(LATENT_EBM_HIDDEN * (o.widthFactor ?? 1)));
-  const sn = o.spectralNorm ?? true;
   const widths = [o.latentDim, hidden, hidden, hidden, 1];
-  const list = new SpecList(sn);
-  for (let i = 0; i < LATENT_EBM_LAYERS; i++) list.dense(`lebm.${i}`, widths[i]!, widths[i + 1]!, INIT_002);
+  const net = new Net(o.spectralNorm ?? true);
+  const layers = Array.from({ length: LATENT_EBM_LAYERS }, (_, i) => net.dense(`lebm.${i}`, widths[i]!, widths[i + 1]!, { init: INIT_002 }));
 
   function energy(p: Params, z: tf.Tensor2D, frozen = false): tf.Tensor1D {
     let h = z;
-    for (let i = 0; i < LATENT_EBM_LAYERS; i++) {
-      h = denseLayer(p, `lebm.${i}`, h, { sn, frozen });
+    layers.forEach((layer, i) => {
+      h = layer(p, h, frozen);
       if (i < LATENT_EBM_LAYERS - 1) h = leakyRelu(h, 0);
-    }
+    });
     return h.clipByValue(-1, 1).reshape([-1]) as tf.Tensor1D;
   }
-  return { latentDim: o.latentDim, specs: list.specs, energy };
+  return { latentDim: o.latentDim, specs: net.specs, energy };
 }

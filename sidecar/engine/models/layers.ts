@@ -1,8 +1,7 @@
-/** Stateless layer functions shared by the model families. */
+/** Stateless layer functions: the generic dense and conv layers (eval/classifier.ts), leaky ReLU, random Fourier features. */
 import * as tf from '../core/tf.ts';
 import { leakyRelu } from '../ops/elementwise.ts';
 import { conv2d, type ConvGeometry } from '../ops/conv.ts';
-import { conv2dAfterLeaky } from '../ops/convLeaky.ts';
 import { denseOp } from '../ops/dense.ts';
 import { param, type Params } from '../core/params.ts';
 
@@ -17,14 +16,6 @@ export function conv(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, f
 }
 
 export const lrelu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, LEAK);
-
-/**
- * conv(lrelu(x)), then a 2x2 average pool where `pool`, with the lrelu and the pool fused
- * into the convolution where the backend allows (ops/convLeaky.ts).
- */
-export function convAfterLrelu(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, frozen: boolean, pool = false): tf.Tensor4D {
-  return conv2dAfterLeaky(x, param(p, `${name}.w`) as tf.Tensor4D, param(p, `${name}.b`) as tf.Tensor1D, g, LEAK, frozen, pool);
-}
 
 /**
  * [sin h, cos h] with h = 2π·x·B, and its gradient with respect to x only: B is a fixed

@@ -5,8 +5,9 @@
  * Fourier features of z instead of the raw inputs (layers.ts `fourier`, FourierFeatures).
  */
 import * as tf from '../core/tf.ts';
-import { denseSpecs, fourierSpecs, type ParamSpec, type Params } from '../core/params.ts';
-import { dense, fourier, lrelu } from './layers.ts';
+import type { Params } from '../core/params.ts';
+import { lrelu } from './layers.ts';
+import { Net } from './net.ts';
 import type { EcvaeModel } from './types.ts';
 
 /** count 0 = off: the network reads its raw input. */
@@ -25,42 +26,42 @@ export interface MlpArch {
   decoderFourier?: FourierFeatures;
 }
 
-function mlpSpecs(prefix: string, nin: number, hidden: number, depth: number, nout: number, ff?: FourierFeatures): ParamSpec[] {
-  const specs: ParamSpec[] = ff?.count ? fourierSpecs(`${prefix}.rff`, nin, ff.count, ff.sigma) : [];
+/** [Fourier features,] depth x [dense, lrelu], dense -> nout. */
+function mlp(prefix: string, nin: number, hidden: number, depth: number, nout: number, ff?: FourierFeatures) {
+  const net = new Net(false);
+  const features = ff?.count ? net.fourier(`${prefix}.rff`, nin, ff.count, ff.sigma) : undefined;
   const first = ff?.count ? 2 * ff.count : nin;
-  for (let i = 0; i < depth; i++) specs.push(...denseSpecs(`${prefix}.h${i}`, i === 0 ? first : hidden, hidden));
-  specs.push(...denseSpecs(`${prefix}.out`, hidden, nout));
-  return specs;
-}
-
-function mlp(p: Params, prefix: string, x: tf.Tensor2D, depth: number, ff: FourierFeatures | undefined, frozen = false): tf.Tensor2D {
-  let h = ff?.count ? fourier(p, `${prefix}.rff`, x) : x;
-  for (let i = 0; i < depth; i++) h = lrelu(dense(p, `${prefix}.h${i}`, h, frozen));
-  return dense(p, `${prefix}.out`, h, frozen);
+  const layers = Array.from({ length: depth }, (_, i) => net.dense(`${prefix}.h${i}`, i === 0 ? first : hidden, hidden));
+  const out = net.dense(`${prefix}.out`, hidden, nout);
+  const forward = (p: Params, x: tf.Tensor2D, frozen = false): tf.Tensor2D => {
+    let h = features ? features(p, x) : x;
+    for (const layer of layers) h = lrelu(layer(p, h, frozen));
+    return out(p, h, frozen);
+  };
+  return { specs: net.specs, forward };
 }
 
 export function mlpModel(a: MlpArch): EcvaeModel {
   const D = a.dataShape.reduce((x, y) => x * y, 1);
   const Z = a.latentDim;
   const flatten = (x: tf.Tensor): tf.Tensor2D => x.reshape([x.shape[0]!, D]);
+  const enc = mlp('enc', D, a.hidden, a.depth, 2 * Z);
+  const dec = mlp('dec', Z, a.hidden, a.depth, D, a.decoderFourier);
+  const ebm = mlp('ebm', D, a.hidden, a.depth, 1, a.energyFourier);
   return {
     kind: 'mlp',
     dataShape: a.dataShape,
     latentDim: Z,
-    specs: {
-      enc: mlpSpecs('enc', D, a.hidden, a.depth, 2 * Z),
-      dec: mlpSpecs('dec', Z, a.hidden, a.depth, D, a.decoderFourier),
-      ebm: mlpSpecs('ebm', D, a.hidden, a.depth, 1, a.energyFourier),
-    },
+    specs: { enc: enc.specs, dec: dec.specs, ebm: ebm.specs },
     encode(p, x) {
-      const [mu, logvar] = tf.split(mlp(p, 'enc', flatten(x), a.depth, undefined), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const [mu, logvar] = tf.split(enc.forward(p, flatten(x)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
       return { mu, logvar };
     },
     decode(p, z) {
-      return tf.tanh(mlp(p, 'dec', z, a.depth, a.decoderFourier)).reshape([z.shape[0], ...a.dataShape]);
+      return tf.tanh(dec.forward(p, z)).reshape([z.shape[0], ...a.dataShape]);
     },
     energy(p, x, frozen = false) {
-      return mlp(p, 'ebm', flatten(x), a.depth, a.energyFourier, frozen).reshape([-1]).div(a.temperature) as tf.Tensor1D;
+      return ebm.forward(p, flatten(x), frozen).reshape([-1]).div(a.temperature) as tf.Tensor1D;
     },
   };
 }

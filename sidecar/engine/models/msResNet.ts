@@ -14,19 +14,29 @@ import { leakyRelu } from '../ops/elementwise.ts';
 import { avgPool2, spatialMean } from '../ops/resample.ts';
 import type { Params } from '../core/params.ts';
 import { LEAK } from './layers.ts';
-import { convLayer, denseLayer } from './paperLayers.ts';
-import { kaiming, SpecList } from './specList.ts';
+import { kaiming, Net } from './net.ts';
 
 export interface Energy {
-  list: SpecList;
+  net: Net;
   energy(p: Params, x: tf.Tensor, frozen?: boolean): tf.Tensor1D;
 }
 
 const lrelu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, LEAK);
-const S1 = { stride: 1, pad: 1 };
-const PW = { stride: 1, pad: 0 };
+
+/** Pre-activation ResBlock: conv2(lrelu(conv1(lrelu(x)))) + shortcut(x), the shortcut a 1x1 conv where channels change. */
+function resBlock(net: Net, n: string, cin: number, cout: number, size: number) {
+  const conv1 = net.conv(`${n}.conv1`, 3, cin, cout, { out: size, init: kaiming(3, cin) });
+  const conv2 = net.conv(`${n}.conv2`, 3, cout, cout, { out: size, init: kaiming(3, cout) });
+  net.elementwise((2 * cin + 3 * cout) * size * size); // LeakyReLU before each conv, the residual sum
+  const shortcut = cin !== cout ? net.conv(`${n}.shortcut`, 1, cin, cout, { out: size, bias: false, init: kaiming(1, cin) }) : undefined;
+  return (p: Params, x: tf.Tensor4D, frozen: boolean): tf.Tensor4D => {
+    const skip = shortcut ? shortcut(p, x, frozen) : x;
+    return conv2(p, lrelu(conv1(p, lrelu(x), frozen)), frozen).add(skip);
+  };
+}
 
 export function msResNetEnergy(o: { size: number; channels: number; ch: (n: number) => number; sn: boolean; temperature: number }): Energy {
+  // [channels, blocks] per stage; an average pool halves the map before stages 2-4.
   const stages: [number, number][] = [
     [o.ch(128), 2],
     [o.ch(256), 2],
@@ -34,49 +44,37 @@ export function msResNetEnergy(o: { size: number; channels: number; ch: (n: numb
     [o.ch(256), 2],
   ];
   const last = stages[3]![0];
-  const ebm = new SpecList(o.sn);
-  const branchSizes = [o.size, o.size / 2, o.size / 4];
-  for (let r = 0; r < 3; r++) {
-    const size0 = branchSizes[r]!;
+  const net = new Net(o.sn);
+  // Branch r reads the input average-pooled r times.
+  const branches = [0, 1, 2].map((r) => {
+    const size0 = o.size / 2 ** r;
     let cin = stages[0]![0];
-    ebm.conv(`ebm.b${r}.stem`, 3, o.channels, cin, size0, true, kaiming(3, o.channels));
-    stages.forEach(([cout, blocks], i) => {
-      const size = Math.max(1, size0 / 2 ** i);
-      for (let j = 0; j < blocks; j++) {
-        const n = `ebm.b${r}.s${i}.${j}`;
-        ebm.conv(`${n}.conv1`, 3, cin, cout, size, true, kaiming(3, cin));
-        ebm.conv(`${n}.conv2`, 3, cout, cout, size, true, kaiming(3, cout));
-        ebm.elementwise((2 * cin + 3 * cout) * size * size); // LeakyReLU before each conv, the residual sum
-        if (cin !== cout) ebm.conv(`${n}.shortcut`, 1, cin, cout, size, false, kaiming(1, cin));
+    const stem = net.conv(`ebm.b${r}.stem`, 3, o.channels, cin, { out: size0, init: kaiming(3, o.channels) });
+    const blocks = stages.map(([cout, count], i) =>
+      Array.from({ length: count }, (_, j) => {
+        const block = resBlock(net, `ebm.b${r}.s${i}.${j}`, cin, cout, Math.max(1, size0 / 2 ** i));
         cin = cout;
-      }
-    });
-  }
-  ebm.dense('ebm.head1', 3 * last, o.ch(2048), { normalStd: 0.01 });
-  ebm.dense('ebm.head2', o.ch(2048), 1, { normalStd: 0.01 });
+        return block;
+      }),
+    );
+    return { stem, blocks };
+  });
+  const head1 = net.dense('ebm.head1', 3 * last, o.ch(2048), { init: { normalStd: 0.01 } });
+  const head2 = net.dense('ebm.head2', o.ch(2048), 1, { init: { normalStd: 0.01 } });
 
   function energy(p: Params, x: tf.Tensor, frozen = false): tf.Tensor1D {
-    const opt = { sn: o.sn, frozen };
-    const inputs = [x as tf.Tensor4D];
-    inputs.push(avgPool2(inputs[0]!));
-    inputs.push(avgPool2(inputs[1]!));
-    const features = inputs.map((input, r) => {
-      let h = convLayer(p, `ebm.b${r}.stem`, input, S1, opt);
-      let cin = stages[0]![0];
-      stages.forEach(([cout, blocks], i) => {
+    let input = x as tf.Tensor4D;
+    const features = branches.map(({ stem, blocks }, r) => {
+      if (r > 0) input = avgPool2(input);
+      let h = stem(p, input, frozen);
+      blocks.forEach((stage, i) => {
         if (i > 0) h = avgPool2(h);
-        for (let j = 0; j < blocks; j++) {
-          const n = `ebm.b${r}.s${i}.${j}`;
-          const shortcut = cin !== cout ? convLayer(p, `${n}.shortcut`, h, PW, opt) : h;
-          const inner = convLayer(p, `${n}.conv2`, lrelu(convLayer(p, `${n}.conv1`, lrelu(h), S1, opt)), S1, opt);
-          h = inner.add(shortcut);
-          cin = cout;
-        }
+        for (const block of stage) h = block(p, h, frozen);
       });
       return spatialMean(lrelu(h));
     });
-    const e = denseLayer(p, 'ebm.head2', lrelu(denseLayer(p, 'ebm.head1', tf.concat(features, 1), opt)), opt);
+    const e = head2(p, lrelu(head1(p, tf.concat(features, 1), frozen)), frozen);
     return e.reshape([-1]).div(o.temperature) as tf.Tensor1D;
   }
-  return { list: ebm, energy };
+  return { net, energy };
 }

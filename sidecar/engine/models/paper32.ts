@@ -18,16 +18,13 @@
  */
 import * as tf from '../core/tf.ts';
 import { PAPER32_SIZE } from '../config/sizes.ts';
-import { upsample2 } from '../ops/resample.ts';
 import type { Params } from '../core/params.ts';
+import { upBlock } from './fastgan.ts';
 import { msResNetEnergy } from './msResNet.ts';
-import { batchNorm, convLayer, convTransposeLayer, glu } from './paperLayers.ts';
+import { Net } from './net.ts';
+import { glu } from './paperLayers.ts';
 import { resnet18Encoder } from './resnetEncoder.ts';
-import { SpecList } from './specList.ts';
 import type { EcvaeModel } from './types.ts';
-
-const S1 = { stride: 1, pad: 1 };
-const PW = { stride: 1, pad: 0 };
 
 export type Network = 'encoder' | 'decoder' | 'energy';
 
@@ -40,56 +37,41 @@ export interface PaperArch {
   temperature: number;
 }
 
+/** FastGAN's Generator_32 (nfc 4: 1024; 8, 16, 32: 512). */
+function generator32(o: { latentDim: number; channels: number; ch: (n: number) => number; sn: boolean }) {
+  const Z = o.latentDim,
+    c4 = o.ch(1024),
+    c8 = o.ch(512);
+  const net = new Net(o.sn);
+  const init = net.convT('dec.init', 4, Z, 2 * c4, { out: 4 });
+  const initBn = net.bn('dec.init.bn', 2 * c4, 4);
+  const ups = [upBlock(net, 'dec.up8', c4, c8, 8, true), upBlock(net, 'dec.up16', c8, c8, 16, false), upBlock(net, 'dec.up32', c8, c8, 32, true)];
+  const out = net.conv('dec.out', 1, c8, o.channels, { out: PAPER32_SIZE, bias: false });
+
+  function decode(p: Params, z: tf.Tensor2D): tf.Tensor {
+    let h = glu(initBn(p, init(p, z.reshape([z.shape[0], 1, 1, Z]))));
+    for (const up of ups) h = up(p, h);
+    return tf.tanh(out(p, h));
+  }
+  return { net, decode };
+}
+
 export function paper32Model(a: PaperArch): EcvaeModel {
   const C = a.channels,
     Z = a.latentDim;
   const ch = (n: number): number => Math.max(1, Math.round(n * a.widthFactor));
   const snOn = (n: Network): boolean => a.spectralNorm.includes(n);
-
   const encoder = resnet18Encoder({ size: PAPER32_SIZE, channels: C, latentDim: Z, ch, sn: snOn('encoder') });
-
-  // Decoder: FastGAN's Generator_32 (nfc 4: 1024, 8/16/32: 512).
-  const c4 = ch(1024),
-    c8 = ch(512);
-  const ups = [
-    { name: 'dec.up8', cin: c4, cout: c8, size: 8, comp: true },
-    { name: 'dec.up16', cin: c8, cout: c8, size: 16, comp: false },
-    { name: 'dec.up32', cin: c8, cout: c8, size: 32, comp: true },
-  ];
-  const dec = new SpecList(snOn('decoder'));
-  dec.convT('dec.init', 4, Z, 2 * c4, 4);
-  dec.bn('dec.init.bn', 2 * c4, 4);
-  for (const u of ups) {
-    dec.conv(`${u.name}.conv1`, 3, u.cin, 2 * u.cout, u.size, false);
-    dec.bn(`${u.name}.bn1`, 2 * u.cout, u.size);
-    if (u.comp) {
-      dec.conv(`${u.name}.conv2`, 3, u.cout, 2 * u.cout, u.size, false);
-      dec.bn(`${u.name}.bn2`, 2 * u.cout, u.size);
-    }
-  }
-  dec.conv('dec.out', 1, c8, C, 32, false);
-
+  const decoder = generator32({ latentDim: Z, channels: C, ch, sn: snOn('decoder') });
   const energy = msResNetEnergy({ size: PAPER32_SIZE, channels: C, ch, sn: snOn('energy'), temperature: a.temperature });
-
-  const decOpt = { sn: snOn('decoder') };
-
-  function decode(p: Params, z: tf.Tensor2D): tf.Tensor {
-    let h = glu(batchNorm(p, 'dec.init.bn', convTransposeLayer(p, 'dec.init', z.reshape([z.shape[0], 1, 1, Z]), { stride: 1, pad: 0 }, decOpt)));
-    for (const u of ups) {
-      h = glu(batchNorm(p, `${u.name}.bn1`, convLayer(p, `${u.name}.conv1`, upsample2(h), S1, decOpt)));
-      if (u.comp) h = glu(batchNorm(p, `${u.name}.bn2`, convLayer(p, `${u.name}.conv2`, h, S1, decOpt)));
-    }
-    return tf.tanh(convLayer(p, 'dec.out', h, PW, decOpt));
-  }
-
   return {
     kind: 'paper32',
     dataShape: [PAPER32_SIZE, PAPER32_SIZE, C],
     latentDim: Z,
-    specs: { enc: encoder.list.specs, dec: dec.specs, ebm: energy.list.specs },
-    activationsPerExample: encoder.list.activations + dec.activations + energy.list.activations + 2 * PAPER32_SIZE * PAPER32_SIZE * C,
+    specs: { enc: encoder.net.specs, dec: decoder.net.specs, ebm: energy.net.specs },
+    activationsPerExample: encoder.net.activations + decoder.net.activations + energy.net.activations + 2 * PAPER32_SIZE * PAPER32_SIZE * C,
     encode: encoder.encode,
-    decode,
+    decode: decoder.decode,
     energy: energy.energy,
   };
 }

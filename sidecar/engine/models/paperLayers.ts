@@ -26,16 +26,23 @@ export interface LayerOptions {
   sn: boolean;
   /** No gradient with respect to the weights is needed (the energy inside SGLD). */
   frozen?: boolean;
+  /** Whether the layer has a bias `${name}.b`; unset, it has one where `p` holds it. */
+  bias?: boolean;
 }
 
-/** How a weight is initialised: PyTorch's default uniform, or N(0, std^2) (the energy model's init in the official code). */
-export type WeightInit = { normalStd?: number };
+/**
+ * How a weight is initialised: PyTorch's default uniform; N(0, std^2) with a zero bias
+ * (the official code's inits); or `zero`, weight and bias 0 (a flow's last layer, so a
+ * new flow is the identity).
+ */
+export type WeightInit = { normalStd?: number; zero?: boolean };
 
-/** Specs of a weight [..., fanIn-part, cout], its optional zero-initialised bias and its spectral-norm vector. */
+/** Specs of a weight [..., fanIn-part, cout], its optional bias and its spectral-norm vector. */
 export function weightSpecs(name: string, shape: number[], fanIn: number, o: { bias: boolean; sn: boolean; init?: WeightInit }): ParamSpec[] {
   const cout = shape[shape.length - 1]!;
-  const specs: ParamSpec[] = [{ name: `${name}.w`, shape, fanIn, ...(o.init?.normalStd !== undefined ? { normalStd: o.init.normalStd } : {}) }];
-  if (o.bias) specs.push({ name: `${name}.b`, shape: [cout], fanIn, ...(o.init?.normalStd !== undefined ? { init: 0 } : {}) });
+  const weight = o.init?.zero ? { init: 0 } : o.init?.normalStd !== undefined ? { normalStd: o.init.normalStd } : {};
+  const specs: ParamSpec[] = [{ name: `${name}.w`, shape, fanIn, ...weight }];
+  if (o.bias) specs.push({ name: `${name}.b`, shape: [cout], fanIn, ...(o.init?.zero || o.init?.normalStd !== undefined ? { init: 0 } : {}) });
   if (o.sn) specs.push({ name: `${name}.snU`, shape: [cout], fanIn: 1, normalStd: 1, buffer: true });
   return specs;
 }
@@ -107,23 +114,24 @@ function weightOf(p: Params, name: string, o: LayerOptions): { w: tf.Tensor; fro
   return kept ? { w: kept, frozen: true } : { w: spectralWeight(p, name), frozen: false };
 }
 
-function biasOf(p: Params, name: string, channels: number): tf.Tensor1D {
-  return (p[`${name}.b`] as tf.Tensor1D | undefined) ?? tf.zeros([channels]);
+function biasOf(p: Params, name: string, channels: number, o: LayerOptions): tf.Tensor1D {
+  if (o.bias === false) return tf.zeros([channels]);
+  return o.bias ? (param(p, `${name}.b`) as tf.Tensor1D) : ((p[`${name}.b`] as tf.Tensor1D | undefined) ?? tf.zeros([channels]));
 }
 
 export function convLayer(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, o: LayerOptions): tf.Tensor4D {
   const { w, frozen } = weightOf(p, name, o);
-  return conv2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!), g, frozen);
+  return conv2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!, o), g, frozen);
 }
 
 export function convTransposeLayer(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, o: LayerOptions): tf.Tensor4D {
   const { w, frozen } = weightOf(p, name, o);
-  return convTranspose2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!), g, frozen);
+  return convTranspose2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!, o), g, frozen);
 }
 
 export function denseLayer(p: Params, name: string, x: tf.Tensor2D, o: LayerOptions): tf.Tensor2D {
   const { w, frozen } = weightOf(p, name, o);
-  return denseOp(x, w as tf.Tensor2D, biasOf(p, name, w.shape[1]!), frozen);
+  return denseOp(x, w as tf.Tensor2D, biasOf(p, name, w.shape[1]!, o), frozen);
 }
 
 /**
@@ -208,22 +216,4 @@ export function upsampleNearest(x: tf.Tensor4D, s: number): tf.Tensor4D {
  */
 export function noiseInjection(x: tf.Tensor4D, noise: tf.Tensor4D, weight: number): tf.Tensor4D {
   return x.add(noise.mul(weight));
-}
-
-/**
- * Skip-layer excitation (FastGAN SEBlock): a small map gates a large one channel-wise:
- *   big · sigmoid(conv1x1(swish(conv4x4(adaptiveAvgPool4(small)))))
- * both convolutions without bias, spectrally normalised in the official code.
- */
-export function skipExcitation(p: Params, name: string, small: tf.Tensor4D, big: tf.Tensor4D, o: LayerOptions): tf.Tensor4D {
-  const h = swish(convLayer(p, `${name}.conv1`, adaptiveAvgPool(small, 4), { stride: 1, pad: 0 }, o));
-  return big.mul(tf.sigmoid(convLayer(p, `${name}.conv2`, h, { stride: 1, pad: 0 }, o)));
-}
-
-/**
- * Resize convolution (models/res.py ResizeConv2d): nearest upsampling by `scale`, then a
- * 3x3 convolution (stride 1, padding 1, with bias).
- */
-export function resizeConv(p: Params, name: string, x: tf.Tensor4D, scale: number, o: LayerOptions): tf.Tensor4D {
-  return convLayer(p, name, upsampleNearest(x, scale), { stride: 1, pad: 1 }, o);
 }

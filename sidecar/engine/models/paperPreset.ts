@@ -6,7 +6,7 @@
 import { msResNetEnergy } from './msResNet.ts';
 import type { Network, PaperArch } from './paper32.ts';
 import type { Encoder } from './resnetEncoder.ts';
-import type { SpecList } from './specList.ts';
+import type { Net } from './net.ts';
 import type { EcvaeModel } from './types.ts';
 
 export interface PresetParts {
@@ -18,7 +18,7 @@ export interface PresetParts {
 
 export interface PresetNets {
   encoder: Encoder;
-  decoder: { list: SpecList; decode: EcvaeModel['decode'] };
+  decoder: { net: Net; decode: EcvaeModel['decode'] };
   /** The noise maps the decoder injects, when it injects any (EcvaeModel.decoderNoise). */
   decoderNoise?: number[][];
 }
@@ -33,8 +33,8 @@ export function paperPreset(kind: 'paper64' | 'paper256', size: number, a: Paper
     kind,
     dataShape: [size, size, C],
     latentDim: a.latentDim,
-    specs: { enc: encoder.list.specs, dec: decoder.list.specs, ebm: energy.list.specs },
-    activationsPerExample: encoder.list.activations + decoder.list.activations + energy.list.activations + 2 * size * size * C,
+    specs: { enc: encoder.net.specs, dec: decoder.net.specs, ebm: energy.net.specs },
+    activationsPerExample: encoder.net.activations + decoder.net.activations + energy.net.activations + 2 * size * size * C,
     encode: encoder.encode,
     decode: decoder.decode,
     ...(decoderNoise ? { decoderNoise } : {}),

@@ -11,16 +11,16 @@ import * as tf from '../core/tf.ts';
 import type { Params } from '../core/params.ts';
 import { clip } from '../ops/elementwise.ts';
 import type { EcvaeModel } from './types.ts';
-import { flowForward, flowInverse, flowNll, flowSpecs, type FlowArch } from './realnvp.ts';
+import { realNvp, type FlowArch } from './realnvp.ts';
 
 export function withFlowPrior(m: EcvaeModel, a: Omit<FlowArch, 'dim'>): EcvaeModel {
-  const arch = { ...a, dim: m.latentDim };
+  const prior = realNvp('prior', { ...a, dim: m.latentDim });
   return {
     ...m,
-    specs: { ...m.specs, dec: [...m.specs.dec, ...flowSpecs('prior', arch)] },
-    fromBase: (p, n) => flowInverse(p, 'prior', n, arch),
-    toBase: (p, z) => flowForward(p, 'prior', z, arch).y,
-    priorNll: (p, z) => flowNll(p, 'prior', z, arch),
+    specs: { ...m.specs, dec: [...m.specs.dec, ...prior.specs] },
+    fromBase: (p, n) => prior.inverse(p, n),
+    toBase: (p, z) => prior.forward(p, z).y,
+    priorNll: (p, z) => prior.nll(p, z),
   };
 }
 
@@ -32,24 +32,24 @@ export function withFlowPrior(m: EcvaeModel, a: Omit<FlowArch, 'dim'>): EcvaeMod
 export function flowModel(energyOf: EcvaeModel, a: Omit<FlowArch, 'dim'>, dequantize: number): EcvaeModel {
   const shape = energyOf.dataShape;
   const dim = shape.reduce((x, y) => x * y, 1);
-  const arch = { ...a, dim };
+  const flow = realNvp('flow', { ...a, dim });
   const flat = (x: tf.Tensor): tf.Tensor2D => x.reshape([x.shape[0]!, dim]);
   return {
     kind: 'flow',
     dataShape: shape,
     latentDim: dim,
-    specs: { enc: [], dec: flowSpecs('flow', arch), ebm: energyOf.specs.ebm },
+    specs: { enc: [], dec: flow.specs, ebm: energyOf.specs.ebm },
     encode(p, x) {
-      const { y } = flowForward(p, 'flow', flat(x), arch);
+      const { y } = flow.forward(p, flat(x));
       return { mu: y, logvar: tf.zerosLike(y) };
     },
     // Clipped to the data's range [-1, 1], where every decoder's tanh puts its samples
     // (types.ts). An unclipped MNIST flow put 29% of its sample pixels outside it (up to
     // |x| = 19); the energy, never shown data there, rated such negatives far below the
     // data (min E -54 vs E(data) -24), and that runaway ended a calibrated flow (docs/flows.md).
-    decode: (p, z) => clip(flowInverse(p, 'flow', z, arch), -1, 1).reshape([z.shape[0], ...shape]),
+    decode: (p, z) => clip(flow.inverse(p, z), -1, 1).reshape([z.shape[0], ...shape]),
     energy: energyOf.energy,
-    nll: (p, x, noise) => flowNll(p, 'flow', noise && dequantize > 0 ? flat(x).add(noise.mul(dequantize)) : flat(x), arch),
+    nll: (p, x, noise) => flow.nll(p, noise && dequantize > 0 ? flat(x).add(noise.mul(dequantize)) : flat(x)),
   };
 }
 

@@ -12,13 +12,14 @@
  * in training passes and running statistics otherwise, so a sample does not depend on
  * the others drawn with it.
  * `forward` maps data to the base space (where the density is N(0, I)); `inverse` samples.
+ * Subnet layers are declared in the order l0, l1, l2, bn0, bn1 (checkpoints name them so).
  */
 import * as tf from '../core/tf.ts';
 import { leakyRelu } from '../ops/elementwise.ts';
 import type { ParamSpec, Params } from '../core/params.ts';
 import { deriveSeed, uniformStream } from '../core/rng.ts';
-import { batchNorm, batchNormSpecs, denseLayer, weightSpecs } from './paperLayers.ts';
 import { collectingBuffers } from './buffers.ts';
+import { Net } from './net.ts';
 
 export interface FlowArch {
   dim: number;
@@ -27,32 +28,30 @@ export interface FlowArch {
   batchNorm: boolean;
 }
 
-const CLAMP = 2;
-const PLAIN = { sn: false };
-const SUBNETS = ['s1', 't1', 's2', 't2'] as const;
-
-export function flowSpecs(prefix: string, a: FlowArch): ParamSpec[] {
-  if (a.dim < 2) throw new Error(`A RealNVP flow needs at least 2 dimensions (got ${a.dim}).`);
-  const len1 = Math.floor(a.dim / 2),
-    len2 = a.dim - len1;
-  const specs: ParamSpec[] = [];
-  for (let k = 0; k < a.blocks; k++)
-    for (const s of SUBNETS) {
-      const [cin, cout] = s.endsWith('1') ? [len1, len2] : [len2, len1];
-      const n = `${prefix}.b${k}.${s}`;
-      specs.push(...weightSpecs(`${n}.l0`, [cin, a.hidden], cin, { bias: true, sn: false }));
-      specs.push(...weightSpecs(`${n}.l1`, [a.hidden, a.hidden], a.hidden, { bias: true, sn: false }));
-      specs.push({ name: `${n}.l2.w`, shape: [a.hidden, cout], fanIn: a.hidden, init: 0 }, { name: `${n}.l2.b`, shape: [cout], fanIn: a.hidden, init: 0 });
-      if (a.batchNorm) specs.push(...batchNormSpecs(`${n}.bn0`, a.hidden), ...batchNormSpecs(`${n}.bn1`, a.hidden));
-    }
-  return specs;
+export interface Flow {
+  specs: ParamSpec[];
+  /** Data to base: y = F(x) and log|det dF/dx| per row. */
+  forward(p: Params, x: tf.Tensor2D): { y: tf.Tensor2D; logdet: tf.Tensor1D };
+  /** Base to data: x = F⁻¹(y). */
+  inverse(p: Params, y: tf.Tensor2D): tf.Tensor2D;
+  /** −log p(x) per row with a standard normal base (nats). */
+  nll(p: Params, x: tf.Tensor2D): tf.Tensor1D;
 }
 
-function subnet(p: Params, name: string, x: tf.Tensor2D, a: FlowArch): tf.Tensor2D {
-  const norm = (h: tf.Tensor2D, bn: string): tf.Tensor2D => (a.batchNorm ? batchNorm(p, `${name}.${bn}`, h, { running: !collectingBuffers() }) : h);
-  let h = leakyRelu(norm(denseLayer(p, `${name}.l0`, x, PLAIN), 'bn0'), 0);
-  h = leakyRelu(norm(denseLayer(p, `${name}.l1`, h, PLAIN), 'bn1'), 0);
-  return denseLayer(p, `${name}.l2`, h, PLAIN);
+const CLAMP = 2;
+
+/** Linear(cin, hidden) -> [BN] -> ReLU -> Linear(hidden, hidden) -> [BN] -> ReLU -> Linear(hidden, cout), the last starting at zero. */
+function subnet(net: Net, n: string, cin: number, cout: number, a: FlowArch) {
+  const l0 = net.dense(`${n}.l0`, cin, a.hidden);
+  const l1 = net.dense(`${n}.l1`, a.hidden, a.hidden);
+  const l2 = net.dense(`${n}.l2`, a.hidden, cout, { init: { zero: true } });
+  const [bn0, bn1] = a.batchNorm ? [net.bn(`${n}.bn0`, a.hidden, 1), net.bn(`${n}.bn1`, a.hidden, 1)] : [];
+  return (p: Params, x: tf.Tensor2D): tf.Tensor2D => {
+    // Batch statistics in training passes, running statistics otherwise.
+    const norm = (h: tf.Tensor2D, bn: typeof bn0): tf.Tensor2D => (bn ? bn(p, h, { running: !collectingBuffers() }) : h);
+    const h = leakyRelu(norm(l0(p, x), bn0), 0);
+    return l2(p, leakyRelu(norm(l1(p, h), bn1), 0));
+  };
 }
 
 const softClamp = (s: tf.Tensor2D): tf.Tensor2D => tf.atan(s.div(CLAMP)).mul(CLAMP * 0.636);
@@ -88,46 +87,53 @@ function permute(x: tf.Tensor2D, order: Int32Array, inverse: Int32Array): tf.Ten
   return op(x);
 }
 
-/** Data to base: y = F(x) and log|det dF/dx| per row. */
-export function flowForward(p: Params, prefix: string, x: tf.Tensor2D, a: FlowArch): { y: tf.Tensor2D; logdet: tf.Tensor1D } {
-  const len1 = Math.floor(a.dim / 2);
-  let h = x;
-  let logdet = tf.zeros([x.shape[0]]) as tf.Tensor1D;
-  for (let k = 0; k < a.blocks; k++) {
+/** The RealNVP of `a.blocks` coupling blocks, its parameters named `${prefix}.b{k}.{s1,t1,s2,t2}.*`. */
+export function realNvp(prefix: string, a: FlowArch): Flow {
+  if (a.dim < 2) throw new Error(`A RealNVP flow needs at least 2 dimensions (got ${a.dim}).`);
+  const len1 = Math.floor(a.dim / 2),
+    len2 = a.dim - len1;
+  const net = new Net(false);
+  // Per block: s1, t1 read y1 and write x2's size; s2, t2 read x2 and write x1's size.
+  const blocks = Array.from({ length: a.blocks }, (_, k) => {
     const n = `${prefix}.b${k}`;
-    const [x1, x2] = tf.split(h, [len1, a.dim - len1], 1) as [tf.Tensor2D, tf.Tensor2D];
-    const s2 = softClamp(subnet(p, `${n}.s2`, x2, a));
-    const y1 = x1.mul(s2.exp()).add(subnet(p, `${n}.t2`, x2, a)) as tf.Tensor2D;
-    const s1 = softClamp(subnet(p, `${n}.s1`, y1, a));
-    const y2 = x2.mul(s1.exp()).add(subnet(p, `${n}.t1`, y1, a)) as tf.Tensor2D;
-    logdet = logdet.add(s2.sum(1)).add(s1.sum(1));
-    const { perm, inverse } = permutation(a.dim, k);
-    h = permute(tf.concat([y1, y2], 1), perm, inverse);
-  }
-  return { y: h, logdet };
-}
+    const s1 = subnet(net, `${n}.s1`, len1, len2, a);
+    const t1 = subnet(net, `${n}.t1`, len1, len2, a);
+    const s2 = subnet(net, `${n}.s2`, len2, len1, a);
+    const t2 = subnet(net, `${n}.t2`, len2, len1, a);
+    return { s1, t1, s2, t2, ...permutation(a.dim, k) };
+  });
 
-/** Base to data: x = F⁻¹(y). */
-export function flowInverse(p: Params, prefix: string, y: tf.Tensor2D, a: FlowArch): tf.Tensor2D {
-  const len1 = Math.floor(a.dim / 2);
-  let h = y;
-  for (let k = a.blocks - 1; k >= 0; k--) {
-    const n = `${prefix}.b${k}`;
-    const { perm, inverse } = permutation(a.dim, k);
-    const [y1, y2] = tf.split(permute(h, inverse, perm), [len1, a.dim - len1], 1) as [tf.Tensor2D, tf.Tensor2D];
-    const x2 = y2.sub(subnet(p, `${n}.t1`, y1, a)).mul(
-      softClamp(subnet(p, `${n}.s1`, y1, a))
-        .neg()
-        .exp(),
-    ) as tf.Tensor2D;
-    const x1 = y1.sub(subnet(p, `${n}.t2`, x2, a)).mul(
-      softClamp(subnet(p, `${n}.s2`, x2, a))
-        .neg()
-        .exp(),
-    ) as tf.Tensor2D;
-    h = tf.concat([x1, x2], 1);
+  function forward(p: Params, x: tf.Tensor2D): { y: tf.Tensor2D; logdet: tf.Tensor1D } {
+    let h = x;
+    let logdet = tf.zeros([x.shape[0]]) as tf.Tensor1D;
+    for (const b of blocks) {
+      const [x1, x2] = tf.split(h, [len1, len2], 1) as [tf.Tensor2D, tf.Tensor2D];
+      const s2 = softClamp(b.s2(p, x2));
+      const y1 = x1.mul(s2.exp()).add(b.t2(p, x2)) as tf.Tensor2D;
+      const s1 = softClamp(b.s1(p, y1));
+      const y2 = x2.mul(s1.exp()).add(b.t1(p, y1)) as tf.Tensor2D;
+      logdet = logdet.add(s2.sum(1)).add(s1.sum(1));
+      h = permute(tf.concat([y1, y2], 1), b.perm, b.inverse);
+    }
+    return { y: h, logdet };
   }
-  return h;
+
+  function inverse(p: Params, y: tf.Tensor2D): tf.Tensor2D {
+    let h = y;
+    for (const b of [...blocks].reverse()) {
+      const [y1, y2] = tf.split(permute(h, b.inverse, b.perm), [len1, len2], 1) as [tf.Tensor2D, tf.Tensor2D];
+      const x2 = y2.sub(b.t1(p, y1)).mul(softClamp(b.s1(p, y1)).neg().exp()) as tf.Tensor2D;
+      const x1 = y1.sub(b.t2(p, x2)).mul(softClamp(b.s2(p, x2)).neg().exp()) as tf.Tensor2D;
+      h = tf.concat([x1, x2], 1);
+    }
+    return h;
+  }
+
+  const nll = (p: Params, x: tf.Tensor2D): tf.Tensor1D => {
+    const { y, logdet } = forward(p, x);
+    return standardNormalNll(y).sub(logdet) as tf.Tensor1D;
+  };
+  return { specs: net.specs, forward, inverse, nll };
 }
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -139,10 +145,4 @@ export function standardNormalNll(y: tf.Tensor2D): tf.Tensor1D {
     .sum(1)
     .mul(0.5)
     .add(HALF_LOG_2PI * y.shape[1]) as tf.Tensor1D;
-}
-
-/** −log p(x) per row under the flow with a standard normal base (nats). */
-export function flowNll(p: Params, prefix: string, x: tf.Tensor2D, a: FlowArch): tf.Tensor1D {
-  const { y, logdet } = flowForward(p, prefix, x, a);
-  return standardNormalNll(y).sub(logdet) as tf.Tensor1D;
 }

@@ -10,58 +10,52 @@ import * as tf from '../core/tf.ts';
 import { leakyRelu } from '../ops/elementwise.ts';
 import { spatialMean } from '../ops/resample.ts';
 import type { Params } from '../core/params.ts';
-import { batchNorm, convLayer, denseLayer } from './paperLayers.ts';
-import { INIT_002, SpecList } from './specList.ts';
+import { INIT_002, Net } from './net.ts';
 
 export interface Encoder {
-  list: SpecList;
+  net: Net;
   encode(p: Params, x: tf.Tensor): { mu: tf.Tensor2D; logvar: tf.Tensor2D };
 }
 
 const relu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, 0);
 
+/** BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), the shortcut a 1x1 conv + BN where the block strides. */
+function basicBlock(net: Net, n: string, cin: number, planes: number, stride: number, size: number) {
+  const conv1 = net.conv(`${n}.conv1`, 3, cin, planes, { out: size, stride, bias: false, init: INIT_002 });
+  const bn1 = net.bn(`${n}.bn1`, planes, size);
+  const conv2 = net.conv(`${n}.conv2`, 3, planes, planes, { out: size, bias: false, init: INIT_002 });
+  const bn2 = net.bn(`${n}.bn2`, planes, size);
+  const shortcut =
+    stride === 1
+      ? undefined
+      : { conv: net.conv(`${n}.shortcut`, 1, cin, planes, { out: size, stride, bias: false, init: INIT_002 }), bn: net.bn(`${n}.shortcutBn`, planes, size) };
+  return (p: Params, x: tf.Tensor4D): tf.Tensor4D => {
+    const out = bn2(p, conv2(p, relu(bn1(p, conv1(p, x)))));
+    return relu(out.add(shortcut ? shortcut.bn(p, shortcut.conv(p, x)) : x));
+  };
+}
+
 /** `ch` scales an official channel count by the width factor. */
 export function resnet18Encoder(o: { size: number; channels: number; latentDim: number; ch: (n: number) => number; sn: boolean }): Encoder {
   const d = o.ch(128);
   const first = o.size / 2;
-  const stages = [0, 1, 2, 3].map((i) => ({ planes: d * 2 ** i, stride: i === 0 ? 1 : 2, size: Math.max(1, first / 2 ** i) }));
-  const enc = new SpecList(o.sn);
-  enc.conv('enc.conv1', 3, o.channels, d, first, false, INIT_002);
-  enc.bn('enc.bn1', d, first);
-  let inPlanes = d;
-  stages.forEach((s, i) => {
-    for (let j = 0; j < 2; j++) {
-      const n = `enc.layer${i + 1}.${j}`;
-      const cin = j === 0 ? inPlanes : s.planes;
-      enc.conv(`${n}.conv1`, 3, cin, s.planes, s.size, false, INIT_002);
-      enc.bn(`${n}.bn1`, s.planes, s.size);
-      enc.conv(`${n}.conv2`, 3, s.planes, s.planes, s.size, false, INIT_002);
-      enc.bn(`${n}.bn2`, s.planes, s.size);
-      if (j === 0 && s.stride !== 1) {
-        enc.conv(`${n}.shortcut`, 1, cin, s.planes, s.size, false, INIT_002);
-        enc.bn(`${n}.shortcutBn`, s.planes, s.size);
-      }
-    }
-    inPlanes = s.planes;
+  const net = new Net(o.sn);
+  const conv1 = net.conv('enc.conv1', 3, o.channels, d, { out: first, stride: 2, bias: false, init: INIT_002 });
+  const bn1 = net.bn('enc.bn1', d, first);
+  // Stages of two blocks at d, 2d, 4d, 8d channels; the first block of stages 2-4 halves the map.
+  const blocks = [0, 1, 2, 3].flatMap((i) => {
+    const planes = d * 2 ** i,
+      size = Math.max(1, first / 2 ** i);
+    return [0, 1].map((j) => basicBlock(net, `enc.layer${i + 1}.${j}`, j === 0 && i > 0 ? planes / 2 : planes, planes, j === 0 && i > 0 ? 2 : 1, size));
   });
-  enc.dense('enc.mu', 8 * d, o.latentDim, INIT_002);
-  enc.dense('enc.logvar', 8 * d, o.latentDim, INIT_002);
-  const opt = { sn: o.sn };
+  const mu = net.dense('enc.mu', 8 * d, o.latentDim, { init: INIT_002 });
+  const logvar = net.dense('enc.logvar', 8 * d, o.latentDim, { init: INIT_002 });
 
   function encode(p: Params, x: tf.Tensor): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
-    let h = relu(batchNorm(p, 'enc.bn1', convLayer(p, 'enc.conv1', x as tf.Tensor4D, { stride: 2, pad: 1 }, opt)));
-    stages.forEach((s, i) => {
-      for (let j = 0; j < 2; j++) {
-        const n = `enc.layer${i + 1}.${j}`;
-        const stride = j === 0 ? s.stride : 1;
-        let out = relu(batchNorm(p, `${n}.bn1`, convLayer(p, `${n}.conv1`, h, { stride, pad: 1 }, opt)));
-        out = batchNorm(p, `${n}.bn2`, convLayer(p, `${n}.conv2`, out, { stride: 1, pad: 1 }, opt));
-        const shortcut = stride === 1 ? h : batchNorm(p, `${n}.shortcutBn`, convLayer(p, `${n}.shortcut`, h, { stride, pad: 0 }, opt));
-        h = relu(out.add(shortcut));
-      }
-    });
+    let h = relu(bn1(p, conv1(p, x as tf.Tensor4D)));
+    for (const block of blocks) h = block(p, h);
     const pooled = spatialMean(h);
-    return { mu: tf.tanh(denseLayer(p, 'enc.mu', pooled, opt)), logvar: denseLayer(p, 'enc.logvar', pooled, opt) };
+    return { mu: tf.tanh(mu(p, pooled)), logvar: logvar(p, pooled) };
   }
-  return { list: enc, encode };
+  return { net, encode };
 }
