@@ -3,12 +3,17 @@
  * examples/stl10-paper.ecvae.json's constants: batch 128, 128-d latent, 15 SGLD steps
  * per chain, tau 1e-5; with --preset paper64 / paper256, the CelebA examples' constants)
  * at a width factor, on random batches of the preset's size (the time does not depend on
- * the pixels). Prints one JSON line: seconds per iteration (median), the
- * model's parameter counts, threads, backend, peak resident memory of the process.
- *   npm run bench:paper32 -- [--preset paper32|paper64|paper256] [--width-factor 0.125] [--batch 128] [--steps 15] [--iters 3] [--warmup 1] [--backend auto] [--threads auto|N]
+ * the pixels). Then, for paper32 and where Debian's PyTorch is installed (/usr/bin/python3
+ * with torch), the official networks' iteration at the same width factor, batch, SGLD
+ * steps and threads (bench/official/torch_paper32.py) in the same run, and the ratio of
+ * the two. Prints one JSON line: seconds per iteration (median), the model's parameter
+ * counts, threads, backend, peak resident memory of the process, PyTorch's seconds.
+ *   npm run bench:paper32 -- [--preset paper32|paper64|paper256] [--width-factor 0.125] [--batch 128] [--steps 15] [--iters 3] [--warmup 1] [--backend auto] [--threads auto|N] [--json] [--no-torch]
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/core/backend.ts';
 import { withDefaults, type BackendName } from '../sidecar/engine/config/config.ts';
@@ -32,6 +37,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: 'auto' },
+    json: { type: 'boolean' }, // the output is JSON either way; accepted like `npm run bench -- --json`
+    'no-torch': { type: 'boolean' },
   },
 });
 const [widthFactor, B, K, iters, warmup] = ['width-factor', 'batch', 'steps', 'iters', 'warmup'].map((k) => Number(values[k as keyof typeof values]));
@@ -71,6 +78,14 @@ disposeTrainState(state);
 x.dispose();
 await pool.close();
 const s = summarizeModel(model);
+const secPerIter = times[Math.floor(times.length / 2)]!;
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+const torch =
+  preset !== 'paper32'
+    ? { skipped: 'the PyTorch side is written for paper32 only' }
+    : values['no-torch']
+      ? { skipped: '--no-torch' }
+      : torchPaper32({ widthFactor: widthFactor!, B: B!, K: K!, iters: iters!, warmup: warmup!, threads: pool.threads });
 process.stdout.write(
   JSON.stringify({
     impl: `ecvae-tfjs-${report.backend}`,
@@ -81,11 +96,38 @@ process.stdout.write(
     threads: pool.threads,
     batch: B,
     steps: K,
-    sec_per_iter: times[Math.floor(times.length / 2)],
+    sec_per_iter: secPerIter,
     times,
-    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    peak_rss_mb: peakRssMb,
     // What `ecvae train` checks before it starts (memory.ts): a batch whose estimate is past the budget is refused there.
     memory_estimate_gb_per_thread: Number((estimateTrainingMemory(model, B!, pool.threads).perThreadBytes / 2 ** 30).toFixed(2)),
     refused_by_train: memoryProblem(model, B!, pool.threads, report.backend) !== undefined,
+    ...('sec' in torch
+      ? { torch_impl: torch.impl, torch_sec_per_iter: torch.sec, torch_times: torch.times, ratio_to_torch: secPerIter / torch.sec }
+      : { torch: `not run: ${torch.skipped}` }),
   }) + '\n',
 );
+
+/** The official networks' iteration in PyTorch on the same machine right after ours, or why it did not run. */
+function torchPaper32(a: {
+  widthFactor: number;
+  B: number;
+  K: number;
+  iters: number;
+  warmup: number;
+  threads: number;
+}): { impl: string; sec: number; times: number[] } | { skipped: string } {
+  const script = fileURLToPath(new URL('./official/torch_paper32.py', import.meta.url));
+  const args = [script, '--width-factor', a.widthFactor, '--batch', a.B, '--steps', a.K, '--iters', a.iters, '--warmup', a.warmup, '--threads', a.threads].map(
+    String,
+  );
+  console.error(`PyTorch: /usr/bin/python3 ${args.join(' ')}`);
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 60 * 60_000, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) {
+    const why = r.error?.message ?? `exit ${r.status}`;
+    console.error(`PyTorch side not run: ${why} (apt-get install -y python3-torch)`);
+    return { skipped: why };
+  }
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { impl: string; sec_per_iter: number; times: number[] };
+  return { impl: j.impl, sec: j.sec_per_iter, times: j.times };
+}
