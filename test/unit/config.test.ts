@@ -126,6 +126,12 @@ test('calibration checks: the chain distance against its noise floor, epsilon fo
       (w) => w.field === 'model.energyFourier.count' && /only used by mlp models/.test(w.message),
     ),
   );
+  // Calibrations measured to hurt on images warn with what was measured (docs/flows.md).
+  const latent = { data: { kind: 'mnist' }, model: { prior: 'realnvp' }, calibration: { latentPrior: true } };
+  assert.ok(warningsOf(latent).some((w) => w.field === 'calibration.latentPrior' && /FD 1,288/.test(w.message) && /bench:latent-chain/.test(w.message)));
+  assert.ok(!warningsOf({ ...latent, data: { kind: 'gaussians25' } }).some((w) => w.field === 'calibration.latentPrior'), 'the toy is where it helps');
+  assert.ok(warningsOf({ data: { kind: 'mnist' }, model: { kind: 'flow' } }).some((w) => w.field === 'model.kind' && /ran away/.test(w.message)));
+  assert.ok(!warningsOf({ data: { kind: 'mnist' }, model: { kind: 'flow' }, calibration: { enabled: false } }).some((w) => w.field === 'model.kind'));
 });
 
 test('on-disk-only fields on other datasets are warnings, not errors; relative paths resolve against the config', () => {
