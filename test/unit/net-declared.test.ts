@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '../../sidecar/engine/core/tf.ts';
 import { initParams, type ParamSpec, type Params } from '../../sidecar/engine/core/params.ts';
+import { classifierLogits, classifierSpecs } from '../../sidecar/engine/eval/classifier.ts';
 import { collectBufferUpdates } from '../../sidecar/engine/models/buffers.ts';
 import { convModel } from '../../sidecar/engine/models/conv.ts';
 import { latentEbmModel } from '../../sidecar/engine/models/latentEbm.ts';
@@ -74,7 +75,7 @@ const paper = (widthFactor: number, spectralNorm: PaperArch['spectralNorm']): Pa
   temperature: 0.5,
 });
 
-test('every model reads exactly the parameters it declares: mlp, conv, paper32/64/256, flow prior, flow, latent energy', async () => {
+test('every model reads exactly the parameters it declares: mlp, conv, paper32/64/256, flow prior, flow, latent energy, FD classifier', async () => {
   await useBackend('wasm');
   const before = tf.memory().numTensors;
   const mlp = mlpModel({ dataShape: [2], hidden: 8, depth: 2, latentDim: 2, temperature: 0.5 });
@@ -106,6 +107,10 @@ test('every model reads exactly the parameters it declares: mlp, conv, paper32/6
     assertDeclaredIsRead('latent energy', l.specs, p, { energy: (q) => l.energy(q, z), 'energy (frozen)': (q) => l.energy(q, z, true) });
     tf.dispose([z, ...Object.values(p)]);
   }
+  const cls = initParams(classifierSpecs(), 7);
+  const images = tf.zeros([1, 28, 28, 1]) as tf.Tensor4D;
+  assertDeclaredIsRead('the FD classifier', classifierSpecs(), cls, { logits: (q) => classifierLogits(q, images) });
+  tf.dispose([images, ...Object.values(cls)]);
   assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
 });
 

@@ -32,20 +32,6 @@ export interface ParamSpec {
   buffer?: boolean;
 }
 
-export function convSpecs(name: string, k: number, cin: number, cout: number): ParamSpec[] {
-  return [
-    { name: `${name}.w`, shape: [k, k, cin, cout], fanIn: k * k * cin },
-    { name: `${name}.b`, shape: [cout], fanIn: k * k * cin },
-  ];
-}
-
-export function denseSpecs(name: string, nin: number, nout: number): ParamSpec[] {
-  return [
-    { name: `${name}.w`, shape: [nin, nout], fanIn: nin },
-    { name: `${name}.b`, shape: [nout], fanIn: nin },
-  ];
-}
-
 /** Deterministic initialisation: each tensor's values depend only on (seed, its name). */
 export function initParams(specs: ParamSpec[], seed: number): Params {
   const out: Params = {};

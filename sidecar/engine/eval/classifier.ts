@@ -5,33 +5,33 @@
  *   conv 3x3 s2 (1->16), lrelu, conv 3x3 s2 (16->32), lrelu, dense 1568->64 (features), lrelu, dense 64->10
  */
 import { join } from 'node:path';
-import { convSpecs, denseSpecs, type ParamSpec, type Params } from '../core/params.ts';
-import { conv, dense, lrelu } from '../models/layers.ts';
+import type { ParamSpec, Params } from '../core/params.ts';
+import { lrelu } from '../models/layers.ts';
+import { Net } from '../models/net.ts';
 import { packageRoot } from '../core/paths.ts';
 import { readTensorFile } from '../store/tensorfile.ts';
 import * as tf from '../core/tf.ts';
 
 export const FEATURE_DIM = 64;
 
-export function classifierSpecs(): ParamSpec[] {
-  return [
-    ...convSpecs('cls.conv0', 3, 1, 16),
-    ...convSpecs('cls.conv1', 3, 16, 32),
-    ...denseSpecs('cls.fc', 7 * 7 * 32, FEATURE_DIM),
-    ...denseSpecs('cls.out', FEATURE_DIM, 10),
-  ];
-}
+const net = new Net(false);
+const conv0 = net.conv('cls.conv0', 3, 1, 16, { out: 14, stride: 2 });
+const conv1 = net.conv('cls.conv1', 3, 16, 32, { out: 7, stride: 2 });
+const fc = net.dense('cls.fc', 7 * 7 * 32, FEATURE_DIM);
+const out = net.dense('cls.out', FEATURE_DIM, 10);
 
-const S2 = { stride: 2, pad: 1 };
+export function classifierSpecs(): ParamSpec[] {
+  return net.specs;
+}
 
 /** Features [B, 64] of images [B, 28, 28, 1] in [-1, 1]. */
 export function classifierFeatures(p: Params, x: tf.Tensor4D): tf.Tensor2D {
-  const h = lrelu(conv(p, 'cls.conv1', lrelu(conv(p, 'cls.conv0', x, S2, false)), S2, false));
-  return dense(p, 'cls.fc', h.reshape([x.shape[0], 7 * 7 * 32]));
+  const h = lrelu(conv1(p, lrelu(conv0(p, x))));
+  return fc(p, h.reshape([x.shape[0], 7 * 7 * 32]));
 }
 
 export function classifierLogits(p: Params, x: tf.Tensor4D): tf.Tensor2D {
-  return dense(p, 'cls.out', lrelu(classifierFeatures(p, x)));
+  return out(p, lrelu(classifierFeatures(p, x)));
 }
 
 export interface ClassifierMeta {
