@@ -56,6 +56,25 @@ export function backendOption(cmd: Command, what = 'TF.js backend'): Command {
   return cmd.addOption(new Option('--backend <name>', `${what}: ${names.join(', ')} (default: auto)`).argParser(parse));
 }
 
+/** Commands that measure sample quality take --inception and --inception-output (FID). */
+export interface InceptionFlags {
+  inception?: string;
+  inceptionOutput?: string;
+}
+
+export function inceptionOptions(cmd: Command): Command {
+  return cmd
+    .option('--inception <dir>', 'an Inception-v3 TF.js graph model (its folder or model.json): also report fid, the FID on its pool features')
+    .option('--inception-output <node>', "the graph node that holds the pool features (default: the model's only output)");
+}
+
+/** The engine's Inception options from the flags; --inception-output alone is refused. */
+export function inceptionOf(o: InceptionFlags, command: string): { path: string; output?: string } | undefined {
+  if (o.inceptionOutput !== undefined && o.inception === undefined)
+    throw new UsageError('--inception-output names a node of the --inception model; give --inception too.', command);
+  return o.inception === undefined ? undefined : { path: o.inception, ...(o.inceptionOutput !== undefined ? { output: o.inceptionOutput } : {}) };
+}
+
 /** A file argument that must exist and be a file: said plainly, not as a parser's error code. */
 export function requireFile(file: string, what: string): void {
   let st: Stats;

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gaussianModes } from '../../sidecar/engine/data/gaussians.ts';
 import { FEATURE_DIM, classifierLogits, loadClassifier } from '../../sidecar/engine/eval/classifier.ts';
-import { frechetDistance, precisionRecall } from '../../sidecar/engine/eval/features.ts';
+import { precisionRecall } from '../../sidecar/engine/eval/features.ts';
+import { frechetDistance } from '../../sidecar/engine/eval/frechet.ts';
 import { gaussianMetrics } from '../../sidecar/engine/eval/gaussians.ts';
 import { comparisonSvg } from '../../sidecar/engine/eval/picture.ts';
 import { decodeImage } from '../../sidecar/engine/data/images.ts';
@@ -13,6 +14,7 @@ import { gather, loadDataset } from '../../sidecar/engine/data/index.ts';
 import { normalStream } from '../../sidecar/engine/core/rng.ts';
 import * as tf from '../../sidecar/engine/core/tf.ts';
 import { cli, lastJson, tempDir, useBackend } from '../helpers.ts';
+import { writeTinyGraphModel } from '../graphModel.ts';
 
 function gaussianCloud(n: number, d: number, seed: number, shift = 0, scale = 1): Float32Array {
   const g = normalStream(seed);
@@ -161,6 +163,33 @@ test('ecvae eval and compare end to end (25 Gaussians, MNIST) with their JSON co
   const j = lastJson(e.stdout) as { metrics: Record<string, number>; notes: string[] };
   for (const k of ['fd', 'precision', 'recall', 'reconMse']) assert.equal(typeof j.metrics[k], 'number', k);
   assert.ok(j.notes.some((n) => /not Inception FID/.test(n)));
+  assert.deepEqual((j as { distances?: unknown }).distances, { fd: { kind: 'fd-classifier', classifier: 'mnist', features: 64 } });
+
+  // FID through a user-supplied graph model (a small generated one), beside fd.
+  const inception = writeTinyGraphModel(join(dir, 'inception'), { inputShape: [-1, 75, 75, 3], dim: 16 });
+  const f = cli(['eval', join(dir, 'm'), '--n', '100', '--inception', inception, '--json']);
+  assert.equal(f.status, 0, f.stderr);
+  const fj = lastJson(f.stdout) as { metrics: Record<string, number>; distances: Record<string, Record<string, unknown>>; notes: string[] };
+  assert.ok(fj.metrics.fid! > 0 && Number.isFinite(fj.metrics.fid), `fid ${fj.metrics.fid}`);
+  assert.equal(fj.metrics.fd, j.metrics.fd, 'the same samples and classifier: the same fd');
+  assert.deepEqual(fj.distances.fid, { kind: 'fid-inception', model: join(inception, 'model.json'), output: 'pool_3', input: [75, 75], features: 16 });
+  assert.equal(fj.distances.fd!.kind, 'fd-classifier');
+  assert.ok(fj.notes.some((n) => /not comparable with published FID values/.test(n)));
+  const text = cli(['eval', join(dir, 'm'), '--n', '100', '--inception', inception]);
+  assert.match(text.stdout, /fid \(fid-inception\): Fréchet distance on the 16-d "pool_3" features of .*model\.json \(input 75x75\)/);
+  assert.match(text.stdout, /fd \(fd-classifier\): Fréchet distance on the 64-d features of our own mnist classifier/);
+  for (const [args, message] of [
+    [['eval', join(dir, 'm'), '--inception', join(dir, 'nowhere')], /No Inception model at/],
+    [['eval', join(dir, 'm'), '--inception', inception, '--inception-output', 'pool3'], /has no node "pool3"\. Its outputs: pool_3/],
+    [['eval', join(dir, 'm'), '--inception-output', 'pool_3'], /give --inception too/],
+    [['eval', join(dir, 'cmp', 'vae'), '--inception', inception], /FID needs image data/],
+    [['compare', toy, '--out', join(dir, 'cmp2'), '--inception', inception], /FID needs image data/],
+  ] as const) {
+    const r = cli([...args, '--json']);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(String(lastJson(r.stdout).error), message);
+  }
+  assert.ok(!existsSync(join(dir, 'cmp2')), 'compare refused before it made its folder');
   const bad = cli(['eval', join(dir, 'missing'), '--json']);
   assert.equal(bad.status, 2);
   assert.match(String(lastJson(bad.stdout).error), /No such checkpoint or run folder/);

@@ -6,3 +6,5 @@
  */
 import '@tensorflow/tfjs';
 export * from '@tensorflow/tfjs-core';
+// Graph models (a user's Inception network for FID) from the union package's converter.
+export { loadGraphModelSync, type GraphModel } from '@tensorflow/tfjs';

@@ -14,7 +14,9 @@ import { comparisonSvg, type Panel } from './picture.ts';
 import { writeSamples } from '../store/pictures.ts';
 import { RunError, train, type RunEvents } from '../jobs/run.ts';
 import { loadTrained } from '../store/trainedModel.ts';
-import { evaluate, type EvalResult } from './evaluate.ts';
+import { describeDistance, evaluate, type EvalResult } from './evaluate.ts';
+import { UserError } from '../../runLayout/errors.ts';
+import { loadInception, type FeatureNet, type InceptionOptions } from './inception.ts';
 import { variantConfig, VARIANTS, type Variant } from './variants.ts';
 
 export { isVariant, variantConfig, VARIANTS, type Variant } from './variants.ts';
@@ -26,6 +28,8 @@ export interface CompareOptions {
   mcmcSteps: number;
   /** Default: vae, ecvae. */
   variants?: Variant[];
+  /** An Inception-v3 TF.js graph model: every sampler's fid is reported too. */
+  inception?: InceptionOptions;
   events?: RunEvents;
 }
 
@@ -57,7 +61,8 @@ export const MAIN_METRIC: Record<string, { name: string; lowerIsBetter: boolean 
 /** The caption under a panel: the main metric and the one that explains it. */
 function caption(metrics: Record<string, number>): string {
   if (metrics.hqRatio !== undefined) return `hqRatio ${metrics.hqRatio.toFixed(3)} · ${metrics.modes}/25 modes`;
-  if (metrics.fd !== undefined) return `FD ${metrics.fd.toFixed(1)} · precision ${metrics.precision!.toFixed(2)} · recall ${metrics.recall!.toFixed(2)}`;
+  const fid = metrics.fid === undefined ? '' : ` · FID ${metrics.fid.toFixed(1)}`;
+  if (metrics.fd !== undefined) return `FD ${metrics.fd.toFixed(1)}${fid} · precision ${metrics.precision!.toFixed(2)} · recall ${metrics.recall!.toFixed(2)}`;
   return Object.entries(metrics)
     .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
     .join(' · ');
@@ -74,6 +79,7 @@ function markdown(r: CompareReport): string {
     (x) =>
       `| ${VARIANTS[x.variant].label} ${x.sampler} | ${keys.map((k) => (x.metrics[k] === undefined ? '' : x.metrics[k]!.toPrecision(4))).join(' | ')} | ${x.secondsPerImage.toExponential(2)} | ${x.samples} |`,
   );
+  const distances = new Map(r.rows.flatMap((x) => Object.entries(x.distances ?? {})));
   return [
     `# EC-VAE vs VAE: ${r.config}`,
     '',
@@ -83,6 +89,8 @@ function markdown(r: CompareReport): string {
     '',
     `Main metric: **${r.mainMetric}** (${MAIN_METRIC[r.config]?.lowerIsBetter ? 'lower' : 'higher'} is better).`,
     '',
+    ...[...distances].map(([k, d]) => `- ${describeDistance(k, d)}`),
+    ...(distances.size ? [''] : []),
     head,
     ...lines,
     '',
@@ -95,6 +103,18 @@ function markdown(r: CompareReport): string {
 
 export async function compare(config: RunConfig, o: CompareOptions): Promise<CompareReport> {
   const outDir = resolve(o.outDir);
+  if (o.inception && config.data.kind === 'gaussians25')
+    throw new UserError('request', 'FID needs image data; gaussians25 samples are points, measured by hqRatio and modes instead.');
+  // Loaded (and checked) before anything is trained.
+  const net = o.inception ? loadInception(o.inception) : undefined;
+  try {
+    return await compareWith(config, o, outDir, net);
+  } finally {
+    net?.dispose();
+  }
+}
+
+async function compareWith(config: RunConfig, o: CompareOptions, outDir: string, net: FeatureNet | undefined): Promise<CompareReport> {
   // Refused before any training when the folder is not new, empty or a comparison of ours.
   claimOutputFolder(outDir, 'compare', 'compare');
   markOutputFolder(outDir, 'compare');
@@ -114,7 +134,7 @@ export async function compare(config: RunConfig, o: CompareOptions): Promise<Com
     const m = loadTrained(training[v.variant]!.runDir);
     try {
       for (const steps of v.cfg.calibration.enabled && o.mcmcSteps > 0 ? [0, o.mcmcSteps] : [0]) {
-        const opts = { n: o.n, mcmcSteps: steps, seed: config.seed + 1 };
+        const opts = { n: o.n, mcmcSteps: steps, seed: config.seed + 1, ...(net ? { inception: net } : {}) };
         const samples = `${v.variant}-${steps > 0 ? 'mcmc' : 'one-step'}.png`;
         let shown: Float32Array | undefined;
         // The pictures show the evaluated samples themselves: all points in 2-D, the first 64 images.

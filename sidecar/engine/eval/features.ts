@@ -1,46 +1,9 @@
 /**
- * Distribution metrics in a feature space:
- *  - Fréchet distance ||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1^1/2 S2 S1^1/2)^1/2) between
- *    Gaussian fits of two feature sets (the FID formula; here on our own classifier's
- *    features, so it is a domain-feature FD, not Inception FID);
- *  - precision / recall with k-NN manifold estimates (Kynkäänniemi et al., 2019).
+ * Precision / recall of two feature sets with k-NN manifold estimates (Kynkäänniemi et
+ * al., 2019). The Fréchet distance of two feature sets is in frechet.ts.
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { runSteps, type Steps } from '../core/cancel.ts';
 import * as tf from '../core/tf.ts';
-
-function meanAndCov(f: Float32Array, n: number, d: number): { mean: Float64Array; cov: Matrix } {
-  const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += f[i * d + j]! / n;
-  const cov = new Matrix(d, d);
-  for (let i = 0; i < n; i++) {
-    for (let a = 0; a < d; a++) {
-      const da = f[i * d + a]! - mean[a]!;
-      for (let b = a; b < d; b++) cov.set(a, b, cov.get(a, b) + (da * (f[i * d + b]! - mean[b]!)) / (n - 1));
-    }
-  }
-  for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) cov.set(a, b, cov.get(b, a));
-  return { mean, cov };
-}
-
-/** Symmetric PSD square root through the eigen-decomposition (negative round-off clipped to 0). */
-function sqrtPsd(m: Matrix): Matrix {
-  const e = new EigenvalueDecomposition(m, { assumeSymmetric: true });
-  const v = e.eigenvectorMatrix;
-  const s = Matrix.diag(e.realEigenvalues.map((x) => Math.sqrt(Math.max(x, 0))));
-  return v.mmul(s).mmul(v.transpose());
-}
-
-/** Fréchet distance between two feature sets [n, d] (row-major). */
-export function frechetDistance(a: Float32Array, b: Float32Array, d: number): number {
-  const A = meanAndCov(a, a.length / d, d);
-  const B = meanAndCov(b, b.length / d, d);
-  let meanTerm = 0;
-  for (let j = 0; j < d; j++) meanTerm += (A.mean[j]! - B.mean[j]!) ** 2;
-  const sa = sqrtPsd(A.cov);
-  const cross = sqrtPsd(sa.mmul(B.cov).mmul(sa).add(sa.mmul(B.cov).mmul(sa).transpose()).div(2));
-  return meanTerm + A.cov.trace() + B.cov.trace() - 2 * cross.trace();
-}
 
 /** Pairwise squared distances [n, m] between rows of a [n, d] and b [m, d], with TF.js ops. */
 function pairwise(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {

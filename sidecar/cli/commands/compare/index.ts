@@ -1,7 +1,7 @@
 /** `ecvae compare`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command, Option } from 'commander';
 import { isVariant, VARIANTS, type Variant } from '../../../engine/eval/variants.ts';
-import { backendOption, jsonOption, UsageError } from '../../args.ts';
+import { backendOption, inceptionOptions, jsonOption, UsageError } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
 import type { CompareOptions } from './options.ts';
 
@@ -37,6 +37,7 @@ export function compareCommand(): Command {
       ),
     )
     .addOption(new Option('--variants <list>', `comma-separated, from ${Object.keys(VARIANTS).join(', ')} (default: vae,ecvae)`).argParser(variantList));
+  inceptionOptions(cmd);
   backendOption(cmd);
   jsonOption(cmd);
   return cmd.action(async (config: string, opts: CompareOptions) => {

@@ -1,8 +1,8 @@
 /** The typed options of `ecvae compare` (index.ts declares them as flags, run.ts acts on them). */
 import type { Variant } from '../../../engine/eval/variants.ts';
-import type { BackendOptions } from '../../args.ts';
+import type { BackendOptions, InceptionFlags } from '../../args.ts';
 
-export interface CompareOptions extends BackendOptions {
+export interface CompareOptions extends BackendOptions, InceptionFlags {
   out?: string;
   iterations?: number;
   n: number;

@@ -2,10 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compare } from '../../../app/compare.ts';
-import { emit, loadConfig, outOf } from '../../args.ts';
+import { emit, inceptionOf, loadConfig, outOf } from '../../args.ts';
 import type { CompareOptions } from './options.ts';
 
 export async function run(file: string, o: CompareOptions): Promise<number> {
+  const inception = inceptionOf(o, 'compare');
   const config = loadConfig(file, o.backend);
   const outDir = o.out ?? join(config.output.dir, `${config.name}-compare`);
   const report = await compare(
@@ -16,6 +17,7 @@ export async function run(file: string, o: CompareOptions): Promise<number> {
       mcmcSteps: o.mcmcSteps ?? config.calibration.sgldSteps,
       ...(o.iterations ? { iterations: o.iterations } : {}),
       ...(o.variants ? { variants: o.variants } : {}),
+      ...(inception ? { inception } : {}),
     },
     { onLog: (m) => process.stderr.write(m + '\n') },
   );

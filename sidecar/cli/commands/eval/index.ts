@@ -1,6 +1,6 @@
 /** `ecvae eval`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command, Option } from 'commander';
-import { backendOption, jsonOption } from '../../args.ts';
+import { backendOption, inceptionOptions, jsonOption } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
 import type { EvalOptions } from './options.ts';
 
@@ -18,6 +18,7 @@ export function evalCommand(): Command {
         .argParser(wholeNumber('--mcmc-steps', protocolRange('sample', 'mcmcSteps'))),
     )
     .addOption(new Option('--seed <s>', 'random seed').default(0).argParser(wholeNumber('--seed', protocolRange('sample', 'seed'))));
+  inceptionOptions(cmd);
   backendOption(cmd);
   jsonOption(cmd);
   return cmd.action(async (checkpoint: string, opts: EvalOptions) => {

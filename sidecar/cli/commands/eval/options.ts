@@ -1,7 +1,7 @@
 /** The typed options of `ecvae eval` (index.ts declares them as flags, run.ts acts on them). */
-import type { BackendOptions } from '../../args.ts';
+import type { BackendOptions, InceptionFlags } from '../../args.ts';
 
-export interface EvalOptions extends BackendOptions {
+export interface EvalOptions extends BackendOptions, InceptionFlags {
   n: number;
   mcmcSteps: number;
   seed: number;
