@@ -12,7 +12,6 @@ import { parseArgs } from 'node:util';
 import * as tf from '../sidecar/engine/core/tf.ts';
 import { selectBackend } from '../sidecar/engine/core/backend.ts';
 import { sgldChain, sgldOptions } from '../sidecar/engine/algorithm/sgld.ts';
-import { withConstantInputs } from '../sidecar/engine/ops/constantInputs.ts';
 import { loadTrained } from '../sidecar/engine/store/trainedModel.ts';
 
 console.log = console.error; // stdout carries the JSON line only
@@ -30,16 +29,16 @@ const { model, vae, config } = m;
 const seed = Number(values.seed);
 const n = tf.randomNormal([Number(values.n), model.latentDim], 0, 1, 'float32', seed) as tf.Tensor2D;
 const o = sgldOptions(config, config.calibration.sgldSteps, seed + 1);
-const params = [...Object.values(vae), ...Object.values(ebm)];
-const pixelEnergy = (x: tf.Tensor): tf.Tensor1D => model.energy(ebm, x, true);
-const latentEnergy = (z: tf.Tensor): tf.Tensor1D => model.energy(ebm, model.decode(vae, z as tf.Tensor2D), true);
+const pixelEnergy = (x: tf.Tensor): tf.Tensor1D => model.energy(ebm, x);
+const latentEnergy = (z: tf.Tensor): tf.Tensor1D => model.energy(ebm, model.decode(vae, z as tf.Tensor2D));
 const rowNorm = (t: tf.Tensor): number => t.reshape([t.shape[0]!, -1]).norm('euclidean', 1).mean().dataSync()[0]!;
 const meanEnergy = (x: tf.Tensor): number => tf.tidy(() => pixelEnergy(x).mean().dataSync()[0]!);
 
 const z0 = tf.tidy(() => (model.fromBase ? model.fromBase(vae, n) : n.clone()));
 const x0 = tf.tidy(() => model.decode(vae, z0 as tf.Tensor2D));
-const px = withConstantInputs(params, () => sgldChain(pixelEnergy, x0, x0, o));
-const lz = withConstantInputs(params, () => sgldChain(latentEnergy, z0, z0, { ...o, proximity: false }));
+// Each chain differentiates with respect to its sample only: no parameter gradient runs.
+const px = sgldChain(pixelEnergy, x0, x0, o);
+const lz = sgldChain(latentEnergy, z0, z0, { ...o, proximity: false });
 const out = tf.tidy(() => {
   const xTarget = x0.add(px.drift);
   const zTarget = z0.add(lz.drift);

@@ -2,8 +2,9 @@
  * Each network is declared once (models/net.ts): the parameter specs a model lists are
  * exactly the tensors its forward passes read, for every model kind. The params are
  * wrapped in a proxy that records each name read; the passes run as in training (buffer
- * updates collected, so BatchNorm reads its running statistics) and, for the energy, as
- * inside SGLD (`frozen`, where the conv model's fused head reads its weights directly).
+ * updates collected, so BatchNorm reads its running statistics); the energy's pass is
+ * the same in training and inside SGLD (the conv model's fused head reads its weights
+ * directly).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -44,7 +45,7 @@ function assertDeclaredIsRead(what: string, specs: ParamSpec[], p: Params, passe
   for (const [pass, f] of Object.entries(passes)) assert.deepEqual(namesRead(p, f), names(specs), `${what}: ${pass} reads exactly the declared parameters`);
 }
 
-/** Encoder, decoder (with its noise maps where it has them) and energy (training and frozen) against their spec lists. */
+/** Encoder, decoder (with its noise maps where it has them) and energy against their spec lists. */
 function checkModel(what: string, m: EcvaeModel): void {
   const p = initParams([...m.specs.enc, ...m.specs.dec, ...m.specs.ebm], 1);
   const x = tf.randomUniform([2, ...m.dataShape], -1, 1, 'float32', 2);
@@ -63,7 +64,7 @@ function checkModel(what: string, m: EcvaeModel): void {
       assertDeclaredIsRead(`${what} prior`, prior, p, { fromBase: (q) => m.fromBase!(q, z), toBase: (q) => m.toBase!(q, z), nll: (q) => m.priorNll!(q, z) });
     }
   }
-  assertDeclaredIsRead(`${what} energy`, m.specs.ebm, p, { energy: (q) => m.energy(q, x), 'energy (frozen)': (q) => m.energy(q, x, true) });
+  assertDeclaredIsRead(`${what} energy`, m.specs.ebm, p, { energy: (q) => m.energy(q, x) });
   tf.dispose([x, z, ...(noise ?? []), ...Object.values(p)]);
 }
 
@@ -104,7 +105,7 @@ test('every model reads exactly the parameters it declares: mlp, conv, paper32/6
     const l = latentEbmModel({ latentDim: 3, widthFactor: 1 / 64, spectralNorm });
     const p = initParams(l.specs, 5);
     const z = tf.randomNormal([3, 3], 0, 1, 'float32', 6) as tf.Tensor2D;
-    assertDeclaredIsRead('latent energy', l.specs, p, { energy: (q) => l.energy(q, z), 'energy (frozen)': (q) => l.energy(q, z, true) });
+    assertDeclaredIsRead('latent energy', l.specs, p, { energy: (q) => l.energy(q, z) });
     tf.dispose([z, ...Object.values(p)]);
   }
   const cls = initParams(classifierSpecs(), 7);

@@ -9,7 +9,6 @@
 import { ebmLoss, sumSquaredPerExample, vaeTerms } from './losses.ts';
 import { collectBufferUpdates } from '../models/buffers.ts';
 import { noiseFrom } from '../models/noise.ts';
-import { withConstantInputs } from '../ops/constantInputs.ts';
 import { withFilterCache } from '../ops/filterCache.ts';
 import { stopGradient } from '../ops/elementwise.ts';
 import type { EcvaeModel } from '../models/index.ts';
@@ -87,19 +86,18 @@ function ebmObjective(model: EcvaeModel, p: Params, i: ObjectiveInputs, o: Objec
 export function objectiveGrads(model: EcvaeModel, kind: ObjectiveKind, params: Params, inputs: ObjectiveInputs, o: ObjectiveOptions): ObjectiveResult {
   const objective = kind === 'vae' ? vaeObjective : ebmObjective;
   let terms: tf.Tensor1D | undefined;
-  // The inputs are data here: no gradient with respect to them is needed (constantInputs.ts).
+  // Only the parameters are differentiated: the ops' gradients with respect to the inputs
+  // (data, negatives, noise) are pruned by the tape and never run (ops/policy.ts).
   // The filters are fixed during the pass, so their transforms (forward and flipped) are
   // made once for all the passes through a layer (the decoder's two, the energy's on data
   // and negatives; filterCache.ts).
   const { result, updates } = collectBufferUpdates(() =>
-    withConstantInputs(Object.values(inputs), () =>
-      withFilterCache(() =>
-        valueAndParamGrads(params, (p) => {
-          const r = objective(model, p, inputs, o);
-          terms = tf.keep(r.terms);
-          return r.loss;
-        }),
-      ),
+    withFilterCache(() =>
+      valueAndParamGrads(params, (p) => {
+        const r = objective(model, p, inputs, o);
+        terms = tf.keep(r.terms);
+        return r.loss;
+      }),
     ),
   );
   result.value.dispose();

@@ -42,7 +42,7 @@ export class CalibrationWatch {
   /** Adds eHeld, gap and (while inactive) calibrationWarning to a logged record. */
   observe(record: MetricsRecord, ebm: Params): void {
     if (record.eNeg === undefined) return;
-    const eHeld = tf.tidy(() => this.model.energy(ebm, this.probe, true).mean().dataSync()[0]!);
+    const eHeld = tf.tidy(() => this.model.energy(ebm, this.probe).mean().dataSync()[0]!);
     Object.assign(record, { eHeld, gap: record.eNeg - eHeld });
     this.recent.push(record);
     if (this.recent.length > HEALTH_DEFAULTS.window) this.recent.shift();

@@ -75,7 +75,7 @@ export function generate(model: EcvaeModel, vae: Params, n: number, seed: number
 export function refine(model: EcvaeModel, ebm: Params, x: tf.Tensor, steps: number, cfg: Pick<RunConfig, 'calibration'>, seed: number): tf.Tensor {
   return inChunks(x.shape[0]!, (i, m) => {
     const chunk = x.slice(i, m);
-    const out = sgld((v) => model.energy(ebm, v, true), chunk, chunk, sgldOptions(cfg, steps, deriveSeed(seed, Stream.sample, 1_000_000 + i)));
+    const out = sgld((v) => model.energy(ebm, v), chunk, chunk, sgldOptions(cfg, steps, deriveSeed(seed, Stream.sample, 1_000_000 + i)));
     chunk.dispose();
     return out;
   });
@@ -154,7 +154,7 @@ export async function drawAsync(
           const chunk = oneStep.slice(i, k);
           try {
             return await sgldAsync(
-              (v) => m.model.energy(m.ebm!, v, true),
+              (v) => m.model.energy(m.ebm!, v),
               chunk,
               chunk,
               sgldOptions(m.config, o.mcmcSteps, deriveSeed(o.seed, Stream.sample, 1_000_000 + i)),

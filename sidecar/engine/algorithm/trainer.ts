@@ -18,7 +18,6 @@ import { advancedSpectralNorms } from '../models/paperLayers.ts';
 import type { EcvaeModel } from '../models/index.ts';
 import { disposeParams, initParams, type Params } from '../core/params.ts';
 import { deriveSeed, Stream } from '../core/rng.ts';
-import { withConstantInputs } from '../ops/constantInputs.ts';
 import { localRunner, type Runner } from '../parallel/pool.ts';
 import { sgldChain, sgldOptions } from './sgld.ts';
 
@@ -248,11 +247,10 @@ function gradClipNorm(cfg: AlgorithmOptions): number | undefined {
  */
 function calibratedLatents(model: EcvaeModel, cfg: AlgorithmOptions, state: TrainState, n: tf.Tensor2D, t: number): tf.Tensor {
   const z0 = tf.tidy(() => model.fromBase!(state.vae, n));
-  const energy = (z: tf.Tensor): tf.Tensor1D => model.energy(state.ebm!, model.decode(state.vae, z as tf.Tensor2D), true);
-  // The chain moves the latents only: the parameters are constants (constantInputs.ts).
-  const params = [...Object.values(state.vae), ...Object.values(state.ebm!)];
+  // The chain differentiates with respect to the latents only: no parameter gradient runs.
+  const energy = (z: tf.Tensor): tf.Tensor1D => model.energy(state.ebm!, model.decode(state.vae, z as tf.Tensor2D));
   const o = { ...sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldLatent)), proximity: false };
-  const r = withConstantInputs(params, () => sgldChain(energy, z0, z0, o));
+  const r = sgldChain(energy, z0, z0, o);
   const out = cfg.calibration.distance === 'drift' ? z0.add(r.drift) : r.x.clone();
   [z0, r.x, r.drift].forEach((d) => d.dispose());
   return out;

@@ -72,16 +72,14 @@ export function convModel(a: ConvArch): EcvaeModel {
       for (const conv of decConvs) h = lrelu(conv(p, upsample2(h)));
       return tf.tanh(decOut(p, h));
     },
-    energy(p: Params, x: tf.Tensor, frozen = false) {
-      let h = stem(p, x as tf.Tensor4D, frozen);
-      for (const stage of stages) h = stage(p, h, frozen);
-      if (frozen) {
-        // In the SGLD chains, the head in one kernel each way where the backend allows (ops/energyHead.ts).
-        const [l1, l2] = [head1.tensors(p), head2.tensors(p)];
-        const head = { w1: l1.w, b1: l1.b, w2: l2.w, b2: l2.b, leak: LEAK, temperature: a.temperature };
-        if (fusedHeadSuits(h, head)) return fusedHead(h, head);
-      }
-      const e = head2(p, lrelu(head1(p, spatialMean(lrelu(h)), frozen)), frozen);
+    energy(p: Params, x: tf.Tensor) {
+      let h = stem(p, x as tf.Tensor4D);
+      for (const stage of stages) h = stage(p, h);
+      // The head in one kernel each way where the backend allows (ops/energyHead.ts).
+      const [l1, l2] = [head1.tensors(p), head2.tensors(p)];
+      const head = { w1: l1.w, b1: l1.b, w2: l2.w, b2: l2.b, leak: LEAK, temperature: a.temperature };
+      if (fusedHeadSuits(h, head)) return fusedHead(h, head);
+      const e = head2(p, lrelu(head1(p, spatialMean(lrelu(h)))));
       return e.reshape([-1]).div(a.temperature) as tf.Tensor1D;
     },
   };

@@ -19,8 +19,8 @@ export const LATENT_EBM_LAYERS = 4;
 export interface LatentEnergyModel {
   latentDim: number;
   specs: ParamSpec[];
-  /** Per-row energy [B] of latents [B, Z], in [-1, 1]. `frozen`: no gradient with respect to params is needed. */
-  energy(p: Params, z: tf.Tensor2D, frozen?: boolean): tf.Tensor1D;
+  /** Per-row energy [B] of latents [B, Z], in [-1, 1]. */
+  energy(p: Params, z: tf.Tensor2D): tf.Tensor1D;
 }
 
 export function latentEbmModel(o: { latentDim: number; widthFactor?: number; spectralNorm?: boolean }): LatentEnergyModel {
@@ -29,10 +29,10 @@ export function latentEbmModel(o: { latentDim: number; widthFactor?: number; spe
   const net = new Net(o.spectralNorm ?? true);
   const layers = Array.from({ length: LATENT_EBM_LAYERS }, (_, i) => net.dense(`lebm.${i}`, widths[i]!, widths[i + 1]!, { init: INIT_002 }));
 
-  function energy(p: Params, z: tf.Tensor2D, frozen = false): tf.Tensor1D {
+  function energy(p: Params, z: tf.Tensor2D): tf.Tensor1D {
     let h = z;
     layers.forEach((layer, i) => {
-      h = layer(p, h, frozen);
+      h = layer(p, h);
       if (i < LATENT_EBM_LAYERS - 1) h = leakyRelu(h, 0);
     });
     return h.clipByValue(-1, 1).reshape([-1]) as tf.Tensor1D;

@@ -33,10 +33,10 @@ function mlp(prefix: string, nin: number, hidden: number, depth: number, nout: n
   const first = ff?.count ? 2 * ff.count : nin;
   const layers = Array.from({ length: depth }, (_, i) => net.dense(`${prefix}.h${i}`, i === 0 ? first : hidden, hidden));
   const out = net.dense(`${prefix}.out`, hidden, nout);
-  const forward = (p: Params, x: tf.Tensor2D, frozen = false): tf.Tensor2D => {
+  const forward = (p: Params, x: tf.Tensor2D): tf.Tensor2D => {
     let h = features ? features(p, x) : x;
-    for (const layer of layers) h = lrelu(layer(p, h, frozen));
-    return out(p, h, frozen);
+    for (const layer of layers) h = lrelu(layer(p, h));
+    return out(p, h);
   };
   return { specs: net.specs, forward };
 }
@@ -60,8 +60,8 @@ export function mlpModel(a: MlpArch): EcvaeModel {
     decode(p, z) {
       return tf.tanh(dec.forward(p, z)).reshape([z.shape[0], ...a.dataShape]);
     },
-    energy(p, x, frozen = false) {
-      return ebm.forward(p, flatten(x), frozen).reshape([-1]).div(a.temperature) as tf.Tensor1D;
+    energy(p, x) {
+      return ebm.forward(p, flatten(x)).reshape([-1]).div(a.temperature) as tf.Tensor1D;
     },
   };
 }

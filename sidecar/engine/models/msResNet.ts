@@ -18,7 +18,7 @@ import { kaiming, Net } from './net.ts';
 
 export interface Energy {
   net: Net;
-  energy(p: Params, x: tf.Tensor, frozen?: boolean): tf.Tensor1D;
+  energy(p: Params, x: tf.Tensor): tf.Tensor1D;
 }
 
 const lrelu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, LEAK);
@@ -29,9 +29,9 @@ function resBlock(net: Net, n: string, cin: number, cout: number, size: number) 
   const conv2 = net.conv(`${n}.conv2`, 3, cout, cout, { out: size, init: kaiming(3, cout) });
   net.elementwise((2 * cin + 3 * cout) * size * size); // LeakyReLU before each conv, the residual sum
   const shortcut = cin !== cout ? net.conv(`${n}.shortcut`, 1, cin, cout, { out: size, bias: false, init: kaiming(1, cin) }) : undefined;
-  return (p: Params, x: tf.Tensor4D, frozen: boolean): tf.Tensor4D => {
-    const skip = shortcut ? shortcut(p, x, frozen) : x;
-    return conv2(p, lrelu(conv1(p, lrelu(x), frozen)), frozen).add(skip);
+  return (p: Params, x: tf.Tensor4D): tf.Tensor4D => {
+    const skip = shortcut ? shortcut(p, x) : x;
+    return conv2(p, lrelu(conv1(p, lrelu(x)))).add(skip);
   };
 }
 
@@ -62,18 +62,18 @@ export function msResNetEnergy(o: { size: number; channels: number; ch: (n: numb
   const head1 = net.dense('ebm.head1', 3 * last, o.ch(2048), { init: { normalStd: 0.01 } });
   const head2 = net.dense('ebm.head2', o.ch(2048), 1, { init: { normalStd: 0.01 } });
 
-  function energy(p: Params, x: tf.Tensor, frozen = false): tf.Tensor1D {
+  function energy(p: Params, x: tf.Tensor): tf.Tensor1D {
     let input = x as tf.Tensor4D;
     const features = branches.map(({ stem, blocks }, r) => {
       if (r > 0) input = avgPool2(input);
-      let h = stem(p, input, frozen);
+      let h = stem(p, input);
       blocks.forEach((stage, i) => {
         if (i > 0) h = avgPool2(h);
-        for (const block of stage) h = block(p, h, frozen);
+        for (const block of stage) h = block(p, h);
       });
       return spatialMean(lrelu(h));
     });
-    const e = head2(p, lrelu(head1(p, tf.concat(features, 1), frozen)), frozen);
+    const e = head2(p, lrelu(head1(p, tf.concat(features, 1))));
     return e.reshape([-1]).div(o.temperature) as tf.Tensor1D;
   }
   return { net, energy };

@@ -35,9 +35,8 @@ export function kaiming(k: number, cin: number): WeightInit {
 
 /** A declared layer: its forward pass, and the prefix its parameters are named by. */
 type Bound<F> = F & { readonly name: string };
-/** `frozen`: no gradient with respect to the layer's parameters is needed (the energy inside SGLD). */
-export type Conv = Bound<(p: Params, x: tf.Tensor4D, frozen?: boolean) => tf.Tensor4D>;
-export type Dense = Bound<(p: Params, x: tf.Tensor2D, frozen?: boolean) => tf.Tensor2D> & {
+export type Conv = Bound<(p: Params, x: tf.Tensor4D) => tf.Tensor4D>;
+export type Dense = Bound<(p: Params, x: tf.Tensor2D) => tf.Tensor2D> & {
   /** The stored weight and bias, for fused kernels that take them directly (ops/energyHead.ts). */
   tensors(p: Params): { w: tf.Tensor2D; b: tf.Tensor1D };
 };
@@ -86,7 +85,7 @@ export class Net {
       g = geometry(name, k, o);
     this.specs.push(...weightSpecs(name, [k, k, cin, cout], k * k * cin, { bias, sn, ...(o.init ? { init: o.init } : {}) }));
     this.activations += cout * o.out * o.out;
-    return bind(name, (p: Params, x: tf.Tensor4D, frozen = false) => convLayer(p, name, x, g, { sn, bias, frozen }));
+    return bind(name, (p: Params, x: tf.Tensor4D) => convLayer(p, name, x, g, { sn, bias }));
   }
 
   /**
@@ -98,8 +97,8 @@ export class Net {
     const g = geometry(name, k, o);
     this.specs.push(...weightSpecs(name, [k, k, cin, cout], k * k * cin, { bias: true, sn: false, ...(o.init ? { init: o.init } : {}) }));
     this.activations += cout * o.out * o.out;
-    return bind(name, (p: Params, x: tf.Tensor4D, frozen = false) =>
-      conv2dAfterLeaky(x, param(p, `${name}.w`) as tf.Tensor4D, param(p, `${name}.b`) as tf.Tensor1D, g, o.leak, frozen, o.pool),
+    return bind(name, (p: Params, x: tf.Tensor4D) =>
+      conv2dAfterLeaky(x, param(p, `${name}.w`) as tf.Tensor4D, param(p, `${name}.b`) as tf.Tensor1D, g, o.leak, o.pool),
     );
   }
 
@@ -112,7 +111,7 @@ export class Net {
       g = { stride: o.stride ?? 1, pad: o.pad ?? 0 };
     this.specs.push(...weightSpecs(name, [k, k, cin, cout], cout * k * k, { bias: false, sn }));
     this.activations += cout * o.out * o.out;
-    return bind(name, (p: Params, x: tf.Tensor4D, frozen = false) => convTransposeLayer(p, name, x, g, { sn, bias: false, frozen }));
+    return bind(name, (p: Params, x: tf.Tensor4D) => convTransposeLayer(p, name, x, g, { sn, bias: false }));
   }
 
   /** A linear layer nin -> nout with bias (weight [nin, nout]). */
@@ -120,7 +119,7 @@ export class Net {
     const sn = o.sn ?? this.sn;
     this.specs.push(...weightSpecs(name, [nin, nout], nin, { bias: true, sn, ...(o.init ? { init: o.init } : {}) }));
     this.activations += nout;
-    return bind(name, (p: Params, x: tf.Tensor2D, frozen = false) => denseLayer(p, name, x, { sn, bias: true, frozen }), {
+    return bind(name, (p: Params, x: tf.Tensor2D) => denseLayer(p, name, x, { sn, bias: true }), {
       tensors: (p: Params) => ({ w: param(p, `${name}.w`) as tf.Tensor2D, b: param(p, `${name}.b`) as tf.Tensor1D }),
     });
   }

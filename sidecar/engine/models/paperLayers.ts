@@ -7,10 +7,9 @@
 import * as tf from '../core/tf.ts';
 import type { ConvGeometry } from '../ops/conv.ts';
 import { conv2d } from '../ops/conv.ts';
-import { cachedDerived } from '../ops/filterCache.ts';
 import { convTranspose2d } from '../ops/convTranspose.ts';
 import { denseOp } from '../ops/dense.ts';
-import { stopGradient } from '../ops/elementwise.ts';
+import { spectralNormalize, unit } from '../ops/spectralNorm.ts';
 import { upsample2 } from '../ops/resample.ts';
 import { param, type ParamSpec, type Params } from '../core/params.ts';
 import { collectingBuffers, currentBuffer, proposeBuffer } from './buffers.ts';
@@ -18,14 +17,10 @@ import { collectingBuffers, currentBuffer, proposeBuffer } from './buffers.ts';
 /** PyTorch's BatchNorm defaults: running = (1 - m)·running + m·batch, and eps. */
 const BN_MOMENTUM = 0.1;
 const BN_EPS = 1e-5;
-/** torch.nn.functional.normalize's floor on the norm. */
-const SN_EPS = 1e-12;
 
 export interface LayerOptions {
   /** Divide the weight by its largest singular value (spectral_norm in the official code). */
   sn: boolean;
-  /** No gradient with respect to the weights is needed (the energy inside SGLD). */
-  frozen?: boolean;
   /** Whether the layer has a bias `${name}.b`; unset, it has one where `p` holds it. */
   bias?: boolean;
 }
@@ -57,26 +52,15 @@ export function batchNormSpecs(name: string, channels: number): ParamSpec[] {
   ];
 }
 
-function unit(v: tf.Tensor2D): tf.Tensor2D {
-  return v.div(v.norm().maximum(SN_EPS));
-}
-
 /**
  * W / sigma(W) with sigma from one power iteration per forward pass, as
- * torch.nn.utils.spectral_norm in training mode: the weight as a [fanIn, cout] matrix M,
- * v = unit(M u), u' = unit(M^T v), sigma = v^T M u' with u and v detached, u' stored.
+ * torch.nn.utils.spectral_norm in training mode (ops/spectralNorm.ts); the new u is
+ * proposed as the buffer's value.
  */
 export function spectralWeight(p: Params, name: string): tf.Tensor {
-  const w = param(p, `${name}.w`);
-  const cout = w.shape[w.shape.length - 1]!;
-  const m = w.reshape([-1, cout]) as tf.Tensor2D;
-  const md = stopGradient(m);
-  const u0 = currentBuffer(p, `${name}.snU`).reshape([cout, 1]) as tf.Tensor2D;
-  const v = unit(tf.matMul(md, u0));
-  const u = unit(tf.matMul(md, v, true, false));
-  proposeBuffer(`${name}.snU`, u.reshape([cout]));
-  const sigma = tf.matMul(tf.matMul(v, m, true, false), u);
-  return w.div(sigma.reshape([]));
+  const { weight, u } = spectralNormalize(param(p, `${name}.w`), currentBuffer(p, `${name}.snU`));
+  proposeBuffer(`${name}.snU`, u);
+  return weight;
 }
 
 /**
@@ -102,16 +86,9 @@ export function advancedSpectralNorms(p: Params, iterations: number): Params {
   return out;
 }
 
-/**
- * The weight a layer multiplies by, and whether its op may run frozen. A frozen op keeps
- * its weight in a closure, so a spectrally normalised weight must outlive the pass: it
- * comes from the chain's FilterCache (filterCache.ts cachedDerived), or the trainable op runs.
- */
-function weightOf(p: Params, name: string, o: LayerOptions): { w: tf.Tensor; frozen: boolean } {
-  const frozen = o.frozen ?? false;
-  if (!o.sn) return { w: param(p, `${name}.w`), frozen };
-  const kept = frozen ? cachedDerived('sn', param(p, `${name}.w`), () => spectralWeight(p, name)) : undefined;
-  return kept ? { w: kept, frozen: true } : { w: spectralWeight(p, name), frozen: false };
+/** The weight a layer multiplies by: spectrally normalised where `sn`. */
+function weightOf(p: Params, name: string, o: LayerOptions): tf.Tensor {
+  return o.sn ? spectralWeight(p, name) : param(p, `${name}.w`);
 }
 
 function biasOf(p: Params, name: string, channels: number, o: LayerOptions): tf.Tensor1D {
@@ -120,18 +97,18 @@ function biasOf(p: Params, name: string, channels: number, o: LayerOptions): tf.
 }
 
 export function convLayer(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, o: LayerOptions): tf.Tensor4D {
-  const { w, frozen } = weightOf(p, name, o);
-  return conv2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!, o), g, frozen);
+  const w = weightOf(p, name, o);
+  return conv2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!, o), g);
 }
 
 export function convTransposeLayer(p: Params, name: string, x: tf.Tensor4D, g: ConvGeometry, o: LayerOptions): tf.Tensor4D {
-  const { w, frozen } = weightOf(p, name, o);
-  return convTranspose2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!, o), g, frozen);
+  const w = weightOf(p, name, o);
+  return convTranspose2d(x, w as tf.Tensor4D, biasOf(p, name, w.shape[3]!, o), g);
 }
 
 export function denseLayer(p: Params, name: string, x: tf.Tensor2D, o: LayerOptions): tf.Tensor2D {
-  const { w, frozen } = weightOf(p, name, o);
-  return denseOp(x, w as tf.Tensor2D, biasOf(p, name, w.shape[1]!, o), frozen);
+  const w = weightOf(p, name, o);
+  return denseOp(x, w as tf.Tensor2D, biasOf(p, name, w.shape[1]!, o));
 }
 
 /**

@@ -22,8 +22,8 @@ export interface EcvaeModel {
    * noise map one example takes, N(0, I) draws the caller makes (models/noise.ts).
    */
   decoderNoise?: number[][];
-  /** Per-example energy [B]. `frozen`: no gradient with respect to params is needed. */
-  energy(p: Params, x: tf.Tensor, frozen?: boolean): tf.Tensor1D;
+  /** Per-example energy [B]. */
+  energy(p: Params, x: tf.Tensor): tf.Tensor1D;
   /**
    * A learned latent prior (model.prior "realnvp", models/prior.ts): latents from base
    * noise n ~ N(0, I), base noise of latents, and -log p(z) per row. Absent: the prior is

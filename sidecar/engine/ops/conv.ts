@@ -16,9 +16,8 @@
  * gradient instead (policy.ts).
  */
 import * as tf from '../core/tf.ts';
-import { useComposedGradients } from './policy.ts';
+import { registerComposedKernel, registerGradientOnce, useComposedGradients } from './policy.ts';
 import { spatialMeanValue } from './resample.ts';
-import { isConstantInput } from './constantInputs.ts';
 import { narrowConv2d, narrowConvInputGrad, narrowSuits } from './convNarrow.ts';
 import { dilateSpatial, padOrCrop } from './spatialPad.ts';
 import { subPixelInputGrad, subPixelSuits } from './subPixel.ts';
@@ -99,16 +98,12 @@ export function directFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [
 }
 
 /** Gradient of the bias: dy summed over batch and space (see spatialMean for why so). */
-function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
+export function biasGrad(dy: tf.Tensor4D): tf.Tensor1D {
   const [, h, w] = dy.shape;
   return spatialMeanValue(dy)
     .sum(0)
     .mul(h * w);
 }
-
-type Op3 = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
-type Op2 = (w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
-type Op1 = (x: tf.Tensor4D) => tf.Tensor4D;
 
 /** Output shape [B, Ho, Wo, Co] of conv2d(x, w) with geometry g. */
 export function convOutShape(x: readonly number[], w: readonly number[], g: ConvGeometry): number[] {
@@ -122,91 +117,42 @@ export function convOutShape(x: readonly number[], w: readonly number[], g: Conv
  * or Winograd where they suit (3x3, stride 1), else the backends' FusedConv2D (XNNPACK
  * adds the bias in place).
  */
-function convBias(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): tf.Tensor4D {
+export function convBias(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): tf.Tensor4D {
   if (narrowSuits(w.shape, g.stride, g.pad, 'forward')) return narrowConv2d(x, w, b);
   if (winogradSuits(x.shape, w.shape, convOutShape(x.shape, w.shape, g), g.stride, filterCacheActive()))
     return winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad], w.shape[3]);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: g.stride, pad: g.pad });
 }
 
-/** A convolution op's forward pass and its gradients, for the custom-gradient ops below. */
-export interface ConvPasses {
-  value(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D;
-  /** dL/dx from dL/dy, the op's input x and its filter w. */
-  inputGrad(dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D;
-  /** dL/dw from the op's input x and dL/dy. */
-  filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D;
-}
+// Kernel: conv + bias, the fastest path for the shape (convBias).
+const CONV = 'EcvaeConv2D';
+const geometry = (a: tf.NamedAttrMap): ConvGeometry => ({ stride: a.stride as number, pad: a.pad as number });
+registerComposedKernel(CONV, ({ x, filter, bias }, a) => convBias(x as tf.Tensor4D, filter as tf.Tensor4D, bias as tf.Tensor1D, geometry(a)));
 
-const trainableOps = new Map<string, Op3>();
-
-/** The op (x, w, b) -> value with gradients [dx, dw, db], made once per `key` from `passes`. */
-function trainableConvOp(key: string, passes: () => ConvPasses): Op3 {
-  let op = trainableOps.get(key);
-  if (!op) {
-    const p = passes();
-    op = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-      save([x, w]);
-      return {
-        value: p.value(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-          const d = dy as tf.Tensor4D;
-          return [p.inputGrad(d, sx, sw), p.filterGrad(sx, d, sw), biasGrad(d)];
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op3;
-    trainableOps.set(key, op);
-  }
-  return op;
-}
-
-/** The op x -> value(x, w, b) with filter and bias as constants: only dx is computed (SGLD needs no dw). */
-function frozenConvOp(p: ConvPasses, w: tf.Tensor4D, b: tf.Tensor1D): Op1 {
-  return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([x]);
+// Gradient: one thunk per input, each run only when the tape needs it.
+/** The gradient passes of conv2d + bias (an object, so that tests can count their calls). */
+export const convGradients = {
+  input: (dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D => convInputGrad(dy, w, inShape, g),
+  filter: (x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], g: ConvGeometry): tf.Tensor4D =>
+    convFilterGrad(x, dy, filterShape, g),
+  bias: (dy: tf.Tensor4D): tf.Tensor1D => biasGrad(dy),
+};
+registerGradientOnce({
+  kernelName: CONV,
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, [x, w], attrs) => {
+    const [d, sx, sw, g] = [dy as tf.Tensor4D, x as tf.Tensor4D, w as tf.Tensor4D, geometry(attrs)];
     return {
-      value: p.value(x as tf.Tensor4D, w, b),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [p.inputGrad(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, w)],
+      x: () => convGradients.input(d, sw, sx.shape, g),
+      filter: () => convGradients.filter(sx, d, sw.shape, g),
+      bias: () => convGradients.bias(d),
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op1;
-}
-
-/** The op (w, b) -> value(x, w, b) with the input x a constant (constantInputs.ts): only dw and db are computed. */
-function constantInputConvOp(p: ConvPasses, x: tf.Tensor4D): Op2 {
-  return tf.customGrad(((w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([w]);
-    return {
-      value: p.value(x, w as tf.Tensor4D, b as tf.Tensor1D),
-      gradFunc: (dy: tf.Tensor, [sw]: tf.Tensor[]) => [p.filterGrad(x, dy as tf.Tensor4D, sw as tf.Tensor4D), biasGrad(dy as tf.Tensor4D)],
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op2;
-}
-
-/**
- * value(x, w, b) with the gradients the pass needs: only dx where `frozen` or w and b are
- * constants (constantInputs.ts: no gradient with respect to them is wanted), only dw and
- * db where x is a constant, else all three. `key` names the trainable op made from
- * `passes` (one per distinct kind of passes).
- */
-export function applyConv(key: string, passes: () => ConvPasses, x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, frozen: boolean): tf.Tensor4D {
-  if (frozen || (isConstantInput(w) && isConstantInput(b))) return frozenConvOp(passes(), w, b)(x);
-  if (isConstantInput(x)) return constantInputConvOp(passes(), x)(w, b);
-  return trainableConvOp(key, passes)(x, w, b);
-}
-
-/** The passes of conv2d + bias with gradients from forward convolutions (this module's header). */
-const composedPasses = (g: ConvGeometry): ConvPasses => ({
-  value: (x, w, b) => convBias(x, w, b, g),
-  inputGrad: (dy, x, w) => convInputGrad(dy, w, x.shape, g),
-  filterGrad: (x, dy, w) => convFilterGrad(x, dy, w.shape, g),
+  },
 });
 
-/**
- * conv2d(x, w) + bias. `frozen` promises that no gradient with respect to w and b is
- * needed (e.g. the energy model inside SGLD), which halves the backward work.
- */
-export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry, frozen = false): tf.Tensor4D {
+// Op.
+/** conv2d(x, w) + bias. */
+export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry): tf.Tensor4D {
   if (!useComposedGradients()) return convBias(x, w, b, g);
-  return applyConv(`${g.stride}/${g.pad}`, () => composedPasses(g), x, w, b, frozen);
+  return tf.engine().runKernel(CONV, { x, filter: w, bias: b }, { stride: g.stride, pad: g.pad }) as tf.Tensor4D;
 }

@@ -13,10 +13,10 @@
  * Elsewhere (other backends, shapes Winograd does not take): lrelu, conv2d, avgPool2.
  */
 import * as tf from '../core/tf.ts';
-import { applyConv, conv2d, convOutShape, inputGradPads, winogradOf, type ConvGeometry, type ConvPasses } from './conv.ts';
+import { biasGrad, conv2d, convOutShape, inputGradPads, winogradOf, type ConvGeometry } from './conv.ts';
 import { filterCacheActive } from './filterCache.ts';
 import { leakyRelu } from './elementwise.ts';
-import { useComposedGradients } from './policy.ts';
+import { registerComposedKernel, registerGradientOnce, useComposedGradients } from './policy.ts';
 import { avgPool2 } from './resample.ts';
 import { winogradConv2d, winogradFilterGrad, winogradSuits } from './winograd.ts';
 
@@ -29,25 +29,66 @@ function fusable(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, pool: boolean)
   return even && winogradSuits(x.shape, w.shape, out, g.stride, cached) && winogradSuits(out, [kh, kw, co, ci], x.shape, g.stride, cached);
 }
 
-/** With `pool`, dy is the pooled output's gradient: the kernels read it as 0.25·up2(dy) (PoolFusion). */
-const fusedPasses = (g: ConvGeometry, leak: number, pool: boolean): ConvPasses => ({
-  value: (x, w, b) => winogradConv2d(x, winogradOf(w, false), b, [g.pad, g.pad, g.pad, g.pad], w.shape[3], { leak, input: true }, { pool }),
-  inputGrad: (dy, x, w) => {
-    const [n, ho, wo, co] = dy.shape;
-    const pads = inputGradPads(w.shape, x.shape, pool ? [n, 2 * ho, 2 * wo, co] : dy.shape, g);
-    return winogradConv2d(dy, winogradOf(w, true), null, pads, w.shape[2], { leak, gate: x }, { unpool: pool });
+interface FusedAttrs extends ConvGeometry {
+  leak: number;
+  pool: boolean;
+}
+const fusedAttrs = (a: tf.NamedAttrMap): FusedAttrs => a as unknown as FusedAttrs;
+
+// Kernel (WASM only: the op runs it where `fusable`).
+const CONV_AFTER_LEAKY = 'EcvaeConv2DAfterLeakyRelu';
+registerComposedKernel(
+  CONV_AFTER_LEAKY,
+  ({ x, filter, bias }, attrs) => {
+    const a = fusedAttrs(attrs);
+    const w = filter as tf.Tensor4D;
+    return winogradConv2d(
+      x as tf.Tensor4D,
+      winogradOf(w, false),
+      bias as tf.Tensor1D,
+      [a.pad, a.pad, a.pad, a.pad],
+      w.shape[3],
+      { leak: a.leak, input: true },
+      { pool: a.pool },
+    );
   },
-  filterGrad: (x, dy) => winogradFilterGrad(x, dy, g.pad, leak, pool),
+  ['wasm'],
+);
+
+// Gradient: with `pool`, dy is the pooled output's gradient: the kernels read it as 0.25·up2(dy) (PoolFusion).
+/** The gradient passes of the fused op (an object, so that tests can count their calls). */
+export const leakyConvGradients = {
+  input: (dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, a: FusedAttrs): tf.Tensor4D => {
+    const [n, ho, wo, co] = dy.shape;
+    const pads = inputGradPads(w.shape, x.shape, a.pool ? [n, 2 * ho, 2 * wo, co] : dy.shape, a);
+    return winogradConv2d(dy, winogradOf(w, true), null, pads, w.shape[2], { leak: a.leak, gate: x }, { unpool: a.pool });
+  },
+  filter: (x: tf.Tensor4D, dy: tf.Tensor4D, a: FusedAttrs): tf.Tensor4D => winogradFilterGrad(x, dy, a.pad, a.leak, a.pool),
+  bias: (dy: tf.Tensor4D): tf.Tensor1D => biasGrad(dy),
+};
+registerGradientOnce({
+  kernelName: CONV_AFTER_LEAKY,
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, [x, w], attrs) => {
+    const [d, sx, sw, a] = [dy as tf.Tensor4D, x as tf.Tensor4D, w as tf.Tensor4D, fusedAttrs(attrs)];
+    return {
+      x: () => leakyConvGradients.input(d, sx, sw, a),
+      filter: () => leakyConvGradients.filter(sx, d, a),
+      bias: () => leakyConvGradients.bias(d),
+    };
+  },
 });
 
+// Op.
 /**
  * conv2d(lrelu(x), w) + b (lrelu's slope below 0: `leak`), followed by a 2x2 average pool
- * where `pool` (fused into the kernels, PoolFusion in winograd.ts); `frozen` as in conv2d.
+ * where `pool` (fused into the kernels, PoolFusion in winograd.ts).
  */
-export function conv2dAfterLeaky(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry, leak: number, frozen = false, pool = false): tf.Tensor4D {
+export function conv2dAfterLeaky(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, g: ConvGeometry, leak: number, pool = false): tf.Tensor4D {
   if (!useComposedGradients() || !fusable(x, w, g, pool)) {
-    const y = conv2d(leakyRelu(x, leak), w, b, g, frozen);
+    const y = conv2d(leakyRelu(x, leak), w, b, g);
     return pool ? avgPool2(y) : y;
   }
-  return applyConv(`lrelu ${leak}/${g.stride}/${g.pad}${pool ? '/pool' : ''}`, () => fusedPasses(g, leak, pool), x, w, b, frozen);
+  const attrs: FusedAttrs = { stride: g.stride, pad: g.pad, leak, pool };
+  return tf.engine().runKernel(CONV_AFTER_LEAKY, { x, filter: w, bias: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

@@ -1,57 +1,45 @@
 /**
- * Dense layer x·W + b with gradients through plain (non-transposed) matMuls:
- *   dx = dy · W^T,  dW = x^T · dy,  db = sum_rows(dy)
- * with the transposes materialised first; see policy.ts for why.
+ * Dense layer x·W + b as our op (policy.ts) with gradients through plain (non-transposed)
+ * matMuls, one lazy thunk per input:
+ *   dx = dy · Wᵀ,  dW = xᵀ · dy,  db = sum_rows(dy)
+ * with the transposes materialised first (Wᵀ kept per FilterCache scope: an SGLD chain
+ * differentiates the layer every step); see policy.ts for why.
  */
 import * as tf from '../core/tf.ts';
-import { isConstantInput } from './constantInputs.ts';
 import { derived } from './filterCache.ts';
-import { useComposedGradients } from './policy.ts';
+import { registerComposedKernel, registerGradientOnce, useComposedGradients } from './policy.ts';
 
-type Dense3 = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
-type Dense1 = (x: tf.Tensor2D) => tf.Tensor2D;
+// Kernel.
+const DENSE = 'EcvaeDense';
+registerComposedKernel(DENSE, ({ x, w, bias }) => tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D).add(bias!));
 
-const trainable = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D).add(b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, sw.transpose()), tf.matMul(sx.transpose(), dy as tf.Tensor2D), dy.sum(0)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Dense3;
-
-function frozen(w: tf.Tensor2D, b: tf.Tensor1D): Dense1 {
-  return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
+// Gradient.
+/** The gradient passes of the dense op (an object, so that tests can count their calls). */
+export const denseGradients = {
+  input: (dy: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D =>
+    tf.matMul(
+      dy,
+      derived('dense-t', w, () => w.transpose()),
+    ),
+  weight: (x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D => tf.matMul(x.transpose(), dy),
+  bias: (dy: tf.Tensor2D): tf.Tensor1D => dy.sum(0),
+};
+registerGradientOnce({
+  kernelName: DENSE,
+  inputsToSave: ['x', 'w'],
+  gradFunc: (dy, [x, w]) => {
+    const d = dy as tf.Tensor2D;
     return {
-      value: tf.matMul(x as tf.Tensor2D, w).add(b),
-      // Wᵀ made once per FilterCache scope (an SGLD chain differentiates this layer every step).
-      gradFunc: (dy: tf.Tensor) => [
-        tf.matMul(
-          dy as tf.Tensor2D,
-          derived('dense-t', w, () => w.transpose()),
-        ),
-      ],
+      x: () => denseGradients.input(d, w as tf.Tensor2D),
+      w: () => denseGradients.weight(x as tf.Tensor2D, d),
+      bias: () => denseGradients.bias(d),
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Dense1;
-}
+  },
+});
 
-/** The op (W, b) -> x·W + b for a constant input x (constantInputs.ts): dx is not computed. */
-function constantInput(x: tf.Tensor2D): (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D {
-  return tf.customGrad(((w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
-    return {
-      value: tf.matMul(x, w as tf.Tensor2D).add(b),
-      gradFunc: (dy: tf.Tensor) => [tf.matMul(x.transpose(), dy as tf.Tensor2D), dy.sum(0)],
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
-}
-
-/** x·W + b. `isFrozen` promises no gradient with respect to W and b is needed. */
-export function denseOp(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, isFrozen = false): tf.Tensor2D {
+// Op.
+/** x·W + b. */
+export function denseOp(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   if (!useComposedGradients()) return tf.matMul(x, w).add(b);
-  if (isFrozen || (isConstantInput(w) && isConstantInput(b))) return frozen(w, b)(x);
-  return isConstantInput(x) ? constantInput(x)(w, b) : trainable(x, w, b);
+  return tf.engine().runKernel(DENSE, { x, w, bias: b }) as tf.Tensor2D;
 }

@@ -3,7 +3,9 @@
  * kept while the same filters serve many passes: the K steps of an SGLD chain, the steps
  * of a restoration, the passes of one gradient computation through a layer. Keyed by the
  * filter's data and the kind (tensors are immutable and data objects never reused). Only
- * one scope is active at a time; scopes run synchronously.
+ * one scope is active at a time; scopes run synchronously. Spectrally normalised weights
+ * are kept the same way (spectralNorm.ts), so a chain's steps share one weight tensor and
+ * every transform made from it.
  */
 import * as tf from '../core/tf.ts';
 
@@ -47,29 +49,33 @@ export function withFilterCache<T>(f: () => T): T {
   }
 }
 
-/** make(), made once per active FilterCache scope for the filter w and this kind (kept there); outside a scope, every call. */
-export function derived<T extends Derived>(kind: string, w: tf.Tensor, make: () => T): T {
+/** A serial number per tensor data object, to name derived tensors of several inputs. */
+const serials = new WeakMap<object, number>();
+let nextSerial = 0;
+const serialOf = (t: tf.Tensor): number => {
+  let n = serials.get(t.dataId);
+  if (n === undefined) serials.set(t.dataId, (n = nextSerial++));
+  return n;
+};
+
+/**
+ * make(), made once per active FilterCache scope for the filter w, this kind and the data
+ * of `also` (other inputs it is made from), kept there; outside a scope, every call.
+ * Kernels and gradient functions call it, off the tape: a cached tensor is a value, never
+ * a step a gradient has to go back through.
+ */
+export function derived<T extends Derived>(kind: string, w: tf.Tensor, make: () => T, also: readonly tf.Tensor[] = []): T {
   if (!activeCache) return make();
   let kinds = activeCache.get(w.dataId);
   if (!kinds) activeCache.set(w.dataId, (kinds = new Map()));
-  let t = kinds.get(kind) as T | undefined;
+  const key = also.length ? `${kind} ${also.map(serialOf).join(' ')}` : kind;
+  let t = kinds.get(key) as T | undefined;
   if (!t) {
     t = make();
     for (const k of Array.isArray(t) ? t : [t]) tf.keep(k);
-    kinds.set(kind, t);
+    kinds.set(key, t);
   }
   return t;
-}
-
-/**
- * A tensor derived from weights (a spectrally normalised or rearranged filter) for a
- * frozen pass, made once per FilterCache scope and kept there. Frozen ops hold their
- * weights in a closure rather than in the saved tensors, so a weight computed inside the
- * pass would be disposed before the backward pass reads it. Undefined outside a scope:
- * the caller then runs the trainable op, which saves its weights.
- */
-export function cachedDerived<T extends tf.Tensor>(kind: string, w: tf.Tensor, make: () => T): T | undefined {
-  return activeCache ? derived(kind, w, () => tf.tidy(make)) : undefined;
 }
 
 /** Whether a FilterCache scope is active (Winograd's thresholds are lower when U is reused). */

@@ -62,7 +62,7 @@ export interface WasmKernels {
   narrowConv(x: number, b: number, h: number, w: number, c: number, filter: number, co: number, bias: number, y: number, scratch: number): void;
   narrowConvGrad(dy: number, b: number, h: number, w: number, co: number, wt: number, c: number, dx: number, scratch: number): void;
   narrowScratchBytes(h: number, w: number, c: number): number;
-  /** The energy's head with frozen weights, forward (e and z) and back (dh) (head.ts; scratch: 4·(C + H) bytes). */
+  /** The energy's head, forward (e and z) and its gradient with respect to h (head.ts; scratch: 4·(C + H) bytes). */
   headForward(
     h: number,
     b: number,

@@ -40,7 +40,7 @@ export function localRunner(model: EcvaeModel): Runner {
     sgldFromPrior: (params, vae, n, opts, noise) => {
       const start = tf.tidy(() => generateFrom(model, vae, n, noise));
       try {
-        return Promise.resolve({ ...sgldChain((v) => model.energy(params, v, true), start, start, opts), start });
+        return Promise.resolve({ ...sgldChain((v) => model.energy(params, v), start, start, opts), start });
       } catch (err) {
         start.dispose();
         throw err;
@@ -192,7 +192,7 @@ export class Pool implements Runner {
       total,
       (a, b) => {
         const start = startHere(a, b);
-        return { ...sgldChain((v) => this.model.energy(params, v, true), start, start, { ...opts, rowOffset: a }), start };
+        return { ...sgldChain((v) => this.model.energy(params, v), start, start, { ...opts, rowOffset: a }), start };
       },
       (w, a, b) => w.run({ kind: 'sgld', params: packedParams, from: startThere(a, b), opts: { ...opts, rowOffset: a } }),
       (r) => disposeParams({ ...r }),

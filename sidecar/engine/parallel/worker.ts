@@ -25,7 +25,7 @@ function compute(m: EcvaeModel, msg: Extract<WorkerRequest, { kind: 'sgld' | 'gr
       const given = 'start' in msg.from;
       const start = 'start' in msg.from ? tf.tensor(msg.from.start.data, msg.from.start.shape) : priorSamples(m, msg.from.decoder, msg.from.latents);
       try {
-        const { x, drift } = sgldChain((v) => m.energy(params, v, true), start, start, msg.opts);
+        const { x, drift } = sgldChain((v) => m.energy(params, v), start, start, msg.opts);
         if (!given) return { x, drift, start };
         start.dispose();
         return { x, drift };

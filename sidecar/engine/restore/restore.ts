@@ -11,7 +11,6 @@
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
 import type { Params } from '../core/params.ts';
 import { yieldAndCheck } from '../core/cancel.ts';
-import { withConstantInputs } from '../ops/constantInputs.ts';
 import { FilterCache } from '../ops/filterCache.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { langevinStep } from '../algorithm/sgld.ts';
@@ -51,27 +50,23 @@ export async function restore(
   });
   start.dispose();
   const target = (xhat: tf.Tensor4D): tf.Tensor4D => (op.task === 'denoise' ? y.clone() : rangeNullProject(op, y, xhat));
-  // The chain moves z only: the parameters are constants, so the conv and dense ops run
-  // frozen (no filter gradients; constantInputs.ts).
-  const params = [...Object.values(vae), ...Object.values(ebm)];
+  // The chain differentiates with respect to z only: no parameter gradient runs.
   const step = (z: tf.Tensor2D, t: number): tf.Tensor2D =>
-    withConstantInputs(params, () =>
-      tf.tidy((): tf.Tensor2D => {
-        const xrn = target(generateFrom(model, vae, z) as tf.Tensor4D);
-        const g = tf.grad((v: tf.Tensor) => {
-          const x = generateFrom(model, vae, v as tf.Tensor2D);
-          const data = tf
-            .squaredDifference(x, xrn)
-            .sum()
-            .div(sigma * sigma);
-          const prior = v.square().sum().mul(0.5);
-          const energy = o.energyWeight ? model.energy(ebm, x, true).sum().mul(o.energyWeight) : tf.scalar(0);
-          return data.add(prior).add(energy) as tf.Scalar;
-        })(z);
-        const anneal = o.noiseScale * (1 - t / o.steps);
-        return langevinStep(z, g, o.stepSize, anneal, (std) => tf.randomNormal(z.shape, 0, std, 'float32', deriveSeed(o.seed, t))).x as tf.Tensor2D;
-      }),
-    );
+    tf.tidy((): tf.Tensor2D => {
+      const xrn = target(generateFrom(model, vae, z) as tf.Tensor4D);
+      const g = tf.grad((v: tf.Tensor) => {
+        const x = generateFrom(model, vae, v as tf.Tensor2D);
+        const data = tf
+          .squaredDifference(x, xrn)
+          .sum()
+          .div(sigma * sigma);
+        const prior = v.square().sum().mul(0.5);
+        const energy = o.energyWeight ? model.energy(ebm, x).sum().mul(o.energyWeight) : tf.scalar(0);
+        return data.add(prior).add(energy) as tf.Scalar;
+      })(z);
+      const anneal = o.noiseScale * (1 - t / o.steps);
+      return langevinStep(z, g, o.stepSize, anneal, (std) => tf.randomNormal(z.shape, 0, std, 'float32', deriveSeed(o.seed, t))).x as tf.Tensor2D;
+    });
   // The output of a chain stopped at z: the projection keeps the observed part exactly.
   const output = (z: tf.Tensor2D): tf.Tensor4D =>
     tf.tidy(() => {

@@ -1,5 +1,5 @@
-// The energy model's head (sidecar/engine/models/conv.ts) with frozen weights, for the
-// SGLD chains (sidecar/engine/ops/energyHead.ts): per row b of the last feature map h
+// The energy model's head (sidecar/engine/models/conv.ts), forward and its gradient with
+// respect to the features, for the SGLD chains (sidecar/engine/ops/energyHead.ts): per row b of the last feature map h
 // [B, P pixels, C],
 //   pooled = mean_p lrelu(h[b,p,:])   z = pooled·W1 + b1 [H]   e[b] = (lrelu(z)·w2 + b2)·invTau
 // and back, from de [B]:
