@@ -190,6 +190,14 @@ test('ecvae eval and compare end to end (25 Gaussians, MNIST) with their JSON co
     assert.match(String(lastJson(r.stdout).error), message);
   }
   assert.ok(!existsSync(join(dir, 'cmp2')), 'compare refused before it made its folder');
+  const cf = cli(['compare', mnist, '--out', join(dir, 'cmp3'), '--iterations', '2', '--variants', 'vae', '--n', '20', '--inception', inception, '--json']);
+  assert.equal(cf.status, 0, cf.stderr);
+  const row = (lastJson(cf.stdout) as { rows: { metrics: Record<string, number>; distances: Record<string, { kind: string }> }[] }).rows[0]!;
+  assert.deepEqual([typeof row.metrics.fid, row.distances.fid!.kind, row.distances.fd!.kind], ['number', 'fid-inception', 'fd-classifier']);
+  const md = readFileSync(join(dir, 'cmp3', 'report.md'), 'utf8');
+  assert.match(md, /- fid \(fid-inception\): Fréchet distance on the 16-d "pool_3" features/);
+  assert.match(md, /- fd \(fd-classifier\)/);
+  assert.match(readFileSync(join(dir, 'cmp3', 'comparison.svg'), 'utf8'), /FD [\d.]+ · FID [\d.]+ · precision/);
   const bad = cli(['eval', join(dir, 'missing'), '--json']);
   assert.equal(bad.status, 2);
   assert.match(String(lastJson(bad.stdout).error), /No such checkpoint or run folder/);
