@@ -6,7 +6,7 @@
  * sampler), then a summary line with mean and sd per row; the sweep folder keeps
  * report.md, report.json and comparison.svg.
  *   npm run bench:calibration -- <config.ecvae.json> [--seeds 0,1,2] [--iterations N] [--n 1000]
- *       [--mcmc-steps 50] [--variants vae,ecvae] [--set calibration.epsilon=0.001,0.01 ...]
+ *       [--mcmc-steps 50] [--mcmc-space pixel|latent] [--variants vae,ecvae] [--set calibration.epsilon=0.001,0.01 ...]
  *       [--out DIR] [--parallel N]
  * `--set` is `ecvae sweep`'s (each is an axis of the grid); every line repeats the sets so a
  * log of runs is self-describing. Rerunning with the same --out skips finished runs.
@@ -22,6 +22,7 @@ import { defaultParallel, runLocal } from '../sidecar/sweep/local.ts';
 import { runDirOf } from '../sidecar/sweep/manifest.ts';
 import { makePlan } from '../sidecar/sweep/plan.ts';
 import { sweepReport } from '../sidecar/sweep/report.ts';
+import { MCMC_SPACES, type McmcSpace } from '../sidecar/engine/algorithm/mcmcSpace.ts';
 
 console.log = console.error; // stdout carries the JSON lines only
 const { values, positionals } = parseArgs({
@@ -31,6 +32,7 @@ const { values, positionals } = parseArgs({
     iterations: { type: 'string' },
     n: { type: 'string', default: '1000' },
     'mcmc-steps': { type: 'string', default: '50' },
+    'mcmc-space': { type: 'string', default: 'pixel' },
     variants: { type: 'string', default: 'vae,ecvae' },
     set: { type: 'string', multiple: true, default: [] },
     out: { type: 'string' },
@@ -55,7 +57,9 @@ const bad = ran.states.filter((s) => s.state !== 'finished');
 if (bad.length) throw new Error(`runs not finished: ${bad.map((s) => `${s.name} ${s.state} (${s.detail ?? s.log})`).join('; ')}`);
 
 await selectBackend(plan.manifest.base.backend);
-const report = await sweepReport(plan.dir, { n: Number(values.n), mcmcSteps: Number(values['mcmc-steps']), onLog: (m) => console.error(m) });
+const mcmcSpace = values['mcmc-space'] as McmcSpace;
+if (!MCMC_SPACES.includes(mcmcSpace)) throw new Error(`--mcmc-space takes ${MCMC_SPACES.join(' or ')} (got ${mcmcSpace}).`);
+const report = await sweepReport(plan.dir, { n: Number(values.n), mcmcSteps: Number(values['mcmc-steps']), mcmcSpace, onLog: (m) => console.error(m) });
 for (const row of report.runs) {
   const run = plan.manifest.runs.find((r) => r.name === row.run)!;
   const last = readMetrics(runDirOf(plan.dir, run)).pop();
@@ -64,6 +68,7 @@ for (const row of report.runs) {
       seed: row.seed,
       variant: row.labels.variant,
       sampler: row.sampler,
+      ...(row.sampler === 'mcmc' ? { mcmcSpace } : {}),
       metrics: row.metrics,
       secPerIter: last?.itPerSec ? 1 / last.itPerSec : null,
       secondsPerImage: row.secondsPerImage,
@@ -81,4 +86,6 @@ const summary = Object.fromEntries(
     Object.fromEntries(Object.entries(p.metrics).map(([k, s]) => [k, { mean: s.mean, sd: s.sd ?? 0 }])),
   ]),
 );
-process.stdout.write(JSON.stringify({ summary, seeds: plan.manifest.seeds, sets: values.set, out: plan.dir, report: join(plan.dir, 'report.md') }) + '\n');
+process.stdout.write(
+  JSON.stringify({ summary, mcmcSpace, seeds: plan.manifest.seeds, sets: values.set, out: plan.dir, report: join(plan.dir, 'report.md') }) + '\n',
+);

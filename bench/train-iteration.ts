@@ -94,7 +94,7 @@ const { mask } = loadMask('center', S!);
 const op = inpainting(mask);
 const y = observe(op, clean, 3);
 const t1 = performance.now();
-(await restore(model, state.vae, state.ebm!, op, y, RESTORE_DEFAULTS)).dispose();
+(await restore(model, state.vae, state.ebm!, op, y, RESTORE_DEFAULTS, { temperature: cfg.model.temperature })).dispose();
 const restoreSeconds = (performance.now() - t1) / 1000;
 [clean, mask, y].forEach((t) => t.dispose());
 

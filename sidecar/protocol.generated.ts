@@ -214,6 +214,10 @@ export interface SampleParams {
    */
   mcmcSteps?: number;
   /**
+   * Where the refinement runs: 'pixel' (default) moves the decoded samples; 'latent' moves their latents on E(G(z)) and the prior, then decodes (the official code's sgld_z).
+   */
+  mcmcSpace?: 'pixel' | 'latent';
+  /**
    * Return the samples as PNG data: URLs (and their latents, for image models).
    */
   previews?: boolean;

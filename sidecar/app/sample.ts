@@ -47,7 +47,7 @@ export async function sampleToFile(r: SampleParams, signal?: AbortSignal): Promi
   try {
     const d = await drawAsync(
       m,
-      { n: r.latents?.length ?? r.n ?? 64, seed, mcmcSteps: steps, ...(latents ? { latents } : {}) },
+      { n: r.latents?.length ?? r.n ?? 64, seed, mcmcSteps: steps, mcmcSpace: r.mcmcSpace ?? 'pixel', ...(latents ? { latents } : {}) },
       cooperativePause(signal, 'Sampling'),
     );
     const n = d.oneStep.shape[0]!;

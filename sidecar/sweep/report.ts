@@ -17,12 +17,15 @@ import { comparisonSvg, type Panel } from '../engine/eval/picture.ts';
 import { loadTrained } from '../engine/store/trainedModel.ts';
 import { readManifest, runDirOf, sweepFiles, type SweepManifest } from './manifest.ts';
 import { sweepStates, type RunState } from './state.ts';
+import type { McmcSpace } from '../engine/algorithm/mcmcSpace.ts';
 
 export interface ReportOptions {
   /** Samples per evaluation (as `ecvae eval --n`). */
   n: number;
   /** 0: one-step only; K > 0: also K MCMC steps on the energy, for runs that have one. */
   mcmcSteps: number;
+  /** Where that MCMC runs (default "pixel"; algorithm/sample.ts). */
+  mcmcSpace?: McmcSpace;
   onLog?(message: string): void;
   /** Runs' Slurm queue states, for the "not in the report" list. */
   states?: RunState[];
@@ -46,11 +49,11 @@ export interface RunEval {
  * What a run's evaluation depends on: its latest checkpoint (path, size, time) and the
  * settings. Undefined when the checkpoint cannot be found (the run is evaluated, and fails clearly).
  */
-function evalKey(runDir: string, o: Pick<ReportOptions, 'n' | 'mcmcSteps'>): string | undefined {
+function evalKey(runDir: string, o: Pick<ReportOptions, 'n' | 'mcmcSteps' | 'mcmcSpace'>): string | undefined {
   try {
     const ck = resolveCheckpoint(runDir);
     const st = statSync(ck);
-    return `${ck}|${st.size}|${st.mtimeMs}|n=${o.n}|mcmc=${o.mcmcSteps}`;
+    return `${ck}|${st.size}|${st.mtimeMs}|n=${o.n}|mcmc=${o.mcmcSteps}${o.mcmcSpace === 'latent' ? '|space=latent' : ''}`;
   } catch {
     return undefined;
   }
@@ -208,7 +211,7 @@ export async function sweepReport(dir: string, o: ReportOptions): Promise<SweepR
       for (const steps of tm.ebm && o.mcmcSteps > 0 ? [0, o.mcmcSteps] : [0]) {
         const panelKey = `${run.point}\u0000${steps}`;
         let values: Float32Array | undefined;
-        const e = evaluate(tm, { n: o.n, mcmcSteps: steps, seed: run.seed + 1 }, (x) => {
+        const e = evaluate(tm, { n: o.n, mcmcSteps: steps, seed: run.seed + 1, ...(o.mcmcSpace ? { mcmcSpace: o.mcmcSpace } : {}) }, (x) => {
           if (shown.has(panelKey)) return;
           const pick = tm.model.dataShape.length === 3 ? x.slice(0, Math.min(PICTURE_IMAGES, x.shape[0]!)) : x;
           values = (pick.dataSync() as Float32Array).slice();

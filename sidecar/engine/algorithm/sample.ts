@@ -1,16 +1,25 @@
 /**
  * Test-time generation: one decoder pass G(n) (the "free lunch"), and optional
- * refinement by SGLD on the energy model from G(n) ("EC-VAE w/ MCMC").
+ * refinement by Langevin dynamics on the energy model ("EC-VAE w/ MCMC"): in pixel space
+ * from G(n) (SGLD, the default), or in latent space on E(G(z)) and the prior, then
+ * decoded (`mcmcSpace` "latent": the official code's generate_(ebm_z=True), latentChain.ts).
+ * Every network pass runs in eval mode (models/buffers.ts): BatchNorm with its running
+ * statistics, so a sample does not depend on the other samples of its batch.
  */
 import type { RunConfig } from '../config/config.ts';
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
 import { drawDecoderNoise } from '../models/noise.ts';
+import { inEvalMode } from '../models/buffers.ts';
+import { MCMC_SPACES, type McmcSpace } from './mcmcSpace.ts';
+import { latentChain, latentChainAsync, type LatentChainOptions } from './latentChain.ts';
 import type { Params } from '../core/params.ts';
 import { deriveSeed, Stream } from '../core/rng.ts';
 import { sgld, sgldAsync, sgldOptions } from './sgld.ts';
 import * as tf from '../core/tf.ts';
 import type { TrainedModel } from '../store/trainedModel.ts';
 import { UserError } from '../../runLayout/errors.ts';
+
+export { MCMC_SPACES, type McmcSpace } from './mcmcSpace.ts';
 
 const CHUNK = 256;
 
@@ -58,7 +67,40 @@ function decodeLatents(model: EcvaeModel, vae: Params, z: tf.Tensor2D, seed: num
 
 /** Rows [i, i + m) of z decoded, with that chunk's decoder noise. */
 function decodeChunk(model: EcvaeModel, vae: Params, z: tf.Tensor2D, i: number, m: number, seed: number): tf.Tensor {
-  return generateFrom(model, vae, z.slice(i, m), drawDecoderNoise(model, m, deriveSeed(seed, Stream.decoderNoise, i)));
+  return inEvalMode(() => generateFrom(model, vae, z.slice(i, m), drawDecoderNoise(model, m, deriveSeed(seed, Stream.decoderNoise, i))));
+}
+
+/** The energy as the samplers use it: in eval mode. */
+const testEnergy =
+  (model: EcvaeModel, ebm: Params) =>
+  (x: tf.Tensor): tf.Tensor1D =>
+    inEvalMode(() => model.energy(ebm, x));
+
+/**
+ * The latent chain of rows [i, i + m) of the base latents n and its decoder: the same
+ * decoder noise as that chunk's one-step sample, the chain's noise seeded per row.
+ */
+function latentChunk(m: TrainedModel, n: tf.Tensor2D, i: number, k: number, steps: number, seed: number) {
+  const noise = drawDecoderNoise(m.model, k, deriveSeed(seed, Stream.decoderNoise, i));
+  const decode = (v: tf.Tensor2D): tf.Tensor => inEvalMode(() => generateFrom(m.model, m.vae, v, noise));
+  const o: LatentChainOptions = { ...sgldOptions(m.config, steps, deriveSeed(seed, Stream.sgldLatent)), rowOffset: i, prior: true };
+  return { start: n.slice(i, k), decode, o, dispose: () => noise?.forEach((t) => t.dispose()) };
+}
+
+/** Latent-space refinement: the chain on base latents `n`, then decoded (the same noise as the one-step decode). */
+export function refineLatent(m: TrainedModel, n: tf.Tensor2D, steps: number, seed: number): tf.Tensor {
+  return inChunks(n.shape[0], (i, k) => {
+    const c = latentChunk(m, n, i, k, steps, seed);
+    try {
+      const r = latentChain(c.decode, testEnergy(m.model, m.ebm!), c.start, c.o);
+      const x = tf.tidy(() => c.decode(r.x as tf.Tensor2D));
+      tf.dispose([r.x, r.drift]);
+      return x;
+    } finally {
+      c.start.dispose();
+      c.dispose();
+    }
+  });
 }
 
 /** n samples [n, ...dataShape] from the prior through the decoder. */
@@ -75,7 +117,7 @@ export function generate(model: EcvaeModel, vae: Params, n: number, seed: number
 export function refine(model: EcvaeModel, ebm: Params, x: tf.Tensor, steps: number, cfg: Pick<RunConfig, 'calibration'>, seed: number): tf.Tensor {
   return inChunks(x.shape[0]!, (i, m) => {
     const chunk = x.slice(i, m);
-    const out = sgld((v) => model.energy(ebm, v), chunk, chunk, sgldOptions(cfg, steps, deriveSeed(seed, Stream.sample, 1_000_000 + i)));
+    const out = sgld(testEnergy(model, ebm), chunk, chunk, sgldOptions(cfg, steps, deriveSeed(seed, Stream.sample, 1_000_000 + i)));
     chunk.dispose();
     return out;
   });
@@ -103,11 +145,8 @@ export interface Drawn {
  * `seed`), then `mcmcSteps` of SGLD refinement when asked. Reports the time of each stage
  * (values forced, so the times are real).
  */
-export function draw(m: TrainedModel, o: { n: number; seed: number; mcmcSteps: number; latents?: tf.Tensor2D }): Drawn {
-  if (o.mcmcSteps > 0 && !m.ebm)
-    throw new SamplerError(`MCMC refinement (mcmc steps ${o.mcmcSteps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
-  if (o.latents && o.latents.shape[1] !== m.model.latentDim)
-    throw new SamplerError(`Latents must have ${m.model.latentDim} values each for this model (got ${o.latents.shape[1]}).`);
+export function draw(m: TrainedModel, o: DrawOptions): Drawn {
+  checkDraw(m, o);
   const z = o.latents ? o.latents.clone() : priorLatents(m.model.latentDim, o.n, o.seed);
   const t0 = performance.now();
   const oneStep = decodeLatents(m.model, m.vae, z, o.seed);
@@ -116,7 +155,7 @@ export function draw(m: TrainedModel, o: { n: number; seed: number; mcmcSteps: n
   let mcmc: tf.Tensor | undefined;
   if (o.mcmcSteps > 0) {
     const t1 = performance.now();
-    mcmc = refine(m.model, m.ebm!, oneStep, o.mcmcSteps, m.config, o.seed);
+    mcmc = o.mcmcSpace === 'latent' ? refineLatent(m, z, o.mcmcSteps, o.seed) : refine(m.model, m.ebm!, oneStep, o.mcmcSteps, m.config, o.seed);
     mcmc.dataSync();
     seconds.mcmc = (performance.now() - t1) / 1000;
   }
@@ -128,15 +167,8 @@ export function draw(m: TrainedModel, o: { n: number; seed: number; mcmcSteps: n
  * chunks of rows and between Langevin steps, so that a long request (10,000 samples, 1,000
  * MCMC steps) neither holds the event loop nor ignores cancellation.
  */
-export async function drawAsync(
-  m: TrainedModel,
-  o: { n: number; seed: number; mcmcSteps: number; latents?: tf.Tensor2D },
-  pause: () => Promise<void>,
-): Promise<Drawn> {
-  if (o.mcmcSteps > 0 && !m.ebm)
-    throw new SamplerError(`MCMC refinement (mcmc steps ${o.mcmcSteps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
-  if (o.latents && o.latents.shape[1] !== m.model.latentDim)
-    throw new SamplerError(`Latents must have ${m.model.latentDim} values each for this model (got ${o.latents.shape[1]}).`);
+export async function drawAsync(m: TrainedModel, o: DrawOptions, pause: () => Promise<void>): Promise<Drawn> {
+  checkDraw(m, o);
   const z = o.latents ? o.latents.clone() : priorLatents(m.model.latentDim, o.n, o.seed);
   const held: tf.Tensor[] = [z];
   try {
@@ -151,10 +183,11 @@ export async function drawAsync(
       mcmc = await inChunksAsync(
         oneStep.shape[0]!,
         async (i, k) => {
+          if (o.mcmcSpace === 'latent') return latentChunkAsync(m, z, i, k, o, pause);
           const chunk = oneStep.slice(i, k);
           try {
             return await sgldAsync(
-              (v) => m.model.energy(m.ebm!, v),
+              testEnergy(m.model, m.ebm!),
               chunk,
               chunk,
               sgldOptions(m.config, o.mcmcSteps, deriveSeed(o.seed, Stream.sample, 1_000_000 + i)),
@@ -176,9 +209,47 @@ export async function drawAsync(
   }
 }
 
+/** `refineLatent` for rows [i, i + k), with `pause` between steps. */
+async function latentChunkAsync(m: TrainedModel, n: tf.Tensor2D, i: number, k: number, o: DrawOptions, pause: () => Promise<void>): Promise<tf.Tensor> {
+  const c = latentChunk(m, n, i, k, o.mcmcSteps, o.seed);
+  try {
+    const r = await latentChainAsync(c.decode, testEnergy(m.model, m.ebm!), c.start, c.o, pause);
+    const x = tf.tidy(() => c.decode(r.x as tf.Tensor2D));
+    tf.dispose([r.x, r.drift]);
+    return x;
+  } finally {
+    c.start.dispose();
+    c.dispose();
+  }
+}
+
+export interface DrawOptions {
+  n: number;
+  seed: number;
+  mcmcSteps: number;
+  /** Where the MCMC refinement runs (default "pixel"). */
+  mcmcSpace?: McmcSpace;
+  latents?: tf.Tensor2D;
+}
+
+function checkDraw(m: TrainedModel, o: DrawOptions): void {
+  if (o.mcmcSpace !== undefined && !MCMC_SPACES.includes(o.mcmcSpace))
+    throw new SamplerError(`MCMC space must be one of ${MCMC_SPACES.join(', ')} (got ${JSON.stringify(o.mcmcSpace)}).`);
+  if (o.mcmcSteps > 0 && !m.ebm)
+    throw new SamplerError(`MCMC refinement (mcmc steps ${o.mcmcSteps}) needs an energy model, but ${m.file} is a plain VAE (calibration.enabled false).`);
+  if (o.latents && o.latents.shape[1] !== m.model.latentDim)
+    throw new SamplerError(`Latents must have ${m.model.latentDim} values each for this model (got ${o.latents.shape[1]}).`);
+}
+
 /** n samples (MCMC-refined when mcmcSteps > 0) and the time of each stage. */
-export function drawSamples(m: TrainedModel, n: number, mcmcSteps: number, seed: number): { x: tf.Tensor; seconds: { oneStep: number; mcmc?: number } } {
-  const d = draw(m, { n, seed, mcmcSteps });
+export function drawSamples(
+  m: TrainedModel,
+  n: number,
+  mcmcSteps: number,
+  seed: number,
+  mcmcSpace: McmcSpace = 'pixel',
+): { x: tf.Tensor; seconds: { oneStep: number; mcmc?: number } } {
+  const d = draw(m, { n, seed, mcmcSteps, mcmcSpace });
   const x = d.mcmc ?? d.oneStep;
   [d.z, ...(d.mcmc ? [d.oneStep] : [])].forEach((t) => t.dispose());
   return { x, seconds: d.seconds };

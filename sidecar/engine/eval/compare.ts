@@ -17,6 +17,7 @@ import { loadTrained } from '../store/trainedModel.ts';
 import { describeDistance, evaluate, type EvalResult } from './evaluate.ts';
 import { UserError } from '../../runLayout/errors.ts';
 import { loadInception, type FeatureNet, type InceptionOptions } from './inception.ts';
+import type { McmcSpace } from '../algorithm/mcmcSpace.ts';
 import { variantConfig, VARIANTS, type Variant } from './variants.ts';
 
 export { isVariant, variantConfig, VARIANTS, type Variant } from './variants.ts';
@@ -26,6 +27,8 @@ export interface CompareOptions {
   iterations?: number;
   n: number;
   mcmcSteps: number;
+  /** Where the refined sampler's MCMC runs (default "pixel"). */
+  mcmcSpace?: McmcSpace;
   /** Default: vae, ecvae. */
   variants?: Variant[];
   /** An Inception-v3 TF.js graph model: every sampler's fid is reported too. */
@@ -134,7 +137,13 @@ async function compareWith(config: RunConfig, o: CompareOptions, outDir: string,
     const m = loadTrained(training[v.variant]!.runDir);
     try {
       for (const steps of v.cfg.calibration.enabled && o.mcmcSteps > 0 ? [0, o.mcmcSteps] : [0]) {
-        const opts = { n: o.n, mcmcSteps: steps, seed: config.seed + 1, ...(net ? { inception: net } : {}) };
+        const opts = {
+          n: o.n,
+          mcmcSteps: steps,
+          seed: config.seed + 1,
+          ...(o.mcmcSpace ? { mcmcSpace: o.mcmcSpace } : {}),
+          ...(net ? { inception: net } : {}),
+        };
         const samples = `${v.variant}-${steps > 0 ? 'mcmc' : 'one-step'}.png`;
         let shown: Float32Array | undefined;
         // The pictures show the evaluated samples themselves: all points in 2-D, the first 64 images.
@@ -146,7 +155,7 @@ async function compareWith(config: RunConfig, o: CompareOptions, outDir: string,
         });
         e.notes.forEach((n) => notes.add(n));
         rows.push({ ...e, variant: v.variant, samples });
-        const title = `${VARIANTS[v.variant].label} ${steps > 0 ? `+ ${steps} MCMC steps` : 'one-step'}`;
+        const title = `${VARIANTS[v.variant].label} ${steps > 0 ? `+ ${steps} ${o.mcmcSpace === 'latent' ? 'latent ' : ''}MCMC steps` : 'one-step'}`;
         panels.push({ title, caption: caption(e.metrics), values: shown!, n: shown!.length / exampleSize({ shape: m.model.dataShape }) });
       }
     } finally {

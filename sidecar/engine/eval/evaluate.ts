@@ -12,6 +12,7 @@
 import { UserError } from '../../runLayout/errors.ts';
 import { gather, loadDataset } from '../data/index.ts';
 import { drawAsync, drawSamples } from '../algorithm/sample.ts';
+import type { McmcSpace } from '../algorithm/mcmcSpace.ts';
 import { runSteps, runStepsAsync, type Steps } from '../core/cancel.ts';
 import * as tf from '../core/tf.ts';
 import type { TrainedModel } from '../store/trainedModel.ts';
@@ -24,6 +25,8 @@ import type { FeatureNet } from './inception.ts';
 export interface EvalOptions {
   n: number;
   mcmcSteps: number;
+  /** Where the MCMC runs (default "pixel"). */
+  mcmcSpace?: McmcSpace;
   seed: number;
   /** A loaded Inception network (inception.ts): adds fid. The caller disposes it. */
   inception?: FeatureNet;
@@ -36,6 +39,8 @@ export type Distance =
 
 export interface EvalResult {
   sampler: 'one-step' | 'mcmc';
+  /** With MCMC: where it ran. */
+  mcmcSpace?: McmcSpace;
   n: number;
   metrics: Record<string, number>;
   /** For each Fréchet metric (fd, fid), the features it is measured on. */
@@ -127,7 +132,7 @@ function* netFeatures(net: FeatureNet, x: tf.Tensor): Steps<{ f: Float32Array; d
 /** `onSamples` sees the evaluated samples before they are released (compare writes its pictures from them). */
 export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Tensor) => void): EvalResult {
   check(m, o);
-  const { x, seconds } = drawSamples(m, o.n, o.mcmcSteps, o.seed);
+  const { x, seconds } = drawSamples(m, o.n, o.mcmcSteps, o.seed, o.mcmcSpace);
   return runSteps(metricSteps(m, o, x, seconds, onSamples));
 }
 
@@ -138,7 +143,7 @@ export function evaluate(m: TrainedModel, o: EvalOptions, onSamples?: (x: tf.Ten
  */
 export async function evaluateAsync(m: TrainedModel, o: EvalOptions, pause: () => Promise<void>, onSamples?: (x: tf.Tensor) => void): Promise<EvalResult> {
   check(m, o);
-  const d = await drawAsync(m, { n: o.n, seed: o.seed, mcmcSteps: o.mcmcSteps }, pause);
+  const d = await drawAsync(m, { n: o.n, seed: o.seed, mcmcSteps: o.mcmcSteps, ...(o.mcmcSpace ? { mcmcSpace: o.mcmcSpace } : {}) }, pause);
   const x = d.mcmc ?? d.oneStep;
   tf.dispose([d.z, ...(d.mcmc ? [d.oneStep] : [])]);
   return runStepsAsync(metricSteps(m, o, x, d.seconds, onSamples), pause);
@@ -175,6 +180,7 @@ function* metricSteps(
   const notes: string[] = [];
   const base = {
     sampler: (o.mcmcSteps > 0 ? 'mcmc' : 'one-step') as EvalResult['sampler'],
+    ...(o.mcmcSteps > 0 ? { mcmcSpace: o.mcmcSpace ?? 'pixel' } : {}),
     n: o.n,
     secondsPerImage: (seconds.oneStep + (seconds.mcmc ?? 0)) / o.n,
     notes,

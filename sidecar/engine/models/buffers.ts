@@ -60,3 +60,27 @@ export function applyBufferUpdates(p: Params, updates: Params): void {
     p[name] = value;
   }
 }
+
+let evalDepth = 0;
+
+/**
+ * Runs `f` in eval mode: BatchNorm normalises with its running statistics instead of the
+ * batch's (models/paperLayers.ts). Test-time passes (sampling, restoration) run this way,
+ * so an image's output does not depend on the other images of its batch: with batch
+ * statistics, one image restored alone would be normalised by its own mean and variance.
+ * Synchronous only: an async caller wraps each synchronous part, so that work
+ * interleaved at its awaits (a training job) keeps training mode.
+ */
+export function inEvalMode<T>(f: () => T): T {
+  evalDepth++;
+  try {
+    return f();
+  } finally {
+    evalDepth--;
+  }
+}
+
+/** Whether the current pass runs in eval mode (`inEvalMode`); a training pass (`collectBufferUpdates`) never does. */
+export function evalMode(): boolean {
+  return evalDepth > 0 && active === undefined;
+}

@@ -12,7 +12,7 @@ import { denseOp } from '../ops/dense.ts';
 import { spectralNormalize, unit } from '../ops/spectralNorm.ts';
 import { upsample2 } from '../ops/resample.ts';
 import { param, type ParamSpec, type Params } from '../core/params.ts';
-import { collectingBuffers, currentBuffer, proposeBuffer } from './buffers.ts';
+import { collectingBuffers, currentBuffer, evalMode, proposeBuffer } from './buffers.ts';
 
 /** PyTorch's BatchNorm defaults: running = (1 - m)·running + m·batch, and eps. */
 const BN_MOMENTUM = 0.1;
@@ -112,14 +112,15 @@ export function denseLayer(p: Params, name: string, x: tf.Tensor2D, o: LayerOpti
 }
 
 /**
- * BatchNorm in training mode (the official code never switches to eval mode; `running`
- * asks for eval mode instead): normalised
+ * BatchNorm in training mode (the official code never switches to eval mode; `running`,
+ * or a pass inside `inEvalMode` (buffers.ts: sampling, restoration), asks for eval mode
+ * instead): normalised
  * with the batch's own mean and biased variance over all axes but channels; the running
  * statistics (unbiased variance, momentum 0.1) are proposed as buffer updates so that
  * they are checkpointed as PyTorch keeps them.
  */
 export function batchNorm<T extends tf.Tensor>(p: Params, name: string, x: T, o: { running?: boolean } = {}): T {
-  if (o.running) {
+  if (o.running || evalMode()) {
     // Eval mode: the stored statistics, the same for every batch (the flows' sampling passes).
     const scale = param(p, `${name}.gamma`).mul(param(p, `${name}.runningVar`).add(BN_EPS).rsqrt());
     return x

@@ -7,8 +7,15 @@
  *   z <- z - (s/2)·grad_z[ ||G(z) - x_rn||^2/sigma^2 + ||z||^2/2 + w·E(G(z)) ] + sqrt(s)·a_t·N(0, I)
  * with a_t annealed linearly from noiseScale to 0. Output: x_rn of the last step
  * (G(z) for denoising).
+ * E is the energy network's output before the division by the model's temperature tau:
+ * the model's energy E/tau times tau. A model trained at the paper's tau = 1e-5 has
+ * an E/tau 10^5 times steeper than one at tau = 1, which would swamp the data term at
+ * any weight the defaults use; w is therefore per unit temperature, the same for every tau.
+ * Every network pass runs in eval mode (BatchNorm with its running statistics), so an
+ * image restored alone gets what it gets inside a batch.
  */
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
+import { inEvalMode } from '../models/buffers.ts';
 import type { Params } from '../core/params.ts';
 import { yieldAndCheck } from '../core/cancel.ts';
 import { FilterCache } from '../ops/filterCache.ts';
@@ -38,16 +45,19 @@ export async function restore(
   op: Degradation,
   y: tf.Tensor4D,
   o: RestoreOptions,
-  signal?: AbortSignal,
-  watch?: EstimateWatcher,
+  run: { temperature: number; signal?: AbortSignal; watch?: EstimateWatcher },
 ): Promise<tf.Tensor4D> {
+  const { signal, watch } = run;
   const sigma = op.noise > 0 ? op.noise : o.dataSigma;
+  const energyWeight = o.energyWeight * run.temperature;
   const start = tf.tidy(() => op.pinv(y));
   // The chain runs in the prior's base space (for a flow prior, n = F(z)), where the prior is N(0, I).
-  let z = tf.tidy(() => {
-    const mu = model.encode(vae, start).mu;
-    return model.toBase ? model.toBase(vae, mu) : mu;
-  });
+  let z = inEvalMode(() =>
+    tf.tidy(() => {
+      const mu = model.encode(vae, start).mu;
+      return model.toBase ? model.toBase(vae, mu) : mu;
+    }),
+  );
   start.dispose();
   const target = (xhat: tf.Tensor4D): tf.Tensor4D => (op.task === 'denoise' ? y.clone() : rangeNullProject(op, y, xhat));
   // The chain differentiates with respect to z only: no parameter gradient runs.
@@ -61,7 +71,7 @@ export async function restore(
           .sum()
           .div(sigma * sigma);
         const prior = v.square().sum().mul(0.5);
-        const energy = o.energyWeight ? model.energy(ebm, x).sum().mul(o.energyWeight) : tf.scalar(0);
+        const energy = energyWeight ? model.energy(ebm, x).sum().mul(energyWeight) : tf.scalar(0);
         return data.add(prior).add(energy) as tf.Scalar;
       })(z);
       const anneal = o.noiseScale * (1 - t / o.steps);
@@ -69,10 +79,12 @@ export async function restore(
     });
   // The output of a chain stopped at z: the projection keeps the observed part exactly.
   const output = (z: tf.Tensor2D): tf.Tensor4D =>
-    tf.tidy(() => {
-      const xhat = generateFrom(model, vae, z) as tf.Tensor4D;
-      return op.task === 'denoise' ? xhat : rangeNullProject(op, y, xhat);
-    });
+    inEvalMode(() =>
+      tf.tidy(() => {
+        const xhat = generateFrom(model, vae, z) as tf.Tensor4D;
+        return op.task === 'denoise' ? xhat : rangeNullProject(op, y, xhat);
+      }),
+    );
   const show = (t: number): void => {
     if (!watch || t % Math.max(1, watch.every) !== 0) return;
     const x = output(z);
@@ -88,7 +100,7 @@ export async function restore(
     for (let t = 0; t < o.steps; t++) {
       show(t);
       await yieldAndCheck(signal, 'Restoration');
-      const next = filters.run(() => step(z, t));
+      const next = filters.run(() => inEvalMode(() => step(z, t)));
       z.dispose();
       z = next;
     }

@@ -99,7 +99,11 @@ export async function restoreTask(m: TrainedModel, r: RestoreRequest, signal?: A
     let output: tf.Tensor4D;
     const chains = samples > 1 ? (tf.tile(y, [samples, 1, 1, 1]) as tf.Tensor4D) : y;
     try {
-      output = await restore(m.model, m.vae, m.ebm, op, chains, r.options, signal, r.watch);
+      output = await restore(m.model, m.vae, m.ebm, op, chains, r.options, {
+        temperature: m.config.model.temperature,
+        signal,
+        ...(r.watch ? { watch: r.watch } : {}),
+      });
     } catch (err) {
       y.dispose();
       throw err;

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { isVariant, VARIANTS, type Variant } from '../../../engine/eval/variants.ts';
 import { backendOption, inceptionOptions, jsonOption, UsageError } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
+import { MCMC_SPACE_HELP, MCMC_SPACES } from '../../../engine/algorithm/mcmcSpace.ts';
 import type { CompareOptions } from './options.ts';
 
 /** --variants: a comma-separated list of VARIANTS names. */
@@ -36,6 +37,7 @@ export function compareCommand(): Command {
         wholeNumber('--mcmc-steps', protocolRange('sample', 'mcmcSteps')),
       ),
     )
+    .addOption(new Option('--mcmc-space <space>', MCMC_SPACE_HELP).choices(MCMC_SPACES).default('pixel'))
     .addOption(new Option('--variants <list>', `comma-separated, from ${Object.keys(VARIANTS).join(', ')} (default: vae,ecvae)`).argParser(variantList));
   inceptionOptions(cmd);
   backendOption(cmd);

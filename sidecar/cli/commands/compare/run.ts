@@ -15,6 +15,7 @@ export async function run(file: string, o: CompareOptions): Promise<number> {
       outDir,
       n: o.n,
       mcmcSteps: o.mcmcSteps ?? config.calibration.sgldSteps,
+      mcmcSpace: o.mcmcSpace,
       ...(o.iterations ? { iterations: o.iterations } : {}),
       ...(o.variants ? { variants: o.variants } : {}),
       ...(inception ? { inception } : {}),

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { backendOption, inceptionOptions, jsonOption } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
+import { MCMC_SPACE_HELP, MCMC_SPACES } from '../../../engine/algorithm/mcmcSpace.ts';
 import type { EvalOptions } from './options.ts';
 
 export function evalCommand(): Command {
@@ -17,6 +18,7 @@ export function evalCommand(): Command {
         .default(0)
         .argParser(wholeNumber('--mcmc-steps', protocolRange('sample', 'mcmcSteps'))),
     )
+    .addOption(new Option('--mcmc-space <space>', MCMC_SPACE_HELP).choices(MCMC_SPACES).default('pixel'))
     .addOption(new Option('--seed <s>', 'random seed').default(0).argParser(wholeNumber('--seed', protocolRange('sample', 'seed'))));
   inceptionOptions(cmd);
   backendOption(cmd);

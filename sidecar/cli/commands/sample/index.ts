@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { backendOption, jsonOption } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
+import { MCMC_SPACE_HELP, MCMC_SPACES } from '../../../engine/algorithm/mcmcSpace.ts';
 import type { SampleOptions } from './options.ts';
 
 export function sampleCommand(): Command {
@@ -16,7 +17,8 @@ export function sampleCommand(): Command {
       new Option('--mcmc-steps <k>', 'Langevin refinement steps; 0 draws one-step samples')
         .default(0)
         .argParser(wholeNumber('--mcmc-steps', protocolRange('sample', 'mcmcSteps'))),
-    );
+    )
+    .addOption(new Option('--mcmc-space <space>', MCMC_SPACE_HELP).choices(MCMC_SPACES).default('pixel'));
   backendOption(cmd);
   jsonOption(cmd);
   return cmd.action(async (checkpoint: string, opts: SampleOptions) => {

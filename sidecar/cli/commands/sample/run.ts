@@ -6,7 +6,7 @@ import type { SampleOptions } from './options.ts';
 
 export async function run(checkpoint: string, o: SampleOptions): Promise<number> {
   const out = outOf(o);
-  const request = { checkpoint, out: o.out, n: o.n, mcmcSteps: o.mcmcSteps, seed: o.seed };
+  const request = { checkpoint, out: o.out, n: o.n, mcmcSteps: o.mcmcSteps, mcmcSpace: o.mcmcSpace, seed: o.seed };
   checkParams('sample', request, 'sample');
   const report = await selectBackend(o.backend ?? 'auto');
   const r = await sample(request, { backend: report.requested });
