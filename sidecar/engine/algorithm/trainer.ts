@@ -19,7 +19,8 @@ import type { EcvaeModel } from '../models/index.ts';
 import { disposeParams, initParams, type Params } from '../core/params.ts';
 import { deriveSeed, Stream } from '../core/rng.ts';
 import { localRunner, type Runner } from '../parallel/pool.ts';
-import { sgldChain, sgldOptions } from './sgld.ts';
+import { sgldOptions } from './sgld.ts';
+import { latentChain } from './latentChain.ts';
 
 export interface TrainState {
   iteration: number;
@@ -241,16 +242,18 @@ function gradClipNorm(cfg: AlgorithmOptions): number | undefined {
 
 /**
  * The calibrated latent prior's targets: prior latents z = F⁻¹(n) moved by Langevin steps
- * on E(G(z)) (the official code's sgld_z, with our chain settings; no proximity term in
- * latent space). With distance "drift" the target leaves the injected noise out, as the
- * decoder's target does.
+ * on E(G(z)) (the official code's sgld_z with its look-ahead, with our chain settings; no
+ * proximity term in latent space). With distance "drift" the target leaves the injected
+ * noise out, as the decoder's target does.
  */
 function calibratedLatents(model: EcvaeModel, cfg: AlgorithmOptions, state: TrainState, n: tf.Tensor2D, t: number): tf.Tensor {
   const z0 = tf.tidy(() => model.fromBase!(state.vae, n));
+  const decode = (z: tf.Tensor2D): tf.Tensor => model.decode(state.vae, z);
+  const energy = (x: tf.Tensor): tf.Tensor1D => model.energy(state.ebm!, x);
+  // sgld_z as the official code runs it: no prior term, with its look-ahead (latentChain.ts).
   // The chain differentiates with respect to the latents only: no parameter gradient runs.
-  const energy = (z: tf.Tensor): tf.Tensor1D => model.energy(state.ebm!, model.decode(state.vae, z as tf.Tensor2D));
-  const o = { ...sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldLatent)), proximity: false };
-  const r = sgldChain(energy, z0, z0, o);
+  const o = { ...sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldLatent)), prior: false };
+  const r = latentChain(decode, energy, z0, o);
   const out = cfg.calibration.distance === 'drift' ? z0.add(r.drift) : r.x.clone();
   [z0, r.x, r.drift].forEach((d) => d.dispose());
   return out;
