@@ -62,10 +62,10 @@ export interface InceptionFlags {
   inceptionOutput?: string;
 }
 
-export function inceptionOptions(cmd: Command): Command {
+export function inceptionOptions(cmd: Command, prefix = ''): Command {
   return cmd
-    .option('--inception <dir>', 'an Inception-v3 TF.js graph model (its folder or model.json): also report fid, the FID on its pool features')
-    .option('--inception-output <node>', "the graph node that holds the pool features (default: the model's only output)");
+    .option('--inception <dir>', `${prefix}an Inception-v3 TF.js graph model (its folder or model.json): also report fid, the FID on its pool features`)
+    .option('--inception-output <node>', `${prefix}the graph node that holds the pool features (default: the model's only output)`);
 }
 
 /** The engine's Inception options from the flags; --inception-output alone is refused. */

@@ -7,12 +7,14 @@
  * again reuses the metrics of runs whose checkpoint and settings have not changed.
  */
 import { statSync } from 'node:fs';
+import { UserError } from '../runLayout/errors.ts';
 import { READ_LIMITS, readJsonIfPresent } from '../runLayout/guardedRead.ts';
 import { writeFileAtomic } from '../engine/store/atomic.ts';
 import { resolveCheckpoint } from '../engine/store/checkpoint.ts';
 import { exampleSize, loadDataset } from '../engine/data/index.ts';
 import { MAIN_METRIC } from '../engine/eval/compare.ts';
-import { evaluate } from '../engine/eval/evaluate.ts';
+import { evaluate, type Distance } from '../engine/eval/evaluate.ts';
+import { loadInception, type FeatureNet, type InceptionOptions } from '../engine/eval/inception.ts';
 import { comparisonSvg, type Panel } from '../engine/eval/picture.ts';
 import { loadTrained } from '../engine/store/trainedModel.ts';
 import { readManifest, runDirOf, sweepFiles, type SweepManifest } from './manifest.ts';
@@ -27,6 +29,8 @@ export interface ReportOptions {
   /** Where that MCMC runs (default "pixel"; algorithm/sample.ts). */
   mcmcSpace?: McmcSpace;
   onLog?(message: string): void;
+  /** An Inception-v3 TF.js graph model: fid is reported too. */
+  inception?: InceptionOptions;
   /** Runs' Slurm queue states, for the "not in the report" list. */
   states?: RunState[];
 }
@@ -40,6 +44,8 @@ export interface RunEval {
   checkpoint: string;
   sampler: 'one-step' | 'mcmc';
   metrics: Record<string, number>;
+  /** For each Fréchet metric, the features it is measured on (as `ecvae eval`). */
+  distances?: Record<string, Distance>;
   secondsPerImage: number;
   /** What the evaluation depended on (checkpoint and settings): the next report reuses it while they stay the same. */
   evalKey?: string;
@@ -49,11 +55,12 @@ export interface RunEval {
  * What a run's evaluation depends on: its latest checkpoint (path, size, time) and the
  * settings. Undefined when the checkpoint cannot be found (the run is evaluated, and fails clearly).
  */
-function evalKey(runDir: string, o: Pick<ReportOptions, 'n' | 'mcmcSteps' | 'mcmcSpace'>): string | undefined {
+function evalKey(runDir: string, o: Pick<ReportOptions, 'n' | 'mcmcSteps' | 'mcmcSpace'>, net?: FeatureNet): string | undefined {
   try {
     const ck = resolveCheckpoint(runDir);
     const st = statSync(ck);
-    return `${ck}|${st.size}|${st.mtimeMs}|n=${o.n}|mcmc=${o.mcmcSteps}${o.mcmcSpace === 'latent' ? '|space=latent' : ''}`;
+    const fid = net ? `|inception=${net.model}|${statSync(net.model).mtimeMs}|${net.output}` : '';
+    return `${ck}|${st.size}|${st.mtimeMs}|n=${o.n}|mcmc=${o.mcmcSteps}${o.mcmcSpace === 'latent' ? '|space=latent' : ''}${fid}`;
   } catch {
     return undefined;
   }
@@ -182,6 +189,17 @@ const writeText = (file: string, text: string): void => writeFileAtomic(file, [B
 
 export async function sweepReport(dir: string, o: ReportOptions): Promise<SweepReport> {
   const m: SweepManifest = readManifest(dir);
+  if (o.inception && m.base.data.kind === 'gaussians25')
+    throw new UserError('request', 'FID needs image data; gaussians25 samples are points, measured by hqRatio and modes instead.');
+  const net = o.inception ? loadInception(o.inception) : undefined;
+  try {
+    return reportWith(dir, o, m, net);
+  } finally {
+    net?.dispose();
+  }
+}
+
+function reportWith(dir: string, o: ReportOptions, m: SweepManifest, net: FeatureNet | undefined): SweepReport {
   const states = o.states ?? sweepStates(dir, m);
   const runs: RunEval[] = [];
   const notes = new Set<string>();
@@ -198,7 +216,7 @@ export async function sweepReport(dir: string, o: ReportOptions): Promise<SweepR
     }
     // A run whose checkpoint and evaluation settings are those of the last report is not
     // evaluated again, unless its samples are the picture's (the first finished run of its point).
-    const key = evalKey(runDirOf(dir, run), o);
+    const key = evalKey(runDirOf(dir, run), o, net);
     const cached = key ? previous.get(`${run.name}\u0000${key}`) : undefined;
     if (cached && pictured.has(run.point)) {
       runs.push(...cached.map((e) => ({ ...e, labels: run.labels })));
@@ -211,7 +229,8 @@ export async function sweepReport(dir: string, o: ReportOptions): Promise<SweepR
       for (const steps of tm.ebm && o.mcmcSteps > 0 ? [0, o.mcmcSteps] : [0]) {
         const panelKey = `${run.point}\u0000${steps}`;
         let values: Float32Array | undefined;
-        const e = evaluate(tm, { n: o.n, mcmcSteps: steps, seed: run.seed + 1, ...(o.mcmcSpace ? { mcmcSpace: o.mcmcSpace } : {}) }, (x) => {
+        const opts = { n: o.n, mcmcSteps: steps, seed: run.seed + 1, ...(o.mcmcSpace ? { mcmcSpace: o.mcmcSpace } : {}), ...(net ? { inception: net } : {}) };
+        const e = evaluate(tm, opts, (x) => {
           if (shown.has(panelKey)) return;
           const pick = tm.model.dataShape.length === 3 ? x.slice(0, Math.min(PICTURE_IMAGES, x.shape[0]!)) : x;
           values = (pick.dataSync() as Float32Array).slice();
@@ -227,6 +246,7 @@ export async function sweepReport(dir: string, o: ReportOptions): Promise<SweepR
           checkpoint: tm.file,
           sampler: e.sampler,
           metrics: e.metrics,
+          ...(e.distances ? { distances: e.distances } : {}),
           secondsPerImage: e.secondsPerImage,
           ...(key ? { evalKey: key } : {}),
         };

@@ -23,6 +23,8 @@ test('ecvae sweep refuses bad input with a clear message and exit 2, before any 
   refused([toy, '--out', out, '--set', 'calibration.lambdaInit=1,-2'], /run lambdaInit=-2_seed=0: .*invalid/s);
   refused([toy], /needs --out/);
   refused(['--status', out, '--set', 'a=1'], /--set is for starting a sweep/);
+  refused([toy, '--out', out, '--inception', join(out, 'inception')], /--inception is for --report/);
+  refused(['--status', out, '--inception-output', 'pool_3'], /--inception-output is for --report/);
   refused([toy, '--out', out, '--executor', 'slurm', '--parallel', '2'], /--parallel is for --executor local/);
   refused([toy, '--out', out, '--slurm-opt', 'partition=x'], /--slurm-opt is for --executor slurm/);
   refused([toy, '--out', out, '--executor', 'slurm', '--slurm-opt', 'array=1-3'], /sets --array itself/);
@@ -54,4 +56,5 @@ test('--status and --report of a planned sweep: every run queued, the report lis
   assert.equal(r.runs.length, 0);
   assert.equal(r.missing.length, 4);
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /## Not in the report \(not finished\)\n\n- epsilon=0\.001_seed=0: queued/);
+  refused(['--report', out, '--inception', join(out, 'inception')], /FID needs image data/);
 });

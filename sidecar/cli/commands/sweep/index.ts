@@ -1,6 +1,6 @@
 /** `ecvae sweep`: its options and help; the work is in run.ts, loaded only when it runs. */
 import { Command, Option } from 'commander';
-import { backendOption, jsonOption, UsageError } from '../../args.ts';
+import { backendOption, inceptionOptions, jsonOption, UsageError } from '../../args.ts';
 import { protocolRange, wholeNumber } from '../../limits.ts';
 import type { SweepOptions } from './options.ts';
 
@@ -45,6 +45,7 @@ export function sweepCommand(): Command {
         .default(0)
         .argParser(wholeNumber('--mcmc-steps', protocolRange('sample', 'mcmcSteps'))),
     );
+  inceptionOptions(cmd, 'report: ');
   backendOption(cmd, 'report: TF.js backend of the evaluation');
   jsonOption(cmd);
   return cmd.action(async (config: string | undefined, opts: SweepOptions) => {
@@ -62,6 +63,9 @@ export function sweepCommand(): Command {
     ];
     if (config === undefined && startOnly.length)
       throw new UsageError(`${startOnly.join(', ')} ${startOnly.length > 1 ? 'are' : 'is'} for starting a sweep, not for --status or --report.`, 'sweep');
+    const reportOnly = [...given('--inception', opts.inception), ...given('--inception-output', opts.inceptionOutput)];
+    if (opts.report === undefined && reportOnly.length)
+      throw new UsageError(`${reportOnly.join(', ')} ${reportOnly.length > 1 ? 'are' : 'is'} for --report.`, 'sweep');
     if (opts.executor === 'slurm' && opts.parallel !== undefined)
       throw new UsageError('--parallel is for --executor local; Slurm decides how many tasks run at once.', 'sweep');
     if (opts.executor === 'local' && (opts.slurmOpt || opts.wait))

@@ -1,7 +1,7 @@
 /** The typed options of `ecvae sweep` (index.ts declares them as flags, run.ts acts on them). */
-import type { BackendOptions } from '../../args.ts';
+import type { BackendOptions, InceptionFlags } from '../../args.ts';
 
-export interface SweepOptions extends BackendOptions {
+export interface SweepOptions extends BackendOptions, InceptionFlags {
   seeds: string;
   set?: string[];
   out?: string;

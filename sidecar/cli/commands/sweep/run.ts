@@ -8,7 +8,7 @@ import { makePlan } from '../../../sweep/plan.ts';
 import { meanSd, sweepReport } from '../../../sweep/report.ts';
 import { queueStates, requireSbatch, slurmOptArgs, submitSlurm } from '../../../sweep/slurm.ts';
 import { countStates, sweepStates, type QueueEntry, type RunState } from '../../../sweep/state.ts';
-import { emit, outOf, requireFile } from '../../args.ts';
+import { emit, outOf, requireFile, inceptionOf } from '../../args.ts';
 import type { SweepOptions } from './options.ts';
 
 const say = (m: string): void => void process.stderr.write(m + '\n');
@@ -54,7 +54,8 @@ async function report(dirIn: string, o: SweepOptions): Promise<number> {
   const m = readManifest(dir);
   const { queue } = queueOf(m);
   await selectBackend(o.backend ?? m.base.backend);
-  const r = await sweepReport(dir, { n: o.n, mcmcSteps: o.mcmcSteps, states: sweepStates(dir, m, queue), onLog: say });
+  const inception = inceptionOf(o, 'sweep');
+  const r = await sweepReport(dir, { n: o.n, mcmcSteps: o.mcmcSteps, states: sweepStates(dir, m, queue), onLog: say, ...(inception ? { inception } : {}) });
   const main = r.mainMetric.name;
   emit(
     outOf(o),
