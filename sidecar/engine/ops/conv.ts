@@ -10,10 +10,15 @@
  * stride-1 convolutions (forward, input gradient and filter gradient) go through
  * Winograd F(4x4,3x3) (winograd.ts), those with an RGB side through our GEMM
  * (convNarrow.ts); a strided input gradient whose kernel size is a multiple of the
- * stride is s² stride-1 convolutions without the dilation's zeros (subPixel.ts). The
- * gradient with respect to an objective's data is not computed (constantInputs.ts).
+ * stride is s² stride-1 convolutions without the dilation's zeros (subPixel.ts).
  * Backends with good native gradient kernels (tfjs-node, WebGPU) use tf.conv2d's own
  * gradient instead (policy.ts).
+ *
+ * The op (conv2d), its kernel (EcvaeConv2D: convBias, registered on WASM and CPU) and its
+ * gradient (one lazy thunk per input: x, filter, bias) are the sections at the end; the
+ * tape runs only the thunks of inputs on the path to what is differentiated, so SGLD
+ * (the gradient with respect to x) computes no filter gradients, and a training pass
+ * none with respect to its data.
  */
 import * as tf from '../core/tf.ts';
 import { registerComposedKernel, registerGradientOnce, useComposedGradients } from './policy.ts';
