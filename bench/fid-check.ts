@@ -9,9 +9,10 @@
  *    (test/graphModel.ts) of 512 and 2048 features, with fewer images than features
  *    (singular covariances) and more.
  * Prints one JSON line per case on stderr and a summary line on stdout:
- *   {"cases": [{"case", "n", "d", "route", "ours", "scipy", "relErr", "numpyEigh", "relErrEigh", ...}], "maxRelErr"}
- * (numpyEigh: the same distance in numpy through symmetric eigen-decompositions, which
- * tells scipy's sqrtm round-off on near-singular products from ours).
+ *   {"cases": [{"case", "n", "d", "route", "ours", "scipy", "relErr", "numpyEigh", "numpySvd", ...}], "maxRelErr"}
+ * (numpyEigh, numpySvd: the same distance in numpy through symmetric eigen-decompositions
+ * and through the SVD of the centred samples' cross product, which tell scipy's sqrtm
+ * round-off on near-singular products from ours).
  *   npm run bench:fid -- [--large] [--backend wasm]
  * --large adds 2048-d features from 2,500 images per set (the covariance route at
  * Inception's size: minutes in float64 JavaScript).
@@ -92,6 +93,8 @@ function check(name: string, a: { f: Float32Array; d: number }, b: { f: Float32A
     scipyOffset: ref.offset,
     numpyEigh: ref.fid_symmetric,
     relErrEigh: Math.abs(ours - ref.fid_symmetric) / Math.abs(ref.fid_symmetric),
+    numpySvd: ref.fid_svd,
+    relErrSvd: Math.abs(ours - ref.fid_svd) / Math.abs(ref.fid_svd),
     scipyImagDiagMax: ref.imag_diag_max,
     oursSeconds: Number(oursSeconds.toFixed(2)),
     scipySeconds: Number(ref.seconds.toFixed(2)),

@@ -20,6 +20,8 @@ export interface ScipyFid {
   seconds: number;
   /** The same distance through numpy's symmetric eigh instead of sqrtm. */
   fid_symmetric: number;
+  /** The same distance from the samples: the nuclear norm of X_a X_b^T by numpy's SVD. */
+  fid_svd: number;
   numpy: string;
   scipy: string;
 }

@@ -3,8 +3,9 @@ calculate_frechet_distance): numpy's mean and cov, scipy.linalg.sqrtm of sigma1 
 an eps * I offset when that is not finite, the real part when it comes back complex.
 Independent of our implementation (sidecar/engine/eval/frechet.ts), to check it.
 
-Also the same distance through symmetric eigen-decompositions (fid_symmetric), which
-shows how much of a difference is scipy's sqrtm on near-singular products.
+Also the same distance through symmetric eigen-decompositions (fid_symmetric) and
+through the SVD of the centred samples' cross product (fid_svd), which show how much
+of a difference is scipy's sqrtm on near-singular products.
 
   /usr/bin/python3 fid_reference.py a.npy b.npy  ->  one JSON line on stdout
 """
@@ -43,6 +44,16 @@ def frechet_distance_symmetric(mu1, sigma1, mu2, sigma2):
     return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * tr)
 
 
+def frechet_distance_svd(a, b):
+    """The same distance from the samples: Tr((S1 S2)^1/2) is the nuclear norm of
+    Xa Xb^T (centred rows scaled by 1/sqrt(n - 1)), by LAPACK's SVD."""
+    xa = (a - a.mean(axis=0)) / np.sqrt(len(a) - 1)
+    xb = (b - b.mean(axis=0)) / np.sqrt(len(b) - 1)
+    diff = a.mean(axis=0) - b.mean(axis=0)
+    nuclear = np.linalg.svd(xa.dot(xb.T), compute_uv=False).sum()
+    return float(diff.dot(diff) + (xa ** 2).sum() + (xb ** 2).sum() - 2 * nuclear)
+
+
 def main():
     a = np.load(sys.argv[1]).astype(np.float64)
     b = np.load(sys.argv[2]).astype(np.float64)
@@ -52,6 +63,7 @@ def main():
     seconds = time.time() - t
     print(json.dumps({"fid": fid, "offset": offset, "imag_diag_max": imag, "seconds": seconds,
                       "fid_symmetric": frechet_distance_symmetric(*moments),
+                      "fid_svd": frechet_distance_svd(a, b),
                       "numpy": np.__version__, "scipy": __import__("scipy").__version__}))
 
 
