@@ -303,7 +303,7 @@ export interface RestoreParams {
    */
   stepSize?: number;
   /**
-   * Weight of the energy term (default 1).
+   * Weight of the energy term, per unit of the model's temperature (the term is w·τ·E/τ; default 1).
    */
   energyWeight?: number;
   /**

@@ -4,7 +4,7 @@ export interface RestoreOptions {
   stepSize: number;
   /** Data-consistency std in [-1, 1] units for noiseless tasks (denoising uses its noise level instead). */
   dataSigma: number;
-  /** Weight w of the energy term. */
+  /** Weight w of the energy term, per unit temperature: the term is w·tau·(E/tau) (restore.ts). */
   energyWeight: number;
   /** Initial Langevin noise multiplier, annealed to 0. */
   noiseScale: number;

@@ -36,7 +36,7 @@ export function restoreCommand(): Command {
       new Option('--step-size <s>', `Langevin step size (default: ${RESTORE_DEFAULTS.stepSize})`).argParser(realNumber('--step-size', range('stepSize'))),
     )
     .addOption(
-      new Option('--energy-weight <w>', `weight of the energy term (default: ${RESTORE_DEFAULTS.energyWeight})`).argParser(
+      new Option('--energy-weight <w>', `weight of the energy term, per unit of the model's temperature (default: ${RESTORE_DEFAULTS.energyWeight})`).argParser(
         realNumber('--energy-weight', range('energyWeight')),
       ),
     )
