@@ -151,10 +151,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
       };
       pass();
       withFilterCache(pass); // a chain's scope: derived filters kept across passes
-      const before = tf.memory().numTensors;
+      const memory = (): number[] => [tf.memory().numTensors, tf.memory().numBytes, tf.backend().numDataIds()];
+      const before = memory();
       pass();
       withFilterCache(pass);
-      assert.equal(tf.memory().numTensors, before, 'tensors after the passes');
+      assert.deepEqual(memory(), before, 'tensors, bytes and backend buffers after the passes');
       tf.dispose(Object.values(inputs));
     });
   }
@@ -232,6 +233,15 @@ test('spectral normalisation runs its gradient only where the weight is differen
         conv2d(xx as tf.Tensor4D, spectralNormalize(ww, u).weight as tf.Tensor4D, tf.zeros([6]), { stride: 1, pad: 1 }).sum() as tf.Scalar;
       assert.equal(countCalls(spectralNormGradients, () => void tf.grad((xx: tf.Tensor) => y(xx, w))(x)).weight, 0, `${backend}: d/dx`);
       assert.equal(countCalls(spectralNormGradients, () => void tf.grad((ww: tf.Tensor) => y(x, ww))(w)).weight, 1, `${backend}: d/dw`);
+      // In a FilterCache scope (a chain's steps) the normalised weight is made once and shared, so are the transforms made from it.
+      const [a1, a2] = withFilterCache(() => [spectralNormalize(w, u).weight, spectralNormalize(w, u).weight]);
+      assert.equal(a1!.dataId, a2!.dataId, `${backend}: one normalised weight per scope`);
+      assert.notEqual(spectralNormalize(w, u).weight.dataId, spectralNormalize(w, u).weight.dataId, `${backend}: outside a scope, each pass its own`);
+      // A new u (a training pass's second use reads the u the first proposed) is a new power iteration.
+      withFilterCache(() => {
+        const first = spectralNormalize(w, u);
+        assert.notEqual(spectralNormalize(w, first.u).weight.dataId, first.weight.dataId, `${backend}: a new u, a new weight`);
+      });
     });
   }
 });

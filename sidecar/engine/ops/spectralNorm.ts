@@ -15,8 +15,8 @@
  */
 import * as tf from '../core/tf.ts';
 import { stopGradient } from './elementwise.ts';
-import { derived } from './filterCache.ts';
-import { registerComposedKernel, registerGradientOnce, useComposedGradients } from './policy.ts';
+import { derived, filterCacheActive } from './filterCache.ts';
+import { COMPOSED_BACKENDS, registerGradientOnce, useComposedGradients } from './policy.ts';
 
 /** torch.nn.functional.normalize's floor on the norm. */
 const SN_EPS = 1e-12;
@@ -46,9 +46,27 @@ function normalised(w: tf.Tensor, u0: tf.Tensor, detach: (m: tf.Tensor2D) => tf.
   return [w.div(s.sigma), s.u.reshape([-1]) as tf.Tensor1D];
 }
 
-// Kernel.
+// Kernel: the outputs share the data of the ones kept in the scope (a reference, as
+// TF.js's own Reshape and the CPU backend's Identity do), so every step of a chain passes
+// the same weight data on and the transforms keyed by it are found.
 const SPECTRAL_NORMALIZE = 'EcvaeSpectralNormalize';
-registerComposedKernel(SPECTRAL_NORMALIZE, ({ w, u }) => derived('sn', w!, () => normalised(w!, u!, (m) => m), [u!]).map((t) => t.clone()));
+for (const backendName of COMPOSED_BACKENDS) {
+  if (tf.getKernel(SPECTRAL_NORMALIZE, backendName)) continue;
+  tf.registerKernel({
+    kernelName: SPECTRAL_NORMALIZE,
+    backendName,
+    kernelFunc: ({ inputs, backend }) => {
+      const { w, u } = inputs as unknown as { w: tf.Tensor; u: tf.Tensor };
+      const outs = tf.tidy(() => derived('sn', w, () => normalised(w, u, (m) => m), [u]));
+      const infos = outs.map((t) => {
+        (backend as unknown as { incRef(dataId: object): void }).incRef(t.dataId);
+        return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
+      });
+      if (!filterCacheActive()) tf.dispose(outs); // made for this call only: the outputs hold the data
+      return infos;
+    },
+  });
+}
 
 // Gradient.
 /** The gradient pass of spectral normalisation (an object, so that tests can count its calls). */
