@@ -2,7 +2,7 @@
  * Test-time MCMC in latent space (algorithm/latentChain.ts, the official sgld_z) and the
  * sampler option that runs it (mcmcSpace "latent", algorithm/sample.ts): the chain's
  * steps against a hand computation (look-ahead included), shapes, determinism, the energy
- * it lowers, flat tensor counts, refused values.
+ * it lowers, flat tensor counts (also when cancelled mid-chain), refused values.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -102,7 +102,12 @@ test('latent sampler: shapes, the same samples for a seed, lower energy on avera
   tf.tidy(() => assertClose(alone.mcmc!.dataSync(), a.mcmc!.slice(0, 2).dataSync(), 1e-4, 1e-5, 'rows independent of the batch'));
   first.dispose();
   [a, b, c, alone].forEach((d) => d.dispose());
-  assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+  let pauses = 0;
+  const cancel = async (): Promise<void> => {
+    if (++pauses === 4) throw new Error('cancelled');
+  };
+  await assert.rejects(drawAsync(m, o, cancel), /cancelled/);
+  assert.equal(tf.memory().numTensors, before, 'no tensors left behind, cancelled mid-chain or not');
   assert.throws(() => draw(m, { ...o, mcmcSpace: 'latnet' as McmcSpace }), /MCMC space must be one of pixel, latent \(got "latnet"\)/);
   const vae = { ...m, ebm: undefined } as unknown as TrainedModel;
   assert.throws(() => draw(vae, o), /needs an energy model/);
