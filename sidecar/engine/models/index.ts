@@ -20,7 +20,7 @@ export function buildModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
   const flow = (): FlowSettings => ({ blocks: m.flow.blocks, hidden: m.flow.hidden, batchNorm: m.flow.batchNorm });
   if (m.kind === 'flow') {
     // The generator is the flow; the energy is the one the VAE family for this data would have.
-    const family = familyModel({ ...m, kind: 'auto' }, dataShape);
+    const family = withInit(familyModel({ ...m, kind: 'auto' }, dataShape), m.init);
     return flowModel(family, flow(), m.flow.dequantize ?? (dataShape.length === 3 ? 2 / 255 : 0));
   }
   // m.init is absent in the configs of runs written before it existed; only a new run's start reads it.
