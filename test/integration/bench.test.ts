@@ -75,3 +75,62 @@ test('bench/conv-kernels.ts prints direct vs Winograd timings per layer, batch a
   assert.equal(gemms.length, 3);
   for (const g of gemms) for (const k of ['tf_matmul_gflops', ...variants.map((v) => `${v}_gflops`)]) assert.ok((g[k] as number) > 0, `${g.gemm} ${k}`);
 });
+
+/** Runs a bench script with `args` and returns its last stdout line as JSON. */
+function runBench(script: string, args: string[]): Record<string, unknown> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', script), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return lastJson(r.stdout);
+}
+
+test('bench/paper32.ts prints our seconds per iteration and, same run, the official networks in PyTorch with the ratio', () => {
+  const j = runBench('paper32.ts', [
+    '--json',
+    '--width-factor',
+    '0.015625',
+    '--batch',
+    '2',
+    '--steps',
+    '1',
+    '--iters',
+    '1',
+    '--warmup',
+    '0',
+    '--backend',
+    'wasm',
+  ]);
+  assert.deepEqual([j.model, j.width_factor, j.batch, j.steps], ['paper32', 0.015625, 2, 1]);
+  assert.ok((j.sec_per_iter as number) > 0);
+  if (j.torch === undefined) {
+    assert.match(String(j.torch_impl), /^pytorch-/);
+    assert.ok((j.torch_sec_per_iter as number) > 0);
+    assert.ok(Math.abs((j.ratio_to_torch as number) - (j.sec_per_iter as number) / (j.torch_sec_per_iter as number)) < 1e-9);
+  } else assert.match(String(j.torch), /^not run: /);
+});
+
+test('bench/energy-accuracy.ts: the WASM kernels match the cpu backend on the paper32 energy, its input gradient and each convolution', () => {
+  const j = runBench('energy-accuracy.ts', ['--width-factor', '0.015625', '--batch', '1']);
+  const builds = ['relaxed', 'simd'].filter((v) => j[v] !== undefined);
+  assert.ok(builds.includes('simd'));
+  for (const v of builds) {
+    const r = j[v] as {
+      energy: { norm_rel: number };
+      input_grad: { norm_rel: number };
+      input_grad_moved_images: { norm_rel: number };
+      layers: { forward: { norm_rel: number }; input_grad: { norm_rel: number } }[];
+    };
+    // Each convolution alone has no kinks: there the kernels must match outright.
+    assert.ok(r.layers.length > 0 && r.layers.every((l) => l.forward.norm_rel < 1e-4 && l.input_grad.norm_rel < 1e-4), v);
+    // The whole energy's gradient may differ by as much as it moves when the images move by 1e-6 (leaky ReLUs switching slope).
+    const floor = Math.max((j.reference_moved_images as { norm_rel: number }).norm_rel, r.input_grad_moved_images.norm_rel);
+    assert.ok(r.energy.norm_rel < 1e-4, `${v} energy ${r.energy.norm_rel}`);
+    assert.ok(r.input_grad.norm_rel < Math.max(1e-4, 3 * floor), `${v} input gradient ${r.input_grad.norm_rel}, floor ${floor}`);
+  }
+});
+
+test('bench/mnist-speed.ts prints warm sampling and restoration speed of the MNIST example without leaking tensors', () => {
+  const j = runBench('mnist-speed.ts', ['--n', '16', '--repeats', '1', '--backend', 'wasm']);
+  assert.ok((j.sampling_images_per_sec as number) > 0 && (j.restore_seconds as number) > 0);
+  assert.equal(j.restore_steps, 50);
+  assert.equal(j.tensors_leaked, 0);
+});
