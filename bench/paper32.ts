@@ -8,7 +8,7 @@
  * steps and threads (bench/official/torch_paper32.py) in the same run, and the ratio of
  * the two. Prints one JSON line: seconds per iteration (median), the model's parameter
  * counts, threads, backend, peak resident memory of the process, PyTorch's seconds.
- *   npm run bench:paper32 -- [--preset paper32|paper64|paper256] [--width-factor 0.125] [--batch 128] [--steps 15] [--iters 3] [--warmup 1] [--backend auto] [--threads auto|N] [--json] [--no-torch]
+ *   npm run bench:paper32 -- [--preset paper32|paper64|paper256] [--width-factor 0.125] [--batch 128] [--steps 15] [--iters 3] [--warmup 1] [--backend auto] [--threads auto|N] [--json] [--no-torch] [--profile]
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     threads: { type: 'string', default: 'auto' },
     json: { type: 'boolean' }, // the output is JSON either way; accepted like `npm run bench -- --json`
     'no-torch': { type: 'boolean' },
+    // one more iteration under tf.profile: this thread's kernels by total time (with one thread, the whole iteration's)
+    profile: { type: 'boolean' },
   },
 });
 const [widthFactor, B, K, iters, warmup] = ['width-factor', 'batch', 'steps', 'iters', 'warmup'].map((k) => Number(values[k as keyof typeof values]));
@@ -74,6 +76,7 @@ for (let i = 0; i < warmup! + iters!; i++) {
   console.error(`iteration ${i + 1}: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 }
 times.sort((a, b) => a - b);
+const profile = values.profile ? await kernelProfile() : undefined;
 disposeTrainState(state);
 x.dispose();
 await pool.close();
@@ -102,6 +105,7 @@ process.stdout.write(
     // What `ecvae train` checks before it starts (memory.ts): a batch whose estimate is past the budget is refused there.
     memory_estimate_gb_per_thread: Number((estimateTrainingMemory(model, B!, pool.threads).perThreadBytes / 2 ** 30).toFixed(2)),
     refused_by_train: memoryProblem(model, B!, pool.threads, report.backend) !== undefined,
+    ...(profile ? { profile } : {}),
     ...('sec' in torch
       ? { torch_impl: torch.impl, torch_sec_per_iter: torch.sec, torch_times: torch.times, ratio_to_torch: secPerIter / torch.sec }
       : { torch: `not run: ${torch.skipped}` }),
@@ -130,4 +134,25 @@ function torchPaper32(a: {
   }
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { impl: string; sec_per_iter: number; times: number[] };
   return { impl: j.impl, sec: j.sec_per_iter, times: j.times };
+}
+
+/** One more iteration under tf.profile: its wall time, kernel calls and the kernels with the most time. */
+async function kernelProfile(): Promise<{ wall_ms: number; kernel_calls: number; top_kernels: { name: string; ms: number; calls: number }[] }> {
+  const t0 = performance.now();
+  const info = await tf.profile(async () => {
+    await trainIteration(model, cfg, state, x, pool);
+  });
+  const wall = performance.now() - t0;
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += Number(k.kernelTimeMs);
+    e.calls++;
+    byName.set(k.name, e);
+  }
+  const top = [...byName.entries()]
+    .map(([name, e]) => ({ name, ms: Math.round(e.ms), calls: e.calls }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 12);
+  return { wall_ms: Math.round(wall), kernel_calls: info.kernels.length, top_kernels: top };
 }

@@ -98,8 +98,11 @@ test('bench/paper32.ts prints our seconds per iteration and, same run, the offic
     '0',
     '--backend',
     'wasm',
+    '--profile',
   ]);
   assert.deepEqual([j.model, j.width_factor, j.batch, j.steps], ['paper32', 0.015625, 2, 1]);
+  const profile = j.profile as { kernel_calls: number; top_kernels: { name: string; ms: number; calls: number }[] };
+  assert.ok(profile.kernel_calls > 0 && profile.top_kernels.length > 0 && profile.top_kernels.every((k) => k.calls > 0));
   assert.ok((j.sec_per_iter as number) > 0);
   if (j.torch === undefined) {
     assert.match(String(j.torch_impl), /^pytorch-/);
