@@ -23,6 +23,7 @@ import { deriveSeed } from '../core/rng.ts';
 import { langevinStep } from '../algorithm/sgld.ts';
 import * as tf from '../core/tf.ts';
 import { rangeNullProject, type Degradation } from './degradations.ts';
+import { stopGradient } from '../ops/elementwise.ts';
 
 import type { RestoreOptions } from './options.ts';
 
@@ -63,9 +64,10 @@ export async function restore(
   // The chain differentiates with respect to z only: no parameter gradient runs.
   const step = (z: tf.Tensor2D, t: number): tf.Tensor2D =>
     tf.tidy((): tf.Tensor2D => {
-      const xrn = target(generateFrom(model, vae, z) as tf.Tensor4D);
       const g = tf.grad((v: tf.Tensor) => {
-        const x = generateFrom(model, vae, v as tf.Tensor2D);
+        const x = generateFrom(model, vae, v as tf.Tensor2D) as tf.Tensor4D;
+        // The data term pulls toward a target made from this decode, held fixed: one decoder pass per step.
+        const xrn = target(stopGradient(x));
         const data = tf
           .squaredDifference(x, xrn)
           .sum()
