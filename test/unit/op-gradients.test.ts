@@ -16,6 +16,7 @@ import { convTranspose2d, convTransposeGradients } from '../../sidecar/engine/op
 import { denseGradients, denseOp } from '../../sidecar/engine/ops/dense.ts';
 import { fusedHead, fusedHeadSuits, headGradients, type HeadWeights } from '../../sidecar/engine/ops/energyHead.ts';
 import { spectralNormGradients, spectralNormalize } from '../../sidecar/engine/ops/spectralNorm.ts';
+import { glu } from '../../sidecar/engine/models/paperLayers.ts';
 import { withFilterCache } from '../../sidecar/engine/ops/filterCache.ts';
 import { objectiveGrads } from '../../sidecar/engine/algorithm/objectives.ts';
 import { convModel } from '../../sidecar/engine/models/conv.ts';
@@ -94,6 +95,12 @@ const cases: OpCase[] = [
     inputs: () => ({ h: randT([4, 4, 4, 8], 24), w1: randT([8, 12], 25, 0.4), b1: randT([12], 26, 0.1), w2: randT([12, 1], 27, 0.4), b2: randT([1], 28) }),
     apply: (i) => fusedHead(t4(i.h), head(i)),
     runs: () => tf.getBackend() === 'wasm',
+  },
+  // Its op splits the channels (channelHalves.ts); an odd width per half so no run is SIMD-aligned.
+  {
+    name: 'GLU (channel halves)',
+    inputs: () => ({ x: randT([2, 3, 3, 14], 29) }),
+    apply: (i) => glu(t4(i.x)),
   },
 ];
 

@@ -7,6 +7,7 @@
 import * as tf from '../core/tf.ts';
 import type { ConvGeometry } from '../ops/conv.ts';
 import { conv2d } from '../ops/conv.ts';
+import { channelHalves } from '../ops/channelHalves.ts';
 import { convTranspose2d } from '../ops/convTranspose.ts';
 import { denseOp } from '../ops/dense.ts';
 import { spectralNormalize, unit } from '../ops/spectralNorm.ts';
@@ -149,7 +150,7 @@ export function batchNorm<T extends tf.Tensor>(p: Params, name: string, x: T, o:
 
 /** Gated linear unit over channels (FastGAN's GLU): first half · sigmoid(second half). */
 export function glu(x: tf.Tensor4D): tf.Tensor4D {
-  const [a, b] = tf.split(x, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+  const [a, b] = channelHalves(x);
   return a.mul(tf.sigmoid(b));
 }
 
