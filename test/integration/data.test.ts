@@ -61,6 +61,12 @@ test('25 Gaussians: points lie near the 25 modes with the configured spread', ()
   assert.ok(Math.abs(std - 0.02) < 0.002, `per-axis std ${std}, expected 0.05·scale = 0.02`);
 });
 
+test('gather refuses an index outside the dataset instead of returning zeros', () => {
+  const d = loadDataset(withDefaults({ data: { kind: 'gaussians25', count: 100, scale: 0.4 } }).data, 0);
+  assert.deepEqual(Array.from(gather(d, [99])), Array.from(d.x.subarray(198, 200)));
+  for (const bad of [100, -1, 1.5]) assert.throws(() => gather(d, [0, bad]), /example index .* outside the dataset's 100/);
+});
+
 test('batches are a deterministic function of (seed, iteration) and cover each epoch once', () => {
   const a = batchIndices(100, 10, 7, 3);
   assert.deepEqual(Array.from(a), Array.from(batchIndices(100, 10, 7, 3)));

@@ -59,6 +59,11 @@ export function trainingBatch(d: Dataset, batch: number, t: number, seed: number
 export function gather(d: Dataset, idx: ArrayLike<number>): Float32Array {
   const e = exampleSize(d);
   const out = new Float32Array(idx.length * e);
-  for (let i = 0; i < idx.length; i++) out.set(d.x.subarray(idx[i]! * e, (idx[i]! + 1) * e), i * e);
+  for (let i = 0; i < idx.length; i++) {
+    const k = idx[i]!;
+    // A subarray past the end is empty and would leave zeros: an index bug must not pass as data.
+    if (!Number.isInteger(k) || k < 0 || k >= d.size) throw new RangeError(`internal: example index ${k} outside the dataset's ${d.size}`);
+    out.set(d.x.subarray(k * e, (k + 1) * e), i * e);
+  }
   return out;
 }
