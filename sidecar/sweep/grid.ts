@@ -83,6 +83,10 @@ export function checkConfigPath(path: string): void {
   const keys = path.split('.');
   if (RESERVED.has(keys[0]!) && keys.length === 1)
     throw new SweepError(keys[0] === 'seed' ? '--set seed: give the seeds with --seeds 0,1,2.' : `--set ${path}: a sweep names each run itself.`);
+  // Every run of a sweep trains to the same count (local.ts passes it to each run), so a
+  // per-run value would be overridden without a word.
+  if (path === 'training.iterations')
+    throw new SweepError('--set training.iterations: every run of a sweep trains as long; give the count with --iterations N.');
   let node = schema();
   for (let i = 0; i < keys.length; i++) {
     const props = propertiesOf(node);

@@ -45,6 +45,7 @@ test('--set: a path that is not in the config schema is a clear error that names
   assert.throws(() => parseSetFlag('trainig.iterations=5'), /the config has no field "trainig"\. Did you mean "training"\?/);
   assert.throws(() => parseSetFlag('training.iterations.x=5'), /is a value, not an object/);
   assert.throws(() => parseSetFlag('seed=1,2'), /--seeds/);
+  assert.throws(() => parseSetFlag('training.iterations=9000'), /every run of a sweep trains as long; give the count with --iterations N/);
   assert.throws(() => parseSetFlag('calibration.lambdaInit'), /expected path=value/);
   assert.throws(() => parseSetFlag('calibration.lambdaInit=1,,2'), /empty value/);
   assert.throws(() => parseSetFlag('training.beta=0.1,1e400'), /--set training\.beta: 1e400 is not a finite number/);
