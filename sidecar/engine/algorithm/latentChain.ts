@@ -13,9 +13,8 @@
  * that z stays near the prior).
  */
 import * as tf from '../core/tf.ts';
-import { FilterCache } from '../ops/filterCache.ts';
 import { rowNoise } from '../ops/rowNoise.ts';
-import type { EnergyFn, SgldOptions, SgldResult } from './sgld.ts';
+import { runChain, runChainAsync, type EnergyFn, type SgldOptions, type SgldResult } from './sgld.ts';
 
 export interface LatentChainOptions extends Pick<SgldOptions, 'steps' | 'stepSize' | 'noiseScale' | 'seed' | 'rowOffset'> {
   /** Adds ||z||^2/2 (the N(0, I) prior of the chain's space) to the potential. */
@@ -72,41 +71,16 @@ function decodedShape(decode: (z: tf.Tensor2D) => tf.Tensor, z: tf.Tensor2D): nu
 
 /** Runs the chain to its end. */
 export function latentChain(decode: (z: tf.Tensor2D) => tf.Tensor, energy: EnergyFn, start: tf.Tensor2D, o: LatentChainOptions): SgldResult {
-  const cache = new FilterCache(); // the weights are fixed for the whole chain
-  const steps = latentChainSteps(decode, energy, start, o);
-  try {
-    for (;;) {
-      const r = cache.run(() => steps.next());
-      if (r.done) return r.value;
-    }
-  } catch (err) {
-    cache.run(() => steps.return(undefined as never));
-    throw err;
-  } finally {
-    cache.dispose();
-  }
+  return runChain(latentChainSteps(decode, energy, start, o));
 }
 
 /** `latentChain` with `pause` awaited between steps (pause throws to cancel; nothing leaks). */
-export async function latentChainAsync(
+export function latentChainAsync(
   decode: (z: tf.Tensor2D) => tf.Tensor,
   energy: EnergyFn,
   start: tf.Tensor2D,
   o: LatentChainOptions,
   pause: () => Promise<void>,
 ): Promise<SgldResult> {
-  const steps = latentChainSteps(decode, energy, start, o);
-  const cache = new FilterCache();
-  try {
-    for (;;) {
-      const r = cache.run(() => steps.next());
-      if (r.done) return r.value;
-      await pause();
-    }
-  } catch (err) {
-    cache.run(() => steps.return(undefined as never)); // runs the chain's cleanup
-    throw err;
-  } finally {
-    cache.dispose();
-  }
+  return runChainAsync(latentChainSteps(decode, energy, start, o), pause);
 }

@@ -14,7 +14,7 @@ import { MCMC_SPACES, type McmcSpace } from './mcmcSpace.ts';
 import { latentChain, latentChainAsync, type LatentChainOptions } from './latentChain.ts';
 import type { Params } from '../core/params.ts';
 import { deriveSeed, Stream } from '../core/rng.ts';
-import { sgld, sgldAsync, sgldOptions } from './sgld.ts';
+import { sgld, sgldAsync, sgldOptions, type SgldResult } from './sgld.ts';
 import * as tf from '../core/tf.ts';
 import type { TrainedModel } from '../store/trainedModel.ts';
 import { UserError } from '../../runLayout/errors.ts';
@@ -84,7 +84,19 @@ function latentChunk(m: TrainedModel, n: tf.Tensor2D, i: number, k: number, step
   const noise = drawDecoderNoise(m.model, k, deriveSeed(seed, Stream.decoderNoise, i));
   const decode = (v: tf.Tensor2D): tf.Tensor => inEvalMode(() => generateFrom(m.model, m.vae, v, noise));
   const o: LatentChainOptions = { ...sgldOptions(m.config, steps, deriveSeed(seed, Stream.sgldLatent)), rowOffset: i, prior: true };
-  return { start: n.slice(i, k), decode, o, dispose: () => noise?.forEach((t) => t.dispose()) };
+  const start = n.slice(i, k);
+  return {
+    start,
+    decode,
+    o,
+    /** The decoded end of the chain; the chain's tensors are disposed. */
+    finish(r: SgldResult): tf.Tensor {
+      const x = tf.tidy(() => decode(r.x as tf.Tensor2D));
+      tf.dispose([r.x, r.drift]);
+      return x;
+    },
+    dispose: () => tf.dispose([start, ...(noise ?? [])]),
+  };
 }
 
 /** Latent-space refinement: the chain on base latents `n`, then decoded (the same noise as the one-step decode). */
@@ -92,12 +104,8 @@ export function refineLatent(m: TrainedModel, n: tf.Tensor2D, steps: number, see
   return inChunks(n.shape[0], (i, k) => {
     const c = latentChunk(m, n, i, k, steps, seed);
     try {
-      const r = latentChain(c.decode, testEnergy(m.model, m.ebm!), c.start, c.o);
-      const x = tf.tidy(() => c.decode(r.x as tf.Tensor2D));
-      tf.dispose([r.x, r.drift]);
-      return x;
+      return c.finish(latentChain(c.decode, testEnergy(m.model, m.ebm!), c.start, c.o));
     } finally {
-      c.start.dispose();
       c.dispose();
     }
   });
@@ -213,12 +221,8 @@ export async function drawAsync(m: TrainedModel, o: DrawOptions, pause: () => Pr
 async function latentChunkAsync(m: TrainedModel, n: tf.Tensor2D, i: number, k: number, o: DrawOptions, pause: () => Promise<void>): Promise<tf.Tensor> {
   const c = latentChunk(m, n, i, k, o.mcmcSteps, o.seed);
   try {
-    const r = await latentChainAsync(c.decode, testEnergy(m.model, m.ebm!), c.start, c.o, pause);
-    const x = tf.tidy(() => c.decode(r.x as tf.Tensor2D));
-    tf.dispose([r.x, r.drift]);
-    return x;
+    return c.finish(await latentChainAsync(c.decode, testEnergy(m.model, m.ebm!), c.start, c.o, pause));
   } finally {
-    c.start.dispose();
     c.dispose();
   }
 }

@@ -70,7 +70,7 @@ export interface SgldResult {
 
 /** Runs the chain from `start`, conditioned on `cond`. Returns new tensors; inputs are untouched. */
 export function sgldChain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): SgldResult {
-  return withFilterCache(() => chain(energy, start, cond, o));
+  return runChain(chainSteps(energy, start, cond, o));
 }
 
 /** The chain's end only (test-time refinement). */
@@ -82,19 +82,31 @@ export function sgld(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: Sgl
 
 /**
  * `sgld` with `pause` awaited between steps, so that a long chain served by the sidecar
- * lets other requests and cancellation in (pause throws to cancel; nothing leaks). The
- * same steps and noise as `sgld`.
+ * lets other requests and cancellation in. The same steps and noise as `sgld`.
  */
 export async function sgldAsync(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions, pause: () => Promise<void>): Promise<tf.Tensor> {
-  const steps = chainSteps(energy, start, cond, o);
-  const cache = new FilterCache(); // one for the whole chain, as sgld's
+  const r = await runChainAsync(chainSteps(energy, start, cond, o), pause);
+  r.drift.dispose();
+  return r.x;
+}
+
+/** Runs a chain's steps (a generator yielding between steps) to its end in one FilterCache: the weights are fixed for the whole chain. */
+export function runChain<R>(steps: Generator<void, R, void>): R {
+  return withFilterCache(() => {
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  });
+}
+
+/** `runChain` with `pause` awaited between steps (pause throws to cancel; the chain's own cleanup runs, nothing leaks). */
+export async function runChainAsync<R>(steps: Generator<void, R, void>, pause: () => Promise<void>): Promise<R> {
+  const cache = new FilterCache();
   try {
     for (;;) {
       const r = cache.run(() => steps.next());
-      if (r.done) {
-        r.value.drift.dispose();
-        return r.value.x;
-      }
+      if (r.done) return r.value;
       await pause();
     }
   } catch (err) {
@@ -102,14 +114,6 @@ export async function sgldAsync(energy: EnergyFn, start: tf.Tensor, cond: tf.Ten
     throw err;
   } finally {
     cache.dispose();
-  }
-}
-
-function chain(energy: EnergyFn, start: tf.Tensor, cond: tf.Tensor, o: SgldOptions): SgldResult {
-  const steps = chainSteps(energy, start, cond, o);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
   }
 }
 
