@@ -19,6 +19,7 @@ import { narrowConv2d, narrowConvInputGrad, narrowSuits } from '../sidecar/engin
 import { kernelsOf, kernelVariant, offsetOf, useKernelVariant, type WasmBackendLike } from '../sidecar/engine/ops/wasmKernels.ts';
 import { winogradAvailable, winogradConv2d, winogradFilter, winogradFilterGrad } from '../sidecar/engine/ops/winograd.ts';
 import * as tf from '../sidecar/engine/core/tf.ts';
+import { medianMs } from './medianMs.ts';
 
 console.log = console.error; // keep stdout for the JSON result
 
@@ -26,19 +27,7 @@ const { values } = parseArgs({ options: { backend: { type: 'string', default: 'a
 const reps = Number(values.reps);
 const report = await selectBackend(values.backend as 'auto' | BackendName);
 
-/** Median milliseconds of `f` over `reps` runs (after warm-up, which also lets V8 tier up the kernels). */
-function ms(f: () => tf.Tensor): number {
-  for (let i = 0; i < 3; i++) f().dispose();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    const out = f();
-    out.dataSync();
-    out.dispose();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-}
+const ms = (f: () => tf.Tensor): number => medianMs(f, reps);
 
 /** Largest error of `got` relative to the scale of `want` (disposes both). */
 function relativeError(got: tf.Tensor, want: tf.Tensor): number {

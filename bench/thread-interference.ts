@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/core/backend.ts';
 import { winogradAvailable, winogradConv2d, winogradFilter } from '../sidecar/engine/ops/winograd.ts';
 import * as tf from '../sidecar/engine/core/tf.ts';
+import { median, medianMs } from './medianMs.ts';
 
 console.log = console.error; // keep stdout for the JSON result
 
@@ -26,21 +27,7 @@ const reps = Number(values.reps);
 const here = fileURLToPath(import.meta.url);
 const trainBench = fileURLToPath(new URL('./train-iteration.ts', import.meta.url));
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Median ms of `f` over `reps` runs after a warm-up. */
-function timed(f: () => tf.Tensor): number {
-  for (let i = 0; i < 5; i++) f().dispose();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    const out = f();
-    out.dataSync();
-    out.dispose();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
+const timed = (f: () => tf.Tensor): number => medianMs(f, reps, 5);
 
 async function child(workload: string): Promise<number> {
   await selectBackend('wasm');
