@@ -49,6 +49,23 @@ test('one iteration changes every VAE and EBM parameter and updates lambda', asy
   disposeTrainState(state);
 });
 
+test('training.lrDecay scales the VAE step and leaves the energy step alone', async () => {
+  await useBackend('wasm');
+  // The schedule's last iteration has factor 0: the VAE holds still, the energy still learns.
+  const base = imageConfig();
+  const cfg = { ...base, training: { ...base.training, iterations: 1, lrDecay: 1 } };
+  const model = buildModel(cfg.model, [28, 28, 1]);
+  const state = initTrainState(model, cfg);
+  const vae0 = snapshot(state.vae);
+  const ebm0 = snapshot(state.ebm!);
+  const x = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 1);
+  await trainIteration(model, cfg, state, x);
+  assert.deepEqual(changed(vae0, state.vae), [], 'no VAE parameter moves at factor 0');
+  assert.deepEqual(changed(ebm0, state.ebm!).sort(), [...ebm0.keys()].sort(), 'every EBM parameter moves');
+  x.dispose();
+  disposeTrainState(state);
+});
+
 test('tf.memory().numTensors stays flat across training iterations (conv and mlp)', async () => {
   await useBackend('wasm');
   const cases = [

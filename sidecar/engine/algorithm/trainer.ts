@@ -3,6 +3,7 @@
  * run loop (run.ts) owns files, logging and checkpoints.
  */
 import * as tf from '../core/tf.ts';
+import { learningRateFactor } from './schedule.ts';
 import { adamInit, adamStep, clipByGlobalNorm, disposeAdam, type AdamState } from './adam.ts';
 import type { RunConfig } from '../config/config.ts';
 
@@ -161,7 +162,11 @@ export async function trainIteration(
   };
   const { grads: rawGrads, terms: scalars, updates: vaeUpdates } = await runner.grads('vae', state.vae, inputs, objective);
   const { grads: vaeGrads, norm: gradNorm } = clipByGlobalNorm(rawGrads, gradClipNorm(cfg));
-  const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, { lr: tr.vaeLearningRate, beta1: tr.adamBeta1, beta2: tr.adamBeta2 });
+  const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, {
+    lr: tr.vaeLearningRate * learningRateFactor(t, tr.iterations, tr.lrDecay),
+    beta1: tr.adamBeta1,
+    beta2: tr.adamBeta2,
+  });
   disposeParams(vaeGrads);
   // Buffers get a zero gradient, so Adam left them as they were: write the pass's updates.
   applyBufferUpdates(vaeNext.params, vaeUpdates);

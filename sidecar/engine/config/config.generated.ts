@@ -193,6 +193,10 @@ export interface TrainingConfig {
    */
   ebmLearningRate: number;
   /**
+   * The final fraction of the run over which the VAE's learning rate (and the flow prior's) falls from vaeLearningRate to 0 along a half cosine; 0 keeps it constant. 0.5: constant for the first half, then annealed. Annealing lets the decoder settle on the calibrated targets instead of jittering around them, which sharpens one-step samples (docs/calibration.md).
+   */
+  lrDecay: number;
+  /**
    * Adam beta1 for both optimisers.
    */
   adamBeta1: number;
