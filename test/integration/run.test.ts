@@ -44,6 +44,19 @@ test('an abort request stops after the current iteration with a checkpoint, and 
   assert.ok(metrics.length >= 5);
 });
 
+test("training.lrDecay anneals toward the run's target, also when --iterations sets it", async () => {
+  await selectBackend('auto');
+  const cfg = (iterations: number) =>
+    withDefaults({ ...base, training: { iterations, batchSize: 32, lrDecay: 0.5 }, logging: { ...base.logging, checkpointEvery: 20 } });
+  const vaeOf = (dir: string) => [...readCheckpoint(resolveCheckpoint(dir)).tensors].filter(([name]) => name.startsWith('vae/'));
+  const [asConfigured, asFlag] = [tempDir(), tempDir()];
+  await train(cfg(20), { runDir: asConfigured });
+  await train(cfg(5000), { runDir: asFlag, iterations: 20 });
+  const a = vaeOf(asConfigured);
+  assert.ok(a.length > 0, 'the checkpoint holds the VAE');
+  assert.deepEqual(vaeOf(asFlag), a, 'the same 20 iterations, annealed the same way');
+});
+
 test('divergence stops the run with a clear message; the last good checkpoint stays', async () => {
   const dir = tempDir();
   // An absurd learning rate: parameters blow up, exp(logvar) overflows, the losses turn NaN/Inf.

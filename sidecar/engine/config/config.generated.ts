@@ -193,7 +193,7 @@ export interface TrainingConfig {
    */
   ebmLearningRate: number;
   /**
-   * The final fraction of the run over which the VAE's learning rate (and the flow prior's) falls from vaeLearningRate to 0 along a half cosine; 0 keeps it constant. 0.5: constant for the first half, then annealed. Annealing lets the decoder settle on the calibrated targets instead of jittering around them, which sharpens one-step samples (docs/calibration.md).
+   * The final fraction of the run (training.iterations, or the target that --iterations sets) over which the VAE's learning rate (and the flow prior's) falls from vaeLearningRate to 0 along a half cosine; 0 keeps it constant. 0.5: constant for the first half, then annealed; a run trained further than its end anneals again toward the new target. Annealing lets the decoder settle on the calibrated targets instead of jittering around them, which sharpens one-step samples (docs/calibration.md).
    */
   lrDecay: number;
   /**

@@ -88,6 +88,9 @@ async function trainLoop(
   after: (t: number, m: IterationMetrics) => void,
 ): Promise<RunStatus> {
   const { state, dataset, model } = run;
+  // The learning-rate schedule anneals toward the run's target, which --iterations may set
+  // apart from the config's training.iterations (a short look, or a run trained further).
+  const algorithm = { ...config, training: { ...config.training, iterations: run.total } };
   while (state.iteration < run.total) {
     await opts.waitWhilePaused?.();
     if (opts.signal?.aborted) return 'stopped';
@@ -95,7 +98,7 @@ async function trainLoop(
     const x = tf.tensor(trainingBatch(dataset, config.training.batchSize, t, config.seed, config.data.hflip), [config.training.batchSize, ...dataset.shape]);
     let m: IterationMetrics;
     try {
-      m = await trainIteration(model, config, state, x, pool);
+      m = await trainIteration(model, algorithm, state, x, pool);
     } finally {
       x.dispose();
     }
