@@ -63,12 +63,12 @@ function energyAndGrad(perturbation = 0): { e: Float32Array; g: Float32Array } {
   );
   const out = withFilterCache(() =>
     tf.tidy(() => {
-      const { value, grad } = tf.valueAndGrad((v: tf.Tensor) => sgldEnergy(p, v).sum() as tf.Scalar)(x);
-      return { e: sgldEnergy(p, x).dataSync() as Float32Array, s: value.dataSync()[0]!, g: grad.dataSync() as Float32Array };
+      const grad = tf.grad((v: tf.Tensor) => sgldEnergy(p, v).sum() as tf.Scalar)(x);
+      return { e: sgldEnergy(p, x).dataSync() as Float32Array, g: grad.dataSync() as Float32Array };
     }),
   );
   tf.dispose([x, ...Object.values(p)]);
-  return { e: out.e, g: out.g };
+  return out;
 }
 
 function errors(a: ArrayLike<number>, b: ArrayLike<number>): { norm_rel: number; max_rel: number } {

@@ -18,6 +18,7 @@ import { disposeTrainState, initTrainState } from '../sidecar/engine/algorithm/t
 import { loadMask } from '../sidecar/engine/restore/masks.ts';
 import { inpainting, observe } from '../sidecar/engine/restore/degradations.ts';
 import { restore, RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
+import { median } from './medianMs.ts';
 
 console.log = console.error; // keep stdout for the JSON result
 
@@ -37,7 +38,6 @@ const cfg = withDefaults(example);
 const model = buildModel(cfg.model, [28, 28, 1]);
 const state = initTrainState(model, cfg);
 
-const median = (t: number[]): number => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
 /** Seconds of each timed call of f after one warm-up call. */
 async function timed(f: () => Promise<void> | void): Promise<number[]> {
   await f();
