@@ -24,6 +24,7 @@ export type Field = keyof Pick<
   | 'priorNll'
   | 'latentCal'
   | 'gradNorm'
+  | 'vaeLr'
 >;
 
 /** A y axis: its title with the unit, the side it is drawn on, and whether it is logarithmic or holds only positive values. */
@@ -113,8 +114,16 @@ export const CHARTS: ChartSpec[] = [
       { key: 'latentCal', label: 'latent cal', color: 'green', axis: 1 },
     ],
   },
-  // The generator's gradient norm before clipping (training.gradClipNorm): a spike precedes a divergence.
-  { id: 'chart-grad', axes: [{ title: 'gradient L2 norm (before clipping)', log: true }], fields: [{ key: 'gradNorm', label: '‖∇‖', color: 'orange' }] },
+  // The generator's step: its gradient norm before clipping (training.gradClipNorm; a spike
+  // precedes a divergence) and its learning rate (training.lrDecay anneals it).
+  {
+    id: 'chart-grad',
+    axes: [{ title: 'gradient L2 norm (before clipping)', log: true }, { title: 'VAE learning rate', side: 'right' }],
+    fields: [
+      { key: 'gradNorm', label: '‖∇‖', color: 'orange' },
+      { key: 'vaeLr', label: 'lr', color: 'grey', dash: [4, 4], axis: 1 },
+    ],
+  },
   { id: 'chart-speed', axes: [{ title: 'iterations / s', positive: true }], fields: [{ key: 'itPerSec', label: 'it/s', color: 'yellow' }] },
 ];
 

@@ -99,6 +99,10 @@ export interface MetricsRecord {
    * Global L2 norm of the generator's gradient before clipping.
    */
   gradNorm?: number;
+  /**
+   * The VAE's learning rate this iteration: training.vaeLearningRate, annealed by training.lrDecay.
+   */
+  vaeLr?: number;
   lambda: number;
   /**
    * Mean energy of a fixed held-out data batch (the probe).

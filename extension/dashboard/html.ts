@@ -36,7 +36,7 @@ export function dashboardHtml(o: WebviewPageOptions): string {
   <figure><figcaption>Chain drift vs injected noise</figcaption><div id="chart-drift" class="chart"></div></figure>
   <figure><figcaption>Calibration loss and its weight λ (the dual variable)</figcaption><div id="chart-lambda" class="chart"></div></figure>
   <figure><figcaption>Flow prior: −log p(encoder means), latent calibration (model.prior "realnvp")</figcaption><div id="chart-prior" class="chart"></div></figure>
-  <figure><figcaption>Generator gradient norm, before clipping (training.gradClipNorm)</figcaption><div id="chart-grad" class="chart"></div></figure>
+  <figure><figcaption>Generator step: gradient norm before clipping (training.gradClipNorm), learning rate (training.lrDecay)</figcaption><div id="chart-grad" class="chart"></div></figure>
   <figure><figcaption>Throughput</figcaption><div id="chart-speed" class="chart"></div></figure>
 </section>
 <section class="grids">

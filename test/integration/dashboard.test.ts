@@ -43,6 +43,7 @@ function record(i: number) {
     elbo: 0,
     cal: 0.5 / i,
     gradNorm: 1e4 * (1 + Math.cos(i)),
+    vaeLr: 0.001 / i,
     calDistance: 0.01 / i,
     epsilon: 0.001,
     eData: -i / 5,

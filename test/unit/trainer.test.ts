@@ -59,7 +59,8 @@ test('training.lrDecay scales the VAE step and leaves the energy step alone', as
   const vae0 = snapshot(state.vae);
   const ebm0 = snapshot(state.ebm!);
   const x = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 1);
-  await trainIteration(model, cfg, state, x);
+  const m = await trainIteration(model, cfg, state, x);
+  assert.equal(m.vaeLr, 0, 'the metrics log the annealed rate');
   assert.deepEqual(changed(vae0, state.vae), [], 'no VAE parameter moves at factor 0');
   assert.deepEqual(changed(ebm0, state.ebm!).sort(), [...ebm0.keys()].sort(), 'every EBM parameter moves');
   x.dispose();

@@ -59,6 +59,8 @@ export interface IterationMetrics {
   latentCal?: number;
   /** Global L2 norm of the generator's gradient before clipping (training.gradClipNorm). */
   gradNorm?: number;
+  /** The VAE's learning rate this iteration: training.vaeLearningRate, annealed by training.lrDecay. */
+  vaeLr?: number;
   lambda: number;
 }
 
@@ -162,8 +164,9 @@ export async function trainIteration(
   };
   const { grads: rawGrads, terms: scalars, updates: vaeUpdates } = await runner.grads('vae', state.vae, inputs, objective);
   const { grads: vaeGrads, norm: gradNorm } = clipByGlobalNorm(rawGrads, gradClipNorm(cfg));
+  const vaeLr = tr.vaeLearningRate * learningRateFactor(t, tr.iterations, tr.lrDecay);
   const vaeNext = adamStep(state.vae, vaeGrads, state.vaeOpt, {
-    lr: tr.vaeLearningRate * learningRateFactor(t, tr.iterations, tr.lrDecay),
+    lr: vaeLr,
     beta1: tr.adamBeta1,
     beta2: tr.adamBeta2,
   });
@@ -217,7 +220,7 @@ export async function trainIteration(
   const energy = ebmScalars && chainStats ? { ...take(ENERGY_TERMS), ...take(CHAIN_STATS) } : undefined;
   const { gradNorm: gradNormValue } = take(['gradNorm'] as const);
   if (at !== v.length) throw new Error(`trainIteration: read ${at} scalars of ${v.length}`);
-  const m: IterationMetrics = { iteration: t, rec, kl, elbo: rec + tr.beta * kl, gradNorm: gradNormValue, lambda };
+  const m: IterationMetrics = { iteration: t, rec, kl, elbo: rec + tr.beta * kl, gradNorm: gradNormValue, vaeLr, lambda };
   if (model.priorNll) Object.assign(m, { priorNll, ...(latentTarget ? { latentCal } : {}) });
   const c = cfg.calibration;
   const calDistance = c.distance === 'drift' ? cal / (x.size / B) : cal;
