@@ -12,7 +12,8 @@ import { updateLambda } from '../../sidecar/engine/algorithm/dual.ts';
 import { calibrationHealth, HEALTH_DEFAULTS, type HealthInput } from '../../sidecar/engine/algorithm/health.ts';
 import { buildModel, resolveFourier } from '../../sidecar/engine/models/index.ts';
 import { initParams } from '../../sidecar/engine/core/params.ts';
-import { sgldChain } from '../../sidecar/engine/algorithm/sgld.ts';
+import { sgldChain, sgldOptions } from '../../sidecar/engine/algorithm/sgld.ts';
+import { deriveSeed, Stream } from '../../sidecar/engine/core/rng.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../../sidecar/engine/algorithm/trainer.ts';
 import { assertClose, useBackend, withDefaults } from '../helpers.ts';
 
@@ -187,4 +188,36 @@ test('inactive calibration is recognised from the logged metrics, with the reaso
   );
   // One bad batch in a healthy window does not trip it: the verdict averages.
   assert.equal(calibrationHealth([...healthy.slice(0, 7), rec(8, { drift: 0.001 })])!.active, true);
+});
+
+test('calibration.shareChain: the energy learns from the calibration chain\'s end, and no second chain runs', async () => {
+  await useBackend('wasm');
+  const cfg = withDefaults({
+    data: { kind: 'gaussians25' },
+    model: { hidden: 8, depth: 2, latentDim: 2 },
+    training: { batchSize: 16 },
+    calibration: { sgldSteps: 3, sgldStepSize: 0.01, sgldNoiseScale: 0.5, shareChain: true },
+  });
+  const model = buildModel(cfg.model, [2]);
+  const state = initTrainState(model, cfg);
+  // The chain the trainer runs first: from G(n) with the iteration's prior draw and chain seed.
+  const n = tf.randomNormal([16, 2], 0, 1, 'float32', deriveSeed(cfg.seed, 1, Stream.prior)) as tf.Tensor2D;
+  const start = model.decode(state.vae, n);
+  const chain = sgldChain((v) => model.energy(state.ebm!, v), start, start, sgldOptions(cfg, 3, deriveSeed(cfg.seed, 1, Stream.sgldVae)));
+  const want = model.energy(state.ebm!, chain.x).mean().dataSync()[0]!;
+  const fresh = model.energy(state.ebm!, start).mean().dataSync()[0]!;
+  const x = tf.randomUniform([16, 2], -0.8, 0.8, 'float32', 1);
+  const before = tf.memory().numTensors;
+  const m = await trainIteration(model, cfg, state, x);
+  assert.ok(Math.abs(m.eNeg! - want) < 1e-5, `eNeg ${m.eNeg} is the energy of the calibration chain's end ${want}`);
+  assert.ok(Math.abs(want - fresh) > 1e-4, 'the chain moved its start, so the check can tell them apart');
+  assert.equal(tf.memory().numTensors, before, 'no tensor kept from the shared chain');
+  // Without sharing, the negatives come from a second chain with its own noise.
+  const own = withDefaults({ ...cfg, calibration: { ...cfg.calibration, shareChain: false } });
+  const state2 = initTrainState(model, own);
+  const m2 = await trainIteration(model, own, state2, x);
+  assert.ok(Math.abs(m2.eNeg! - want) > 1e-5, `a second chain gives other negatives (${m2.eNeg})`);
+  tf.dispose([n, start, chain.x, chain.drift, x]);
+  disposeTrainState(state);
+  disposeTrainState(state2);
 });

@@ -138,13 +138,16 @@ export async function trainIteration(
   let calStep: tf.Tensor | undefined;
   let chainStats: tf.Tensor | undefined;
   let latentTarget: tf.Tensor | undefined;
+  let sharedNeg: tf.Tensor | undefined;
   if (calibrate) {
     const r = await runner.sgldFromPrior(ebm!, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldVae)), calNoise);
     const s = r.start;
     calStep = cfg.calibration.distance === 'drift' ? r.drift.clone() : r.x.sub(s);
     chainStats = tf.tidy(() => tf.stack([rowNorms(r.drift).mean(), rowNorms(r.x.sub(s).sub(r.drift)).mean()]));
     s.dispose();
-    r.x.dispose();
+    // calibration.shareChain: this chain's end is also the energy's negative (step 6).
+    if (cfg.calibration.shareChain) sharedNeg = r.x;
+    else r.x.dispose();
     r.drift.dispose();
     advanceSpectralNorms(ebm!, cfg.calibration.sgldSteps);
     if (cfg.calibration.latentPrior && model.fromBase) latentTarget = calibratedLatents(model, cfg, state, n, t);
@@ -178,19 +181,11 @@ export async function trainIteration(
   calStep?.dispose();
   latentTarget?.dispose();
 
-  // Step 6: EBM update with negatives from SGLD on the updated decoder's samples.
+  // Step 6: EBM update with negatives from SGLD on the updated decoder's samples, or
+  // (calibration.shareChain) the calibration chain's end, made before the VAE's update.
   let ebmScalars: tf.Tensor | undefined;
   if (calibrate && ebm && state.ebmOpt) {
-    const {
-      x: neg,
-      drift,
-      start,
-    } = await runner.sgldFromPrior(ebm, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)), negNoise);
-    start.dispose();
-    drift.dispose();
-    // The official code's passes that this iteration has no counterpart of: one energy pass per chain step, and its no-grad decode of the negatives' start.
-    advanceSpectralNorms(ebm, cfg.calibration.sgldSteps);
-    advanceSpectralNorms(state.vae, 1);
+    const neg = sharedNeg ?? (await negatives(cfg, state, n, t, runner, negNoise));
     const { grads: ebmGrads, terms, updates } = await runner.grads('ebm', ebm, { x, neg }, objective);
     ebmScalars = terms;
     neg.dispose();
@@ -240,6 +235,16 @@ export async function trainIteration(
   }
   state.iteration = t;
   return m;
+}
+
+/** The energy's negatives: a fresh chain from the updated decoder's samples G(n), as the official code. */
+async function negatives(cfg: AlgorithmOptions, state: TrainState, n: tf.Tensor2D, t: number, runner: Runner, noise: tf.Tensor4D[] | undefined): Promise<tf.Tensor> {
+  const { x, drift, start } = await runner.sgldFromPrior(state.ebm!, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)), noise);
+  tf.dispose([start, drift]);
+  // The official code's passes that this iteration has no counterpart of: one energy pass per chain step, and its no-grad decode of the negatives' start.
+  advanceSpectralNorms(state.ebm!, cfg.calibration.sgldSteps);
+  advanceSpectralNorms(state.vae, 1);
+  return x;
 }
 
 /** The generator's gradient-norm limit (training.gradClipNorm), undefined when off. */
