@@ -118,7 +118,10 @@ export const CHARTS: ChartSpec[] = [
   // precedes a divergence) and its learning rate (training.lrDecay anneals it).
   {
     id: 'chart-grad',
-    axes: [{ title: 'gradient L2 norm (before clipping)', log: true }, { title: 'VAE learning rate', side: 'right' }],
+    axes: [
+      { title: 'gradient L2 norm (before clipping)', log: true },
+      { title: 'VAE learning rate', side: 'right' },
+    ],
     fields: [
       { key: 'gradNorm', label: '‖∇‖', color: 'orange' },
       { key: 'vaeLr', label: 'lr', color: 'grey', dash: [4, 4], axis: 1 },

@@ -190,7 +190,7 @@ test('inactive calibration is recognised from the logged metrics, with the reaso
   assert.equal(calibrationHealth([...healthy.slice(0, 7), rec(8, { drift: 0.001 })])!.active, true);
 });
 
-test('calibration.shareChain: the energy learns from the calibration chain\'s end, and no second chain runs', async () => {
+test("calibration.shareChain: the energy learns from the calibration chain's end, and no second chain runs", async () => {
   await useBackend('wasm');
   const cfg = withDefaults({
     data: { kind: 'gaussians25' },

@@ -238,8 +238,21 @@ export async function trainIteration(
 }
 
 /** The energy's negatives: a fresh chain from the updated decoder's samples G(n), as the official code. */
-async function negatives(cfg: AlgorithmOptions, state: TrainState, n: tf.Tensor2D, t: number, runner: Runner, noise: tf.Tensor4D[] | undefined): Promise<tf.Tensor> {
-  const { x, drift, start } = await runner.sgldFromPrior(state.ebm!, state.vae, n, sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)), noise);
+async function negatives(
+  cfg: AlgorithmOptions,
+  state: TrainState,
+  n: tf.Tensor2D,
+  t: number,
+  runner: Runner,
+  noise: tf.Tensor4D[] | undefined,
+): Promise<tf.Tensor> {
+  const { x, drift, start } = await runner.sgldFromPrior(
+    state.ebm!,
+    state.vae,
+    n,
+    sgldOptions(cfg, cfg.calibration.sgldSteps, deriveSeed(cfg.seed, t, Stream.sgldEbm)),
+    noise,
+  );
   tf.dispose([start, drift]);
   // The official code's passes that this iteration has no counterpart of: one energy pass per chain step, and its no-grad decode of the negatives' start.
   advanceSpectralNorms(state.ebm!, cfg.calibration.sgldSteps);
