@@ -136,7 +136,8 @@ test('a non-finite loss stops with DivergenceError naming the iteration and the 
   disposeTrainState(state);
 });
 
-test('clipByGlobalNorm scales the gradients to the limit only when their global norm exceeds it, and consumes its input', () => {
+test('clipByGlobalNorm scales the gradients to the limit only when their global norm exceeds it, and consumes its input', async () => {
+  await useBackend('wasm');
   const before = tf.memory().numTensors;
   for (const [max, expected] of [
     [1, [0.6, 0, 0.8]],
@@ -151,6 +152,25 @@ test('clipByGlobalNorm scales the gradients to the limit only when their global 
     tf.dispose([r.norm, ...Object.values(r.grads)]);
     assert.equal(tf.memory().numTensors, before, `limit ${max}: the input's tensors are disposed or returned`);
   }
+});
+
+test('clipByGlobalNorm: the same norm, bit for bit, whatever the order of the map (a resumed run loads its parameters sorted)', async () => {
+  await useBackend('wasm');
+  // 4096^2 = 2^24 first absorbs each later 1 in float32; the ones first add up to 64 before it.
+  const names = ['big', ...Array.from({ length: 64 }, (_, i) => `small${String(i).padStart(2, '0')}`)];
+  const norms = [names, [...names.slice(1), names[0]!]].map((order) => {
+    const grads = Object.fromEntries(order.map((k) => [k, tf.tensor1d([k === 'big' ? 4096 : 1])]));
+    const { norm } = clipByGlobalNorm(grads, undefined);
+    const v = norm.dataSync()[0]!;
+    tf.dispose([norm, ...Object.values(grads)]);
+    return v;
+  });
+  assert.equal(norms[0], norms[1]);
+  // The test can tell: summed in map order, the two orders give different norms.
+  const inOrder = tf.tidy(() =>
+    [names, [...names.slice(1), names[0]!]].map((o) => tf.addN(o.map((k) => tf.scalar(k === 'big' ? 4096 * 4096 : 1))).dataSync()[0]!),
+  );
+  assert.notEqual(inOrder[0], inOrder[1]);
 });
 
 test('training.gradClipNorm limits the generator step; gradNorm logs the norm before clipping', async () => {

@@ -73,7 +73,19 @@ export function disposeAdam(s: AdamState): void {
  * old ones disposed.
  */
 export function clipByGlobalNorm(grads: Params, max: number | undefined): { grads: Params; norm: tf.Scalar } {
-  const norm = tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())).sqrt() as tf.Scalar);
+  // Summed in the order of the names, not of the map: a run resumed from a checkpoint
+  // (whose parameters load sorted by name) must get the norm of the uninterrupted run bit
+  // for bit, and float sums depend on their order.
+  const norm = tf.tidy(
+    () =>
+      tf
+        .addN(
+          Object.keys(grads)
+            .sort()
+            .map((k) => grads[k]!.square().sum()),
+        )
+        .sqrt() as tf.Scalar,
+  );
   if (max === undefined) return { grads, norm };
   const out = tf.tidy(() => {
     const scale = tf.minimum(1, tf.div(max, norm.add(1e-6)));
