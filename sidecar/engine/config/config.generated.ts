@@ -234,7 +234,7 @@ export interface CalibrationConfig {
    */
   distance: 'drift' | 'chain';
   /**
-   * true: the calibration chain's end is also the energy model's negative, so each iteration runs one Langevin chain instead of two (about a third less time on small models). The negatives then come from the decoder before its update of the iteration instead of after it. false: a second chain from the updated decoder, as the official code. See docs/calibration.md.
+   * true: the calibration chain's end is also the energy model's negative, so each iteration runs one Langevin chain instead of two: less time where the chains are much of an iteration, as on small models (measurements in docs/calibration.md). The negatives then come from the decoder before its update of the iteration instead of after it. false: a second chain from the updated decoder, as the official code. See docs/calibration.md.
    */
   shareChain: boolean;
   /**
