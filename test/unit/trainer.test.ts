@@ -24,15 +24,21 @@ function changed(before: Map<string, Float32Array>, after: Params): string[] {
   return [...before].filter(([k, v]) => !after[k]!.dataSync().every((x, i) => x === v[i])).map(([k]) => k);
 }
 
-test('one iteration changes every VAE and EBM parameter and updates lambda', async () => {
-  await useBackend('wasm');
-  const cfg = imageConfig();
+/** The first iteration of `cfg` on a random 28x28 batch: its metrics, the state after it, and the parameters before it. */
+async function firstIteration(cfg: ReturnType<typeof imageConfig>) {
   const model = buildModel(cfg.model, [28, 28, 1]);
   const state = initTrainState(model, cfg);
   const vae0 = snapshot(state.vae);
   const ebm0 = snapshot(state.ebm!);
   const x = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 1);
   const m = await trainIteration(model, cfg, state, x);
+  x.dispose();
+  return { m, state, vae0, ebm0 };
+}
+
+test('one iteration changes every VAE and EBM parameter and updates lambda', async () => {
+  await useBackend('wasm');
+  const { m, state, vae0, ebm0 } = await firstIteration(imageConfig());
   assert.equal(state.iteration, 1);
   assert.deepEqual(changed(vae0, state.vae).sort(), [...vae0.keys()].sort(), 'all VAE params move');
   assert.deepEqual(changed(ebm0, state.ebm!).sort(), [...ebm0.keys()].sort(), 'all EBM params move');
@@ -45,7 +51,6 @@ test('one iteration changes every VAE and EBM parameter and updates lambda', asy
   assert.ok(Math.abs(state.lambda - expected) < 1e-9, 'lambda follows the dual update');
   assert.equal(state.vaeOpt.t, 1);
   assert.equal(state.ebmOpt!.t, 1);
-  x.dispose();
   disposeTrainState(state);
 });
 
@@ -53,17 +58,10 @@ test('training.lrDecay scales the VAE step and leaves the energy step alone', as
   await useBackend('wasm');
   // The schedule's last iteration has factor 0: the VAE holds still, the energy still learns.
   const base = imageConfig();
-  const cfg = { ...base, training: { ...base.training, iterations: 1, lrDecay: 1 } };
-  const model = buildModel(cfg.model, [28, 28, 1]);
-  const state = initTrainState(model, cfg);
-  const vae0 = snapshot(state.vae);
-  const ebm0 = snapshot(state.ebm!);
-  const x = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 1);
-  const m = await trainIteration(model, cfg, state, x);
+  const { m, state, vae0, ebm0 } = await firstIteration({ ...base, training: { ...base.training, iterations: 1, lrDecay: 1 } });
   assert.equal(m.vaeLr, 0, 'the metrics log the annealed rate');
   assert.deepEqual(changed(vae0, state.vae), [], 'no VAE parameter moves at factor 0');
   assert.deepEqual(changed(ebm0, state.ebm!).sort(), [...ebm0.keys()].sort(), 'every EBM parameter moves');
-  x.dispose();
   disposeTrainState(state);
 });
 
