@@ -21,7 +21,8 @@ import { isPaperKind, PAPER_SIZES, type PaperKind } from '../sidecar/engine/conf
 import { estimateTrainingMemory, memoryProblem } from '../sidecar/engine/core/memory.ts';
 import { buildModel } from '../sidecar/engine/models/index.ts';
 import { summarizeModel } from '../sidecar/engine/models/summary.ts';
-import { Pool, resolveParallelism } from '../sidecar/engine/parallel/pool.ts';
+import { Pool } from '../sidecar/engine/parallel/pool.ts';
+import { resolveParallelism } from '../sidecar/engine/parallel/threads.ts';
 import * as tf from '../sidecar/engine/core/tf.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/algorithm/trainer.ts';
 

@@ -19,7 +19,8 @@ import { loadMask } from '../sidecar/engine/restore/masks.ts';
 import { inpainting, observe } from '../sidecar/engine/restore/degradations.ts';
 import { restore, RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
 import { generate } from '../sidecar/engine/algorithm/sample.ts';
-import { resolveParallelism, Pool } from '../sidecar/engine/parallel/pool.ts';
+import { Pool } from '../sidecar/engine/parallel/pool.ts';
+import { resolveParallelism } from '../sidecar/engine/parallel/threads.ts';
 import * as tf from '../sidecar/engine/core/tf.ts';
 import { disposeTrainState, initTrainState, trainIteration } from '../sidecar/engine/algorithm/trainer.ts';
 

@@ -12,6 +12,7 @@ const entries = {
   sidecar: 'sidecar/server/main.ts',
   'language-server': 'sidecar/language/main.ts',
   'pool-worker': 'sidecar/engine/parallel/worker.ts',
+  'train-worker': 'sidecar/engine/jobs/trainWorker.ts',
 };
 
 await build({

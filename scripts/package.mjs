@@ -3,7 +3,7 @@
 // The .vsix is self-contained, so it is staged in .tmp/vsix/ from exactly what an
 // installed extension runs (nothing from test/, no sources, no source maps):
 //  - dist/extension.cjs and dist/media/ as in the normal build;
-//  - dist/sidecar.js, dist/language-server.js, dist/pool-worker.js and dist/cli.js bundled with all their npm dependencies
+//  - dist/sidecar.js, dist/language-server.js, dist/pool-worker.js, dist/train-worker.js and dist/cli.js bundled with all their npm dependencies
 //    (the normal build keeps packages external and resolves them from node_modules);
 //  - the WASM backend's .wasm binaries next to them (the backend loads them from its
 //    script's directory);
@@ -45,6 +45,7 @@ await build({
     sidecar: join(root, 'sidecar/server/main.ts'),
     'language-server': join(root, 'sidecar/language/main.ts'),
     'pool-worker': join(root, 'sidecar/engine/parallel/worker.ts'),
+    'train-worker': join(root, 'sidecar/engine/jobs/trainWorker.ts'),
     cli: join(root, 'sidecar/cli/main.ts'),
   },
   outdir: join(stage, 'dist'),

@@ -8,9 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { READ_LIMITS, readTextGuarded } from '../runLayout/guardedRead.ts';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { RunConfig } from '../engine/config/config.ts';
 import { packageRoot } from '../engine/core/paths.ts';
 import type { PlannedRun } from './grid.ts';
 import { runConfigFile, runDirOf, runLogFile, runTotal, type SweepManifest } from './manifest.ts';
@@ -28,17 +26,6 @@ export function ecvaeCommand(): { node: string; cli: string } {
 /** The arguments of one run's training process. */
 export function trainArgs(dir: string, m: SweepManifest, run: PlannedRun): string[] {
   return ['train', runConfigFile(dir, run), '--out', runDirOf(dir, run), '--resume', '--iterations', String(runTotal(m)), '--json'];
-}
-
-/** Threads one run uses (engine/parallel/pool.ts resolveParallelism, before the backend is known). */
-export function threadsPerRun(c: RunConfig, cores = availableParallelism()): number {
-  if (c.training.parallelism !== 'auto') return c.training.parallelism;
-  return c.data.kind === 'gaussians25' ? 1 : Math.min(cores, 4);
-}
-
-/** How many runs at a time fit the cores, given each run's threads. */
-export function defaultParallel(c: RunConfig, cores = availableParallelism()): number {
-  return Math.max(1, Math.floor(cores / threadsPerRun(c, cores)));
 }
 
 export interface LocalEvents {

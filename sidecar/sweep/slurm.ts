@@ -12,7 +12,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/store/atomic.ts';
 import { SweepError, type PlannedRun } from './grid.ts';
-import { ecvaeCommand, threadsPerRun, trainArgs } from './local.ts';
+import { threadsPerRun } from '../engine/parallel/threads.ts';
+import { ecvaeCommand, trainArgs } from './local.ts';
 import { runLogFile, sweepFiles, writeManifest, type SweepManifest } from './manifest.ts';
 import { activeInQueue, runState, type QueueEntry } from './state.ts';
 

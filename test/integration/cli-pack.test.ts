@@ -1,7 +1,7 @@
 /**
  * THE INSTALL ROUTE (slow: it installs the dependencies, from the npm registry or npm's cache): `npm pack`
  * gives a tarball that installs into an empty prefix with `npm install -g`, and the
- * installed `ecvae` runs `--version` and `info` from outside the clone. Dependencies come
+ * installed `ecvae` runs `--version`, `info` and a short `compare` from outside the clone. Dependencies come
  * from the registry, `--prefer-offline` so a warm npm cache answers without it.
  */
 import { test } from 'node:test';
@@ -18,14 +18,21 @@ function run(cmd: string, args: string[], cwd: string, timeout: number): { statu
   return { status: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
-test('the packed tarball installs into an empty prefix and its ecvae runs --version and info', { timeout: 240_000 }, () => {
+test('the packed tarball installs into an empty prefix and its ecvae runs --version, info and compare', { timeout: 240_000 }, () => {
   const dir = tempDir('ecvae-pack-');
   const packed = run(npm, ['pack', '--ignore-scripts', '--pack-destination', dir, '--json'], repoRoot, 120_000);
   assert.equal(packed.status, 0, packed.stderr);
   const tarball = readdirSync(dir).find((f) => /^ecvae-studio-.*\.tgz$/.test(f));
   assert.ok(tarball, `npm pack wrote a tarball: ${readdirSync(dir).join(', ')}`);
   const files = (JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-  for (const f of ['bin/ecvae.js', 'dist/cli.js', 'dist/pool-worker.js', 'schemas/ecvae-run.schema.json', 'schemas/ecvae-protocol.schema.json'])
+  for (const f of [
+    'bin/ecvae.js',
+    'dist/cli.js',
+    'dist/pool-worker.js',
+    'dist/train-worker.js',
+    'schemas/ecvae-run.schema.json',
+    'schemas/ecvae-protocol.schema.json',
+  ])
     assert.ok(files.includes(f), `the tarball holds ${f}`);
   assert.ok(!files.some((f) => f.startsWith('sidecar/') || f.startsWith('test/') || f.endsWith('.map')), 'no sources, tests or source maps');
 
@@ -45,4 +52,13 @@ test('the packed tarball installs into an empty prefix and its ecvae runs --vers
   const j = JSON.parse(info.stdout.trim().split('\n').pop()!) as { ok: boolean; backend: string };
   assert.equal(j.ok, true);
   assert.ok(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'].includes(j.backend), j.backend);
+  // The bundled worker entries run from the install: compare trains its variants on threads where cores allow.
+  const toy = join(prefix, 'lib', 'node_modules', 'ecvae-studio', 'examples', 'toy-25gaussians.ecvae.json');
+  const cmp = run(bin, ['compare', toy, '--iterations', '3', '--n', '50', '--mcmc-steps', '0', '--out', join(empty, 'cmp'), '--json'], empty, 120_000);
+  assert.equal(cmp.status, 0, cmp.stderr);
+  const report = JSON.parse(cmp.stdout.trim().split('\n').pop()!) as { ok: boolean; rows: { variant: string }[] };
+  assert.deepEqual(
+    report.rows.map((r) => r.variant),
+    ['vae', 'ecvae'],
+  );
 });

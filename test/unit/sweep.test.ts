@@ -10,7 +10,7 @@ import { readSweepSummary } from '../../sidecar/runLayout/runFolder.ts';
 import { makePlan } from '../../sidecar/sweep/plan.ts';
 import { reportMarkdown, summarize, summarizePoints, type RunEval, type SweepReport } from '../../sidecar/sweep/report.ts';
 import { batchScript, slurmOptArgs } from '../../sidecar/sweep/slurm.ts';
-import { defaultParallel, threadsPerRun } from '../../sidecar/sweep/local.ts';
+import { defaultParallel, threadsPerRun } from '../../sidecar/engine/parallel/threads.ts';
 import { runState, sweepStates } from '../../sidecar/sweep/state.ts';
 import { repoRoot, tempDir, withDefaults } from '../helpers.ts';
 

@@ -13,6 +13,9 @@ import { exampleSize, loadDataset } from '../data/index.ts';
 import { comparisonSvg, type Panel } from './picture.ts';
 import { writeSamples } from '../store/pictures.ts';
 import { RunError, train, type RunEvents } from '../jobs/run.ts';
+import { trainOnThread } from '../jobs/trainThread.ts';
+import { selectBackend } from '../core/backend.ts';
+import { defaultParallel } from '../parallel/threads.ts';
 import { loadTrained } from '../store/trainedModel.ts';
 import { describeDistance, evaluate, type EvalResult } from './evaluate.ts';
 import { UserError } from '../../runLayout/errors.ts';
@@ -104,6 +107,42 @@ function markdown(r: CompareReport): string {
   ].join('\n');
 }
 
+/**
+ * Variants trained at once: as many as fit the cores when each run keeps to its own
+ * threads on a CPU backend (the toy's MLPs use one), else one after the other (image
+ * models already use every core; GPU backends share one device).
+ */
+async function runsAtOnce(config: RunConfig, variants: number): Promise<number> {
+  if (variants < 2) return 1;
+  const { backend } = await selectBackend(config.backend);
+  return backend === 'wasm' || backend === 'cpu' ? Math.min(variants, defaultParallel(config)) : 1;
+}
+
+/** f over items, at most `limit` at a time. After a failure nothing more starts; it rejects once the started calls have settled. */
+async function eachLimited<T>(items: readonly T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failing = false;
+  const lane = async (): Promise<void> => {
+    while (!failing && next < items.length) {
+      try {
+        await f(items[next++]!);
+      } catch (err) {
+        failing = true;
+        throw err;
+      }
+    }
+  };
+  const lanes = await Promise.allSettled(Array.from({ length: limit }, lane));
+  const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** A variant's log lines, named, since variants trained at once interleave theirs. */
+function prefixed(variant: Variant, events: RunEvents | undefined): RunEvents {
+  const onLog = events?.onLog;
+  return onLog ? { onLog: (m) => onLog(`${variant}: ${m}`) } : {};
+}
+
 export async function compare(config: RunConfig, o: CompareOptions): Promise<CompareReport> {
   const outDir = resolve(o.outDir);
   if (o.inception && config.data.kind === 'gaussians25')
@@ -123,13 +162,18 @@ async function compareWith(config: RunConfig, o: CompareOptions, outDir: string,
   markOutputFolder(outDir, 'compare');
   const iterations = o.iterations ?? config.training.iterations;
   const variants = (o.variants ?? ['vae', 'ecvae']).map((variant) => ({ variant, cfg: variantConfig(config, variant) }));
-  const training: CompareReport['training'] = {};
-  for (const v of variants) {
+  const slots = await runsAtOnce(config, variants.length);
+  if (slots > 1) o.events?.onLog?.(`training ${variants.length} variants, ${slots} at a time, each on a thread of its own`);
+  const trained = new Map<Variant, { runDir: string; secPerIter: number | null }>();
+  await eachLimited(variants, slots, async (v) => {
     const runDir = join(outDir, v.variant);
-    const r = await train(v.cfg, { runDir, iterations, resume: true, ...(o.events ? { events: o.events } : {}) });
+    const opts = { runDir, iterations, resume: true };
+    const events = prefixed(v.variant, o.events);
+    const r = slots > 1 ? await trainOnThread({ config: v.cfg, opts }, events) : await train(v.cfg, { ...opts, events });
     if (r.status !== 'finished') throw new RunError(`${v.variant} training ${r.status} at iteration ${r.iteration}; rerun compare to continue.`);
-    training[v.variant] = { runDir, secPerIter: r.iterationsThisSession ? r.secPerIter : null };
-  }
+    trained.set(v.variant, { runDir, secPerIter: r.iterationsThisSession ? r.secPerIter : null });
+  });
+  const training: CompareReport['training'] = Object.fromEntries(variants.map((v) => [v.variant, trained.get(v.variant)!]));
   const rows: CompareRow[] = [];
   const notes = new Set<string>();
   const panels: Panel[] = [];

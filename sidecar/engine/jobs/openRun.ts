@@ -12,7 +12,7 @@ import { selectBackend, type BackendReport } from '../core/backend.ts';
 import { memoryProblem } from '../core/memory.ts';
 import { loadDataset, type Dataset } from '../data/index.ts';
 import { buildModel, type EcvaeModel } from '../models/index.ts';
-import { resolveParallelism } from '../parallel/pool.ts';
+import { resolveParallelism } from '../parallel/threads.ts';
 import { assertMatchesModel, CheckpointError, readCheckpoint, resolveCheckpoint, stateFromCheckpoint } from '../store/checkpoint.ts';
 import { runFiles } from '../../runLayout/runFolder.ts';
 import { prepareRunFolder, truncateMetrics, writeStatus } from '../store/runWriter.ts';

@@ -11,7 +11,6 @@
  * so the result is the single-thread result, row for row. Gradients: the sum of the
  * shards' gradients equals the batch gradient up to float rounding.
  */
-import { availableParallelism } from 'node:os';
 import type { BackendName, ModelConfig } from '../config/config.ts';
 import { generateFrom, type EcvaeModel } from '../models/index.ts';
 import { objectiveGrads, type ObjectiveInputs, type ObjectiveKind, type ObjectiveOptions, type ObjectiveResult } from '../algorithm/objectives.ts';
@@ -55,17 +54,6 @@ export function localRunner(model: EcvaeModel): Runner {
  * threads: not where it keeps buffers (BatchNorm's batch statistics, models/buffers.ts).
  */
 const rowwiseDecoder = (model: EcvaeModel): boolean => !model.specs.dec.some((s) => s.buffer);
-
-/**
- * Threads to use for `parallelism`. "auto": every core (up to 4) for image models on the
- * CPU backends. Models of vector data (MLPs, flows on 2-D points) are too small:
- * messaging costs more than it saves (the toy example trains slower on 2 threads than on
- * 1; docs/performance.md), and native/GPU backends thread internally.
- */
-export function resolveParallelism(parallelism: number | 'auto', backend: BackendName, model: Pick<EcvaeModel, 'dataShape'>): number {
-  if (parallelism !== 'auto') return parallelism;
-  return model.dataShape.length === 3 && (backend === 'wasm' || backend === 'cpu') ? Math.min(availableParallelism(), 4) : 1;
-}
 
 function packAll(p: Record<string, tf.Tensor>): PackedTensors {
   return Object.fromEntries(Object.entries(p).map(([k, t]) => [k, pack(t)]));

@@ -3,18 +3,9 @@
  * jobs by id; a crash or exit fails every pending and later job with a clear error
  * instead of leaving it waiting.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from './spawnWorker.ts';
 import type { PackedTensors, WorkerReply, WorkerRequest } from './messages.ts';
-
-/** The bundled worker (dist/pool-worker.js) or, when running from TypeScript sources, the .ts entry through tsx. */
-function spawnWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pool-worker.js', import.meta.url), { stdout: false });
-  // Node 20 does not apply `--import tsx` hooks to a worker's entry module: register tsx first, then import it.
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, stdout: false });
-}
 
 type Waiter = { resolve(t: PackedTensors): void; reject(e: Error): void };
 type Job = Extract<WorkerRequest, { kind: 'sgld' | 'grads' }>;
@@ -49,7 +40,7 @@ export class PoolWorker {
   }
 
   static async start(init: Extract<WorkerRequest, { kind: 'init' }>): Promise<PoolWorker> {
-    const worker = spawnWorker();
+    const worker = spawnWorker('pool-worker.js', new URL('./worker.ts', import.meta.url));
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: WorkerReply): void => {
         worker.off('message', onMessage);

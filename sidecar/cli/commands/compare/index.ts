@@ -20,6 +20,7 @@ export function compareCommand(): Command {
     .summary('train EC-VAE and a plain VAE from one config and compare them')
     .description(
       'Train each variant from one config (same data, seed and iterations), evaluate them with the same metrics, and write report.md, report.json and pictures.\n' +
+        'Variants that each train on one thread (the 2-D examples, or training.parallelism 1) on a CPU backend train side by side, as many at once as there are cores; image models on every core, and GPU backends, train them one after the other.\n' +
         'Finished variants are not retrained when the command is run again.',
     )
     .argument('<config>', 'the run config (*.ecvae.json)')

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { selectBackend } from '../../../engine/core/backend.ts';
-import { defaultParallel, runLocal } from '../../../sweep/local.ts';
+import { defaultParallel } from '../../../engine/parallel/threads.ts';
+import { runLocal } from '../../../sweep/local.ts';
 import { readManifest, type SweepManifest } from '../../../sweep/manifest.ts';
 import { makePlan } from '../../../sweep/plan.ts';
 import { meanSd, sweepReport } from '../../../sweep/report.ts';

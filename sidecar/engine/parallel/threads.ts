@@ -1,0 +1,30 @@
+/**
+ * How many threads a run uses, and so how many runs fit the cores at once: training
+ * (openRun.ts) resolves `training.parallelism` once its backend is known; sweeps and
+ * `compare` decide from the config alone, before any backend is loaded.
+ */
+import { availableParallelism } from 'node:os';
+import type { BackendName, RunConfig } from '../config/config.ts';
+import type { EcvaeModel } from '../models/index.ts';
+
+/**
+ * Threads to use for `parallelism`. "auto": every core (up to 4) for image models on the
+ * CPU backends. Models of vector data (MLPs, flows on 2-D points) are too small:
+ * messaging costs more than it saves (the toy example trains slower on 2 threads than on
+ * 1; docs/performance.md), and native/GPU backends thread internally.
+ */
+export function resolveParallelism(parallelism: number | 'auto', backend: BackendName, model: Pick<EcvaeModel, 'dataShape'>): number {
+  if (parallelism !== 'auto') return parallelism;
+  return model.dataShape.length === 3 && (backend === 'wasm' || backend === 'cpu') ? Math.min(availableParallelism(), 4) : 1;
+}
+
+/** Threads one run uses on a CPU backend (resolveParallelism, before the backend is known). */
+export function threadsPerRun(c: RunConfig, cores = availableParallelism()): number {
+  if (c.training.parallelism !== 'auto') return c.training.parallelism;
+  return c.data.kind === 'gaussians25' ? 1 : Math.min(cores, 4);
+}
+
+/** How many runs at a time fit the cores, given each run's threads. */
+export function defaultParallel(c: RunConfig, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / threadsPerRun(c, cores)));
+}
