@@ -113,7 +113,7 @@ export interface MetricsRecord {
    */
   gap?: number;
   /**
-   * Present while calibration is judged inactive, with the reason and what to change.
+   * Present while calibration is judged inactive, or while the dual ascent holds lambda at calibration.lambdaMax, with the reason and what to change.
    */
   calibrationWarning?: string;
   /**

@@ -81,6 +81,36 @@ test('divergence stops the run with a clear message; the last good checkpoint st
   assert.ok(logs.some((l) => /last good checkpoint/.test(l)));
 });
 
+test('lambda held at its ceiling by the dual ascent is logged and marks the metrics until it comes down', async () => {
+  const dir = tempDir();
+  // ε far below any drift: the violation stays positive and λ sits at lambdaMax from the first step.
+  const cfg = withDefaults({
+    ...base,
+    training: { iterations: 60, batchSize: 32 },
+    calibration: { ...base.calibration, lambdaInit: 2, lambdaMax: 2, epsilon: 1e-12 },
+  });
+  const logs: string[] = [];
+  const warned: number[] = [];
+  const r = await train(cfg, {
+    runDir: dir,
+    events: { onLog: (m) => logs.push(m), onMetrics: (m) => void (m.calibrationWarning?.includes('lambda at its ceiling') && warned.push(m.iteration)) },
+  });
+  assert.equal(r.status, 'finished');
+  const ceiling = logs.filter((l) => l.startsWith('warning: lambda at its ceiling'));
+  assert.equal(ceiling.length, 1, 'logged once, when it starts');
+  assert.match(ceiling[0]!, /^warning: lambda at its ceiling \(iterations 5–40\): calibration\.lambdaMax 2 caps the dual ascent/);
+  assert.deepEqual(warned, [40, 45, 50, 55, 60], 'every logged record from a full window on');
+  // Held λ (learning rate 0) at the same value: no warning.
+  const held = withDefaults({
+    ...base,
+    training: { iterations: 60, batchSize: 32 },
+    calibration: { ...base.calibration, lambdaInit: 2, lambdaMax: 2, lambdaLearningRate: 0 },
+  });
+  const heldLogs: string[] = [];
+  await train(held, { runDir: tempDir(), events: { onLog: (m) => heldLogs.push(m) } });
+  assert.ok(!heldLogs.some((l) => /lambda at its ceiling/.test(l)), heldLogs.join('\n'));
+});
+
 test('batch size larger than the dataset is refused before training', async () => {
   await assert.rejects(
     train(withDefaults({ ...base, data: { kind: 'mnist', limit: 10 }, training: { batchSize: 32 } }), { runDir: tempDir() }),

@@ -9,7 +9,7 @@ import * as tf from '../../sidecar/engine/core/tf.ts';
 import { adamInit, adamStep } from '../../sidecar/engine/algorithm/adam.ts';
 import { loadDataset, loadProbe } from '../../sidecar/engine/data/index.ts';
 import { updateLambda } from '../../sidecar/engine/algorithm/dual.ts';
-import { calibrationHealth, HEALTH_DEFAULTS, type HealthInput } from '../../sidecar/engine/algorithm/health.ts';
+import { calibrationHealth, HEALTH_DEFAULTS, lambdaCeilingWarning, type HealthInput } from '../../sidecar/engine/algorithm/health.ts';
 import { buildModel, resolveFourier } from '../../sidecar/engine/models/index.ts';
 import { initParams } from '../../sidecar/engine/core/params.ts';
 import { sgldChain, sgldOptions } from '../../sidecar/engine/algorithm/sgld.ts';
@@ -188,6 +188,22 @@ test('inactive calibration is recognised from the logged metrics, with the reaso
   );
   // One bad batch in a healthy window does not trip it: the verdict averages.
   assert.equal(calibrationHealth([...healthy.slice(0, 7), rec(8, { drift: 0.001 })])!.active, true);
+});
+
+test('lambda held at lambdaMax by the dual ascent over a full window is a warning; a held lambda or a dip below is not', () => {
+  const free = { lambdaMax: 100, lambdaLearningRate: 0.01 };
+  const at = (lambdas: number[]): { iteration: number; lambda: number }[] => lambdas.map((lambda, i) => ({ iteration: 1500 + 25 * i, lambda }));
+  const full = at(Array.from({ length: HEALTH_DEFAULTS.window }, () => 100));
+  assert.match(
+    lambdaCeilingWarning(full, free)!,
+    /^lambda at its ceiling \(iterations 1500–1675\): calibration\.lambdaMax 100 caps the dual ascent .*calibration\.lambdaLearningRate 0 .*calibration\.epsilon\.$/,
+  );
+  assert.equal(lambdaCeilingWarning(full.slice(1), free), undefined, 'no verdict before a full window');
+  assert.equal(lambdaCeilingWarning([...full.slice(0, -1), { iteration: 1700, lambda: 99.9 }], free), undefined, 'below the ceiling at the last record');
+  assert.equal(lambdaCeilingWarning([...full.slice(0, 3), { iteration: 1575, lambda: 98 }, ...full.slice(4)], free), undefined, 'a dip inside the window');
+  assert.equal(lambdaCeilingWarning(full, { lambdaMax: 100, lambdaLearningRate: 0 }), undefined, 'lambda held by the config');
+  // Only the last window counts: a run that left the ceiling is not warned about.
+  assert.equal(lambdaCeilingWarning([...full, ...at([90, 80])], free), undefined);
 });
 
 test("calibration.shareChain: the energy learns from the calibration chain's end, and no second chain runs", async () => {

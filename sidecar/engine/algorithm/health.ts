@@ -71,6 +71,33 @@ export function calibrationHealth(records: readonly HealthInput[], o: HealthOpti
   };
 }
 
+/** What the λ-ceiling check needs from the config (calibration). */
+export interface LambdaSettings {
+  lambdaMax: number;
+  lambdaLearningRate: number;
+}
+
+/**
+ * A warning when the dual ascent has held λ at calibration.lambdaMax over the last
+ * `window` logged records, else undefined. λ rises while the chains' drift exceeds ε; at
+ * the ceiling the constraint stays unmet and the pull stays at its strongest, which on the
+ * toy preceded a collapse (seed 7 with λ free: at the ceiling from iteration 1,275, onto 3
+ * modes by 2,500; docs/calibration.md). No warning when λ is held (learning rate 0).
+ */
+export function lambdaCeilingWarning(
+  records: readonly { iteration: number; lambda: number }[],
+  c: LambdaSettings,
+  window = HEALTH_DEFAULTS.window,
+): string | undefined {
+  const recent = records.slice(-window);
+  if (c.lambdaLearningRate === 0 || recent.length < window || recent.some((r) => r.lambda < c.lambdaMax)) return undefined;
+  return (
+    `lambda at its ceiling (iterations ${recent[0]!.iteration}–${recent[recent.length - 1]!.iteration}): calibration.lambdaMax ${c.lambdaMax} caps the dual ascent while the chains' drift stays above calibration.epsilon, ` +
+    'so the decoder is pulled at full strength and may follow the chains away from the data (modes lost, samples off the data). ' +
+    'Hold lambda where it works (calibration.lambdaLearningRate 0 with calibration.lambdaInit), or raise calibration.epsilon.'
+  );
+}
+
 /**
  * Data lie in [-1, 1], and so do one-step samples (every decoder ends in tanh; a flow's
  * samples are clipped there, models/prior.ts). Langevin chains are not clipped: samples
