@@ -10,7 +10,7 @@ import { readSweepSummary } from '../../sidecar/runLayout/runFolder.ts';
 import { makePlan } from '../../sidecar/sweep/plan.ts';
 import { reportMarkdown, summarize, summarizePoints, type RunEval, type SweepReport } from '../../sidecar/sweep/report.ts';
 import { batchScript, slurmOptArgs } from '../../sidecar/sweep/slurm.ts';
-import { defaultParallel, threadsPerRun } from '../../sidecar/engine/parallel/threads.ts';
+import { defaultParallel, runsAtOnce, threadsPerRun } from '../../sidecar/engine/parallel/threads.ts';
 import { runState, sweepStates } from '../../sidecar/sweep/state.ts';
 import { repoRoot, tempDir, withDefaults } from '../helpers.ts';
 
@@ -234,6 +234,11 @@ test('parallel runs by default: the cores over each run’s threads', () => {
   assert.equal(defaultParallel(conv, 8), 2);
   assert.equal(defaultParallel(conv, 2), 1);
   assert.equal(defaultParallel({ ...conv, training: { ...conv.training, parallelism: 3 } }, 8), 2);
+  // In one process (compare): the same on the CPU backends, one at a time on native and GPU ones.
+  assert.equal(runsAtOnce(mlp, 'wasm', 8), 8);
+  assert.equal(runsAtOnce(conv, 'cpu', 8), 2);
+  assert.equal(runsAtOnce(mlp, 'tensorflow', 8), 1);
+  assert.equal(runsAtOnce(mlp, 'tensorflow-gpu', 8), 1);
 });
 
 test('the report: mean ± sample sd per grid point and sampler, every seed listed, unfinished runs named', () => {

@@ -15,7 +15,7 @@ import { writeSamples } from '../store/pictures.ts';
 import { RunError, train, type RunEvents } from '../jobs/run.ts';
 import { trainOnThread } from '../jobs/trainThread.ts';
 import { selectBackend } from '../core/backend.ts';
-import { defaultParallel } from '../parallel/threads.ts';
+import { runsAtOnce } from '../parallel/threads.ts';
 import { loadTrained } from '../store/trainedModel.ts';
 import { describeDistance, evaluate, type EvalResult } from './evaluate.ts';
 import { UserError } from '../../runLayout/errors.ts';
@@ -112,10 +112,10 @@ function markdown(r: CompareReport): string {
  * threads on a CPU backend (the toy's MLPs use one), else one after the other (image
  * models already use every core; GPU backends share one device).
  */
-async function runsAtOnce(config: RunConfig, variants: number): Promise<number> {
+async function trainingSlots(config: RunConfig, variants: number): Promise<number> {
   if (variants < 2) return 1;
   const { backend } = await selectBackend(config.backend);
-  return backend === 'wasm' || backend === 'cpu' ? Math.min(variants, defaultParallel(config)) : 1;
+  return Math.min(variants, runsAtOnce(config, backend));
 }
 
 /** f over items, at most `limit` at a time. After a failure nothing more starts; it rejects once the started calls have settled. */
@@ -162,7 +162,7 @@ async function compareWith(config: RunConfig, o: CompareOptions, outDir: string,
   markOutputFolder(outDir, 'compare');
   const iterations = o.iterations ?? config.training.iterations;
   const variants = (o.variants ?? ['vae', 'ecvae']).map((variant) => ({ variant, cfg: variantConfig(config, variant) }));
-  const slots = await runsAtOnce(config, variants.length);
+  const slots = await trainingSlots(config, variants.length);
   if (slots > 1) o.events?.onLog?.(`training ${variants.length} variants, ${slots} at a time, each on a thread of its own`);
   const trained = new Map<Variant, { runDir: string; secPerIter: number | null }>();
   await eachLimited(variants, slots, async (v) => {

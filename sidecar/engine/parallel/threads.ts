@@ -7,6 +7,9 @@ import { availableParallelism } from 'node:os';
 import type { BackendName, RunConfig } from '../config/config.ts';
 import type { EcvaeModel } from '../models/index.ts';
 
+/** Backends whose threads are ours to use (one WASM or JS instance per thread); native and GPU backends thread internally. */
+const ownThreads = (backend: BackendName): boolean => backend === 'wasm' || backend === 'cpu';
+
 /**
  * Threads to use for `parallelism`. "auto": every core (up to 4) for image models on the
  * CPU backends. Models of vector data (MLPs, flows on 2-D points) are too small:
@@ -15,7 +18,7 @@ import type { EcvaeModel } from '../models/index.ts';
  */
 export function resolveParallelism(parallelism: number | 'auto', backend: BackendName, model: Pick<EcvaeModel, 'dataShape'>): number {
   if (parallelism !== 'auto') return parallelism;
-  return model.dataShape.length === 3 && (backend === 'wasm' || backend === 'cpu') ? Math.min(availableParallelism(), 4) : 1;
+  return model.dataShape.length === 3 && ownThreads(backend) ? Math.min(availableParallelism(), 4) : 1;
 }
 
 /** Threads one run uses on a CPU backend (resolveParallelism, before the backend is known). */
@@ -27,4 +30,9 @@ export function threadsPerRun(c: RunConfig, cores = availableParallelism()): num
 /** How many runs at a time fit the cores, given each run's threads. */
 export function defaultParallel(c: RunConfig, cores = availableParallelism()): number {
   return Math.max(1, Math.floor(cores / threadsPerRun(c, cores)));
+}
+
+/** Runs of `c` to train at once in one process on `backend`: as many as fit the cores on a CPU backend, one on native and GPU backends. */
+export function runsAtOnce(c: RunConfig, backend: BackendName, cores = availableParallelism()): number {
+  return ownThreads(backend) ? defaultParallel(c, cores) : 1;
 }
