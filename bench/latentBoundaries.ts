@@ -59,7 +59,7 @@ export function boundaryReport(g: LatentGrid): BoundaryReport {
     });
     on[c] = Math.sqrt(best) <= g.radius ? 1 : 0;
     const [zi, zj] = [at(row(c)), at(col(c))];
-    weight[c] = (Math.exp(-(zi * zi + zj * zj) / 2) / (2 * Math.PI)) * h * h;
+    weight[c] = priorDensity(zi, zj) * h * h;
   }
   const massWhere = (pick: (c: number) => boolean): number => {
     let s = 0;
@@ -125,16 +125,15 @@ export function boundaryReport(g: LatentGrid): BoundaryReport {
  * and those along z2 give ∫ |n₂| φ dℓ. Counting crossings alone would read a diagonal
  * boundary √2 too long, and counting boundary cells √2 too short; so each pair of regions'
  * boundary is taken as straight: its length is √(S₁² + S₂²), exact for a straight one and a
- * little short for a curved one.
+ * little short for a curved one or one in pieces.
  */
 function priorWeightedLength(label: Int32Array, regions: number, G: number, h: number, at: (i: number) => number): number {
   const sums = new Map<number, [number, number]>();
-  const density = (z1: number, z2: number): number => Math.exp(-(z1 * z1 + z2 * z2) / 2) / (2 * Math.PI);
   const cross = (a: number, b: number, axis: 0 | 1, z1: number, z2: number): void => {
     if (a === b) return;
     const key = Math.min(a, b) * regions + Math.max(a, b);
     const s = sums.get(key) ?? [0, 0];
-    s[axis] += h * density(z1, z2);
+    s[axis] += h * priorDensity(z1, z2);
     sums.set(key, s);
   };
   for (let i = 0; i < G; i++)
@@ -146,6 +145,11 @@ function priorWeightedLength(label: Int32Array, regions: number, G: number, h: n
   let length = 0;
   for (const [s1, s2] of sums.values()) length += Math.hypot(s1, s2);
   return length;
+}
+
+/** The standard normal density on the plane. */
+function priorDensity(z1: number, z2: number): number {
+  return Math.exp(-(z1 * z1 + z2 * z2) / 2) / (2 * Math.PI);
 }
 
 function median(v: number[]): number {
