@@ -17,14 +17,18 @@ const ownThreads = (backend: BackendName): boolean => backend === 'wasm' || back
  * 1; docs/performance.md), and native/GPU backends thread internally.
  */
 export function resolveParallelism(parallelism: number | 'auto', backend: BackendName, model: Pick<EcvaeModel, 'dataShape'>): number {
-  if (parallelism !== 'auto') return parallelism;
-  return model.dataShape.length === 3 && ownThreads(backend) ? Math.min(availableParallelism(), 4) : 1;
+  return parallelism !== 'auto' ? parallelism : autoThreads(model.dataShape.length === 3, ownThreads(backend), availableParallelism());
 }
 
 /** Threads one run uses on a CPU backend (resolveParallelism, before the backend is known). */
 export function threadsPerRun(c: RunConfig, cores = availableParallelism()): number {
-  if (c.training.parallelism !== 'auto') return c.training.parallelism;
-  return c.data.kind === 'gaussians25' ? 1 : Math.min(cores, 4);
+  const p = c.training.parallelism;
+  return p !== 'auto' ? p : autoThreads(c.data.kind !== 'gaussians25', true, cores);
+}
+
+/** "auto"'s rule, for both of the above: every core, up to 4, for an image model on a backend whose threads are ours; else 1. */
+function autoThreads(image: boolean, threadsAreOurs: boolean, cores: number): number {
+  return image && threadsAreOurs ? Math.min(cores, 4) : 1;
 }
 
 /** How many runs at a time fit the cores, given each run's threads. */
