@@ -81,7 +81,7 @@ test('divergence stops the run with a clear message; the last good checkpoint st
   assert.ok(logs.some((l) => /last good checkpoint/.test(l)));
 });
 
-test('lambda held at its ceiling by the dual ascent is logged and marks the metrics until it comes down', async () => {
+test('lambda held at its ceiling by the dual ascent is logged once and marks every logged record from a full window on', async () => {
   const dir = tempDir();
   // ε far below any drift: the violation stays positive and λ sits at lambdaMax from the first step.
   const cfg = withDefaults({
