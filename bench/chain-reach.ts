@@ -11,7 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/core/backend.ts';
-import { gather, loadDataset } from '../sidecar/engine/data/index.ts';
+import { loadDataset } from '../sidecar/engine/data/index.ts';
+import { imageRows } from './imageRows.ts';
 import { classifierFeatures, FEATURE_DIM, loadClassifier } from '../sidecar/engine/eval/classifier.ts';
 import { frechetDistance } from '../sidecar/engine/eval/frechet.ts';
 import { precisionRecall } from '../sidecar/engine/eval/features.ts';
@@ -42,14 +43,7 @@ const n = Math.min(Number(values.n), Math.floor(ds.size / 2));
 if (!Number.isInteger(n) || n < 10) throw new Error(`--n takes an integer of at least 10 (got ${values.n})`);
 if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps takes a positive integer (got ${values.steps})`);
 if (!Number.isInteger(seed)) throw new Error(`--seed takes an integer (got ${values.seed})`);
-const rows = (a: number, b: number): tf.Tensor4D =>
-  tf.tensor4d(
-    gather(
-      ds,
-      Array.from({ length: b - a }, (_, i) => a + i),
-    ),
-    [b - a, ...(ds.shape as [number, number, number])],
-  );
+const rows = (a: number, b: number): tf.Tensor4D => imageRows(ds, a, b);
 
 const cls = loadClassifier(kind);
 const features = (x: tf.Tensor): Float32Array => tf.tidy(() => classifierFeatures(cls.params, x as tf.Tensor4D).dataSync() as Float32Array);

@@ -14,7 +14,8 @@
  */
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../sidecar/engine/core/backend.ts';
-import { gather, loadDataset } from '../sidecar/engine/data/index.ts';
+import { loadDataset } from '../sidecar/engine/data/index.ts';
+import { imageRows } from './imageRows.ts';
 import { restoreTask } from '../sidecar/engine/restore/restoreTask.ts';
 import { RESTORE_DEFAULTS } from '../sidecar/engine/restore/restore.ts';
 import { classifierFeatures, classifierLogits, FEATURE_DIM, loadClassifier } from '../sidecar/engine/eval/classifier.ts';
@@ -49,14 +50,7 @@ const n = Number(values.n);
 const ds = loadDataset({ ...m.config.data, split: 'test' }, 0);
 const nRef = values.ref ? Number(values.ref) : ds.size - n;
 if (ds.size < n + nRef || nRef < 2) throw new Error(`only ${ds.size} held-out digits; ask for fewer (--n ${n}, --ref ${nRef}).`);
-const rows = (a: number, b: number): tf.Tensor4D =>
-  tf.tensor4d(
-    gather(
-      ds,
-      Array.from({ length: b - a }, (_, i) => a + i),
-    ),
-    [b - a, ...(ds.shape as [number, number, number])],
-  );
+const rows = (a: number, b: number): tf.Tensor4D => imageRows(ds, a, b);
 const x = rows(0, n);
 const labels = ds.labels!.subarray(0, n);
 const cls = loadClassifier(kind);
