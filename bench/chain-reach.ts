@@ -56,7 +56,7 @@ const energy = (x: tf.Tensor): tf.Tensor1D => inEvalMode(() => m.model.energy(eb
 const meanOf = (f: () => tf.Tensor): number => tf.tidy(() => f().mean().dataSync()[0]!);
 
 /** The chain from `start`, and what it changed. */
-function reach(start: tf.Tensor): Record<string, number> {
+function reach(start: tf.Tensor) {
   const r = sgldChain(energy, start, start, sgldOptions(m.config, steps, seed));
   // The samplers keep pixels in [-1, 1]; the chain's end is scored as a sampler would return it.
   const end = tf.tidy(() => r.x.clipByValue(-1, 1));
@@ -87,8 +87,8 @@ process.stdout.write(
     iteration: m.iteration,
     n,
     steps,
-    energyGap: onSamples.energy! - onData.energy!,
-    driftRatio: onSamples.drift! / onData.drift!,
+    energyGap: onSamples.energy - onData.energy,
+    driftRatio: onSamples.drift / onData.drift,
     data: onData,
     samples: onSamples,
   }) + '\n',
