@@ -37,6 +37,14 @@ export interface BoundaryReport {
   slope: { onMode: number; offMode: number };
 }
 
+/** The latents of a grid's cells, laid out as LatentGrid.decoded: cell (i, j) is (at(i), at(j)) at 2·(i·size + j). */
+export function gridLatents(size: number, extent: number): Float32Array {
+  const h = (2 * extent) / (size - 1);
+  const z = new Float32Array(size * size * 2);
+  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) z.set([-extent + i * h, -extent + j * h], 2 * (i * size + j));
+  return z;
+}
+
 /** Distances (latent units) at which offNearBoundary and boundaryMass are reported. */
 const BANDS = [0.05, 0.1, 0.2, 0.4] as const;
 

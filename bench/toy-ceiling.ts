@@ -11,7 +11,7 @@ import { generateFrom } from '../sidecar/engine/models/index.ts';
 import { inEvalMode } from '../sidecar/engine/models/buffers.ts';
 import { loadTrained } from '../sidecar/engine/store/trainedModel.ts';
 import { gaussianModes, gaussianStd } from '../sidecar/engine/data/gaussians.ts';
-import { boundaryReport } from './latentBoundaries.ts';
+import { boundaryReport, gridLatents } from './latentBoundaries.ts';
 
 console.log = console.error; // stdout carries the JSON line only
 const { values, positionals } = parseArgs({
@@ -28,9 +28,7 @@ const m = loadTrained(run);
 const data = m.config.data;
 if (data.kind !== 'gaussians25' || m.model.latentDim !== 2) throw new Error(`${run} is not a 25-Gaussians run with a 2-D latent`);
 
-const h = (2 * E) / (G - 1);
-const latents = new Float32Array(G * G * 2);
-for (let i = 0; i < G; i++) for (let j = 0; j < G; j++) latents.set([-E + i * h, -E + j * h], 2 * (i * G + j));
+const latents = gridLatents(G, E);
 const decoded = tf.tidy(() => inEvalMode(() => generateFrom(m.model, m.vae, tf.tensor2d(latents, [G * G, 2])).dataSync() as Float32Array));
 m.dispose();
 

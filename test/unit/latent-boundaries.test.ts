@@ -1,7 +1,7 @@
 /** bench/latentBoundaries.ts on decoders whose answer is known in closed form. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { boundaryReport, type LatentGrid } from '../../bench/latentBoundaries.ts';
+import { boundaryReport, gridLatents, type LatentGrid } from '../../bench/latentBoundaries.ts';
 
 const SIZE = 401;
 const EXTENT = 4;
@@ -15,9 +15,9 @@ function erf(x: number): number {
 
 /** The grid decoded by `f`, with the given modes. */
 function grid(f: (z1: number, z2: number) => [number, number], modes: [number, number][], radius: number): LatentGrid {
-  const h = (2 * EXTENT) / (SIZE - 1);
-  const decoded = new Float32Array(SIZE * SIZE * 2);
-  for (let i = 0; i < SIZE; i++) for (let j = 0; j < SIZE; j++) decoded.set(f(-EXTENT + i * h, -EXTENT + j * h), 2 * (i * SIZE + j));
+  const z = gridLatents(SIZE, EXTENT);
+  const decoded = new Float32Array(z.length);
+  for (let c = 0; c < z.length; c += 2) decoded.set(f(z[c]!, z[c + 1]!), c);
   return { size: SIZE, extent: EXTENT, decoded, modes, radius };
 }
 
