@@ -18,6 +18,7 @@ import { tinyConv, useBackend } from '../helpers.ts';
 
 const models: [string, () => { model: EcvaeModel; x: tf.Tensor }][] = [
   ['conv', () => ({ model: convModel({ ...tinyConv }), x: randT([3, 8, 8, 1], 7, 0.5).clipByValue(-1, 1) })],
+  ['conv, flattened energy head', () => ({ model: convModel({ ...tinyConv, ebmHead: 'flatten' }), x: randT([3, 8, 8, 1], 7, 0.5).clipByValue(-1, 1) })],
   ['mlp', () => ({ model: mlpModel({ dataShape: [2], hidden: 5, depth: 2, latentDim: 2, temperature: 0.7 }), x: randT([4, 2], 7, 0.5) })],
   [
     'mlp with Fourier features',

@@ -92,3 +92,16 @@ test('model.ebmWidth widens the conv energy alone; an unknown init is an error; 
   const mlp = parseConfig(JSON.stringify({ data: { kind: 'gaussians25' }, model: { ebmWidth: 16 } }), process.cwd());
   assert.ok(mlp.ok && mlp.warnings.some((w) => w.field === 'model.ebmWidth' && /only used by conv models/.test(w.message)));
 });
+
+test('model.ebmHead "flatten" feeds every position of the last energy map to the head; elsewhere a warning', () => {
+  const shape = [28, 28, 1];
+  const head1 = (m: Partial<ModelConfig>): number[] =>
+    buildModel(modelConfig({ kind: 'conv', width: 8, latentDim: 8, ...m }), shape).specs.ebm.find((s) => s.name === 'ebm.head1.w')!.shape;
+  // 28x28 has two levels: the last stage's map is 14x14 with 2·8 channels.
+  assert.deepEqual(head1({ ebmHidden: 64 }), [16, 64]);
+  assert.deepEqual(head1({ ebmHidden: 64, ebmHead: 'flatten' }), [16 * 14 * 14, 64]);
+  const bad = parseConfig(JSON.stringify({ data: { kind: 'mnist' }, model: { ebmHead: 'max' } }), process.cwd());
+  assert.ok(!bad.ok && bad.diagnostics.some((d) => d.field === 'model.ebmHead'));
+  const mlp = parseConfig(JSON.stringify({ data: { kind: 'gaussians25' }, model: { ebmHead: 'flatten' } }), process.cwd());
+  assert.ok(mlp.ok && mlp.warnings.some((w) => w.field === 'model.ebmHead' && /only used by conv models/.test(w.message)));
+});

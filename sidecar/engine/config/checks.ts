@@ -75,6 +75,8 @@ export function semanticChecks(config: RunConfig, baseDir: string, d: Diagnostic
   }
   if (kind !== 'conv' && model.ebmWidth !== undefined)
     d.add('warning', ['model', 'ebmWidth'], `"model.ebmWidth" is only used by conv models; it is ignored for model.kind "${kind}".`);
+  if (kind !== 'conv' && model.ebmHead === 'flatten')
+    d.add('warning', ['model', 'ebmHead'], `"model.ebmHead" is only used by conv models; it is ignored for model.kind "${kind}".`);
   if (calibration.enabled) calibrationChecks(config, d);
   if (calibration.lambdaInit > calibration.lambdaMax) {
     d.add(

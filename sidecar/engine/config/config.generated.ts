@@ -113,6 +113,10 @@ export interface ModelConfig {
    */
   ebmWidth?: number;
   /**
+   * conv: how the energy model's last feature map reaches its dense head. mean: each channel's global mean, a statistic of patches a few pixels wide that cannot see where they lie (on Fashion-MNIST it follows the amount of ink). flatten: every position's features, so the energy sees the layout; it pulls several times harder, which lowers FD further at a larger cost in precision (docs/calibration.md). flatten's head has (channels x positions) x ebmHidden weights: large for big images.
+   */
+  ebmHead: 'mean' | 'flatten';
+  /**
    * How the weights start. pytorch: every conv and linear layer U(±1/√fan-in), PyTorch's default. official: as the paper's code, by role: encoder N(0, 0.02²) weights and zero biases (initialize_weights), energy kaiming-normal convs, N(0, 0.01²) linears and zero biases (MSResNet), decoder PyTorch's default (Generator_32). auto: official for paper32, paper64 and paper256, pytorch for conv and mlp. Only the start differs: checkpoints resume whatever the setting.
    */
   init: 'auto' | 'pytorch' | 'official';

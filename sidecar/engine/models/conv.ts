@@ -4,8 +4,9 @@
  *   Encoder: levels x [conv 4x4 s2 p1, lrelu] (C -> W -> 2W -> ...), dense -> (mu, logvar).
  *   Decoder: dense -> top feature map; levels x [2x nearest up, conv 3x3, lrelu]; conv 3x3 -> C; tanh.
  *   EBM:     stem conv 3x3; levels stages [avg-pool 2 (not first), lrelu, conv 3x3]; lrelu;
- *            global mean; dense -> hidden; lrelu; dense -> 1; / tau. Its channels are
- *            EW, 2EW, ... with EW = ebmWidth, W unless set: the energy may be wider than the VAE.
+ *            global mean (ebmHead "mean") or flatten ("flatten"); dense -> hidden; lrelu;
+ *            dense -> 1; / tau. Its channels are EW, 2EW, ... with EW = ebmWidth, W unless
+ *            set: the energy may be wider than the VAE.
  */
 import * as tf from '../core/tf.ts';
 import type { Params } from '../core/params.ts';
@@ -24,6 +25,12 @@ export interface ConvArch {
   ebmHidden: number;
   /** Base channels of the energy model; omitted: `width`. */
   ebmWidth?: number;
+  /**
+   * How the energy's last feature map reaches its dense head. "mean" (omitted): each
+   * channel's global mean, so the energy is a statistic of patches a few pixels wide,
+   * blind to where they lie. "flatten": every position's features, so it sees layout.
+   */
+  ebmHead?: 'mean' | 'flatten';
   temperature: number;
 }
 
@@ -53,7 +60,9 @@ export function convModel(a: ConvArch): EcvaeModel {
   const stages = levels.map((i) =>
     ebm.convAfterLrelu(`ebm.conv${i}`, 3, ebmCh[Math.max(i - 1, 0)]!, ebmCh[i]!, { out: S / 2 ** i, leak: LEAK, pool: i < L - 1 }),
   );
-  const head1 = ebm.dense('ebm.head1', ebmCh[L - 1]!, a.ebmHidden);
+  const flatten = a.ebmHead === 'flatten';
+  const topSize = S / 2 ** (L - 1);
+  const head1 = ebm.dense('ebm.head1', ebmCh[L - 1]! * (flatten ? topSize * topSize : 1), a.ebmHidden);
   const head2 = ebm.dense('ebm.head2', a.ebmHidden, 1);
 
   return {
@@ -75,11 +84,14 @@ export function convModel(a: ConvArch): EcvaeModel {
     energy(p: Params, x: tf.Tensor) {
       let h = stem(p, x as tf.Tensor4D);
       for (const stage of stages) h = stage(p, h);
-      // The head in one kernel each way where the backend allows (ops/energyHead.ts).
-      const [l1, l2] = [head1.tensors(p), head2.tensors(p)];
-      const head = { w1: l1.w, b1: l1.b, w2: l2.w, b2: l2.b, leak: LEAK, temperature: a.temperature };
-      if (fusedHeadSuits(h, head)) return fusedHead(h, head);
-      const e = head2(p, lrelu(head1(p, spatialMean(lrelu(h)))));
+      if (!flatten) {
+        // The head in one kernel each way where the backend allows (ops/energyHead.ts).
+        const [l1, l2] = [head1.tensors(p), head2.tensors(p)];
+        const head = { w1: l1.w, b1: l1.b, w2: l2.w, b2: l2.b, leak: LEAK, temperature: a.temperature };
+        if (fusedHeadSuits(h, head)) return fusedHead(h, head);
+      }
+      const features = flatten ? (lrelu(h).reshape([h.shape[0], -1]) as tf.Tensor2D) : spatialMean(lrelu(h));
+      const e = head2(p, lrelu(head1(p, features)));
       return e.reshape([-1]).div(a.temperature) as tf.Tensor1D;
     },
   };

@@ -37,7 +37,19 @@ function familyModel(m: ModelConfig, dataShape: number[]): EcvaeModel {
     const levels = m.levels ?? autoLevels(size);
     if (size % 2 ** levels !== 0) throw new UserError('config', `Image size ${size} is not divisible by 2^model.levels = ${2 ** levels}.`);
     const ebmWidth = m.ebmWidth !== undefined ? { ebmWidth: m.ebmWidth } : {};
-    return convModel({ size, channels, width: m.width, ...ebmWidth, levels, latentDim: m.latentDim, ebmHidden: m.ebmHidden, temperature: m.temperature });
+    // m.ebmHead is absent in the configs of runs written before it existed: their energy is the mean head.
+    const ebmHead = m.ebmHead ?? 'mean';
+    return convModel({
+      size,
+      channels,
+      width: m.width,
+      ...ebmWidth,
+      ebmHead,
+      levels,
+      latentDim: m.latentDim,
+      ebmHidden: m.ebmHidden,
+      temperature: m.temperature,
+    });
   }
   if (isPaperKind(kind)) {
     const [size, , channels] = dataShape as [number, number, number];
