@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gaussianModes } from '../../sidecar/engine/data/gaussians.ts';
 import { FEATURE_DIM, classifierLogits, loadClassifier } from '../../sidecar/engine/eval/classifier.ts';
-import { precisionRecall } from '../../sidecar/engine/eval/features.ts';
+import { precisionRecall, realisticRows } from '../../sidecar/engine/eval/features.ts';
 import { frechetDistance } from '../../sidecar/engine/eval/frechet.ts';
 import { gaussianMetrics } from '../../sidecar/engine/eval/gaussians.ts';
 import { comparisonSvg } from '../../sidecar/engine/eval/picture.ts';
@@ -60,6 +60,20 @@ test('precision/recall: high for matching sets, zero for disjoint ones, recall l
   const collapsed = gaussianCloud(500, d, 8, 0, 0.05);
   const c = precisionRecall(real, collapsed, d);
   assert.ok(c.precision > 0.9 && c.recall < 0.3, JSON.stringify(c));
+});
+
+test('realisticRows marks the generated rows that count toward precision', async () => {
+  await useBackend('wasm');
+  const d = 4;
+  const real = gaussianCloud(300, d, 5);
+  // 200 rows like the data, then 100 far from it.
+  const fake = new Float32Array([...gaussianCloud(200, d, 6), ...gaussianCloud(100, d, 7, 50)]);
+  const mask = realisticRows(real, fake, d);
+  assert.equal(mask.length, 300);
+  assert.ok(mask.every((v) => v === 0 || v === 1));
+  assert.ok(mask.slice(200).every((v) => v === 0));
+  assert.ok(mask.slice(0, 200).reduce((a, b) => a + b, 0) > 160);
+  assert.equal(mask.reduce((a, b) => a + b, 0) / 300, precisionRecall(real, fake, d).precision);
 });
 
 test('the shipped classifiers load and classify held-out digits', async () => {

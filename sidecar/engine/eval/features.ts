@@ -45,24 +45,50 @@ function* knnRadii(a: tf.Tensor2D, k: number): Steps<Float32Array> {
   return out;
 }
 
-/** Share of rows of `query` inside some ball (centre row of `ref`, radius its k-NN distance). */
-function* coverage(query: tf.Tensor2D, ref: tf.Tensor2D, radii: Float32Array): Steps<number> {
+/** 1 for each row of `query` inside some ball (centre a row of `ref`, radius its k-NN distance), else 0. */
+function* insideMask(query: tf.Tensor2D, ref: tf.Tensor2D, radii: Float32Array): Steps<Float32Array> {
   const n = query.shape[0];
-  let inside = 0;
+  const out = new Float32Array(n);
   for (let i = 0; i < n; i += BLOCK) {
     const m = Math.min(BLOCK, n - i);
-    inside += tf.tidy(
-      () =>
-        pairwise(query.slice(i, m), ref)
-          .lessEqual(tf.tensor1d(radii).reshape([1, -1]))
-          .cast('float32')
-          .max(1)
-          .sum()
-          .dataSync()[0]!,
+    out.set(
+      tf.tidy(
+        () =>
+          pairwise(query.slice(i, m), ref)
+            .lessEqual(tf.tensor1d(radii).reshape([1, -1]))
+            .cast('float32')
+            .max(1)
+            .dataSync() as Float32Array,
+      ),
+      i,
     );
     yield;
   }
-  return inside / n;
+  return out;
+}
+
+/** Share of rows of `query` inside the k-NN manifold of `ref` (`insideMask`'s mean). */
+function* coverage(query: tf.Tensor2D, ref: tf.Tensor2D, radii: Float32Array): Steps<number> {
+  const mask = yield* insideMask(query, ref, radii);
+  return mask.reduce((a, b) => a + b, 0) / mask.length;
+}
+
+/**
+ * Which generated rows count toward precision: 1 where a row of `fake` lies inside the
+ * k-NN manifold of `real`. Its mean is `precisionRecall`'s precision.
+ */
+export function realisticRows(real: Float32Array, fake: Float32Array, d: number, k = 3): Float32Array {
+  const r = tf.tensor2d(real, [real.length / d, d]);
+  const f = tf.tensor2d(fake, [fake.length / d, d]);
+  try {
+    return runSteps(
+      (function* () {
+        return yield* insideMask(f, r, yield* knnRadii(r, k));
+      })(),
+    );
+  } finally {
+    tf.dispose([r, f]);
+  }
 }
 
 /** Improved precision and recall (k = 3): realism of generated samples, coverage of the real data. */
