@@ -113,7 +113,7 @@ export interface ModelConfig {
    */
   ebmWidth?: number;
   /**
-   * conv: how the energy model's last feature map reaches its dense head. mean: each channel's global mean, a statistic of patches a few pixels wide that cannot see where they lie (on Fashion-MNIST it follows the amount of ink). flatten: every position's features, so the energy sees the layout; it pulls several times harder, which lowers FD further at a larger cost in precision (docs/calibration.md). flatten's head has (channels x positions) x ebmHidden weights: large for big images.
+   * conv: how the energy model's last feature map reaches its dense head. mean: each channel's global mean, a statistic of patches a few pixels wide that cannot see where they lie (on MNIST and Fashion-MNIST the energy follows the amount of ink). flatten: every position's features, so the energy sees the layout; it pulls several times harder, which lowers FD further at a larger cost in precision (docs/calibration.md). flatten's head has (channels x positions) x ebmHidden weights: large for big images.
    */
   ebmHead: 'mean' | 'flatten';
   /**
