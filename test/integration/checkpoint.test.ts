@@ -68,6 +68,20 @@ test('a checkpoint without Fourier features is refused by a model with them, wit
   disposeTrainState(state);
 });
 
+test('a conv checkpoint is refused by a model with the other energy head, with the fix', async () => {
+  await useBackend('wasm');
+  const conv = withDefaults({ data: { kind: 'mnist' }, model: { kind: 'conv', width: 2, levels: 2, latentDim: 3, ebmHidden: 4 } });
+  const shape = [8, 8, 1];
+  const state = initTrainState(buildModel(conv.model, shape), conv);
+  const ck = readCheckpoint(saveCheckpoint(tempDir(), state, conv, shape, 1));
+  const flattened = buildModel({ ...conv.model, ebmHead: 'flatten' }, shape);
+  assert.throws(
+    () => assertMatchesModel(ck, flattened.specs.ebm, 'ebm'),
+    /parameter ebm\.head1\.w has shape 4x4, the config's model needs 64x4; it was trained with a different architecture\. Its energy head differs: set model\.ebmHead to what the run was trained with/,
+  );
+  disposeTrainState(state);
+});
+
 test('only the newest `keep` checkpoints are kept', async () => {
   const { state } = await trainedState(1);
   const dir = tempDir();

@@ -205,8 +205,13 @@ export function assertMatchesModel(c: LoadedCheckpoint, expected: { name: string
       throw new CheckpointError(`Checkpoint ${c.file} lacks parameter ${prefix}/${s.name}; it was trained with a different architecture.${hint}`);
     }
     if (t.shape.join('x') !== s.shape.join('x')) {
+      // The conv energy's first dense layer takes the last map's channel means or every position: only model.ebmHead changes its input size alone.
+      const headHint =
+        s.name === 'ebm.head1.w' && t.shape[1] === s.shape[1]
+          ? ' Its energy head differs: set model.ebmHead to what the run was trained with ("mean" or "flatten").'
+          : '';
       throw new CheckpointError(
-        `Checkpoint ${c.file}: parameter ${s.name} has shape ${t.shape.join('x')}, the config's model needs ${s.shape.join('x')}; it was trained with a different architecture.`,
+        `Checkpoint ${c.file}: parameter ${s.name} has shape ${t.shape.join('x')}, the config's model needs ${s.shape.join('x')}; it was trained with a different architecture.${headHint}`,
       );
     }
   }
