@@ -18,7 +18,7 @@ import { loadDataset } from '../sidecar/engine/data/index.ts';
 import { imageRows } from './imageRows.ts';
 import { classifierFeatures, FEATURE_DIM, loadClassifier } from '../sidecar/engine/eval/classifier.ts';
 import { frechetDistance } from '../sidecar/engine/eval/frechet.ts';
-import { precisionRecall, realisticRows } from '../sidecar/engine/eval/features.ts';
+import { realisticRows } from '../sidecar/engine/eval/features.ts';
 import * as tf from '../sidecar/engine/core/tf.ts';
 import { loadTrained } from '../sidecar/engine/store/trainedModel.ts';
 import { generate } from '../sidecar/engine/algorithm/sample.ts';
@@ -53,7 +53,10 @@ const features = (x: tf.Tensor): Float32Array => tf.tidy(() => classifierFeature
 const ref = tf.tidy(() => features(rows(0, n)));
 const quality = (x: tf.Tensor) => {
   const f = features(x);
-  return { fd: frechetDistance(f, ref, FEATURE_DIM), ...precisionRecall(ref, f, FEATURE_DIM), realistic: realisticRows(ref, f, FEATURE_DIM) };
+  // precisionRecall's two coverages, kept per row for the energy bins: precision is the share
+  // of generated rows inside the data's k-NN manifold, recall the share of data rows inside theirs.
+  const realistic = realisticRows(ref, f, FEATURE_DIM);
+  return { fd: frechetDistance(f, ref, FEATURE_DIM), precision: mean(realistic), recall: mean(realisticRows(f, ref, FEATURE_DIM)), realistic };
 };
 const energy = (x: tf.Tensor): tf.Tensor1D => inEvalMode(() => m.model.energy(ebm, x));
 const meanOf = (f: () => tf.Tensor): number => tf.tidy(() => f().mean().dataSync()[0]!);
